@@ -1,0 +1,144 @@
+import { ConfigError } from './errors.js';
+import { JOB_TYPES, type JobType } from './job-types.js';
+
+/*
+ * The one place that reads process.env. Each setting is declared once, with
+ * its variable, its default and its rule; loadConfig() turns the environment
+ * into a typed object at start and every other module receives that object.
+ */
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Field<T, D extends string | undefined = string | undefined> {
+  env: string;
+  /** Used when the variable is unset or empty; `undefined` means optional. */
+  default: D;
+  parse: Parser<T>;
+}
+
+function field<T, D extends string | undefined>(env: string, defaultValue: D, parse: Parser<T>): Field<T, D> {
+  return { env, default: defaultValue, parse };
+}
+
+function fail(name: string, rule: string, raw: string): never {
+  throw new ConfigError(`${name} ${rule} (got ${JSON.stringify(raw)})`);
+}
+
+function integer(min: number, max: number): Parser<number> {
+  return (raw, name) => {
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      fail(name, `must be an integer from ${min} to ${max}`, raw);
+    }
+    return value;
+  };
+}
+
+function boolean(raw: string, name: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  return fail(name, 'must be true or false', raw);
+}
+
+function text(raw: string): string {
+  return raw.trim();
+}
+
+function redisUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return fail(name, 'must be a URL like redis://host:6379 or rediss://:password@host:6380', raw);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    fail(name, 'must start with redis:// or rediss://', raw);
+  }
+  return url.toString();
+}
+
+function jobType(raw: string, name: string): JobType {
+  const value = raw.trim();
+  if (!(JOB_TYPES as readonly string[]).includes(value)) {
+    fail(name, `must be one of ${JOB_TYPES.join(', ')}`, raw);
+  }
+  return value as JobType;
+}
+
+function prefix(raw: string, name: string): string {
+  const value = raw.trim();
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
+    fail(name, 'must be 1 to 64 letters, digits, ".", "_" or "-"', raw);
+  }
+  return value;
+}
+
+function logLevel(raw: string, name: string): string {
+  const value = raw.trim().toLowerCase();
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(value)) {
+    fail(name, 'must be one of fatal, error, warn, info, debug, trace, silent', raw);
+  }
+  return value;
+}
+
+/** Every setting: its variable, default and rule. */
+export const CONFIG_FIELDS = {
+  redisUrl: field('REDIS_URL', 'redis://127.0.0.1:6379', redisUrl),
+  queuePrefix: field('QUEUE_PREFIX', 'crawlfleet', prefix),
+  host: field('HOST', '127.0.0.1', text),
+  port: field('PORT', '3000', integer(0, 65535)),
+  logLevel: field('LOG_LEVEL', 'info', logLevel),
+  workerQueue: field('WORKER_QUEUE', undefined, jobType),
+  workerConcurrency: field('WORKER_CONCURRENCY', undefined, integer(1, 10000)),
+  workerShutdownTimeoutMs: field('WORKER_SHUTDOWN_TIMEOUT_MS', '30000', integer(0, 3_600_000)),
+  resultTtlSeconds: field('RESULT_TTL_SECONDS', '86400', integer(1, 31_536_000)),
+  jobAttempts: field('JOB_ATTEMPTS', '3', integer(1, 100)),
+  fibonacciMaxN: field('FIBONACCI_MAX_N', '1000000', integer(0, 50_000_000)),
+  crawlAllowPrivateNetworks: field('CRAWL_ALLOW_PRIVATE_NETWORKS', 'false', boolean),
+  crawlUserAgent: field('CRAWL_USER_AGENT', undefined, text),
+  crawlTimeoutMs: field('CRAWL_TIMEOUT_MS', '15000', integer(100, 600_000)),
+  crawlConnectTimeoutMs: field('CRAWL_CONNECT_TIMEOUT_MS', '5000', integer(100, 600_000)),
+  crawlMaxBytes: field('CRAWL_MAX_BYTES', String(5 * 1024 * 1024), integer(1024, 1024 * 1024 * 1024)),
+  crawlMaxRedirects: field('CRAWL_MAX_REDIRECTS', '5', integer(0, 50)),
+} as const;
+
+type Fields = typeof CONFIG_FIELDS;
+type Parsed<F> = F extends Field<infer T, string | undefined> ? T : never;
+
+/** The validated configuration of a crawlfleet process. */
+export type Config = {
+  readonly [K in keyof Fields]: Fields[K]['default'] extends string ? Parsed<Fields[K]> : Parsed<Fields[K]> | undefined;
+} & { readonly crawlUserAgent: string; readonly version: string };
+
+/** The version sent in the default user agent. */
+export const VERSION = '0.1.0';
+
+/** Values given on a command line, by setting, with the flag that gave them. */
+export type ConfigFlags = Partial<Record<keyof Fields, { flag: string; value: string | undefined }>>;
+
+/**
+ * Reads and validates the environment once. A flag given on the command line
+ * wins over its variable and is named in the error instead.
+ * @throws ConfigError naming the first invalid variable or flag.
+ */
+export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(CONFIG_FIELDS) as [keyof Fields, Field<unknown>][]) {
+    const flag = flags[key];
+    const fromFlag = flag?.value !== undefined;
+    const raw = fromFlag ? flag.value : env[spec.env];
+    const value = raw === undefined || raw.trim() === '' ? spec.default : raw;
+    out[key] = value === undefined ? undefined : spec.parse(value, fromFlag ? flag.flag : spec.env);
+  }
+  out.crawlUserAgent ??= `crawlfleet/${VERSION}`;
+  out.version = VERSION;
+  return out as Config;
+}
+
+/** A short form of a Redis URL for logs: the password is hidden. */
+export function redactRedisUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

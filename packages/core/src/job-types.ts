@@ -1,0 +1,30 @@
+/**
+ * The job types crawlfleet runs. Each type has a BullMQ queue of the same name;
+ * every service takes queue and type names from here.
+ */
+export const JOB_TYPES = ['sqrt', 'fibonacci', 'crawl'] as const;
+
+/** One of {@link JOB_TYPES}. */
+export type JobType = (typeof JOB_TYPES)[number];
+
+/** True when `value` names a job type. */
+export function isJobType(value: unknown): value is JobType {
+  return typeof value === 'string' && (JOB_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * Job states as the API reports them. BullMQ's `waiting-children` is reported
+ * as `waiting`; `unknown` means the job does not exist.
+ */
+export const JOB_STATES = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
+
+/** One of {@link JOB_STATES}. */
+export type JobState = (typeof JOB_STATES)[number];
+
+/**
+ * The Redis pub/sub channel on which the API asks workers of a queue to abort
+ * an active job; the message is the job id.
+ */
+export function cancelChannel(prefix: string, type: JobType): string {
+  return `${prefix}:${type}:cancel`;
+}

@@ -1,0 +1,47 @@
+import type { CrawlInput, CrawlResult } from '@crawlfleet/core';
+import { UpstreamStatusError } from '../errors.js';
+import { extractLinks } from './extract-links.js';
+import type { SafeFetcher } from './safe-fetch.js';
+
+/** True for content types whose body is parsed for links. */
+export function isHtml(contentType: string | null): boolean {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  return type === 'text/html' || type === 'application/xhtml+xml';
+}
+
+function charsetOf(contentType: string | null): string {
+  const match = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? '');
+  return match?.[1]?.toLowerCase() ?? 'utf-8';
+}
+
+function decode(body: Buffer, contentType: string | null): string {
+  try {
+    return new TextDecoder(charsetOf(contentType)).decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}
+
+/**
+ * Fetches one page and returns what it is and where it links. Non-HTML bodies
+ * are counted, not parsed. A 5xx answer throws a retryable error; other
+ * statuses (404 included) are results.
+ */
+export async function crawlPage(fetcher: SafeFetcher, input: CrawlInput, signal?: AbortSignal): Promise<CrawlResult> {
+  const started = performance.now();
+  const page = await fetcher.fetch(input.url, signal, isHtml);
+  if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
+  const parsed = page.body && isHtml(page.contentType)
+    ? extractLinks(decode(page.body, page.contentType), page.finalUrl)
+    : { title: null, links: [] };
+  return {
+    url: input.url,
+    finalUrl: page.finalUrl,
+    status: page.status,
+    contentType: page.contentType,
+    title: parsed.title,
+    links: parsed.links,
+    bytes: page.bytes,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+  };
+}

@@ -1,0 +1,44 @@
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { BodyTooLargeError } from '../errors.js';
+
+/** A decompressor for a Content-Encoding, or null for identity/unknown. */
+function decoderFor(encoding: string | undefined) {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      return null;
+  }
+}
+
+/**
+ * Reads a response body, decompressing it, and stops as soon as more than
+ * `maxBytes` have come out of the decompressor (so a gzip bomb costs at most
+ * the cap). Returns the bytes when `keep` is set, else only their count.
+ */
+export async function readBody(
+  body: Readable,
+  options: { url: string; encoding: string | undefined; maxBytes: number; keep: boolean },
+): Promise<{ bytes: number; data: Buffer | null }> {
+  const decoder = decoderFor(options.encoding);
+  const source: AsyncIterable<Buffer> = decoder ? body.pipe(decoder) : body;
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of source) {
+      bytes += chunk.length;
+      if (bytes > options.maxBytes) throw new BodyTooLargeError(options.url, options.maxBytes);
+      if (options.keep) chunks.push(chunk);
+    }
+  } finally {
+    decoder?.destroy();
+    body.destroy();
+  }
+  return { bytes, data: options.keep ? Buffer.concat(chunks, bytes) : null };
+}

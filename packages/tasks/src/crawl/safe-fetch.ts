@@ -1,0 +1,161 @@
+import type { Readable } from 'node:stream';
+import { request, type Agent } from 'undici';
+import {
+  CancelledError,
+  FetchFailedError,
+  FetchRefusedError,
+  FetchTimeoutError,
+  RedirectError,
+} from '../errors.js';
+import { addressPolicy, isIpLiteral, unbracket, type AddressPolicy } from './address-policy.js';
+import { createGuardedAgent, type LookupFunction } from './guarded-agent.js';
+import { readBody } from './read-body.js';
+
+/** Limits and identity of every fetch. */
+export interface SafeFetchOptions {
+  /** Sent as User-Agent. */
+  userAgent: string;
+  /** Deadline for the whole fetch, redirects and body included. */
+  timeoutMs: number;
+  /** Deadline for one TCP/TLS connect. */
+  connectTimeoutMs: number;
+  /** Cap on the decompressed body. */
+  maxBytes: number;
+  /** Redirects followed before giving up. */
+  maxRedirects: number;
+  /** Allow loopback, private, link-local addresses (`CRAWL_ALLOW_PRIVATE_NETWORKS`). */
+  allowPrivateNetworks: boolean;
+  /** Overrides the address policy (tests). */
+  policy?: AddressPolicy;
+  /** Overrides DNS resolution (tests). */
+  resolve?: LookupFunction;
+}
+
+/** What one fetch returns: the last hop's response. */
+export interface FetchedPage {
+  url: string;
+  finalUrl: string;
+  status: number;
+  contentType: string | null;
+  /** The decompressed body, or null when `keepBody` said not to keep it. */
+  body: Buffer | null;
+  bytes: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Fetches http(s) URLs with a deadline, a body cap, a redirect cap and an
+ * address guard checked on every hop after DNS resolution. One instance keeps
+ * a pool of keep-alive connections; close() releases it.
+ */
+export class SafeFetcher {
+  private readonly agent: Agent;
+  private readonly policy: AddressPolicy;
+
+  constructor(private readonly options: SafeFetchOptions) {
+    this.policy = options.policy ?? addressPolicy(options.allowPrivateNetworks);
+    this.agent = createGuardedAgent({
+      policy: this.policy,
+      connectTimeoutMs: options.connectTimeoutMs,
+      resolve: options.resolve,
+    });
+  }
+
+  /**
+   * Fetches `url`, following redirects.
+   * @param keepBody decides from the final content type whether the body is kept.
+   */
+  async fetch(
+    url: string,
+    signal?: AbortSignal,
+    keepBody: (contentType: string | null) => boolean = () => true,
+  ): Promise<FetchedPage> {
+    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    try {
+      return await this.follow(url, combined, keepBody);
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError(`fetch of ${url} aborted`);
+      if (deadline.aborted) throw new FetchTimeoutError(url, this.options.timeoutMs);
+      if ((err as { code?: string }).code?.startsWith('CF_ERR_')) throw err;
+      const cause = err as NodeJS.ErrnoException;
+      if (cause.cause && (cause.cause as { code?: string }).code?.startsWith('CF_ERR_')) throw cause.cause;
+      throw new FetchFailedError(url, cause.code ?? cause.message);
+    }
+  }
+
+  private checkUrl(raw: string): URL {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new FetchRefusedError(raw, 'it is not a valid absolute URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new FetchRefusedError(raw, `only http and https are allowed, not ${url.protocol}`);
+    }
+    if (url.username || url.password) {
+      throw new FetchRefusedError(raw, 'URLs with credentials are not fetched');
+    }
+    // IP literals never reach DNS, so the guard in the lookup does not see them.
+    if (isIpLiteral(url.hostname) && !this.policy(unbracket(url.hostname))) {
+      throw new FetchRefusedError(raw, `${url.hostname} is not a public address`);
+    }
+    url.hash = '';
+    return url;
+  }
+
+  private async follow(
+    start: string,
+    signal: AbortSignal,
+    keepBody: (contentType: string | null) => boolean,
+  ): Promise<FetchedPage> {
+    let current = this.checkUrl(start);
+    for (let hop = 0; ; hop++) {
+      const response = await request(current, {
+        dispatcher: this.agent,
+        method: 'GET',
+        signal,
+        headers: {
+          'user-agent': this.options.userAgent,
+          accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
+          'accept-encoding': 'gzip, deflate, br',
+        },
+      });
+      const location = header(response.headers, 'location');
+      if (REDIRECTS.has(response.statusCode) && location) {
+        response.body.destroy();
+        if (hop >= this.options.maxRedirects) {
+          throw new RedirectError(start, `more than ${this.options.maxRedirects} redirects`);
+        }
+        let next: string;
+        try {
+          next = new URL(location, current).toString();
+        } catch {
+          throw new RedirectError(start, `invalid Location ${JSON.stringify(location)}`);
+        }
+        current = this.checkUrl(next);
+        continue;
+      }
+      const contentType = header(response.headers, 'content-type') ?? null;
+      const { bytes, data } = await readBody(response.body as Readable, {
+        url: current.toString(),
+        encoding: header(response.headers, 'content-encoding'),
+        maxBytes: this.options.maxBytes,
+        keep: keepBody(contentType),
+      });
+      return { url: start, finalUrl: current.toString(), status: response.statusCode, contentType, body: data, bytes };
+    }
+  }
+
+  /** Closes the connection pool. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

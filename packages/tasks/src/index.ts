@@ -1,0 +1,25 @@
+export { sqrt } from './sqrt.js';
+export { fibonacci } from './fibonacci.js';
+export { crawlPage, isHtml } from './crawl/crawl-page.js';
+export { SafeFetcher, type SafeFetchOptions, type FetchedPage } from './crawl/safe-fetch.js';
+export { extractLinks, resolveLink, type PageLinks } from './crawl/extract-links.js';
+export {
+  addressPolicy,
+  addressRange,
+  publicOnly,
+  anyAddress,
+  isIpLiteral,
+  type AddressPolicy,
+} from './crawl/address-policy.js';
+export type { LookupFunction } from './crawl/guarded-agent.js';
+export {
+  InvalidInputError,
+  FetchRefusedError,
+  FetchTimeoutError,
+  BodyTooLargeError,
+  RedirectError,
+  UpstreamStatusError,
+  FetchFailedError,
+  CancelledError,
+  isRetryable,
+} from './errors.js';

@@ -1,0 +1,43 @@
+import type { Config } from '@crawlfleet/core';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { JobStore } from './jobs/job-store.js';
+import { installErrorHandler } from './plugins/error-handler.js';
+import { JobQueues } from './plugins/job-queues.js';
+import { installValidation } from './plugins/validation.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerQueueRoutes } from './routes/queues.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    jobQueues: JobQueues;
+  }
+  // Documentation fields, read by the OpenAPI generator.
+  interface FastifySchema {
+    tags?: readonly string[];
+    summary?: string;
+    hide?: boolean;
+  }
+}
+
+/** Largest request body accepted; larger ones get 413. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The whole API as one Fastify instance, not listening yet. Closing it closes
+ * its Redis connections.
+ */
+export async function buildApp(config: Config, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: BODY_LIMIT, ...options });
+  installValidation(app);
+  installErrorHandler(app);
+  app.decorate('config', config);
+  app.decorate('jobQueues', new JobQueues(config, app.log));
+  app.addHook('onClose', async () => app.jobQueues.close());
+  registerHealthRoutes(app);
+  registerJobRoutes(app, new JobStore(app.jobQueues));
+  registerQueueRoutes(app);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,37 @@
+import createError from '@fastify/error';
+
+/*
+ * Every error the API answers with, declared once: code, message template,
+ * HTTP status. Redis being away is core's RedisUnavailableError (503).
+ */
+
+export const ValidationError = createError('CF_ERR_VALIDATION', '%s', 400);
+export const InvalidJsonError = createError('CF_ERR_INVALID_JSON', 'The body is not valid JSON: %s', 400);
+export const BodyTooLargeError = createError('CF_ERR_BODY_TOO_LARGE', 'The body is larger than %s bytes', 413);
+export const UnsupportedMediaTypeError = createError(
+  'CF_ERR_UNSUPPORTED_MEDIA_TYPE',
+  'Content-Type %s is not supported; send application/json',
+  415,
+);
+export const RouteNotFoundError = createError('CF_ERR_NOT_FOUND', 'No route %s %s', 404);
+export const UnknownJobTypeError = createError(
+  'CF_ERR_UNKNOWN_TYPE',
+  'Unknown job type "%s"; the types are %s',
+  404,
+);
+export const JobNotFoundError = createError(
+  'CF_ERR_JOB_NOT_FOUND',
+  'No %s job with id "%s": it never existed, was removed, or has expired',
+  404,
+);
+export const JobNotCancellableError = createError(
+  'CF_ERR_JOB_ACTIVE',
+  'Job "%s" is active and %s jobs cannot be cancelled once started; wait for it to finish',
+  409,
+);
+export const IdempotencyConflictError = createError(
+  'CF_ERR_IDEMPOTENCY_CONFLICT',
+  'Idempotency-Key "%s" was already used for a different input; use a new key',
+  409,
+);
+export const InternalError = createError('CF_ERR_INTERNAL', 'Internal server error', 500);

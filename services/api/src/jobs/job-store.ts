@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { JobType } from '@crawlfleet/core';
+import { Job, type JobsOptions } from 'bullmq';
+import { IdempotencyConflictError, JobNotFoundError } from '../errors.js';
+import type { JobQueues } from '../plugins/job-queues.js';
+import { withRedis } from '../redis-errors.js';
+import { apiState, toJobView, type JobView } from './job-view.js';
+
+/** What a client may set per job. */
+export interface SubmitOptions {
+  priority?: number | undefined;
+  delay?: number | undefined;
+  attempts?: number | undefined;
+}
+
+/** A job id derived from an Idempotency-Key: the same key gives the same id. */
+export function idempotentJobId(key: string): string {
+  return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * Adds, reads, waits for and removes jobs. Every call is bounded in time:
+ * with Redis away it throws RedisUnavailableError within seconds.
+ */
+export class JobStore {
+  constructor(private readonly queues: JobQueues) {}
+
+  /** BullMQ options: retries with exponential backoff, results kept for the TTL. */
+  jobOptions(options: SubmitOptions, jobId?: string): JobsOptions {
+    const { config } = this.queues;
+    const keep = { age: config.resultTtlSeconds };
+    return {
+      attempts: options.attempts ?? config.jobAttempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: keep,
+      removeOnFail: keep,
+      ...(options.priority ? { priority: options.priority } : {}),
+      ...(options.delay ? { delay: options.delay } : {}),
+      ...(jobId ? { jobId } : {}),
+    };
+  }
+
+  /**
+   * Adds one job. With an idempotency key, an existing job for the key is
+   * returned instead (`replayed`), unless its input differs (409).
+   */
+  async add(type: JobType, input: unknown, options: SubmitOptions, idempotencyKey?: string) {
+    return withRedis(async () => {
+      const queue = this.queues.queue(type);
+      const jobId = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
+      if (jobId) {
+        const existing = await Job.fromId(queue, jobId);
+        if (existing) {
+          if (!isDeepStrictEqual(existing.data, input)) throw new IdempotencyConflictError(idempotencyKey);
+          return { job: existing, replayed: true };
+        }
+      }
+      const job = await queue.add(type, input, this.jobOptions(options, jobId));
+      return { job, replayed: false };
+    });
+  }
+
+  /** Adds many jobs in one round trip (MULTI). */
+  async addBatch(type: JobType, inputs: unknown[], options: SubmitOptions, idempotencyKey?: string): Promise<string[]> {
+    return withRedis(async () => {
+      const base = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
+      const jobs = await this.queues.queue(type).addBulk(
+        inputs.map((data, index) => ({ name: type, data, opts: this.jobOptions(options, base && `${base}-${index}`) })),
+      );
+      return jobs.map((job) => String(job.id));
+    });
+  }
+
+  /** The job and its state, or JobNotFoundError. */
+  async find(type: JobType, id: string) {
+    return withRedis(async () => {
+      const job = await Job.fromId(this.queues.queue(type), id);
+      const state = job ? apiState(await job.getState()) : null;
+      if (!job || !state) throw new JobNotFoundError(type, id);
+      return { job, state };
+    });
+  }
+
+  async view(type: JobType, id: string): Promise<JobView> {
+    const { job, state } = await this.find(type, id);
+    return toJobView(type, job, state);
+  }
+
+  /**
+   * Waits up to `ms` for the job to complete or fail for good.
+   * @returns true when it did.
+   */
+  async waitFor(type: JobType, job: Job, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    const events = this.queues.queueEvents(type);
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      try {
+        await job.waitUntilFinished(events, remaining);
+        return true;
+      } catch {
+        // Failed for good, a failed attempt that will be retried, or the wait
+        // timed out: the stored state tells which.
+        const state = await withRedis(() => job.getState());
+        if (state === 'completed' || state === 'failed') return true;
+        if (state === 'unknown') throw new JobNotFoundError(type, String(job.id));
+      }
+    }
+  }
+
+  /** Removes a job; false when it is locked by a worker (it started meanwhile). */
+  async remove(job: Job): Promise<boolean> {
+    return withRedis(async () => {
+      try {
+        await job.remove();
+        return true;
+      } catch (err) {
+        if (/locked|could not be removed/i.test((err as Error).message)) return false;
+        throw err;
+      }
+    });
+  }
+
+  /** Asks the worker running a crawl job to abort it. */
+  async cancel(type: JobType, id: string): Promise<void> {
+    await withRedis(() => this.queues.requestCancel(type, id));
+  }
+}

@@ -1,0 +1,60 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function makeAjv(coerceTypes: boolean): Ajv {
+  // Bodies are taken as sent: "4" is not a number and unknown fields are
+  // errors, not silently dropped. Query strings and params are text, so they
+  // are coerced ("?wait=100" is 100).
+  const ajv = new Ajv({ coerceTypes, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  addFormats(ajv);
+  return ajv;
+}
+
+function pathOf(context: string, error: ErrorObject): string {
+  const segments = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
+  if (error.keyword === 'additionalProperties') segments.push(String(error.params.additionalProperty));
+  return segments.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), context);
+}
+
+function ruleOf(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not allowed';
+    case 'pattern':
+      return 'must be an absolute http:// or https:// URL';
+    case 'type':
+      return error.params.type === 'number' || error.params.type === 'integer'
+        ? `must be a finite ${String(error.params.type)}`
+        : `must be ${String(error.params.type)}`;
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+/** "body.value must be >= 0", "body[3].n must be integer", "querystring.wait is not allowed". */
+export function describeValidationError(context: string, error: ErrorObject): { field: string; message: string } {
+  const field = pathOf(context, error);
+  return { field, message: `${field} ${ruleOf(error)}` };
+}
+
+/** Strict validation for bodies, coercing validation for everything else. */
+export function installValidation(app: FastifyInstance): void {
+  const strict = makeAjv(false);
+  const coercing = makeAjv(true);
+  app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? strict : coercing;
+    return ajv.compile(schema as object);
+  });
+  app.setSchemaErrorFormatter((errors: FastifySchemaValidationError[], context: string) => {
+    const first = errors[0] as unknown as ErrorObject;
+    const { field, message } = describeValidationError(context, first);
+    return Object.assign(new Error(message), { field });
+  });
+}

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { RedisUnavailableError } from '@crawlfleet/core';
+import { withRedis } from '../redis-errors.js';
+import { ErrorReply } from '../schemas/job.js';
+
+/** /healthz: the process answers. /readyz: Redis answers too (503 otherwise). */
+export function registerHealthRoutes(app: FastifyInstance): void {
+  const tags = ['health'];
+  app.get('/healthz', { schema: { tags, response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', {
+    schema: { tags, response: { 200: Type.Object({ status: Type.String() }), 503: ErrorReply } },
+  }, async () => {
+    const { jobQueues } = app;
+    if (!jobQueues.ready) throw new RedisUnavailableError(`connection is ${jobQueues.redis.status}`);
+    await withRedis(() => jobQueues.redis.ping(), 1000);
+    return { status: 'ready' };
+  });
+}

@@ -1,0 +1,114 @@
+import { JOB_TYPES, isJobType, jobSchemas, type JobType } from '@crawlfleet/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { JobNotCancellableError, RouteNotFoundError, UnknownJobTypeError } from '../errors.js';
+import { acceptedReply, toJobView } from '../jobs/job-view.js';
+import type { JobStore, SubmitOptions } from '../jobs/job-store.js';
+import {
+  BatchAccepted,
+  BatchQuery,
+  ErrorReply,
+  IdempotencyHeaders,
+  JobAccepted,
+  JobIdParams,
+  SubmitQuery,
+  WaitQuery,
+  jobView,
+} from '../schemas/job.js';
+import { requireRedis } from './require-redis.js';
+
+interface SubmitRoute {
+  Body: unknown;
+  Querystring: SubmitOptions & { wait?: number };
+  Headers: { 'idempotency-key'?: string };
+}
+interface JobRoute {
+  Params: { id: string };
+  Querystring: { wait?: number };
+}
+
+const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 503: ErrorReply };
+
+/** The Jobs part of the API for one type, with that type's schemas. */
+function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
+  const { input, result } = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN })[type];
+  const view = jobView(input, result);
+  const tags = [`jobs`];
+
+  app.post<SubmitRoute>(`/v1/jobs/${type}`, {
+    preHandler: requireRedis,
+    schema: {
+      tags, summary: `Submit a ${type} job`, body: input, querystring: SubmitQuery, headers: IdempotencyHeaders,
+      response: { 200: view, 202: JobAccepted, ...errors },
+    },
+  }, async (request, reply) => {
+    const { wait, ...options } = request.query;
+    const key = request.headers['idempotency-key'];
+    const { job, replayed } = await store.add(type, request.body, options, key);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    if (wait && (await store.waitFor(type, job, wait))) {
+      const found = await store.find(type, String(job.id));
+      return reply.code(200).send(toJobView(type, found.job, found.state));
+    }
+    const state = replayed ? (await store.find(type, String(job.id))).state : job.delay > 0 ? 'delayed' : options.priority ? 'prioritized' : 'waiting';
+    return reply.code(202).send(acceptedReply(type, String(job.id), state));
+  });
+
+  app.post<SubmitRoute>(`/v1/jobs/${type}/batch`, {
+    preHandler: requireRedis,
+    schema: {
+      tags, summary: `Submit 1 to 1000 ${type} jobs at once`,
+      body: Type.Array(input, { minItems: 1, maxItems: 1000 }), querystring: BatchQuery, headers: IdempotencyHeaders,
+      response: { 202: BatchAccepted, ...errors },
+    },
+  }, async (request, reply) => {
+    const ids = await store.addBatch(type, request.body as unknown[], request.query, request.headers['idempotency-key']);
+    return reply.code(202).send({ ids });
+  });
+
+  app.get<JobRoute>(`/v1/jobs/${type}/:id`, {
+    preHandler: requireRedis,
+    schema: { tags, summary: `Read a ${type} job`, params: JobIdParams, querystring: WaitQuery, response: { 200: view, ...errors } },
+  }, async (request) => {
+    const { id } = request.params;
+    const wait = request.query.wait;
+    if (wait) {
+      const { job, state } = await store.find(type, id);
+      if (state !== 'completed' && state !== 'failed') await store.waitFor(type, job, wait);
+    }
+    return store.view(type, id);
+  });
+
+  app.delete<JobRoute>(`/v1/jobs/${type}/:id`, {
+    preHandler: requireRedis,
+    schema: {
+      tags, summary: `Remove a ${type} job that has not started, or cancel a running crawl`, params: JobIdParams,
+      response: { 202: JobAccepted, ...errors },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const { job, state } = await store.find(type, id);
+    if (state !== 'active' && (await store.remove(job))) return reply.code(204).send();
+    if (type !== 'crawl') throw new JobNotCancellableError(id, type);
+    await store.cancel(type, id);
+    return reply.code(202).send(acceptedReply(type, id, 'active'));
+  });
+}
+
+/** Answers unknown job types with 404 naming the known ones. */
+function unknownTypeRoutes(app: FastifyInstance): void {
+  const unknown = async (request: FastifyRequest<{ Params: { type: string } }>) => {
+    const { type } = request.params;
+    if (isJobType(type)) throw new RouteNotFoundError(request.method, request.url);
+    throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
+  };
+  for (const url of ['/v1/jobs/:type', '/v1/jobs/:type/batch', '/v1/jobs/:type/:id']) {
+    app.route({ method: ['GET', 'POST', 'DELETE'], url, handler: unknown, schema: { hide: true } });
+  }
+}
+
+/** Registers POST/GET/DELETE for every job type. */
+export function registerJobRoutes(app: FastifyInstance, store: JobStore): void {
+  for (const type of JOB_TYPES) jobRoutes(app, store, type);
+  unknownTypeRoutes(app);
+}

@@ -1,0 +1,75 @@
+import { JOB_STATES, JOB_TYPES } from '@crawlfleet/core';
+import { Type, type TSchema } from 'typebox';
+
+/** Longest wait a request may ask for, in ms. */
+export const MAX_WAIT_MS = 30_000;
+
+/** BullMQ's highest priority number (lower numbers run first; 0 means none). */
+export const MAX_PRIORITY = 2_097_152;
+
+export const JobTypeName = Type.Union(JOB_TYPES.map((type) => Type.Literal(type)));
+export const JobStateName = Type.Union(JOB_STATES.map((state) => Type.Literal(state)));
+
+export const JobIdParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 200, description: 'The job id' }),
+});
+
+const wait = Type.Integer({
+  minimum: 0,
+  maximum: MAX_WAIT_MS,
+  description: 'Wait up to this many ms for the job to finish',
+});
+
+const jobOptions = {
+  priority: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: MAX_PRIORITY, description: '1 runs first; 0 (default) means no priority' }),
+  ),
+  delay: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000_000, description: 'Run no earlier than this many ms from now' })),
+  attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Tries before the job fails (default JOB_ATTEMPTS)' })),
+};
+
+export const SubmitQuery = Type.Object({ wait: Type.Optional(wait), ...jobOptions }, { additionalProperties: false });
+export const BatchQuery = Type.Object(jobOptions, { additionalProperties: false });
+export const WaitQuery = Type.Object({ wait: Type.Optional(wait) }, { additionalProperties: false });
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'The same key for the same type returns the same job' }),
+  ),
+});
+
+export const JobAccepted = Type.Object({
+  id: Type.String(),
+  type: JobTypeName,
+  state: JobStateName,
+  url: Type.String(),
+});
+
+export const BatchAccepted = Type.Object({ ids: Type.Array(Type.String()) });
+
+const timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+
+/** A job as GET /v1/jobs/{type}/{id} shows it. */
+export function jobView(input: TSchema, result: TSchema) {
+  return Type.Object({
+    id: Type.String(),
+    type: JobTypeName,
+    state: JobStateName,
+    input,
+    result: Type.Union([result, Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()]),
+    progress: Type.Unknown(),
+    attempts: Type.Integer({ description: 'Attempts made so far' }),
+    createdAt: timestamp,
+    startedAt: timestamp,
+    finishedAt: timestamp,
+  });
+}
+
+export const ErrorReply = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+  field: Type.Optional(Type.String()),
+});

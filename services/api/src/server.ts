@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { loadConfig, redactRedisUrl, type Config } from '@crawlfleet/core';
+import { buildApp } from './app.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+const config = readConfig();
+const app = await buildApp(config, {
+  logger: { level: config.logLevel, base: { service: 'api', pid: process.pid } },
+  // Let in-flight requests finish on close, then drop idle keep-alive sockets.
+  forceCloseConnections: 'idle',
+});
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  app.log.info({ signal }, 'stopping: finishing in-flight requests');
+  await app.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info({ redis: redactRedisUrl(config.redisUrl), prefix: config.queuePrefix }, 'API ready');
+} catch (err) {
+  app.log.error({ err }, `could not listen on ${config.host}:${config.port}`);
+  process.exit(1);
+}

@@ -1,0 +1,3 @@
+export { startWorker, type RunningWorker, type StartWorkerOptions } from './start-worker.js';
+export { defaultConcurrency } from './defaults.js';
+export { toBullmqError } from './to-bullmq-error.js';

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, redactRedisUrl, JOB_TYPES, type Config } from '@crawlfleet/core';
+import { pino } from 'pino';
+import { startWorker } from './start-worker.js';
+
+const USAGE = `Usage: crawlfleet-worker --queue ${JOB_TYPES.join('|')} [--concurrency N]
+  (or WORKER_QUEUE, WORKER_CONCURRENCY in the environment)`;
+
+function readConfig(): Config {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { queue: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' } },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  try {
+    const config = loadConfig({
+      workerQueue: { flag: '--queue', value: values.queue },
+      workerConcurrency: { flag: '--concurrency', value: values.concurrency },
+    });
+    if (!config.workerQueue) throw new ConfigError(`WORKER_QUEUE or --queue is required (one of ${JOB_TYPES.join(', ')})`);
+    return config;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+const config = readConfig();
+const queue = config.workerQueue!;
+const logger = pino({ level: config.logLevel, base: { service: 'worker', pid: process.pid } });
+logger.info({ redis: redactRedisUrl(config.redisUrl), prefix: config.queuePrefix }, 'starting worker');
+const running = await startWorker({ config, queue, logger });
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal, timeoutMs: config.workerShutdownTimeoutMs }, 'stopping: finishing active jobs');
+  const finished = await running.close(config.workerShutdownTimeoutMs);
+  logger.info({ finished }, 'worker stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

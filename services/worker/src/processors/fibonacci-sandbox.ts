@@ -1,0 +1,19 @@
+import { loadConfig } from '@crawlfleet/core';
+import { fibonacci } from '@crawlfleet/tasks';
+import type { SandboxedJob } from 'bullmq';
+import { toBullmqError } from '../to-bullmq-error.js';
+
+/*
+ * Runs in a BullMQ sandbox (a worker thread), so a large n never blocks the
+ * worker's event loop and its locks keep being renewed. The thread inherits
+ * the process environment, so it reads the same configuration.
+ */
+const config = loadConfig();
+
+export default async function processFibonacci(job: SandboxedJob) {
+  try {
+    return fibonacci(job.data, config.fibonacciMaxN);
+  } catch (err) {
+    throw toBullmqError(err);
+  }
+}

@@ -1,0 +1,100 @@
+import { fileURLToPath } from 'node:url';
+import { cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
+import { SafeFetcher } from '@crawlfleet/tasks';
+import { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { defaultConcurrency } from './defaults.js';
+import { crawlProcessor, sqrtProcessor } from './processors/inline.js';
+
+/** A worker consuming one queue, and how to stop it. */
+export interface RunningWorker {
+  readonly worker: Worker;
+  readonly queue: JobType;
+  readonly concurrency: number;
+  /**
+   * Stops taking jobs and waits up to `timeoutMs` for the active ones; jobs
+   * still running then are left to be retried elsewhere (their lock expires).
+   * @returns true when every active job finished in time.
+   */
+  close(timeoutMs: number): Promise<boolean>;
+}
+
+/** Options of {@link startWorker}. */
+export interface StartWorkerOptions {
+  config: Config;
+  queue: JobType;
+  logger: Logger;
+  /** @defaultValue `WORKER_CONCURRENCY`, else {@link defaultConcurrency} */
+  concurrency?: number;
+}
+
+const fibonacciSandbox = fileURLToPath(new URL('./processors/fibonacci-sandbox.js', import.meta.url));
+
+function createFetcher(config: Config): SafeFetcher {
+  return new SafeFetcher({
+    userAgent: config.crawlUserAgent,
+    timeoutMs: config.crawlTimeoutMs,
+    connectTimeoutMs: config.crawlConnectTimeoutMs,
+    maxBytes: config.crawlMaxBytes,
+    maxRedirects: config.crawlMaxRedirects,
+    allowPrivateNetworks: config.crawlAllowPrivateNetworks,
+  });
+}
+
+/** Listens for DELETEs of active crawl jobs and aborts them here if they run here. */
+async function listenForCancels(config: Config, worker: Worker, logger: Logger): Promise<Redis> {
+  const subscriber = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err }, 'cancel listener lost Redis'));
+  const channel = cancelChannel(config.queuePrefix, 'crawl');
+  subscriber.on('message', (_channel: string, jobId: string) => {
+    if (worker.cancelJob(jobId, 'cancelled by DELETE')) logger.info({ jobId }, 'job cancelled');
+  });
+  await subscriber.subscribe(channel);
+  return subscriber;
+}
+
+/** Starts a BullMQ worker for `queue` with the settings of `config`. */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { config, queue } = options;
+  const logger = options.logger.child({ queue });
+  const concurrency = options.concurrency ?? config.workerConcurrency ?? defaultConcurrency(queue);
+  const connection = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'Redis unreachable; retrying'));
+  const fetcher = queue === 'crawl' ? createFetcher(config) : null;
+  const keep = { age: config.resultTtlSeconds };
+  const common = { connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep };
+  const worker = fetcher
+    ? new Worker(queue, crawlProcessor(fetcher), common)
+    : queue === 'sqrt'
+      ? new Worker(queue, sqrtProcessor(), common)
+      : new Worker(queue, fibonacciSandbox, { ...common, useWorkerThreads: true });
+
+  worker.on('failed', (job, err) => {
+    logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
+  });
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  const subscriber = fetcher ? await listenForCancels(config, worker, logger) : null;
+  await worker.waitUntilReady();
+  logger.info({ concurrency }, 'worker ready');
+
+  return {
+    worker,
+    queue,
+    concurrency,
+    async close(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const finished = await Promise.race([worker.close().then(() => true as const), timedOut]);
+      clearTimeout(timer);
+      if (!finished) {
+        logger.warn({ timeoutMs }, 'active jobs did not finish in time; leaving them to other workers');
+        await worker.close(true);
+      }
+      subscriber?.disconnect();
+      await fetcher?.close();
+      connection.disconnect();
+      return finished;
+    },
+  };
+}
