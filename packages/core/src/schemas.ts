@@ -8,7 +8,8 @@ import { Type, type Static } from 'typebox';
 
 /** `sqrt` input: a finite number >= 0 (JSON cannot carry NaN; 1e999 is rejected as not finite). */
 export const SqrtInput = Type.Object(
-  { value: Type.Number({ minimum: 0, description: 'A finite number >= 0' }) },
+  // JSON.parse turns 1e999 into Infinity; the maximum keeps it out.
+  { value: Type.Number({ minimum: 0, maximum: Number.MAX_VALUE, description: 'A finite number >= 0' }) },
   { additionalProperties: false },
 );
 export type SqrtInput = Static<typeof SqrtInput>;

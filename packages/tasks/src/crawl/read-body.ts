@@ -37,6 +37,9 @@ export async function readBody(
       if (options.keep) chunks.push(chunk);
     }
   } finally {
+    // Stop reading at once; the abort errors that follow are expected.
+    body.on('error', () => {});
+    decoder?.on('error', () => {});
     decoder?.destroy();
     body.destroy();
   }

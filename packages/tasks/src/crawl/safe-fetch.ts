@@ -44,6 +44,12 @@ export interface FetchedPage {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** Drops a body we will not read; the abort error it emits is expected. */
+function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -130,7 +136,7 @@ export class SafeFetcher {
       });
       const location = header(response.headers, 'location');
       if (REDIRECTS.has(response.statusCode) && location) {
-        response.body.destroy();
+        discard(response.body as Readable);
         if (hop >= this.options.maxRedirects) {
           throw new RedirectError(start, `more than ${this.options.maxRedirects} redirects`);
         }

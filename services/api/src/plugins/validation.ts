@@ -27,6 +27,8 @@ function ruleOf(error: ErrorObject): string {
       return 'is required';
     case 'additionalProperties':
       return 'is not allowed';
+    case 'maximum':
+      return error.params.limit === Number.MAX_VALUE ? 'must be a finite number' : (error.message ?? 'is too large');
     case 'pattern':
       return 'must be an absolute http:// or https:// URL';
     case 'type':

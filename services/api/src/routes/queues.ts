@@ -1,4 +1,5 @@
-import { JOB_TYPES, type JobType } from '@crawlfleet/core';
+import { JOB_TYPES, isJobType, type JobType } from '@crawlfleet/core';
+import { UnknownJobTypeError } from '../errors.js';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { withRedis } from '../redis-errors.js';
@@ -15,7 +16,7 @@ const QueueInfo = Type.Object({
 });
 
 interface TypeRoute {
-  Params: { type: JobType };
+  Params: { type: string };
 }
 
 /** GET /v1/queues and pause/resume. */
@@ -32,7 +33,7 @@ export function registerQueueRoutes(app: FastifyInstance): void {
   };
   const tags = ['queues'];
   const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
-  const params = Type.Object({ type: JobTypeName });
+  const params = Type.Object({ type: Type.String({ description: `One of ${JOB_TYPES.join(', ')}` }) });
 
   app.get('/v1/queues', {
     preHandler: requireRedis,
@@ -45,6 +46,7 @@ export function registerQueueRoutes(app: FastifyInstance): void {
     };
     app.post<TypeRoute>(`/v1/queues/:type/${action}`, { preHandler: requireRedis, schema }, async (request) => {
       const { type } = request.params;
+      if (!isJobType(type)) throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
       return withRedis(async () => {
         await queues.queue(type)[action]();
         return info(type);

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig({}, {});
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      host: '127.0.0.1',
+      port: 3000,
+      resultTtlSeconds: 86400,
+      fibonacciMaxN: 1_000_000,
+      crawlAllowPrivateNetworks: false,
+      crawlUserAgent: `crawlfleet/${config.version}`,
+      workerQueue: undefined,
+      workerConcurrency: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({}, {
+      REDIS_URL: 'rediss://:secret@redis.internal:6380',
+      PORT: '8080',
+      WORKER_QUEUE: 'crawl',
+      WORKER_CONCURRENCY: '7',
+      RESULT_TTL_SECONDS: '60',
+      FIBONACCI_MAX_N: '10',
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      CRAWL_USER_AGENT: 'bot/1',
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'rediss://:secret@redis.internal:6380',
+      port: 8080,
+      workerQueue: 'crawl',
+      workerConcurrency: 7,
+      resultTtlSeconds: 60,
+      fibonacciMaxN: 10,
+      crawlAllowPrivateNetworks: true,
+      crawlUserAgent: 'bot/1',
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc', /^Invalid configuration: PORT must be an integer from 0 to 65535 \(got "abc"\)$/],
+    ['PORT', '70000', /PORT must be an integer/],
+    ['REDIS_URL', 'http://x', /REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+    ['REDIS_URL', 'not a url', /REDIS_URL must be a URL/],
+    ['WORKER_QUEUE', 'email', /WORKER_QUEUE must be one of sqrt, fibonacci, crawl/],
+    ['WORKER_CONCURRENCY', '0', /WORKER_CONCURRENCY must be an integer from 1/],
+    ['RESULT_TTL_SECONDS', '1.5', /RESULT_TTL_SECONDS must be an integer/],
+    ['FIBONACCI_MAX_N', '-1', /FIBONACCI_MAX_N must be an integer/],
+    ['CRAWL_ALLOW_PRIVATE_NETWORKS', 'maybe', /CRAWL_ALLOW_PRIVATE_NETWORKS must be true or false/],
+  ])('stops on %s=%s with one line naming it', (name, value, message) => {
+    let error: Error | undefined;
+    try {
+      loadConfig({}, { [name]: value });
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain('\n');
+    expect((error as { code?: string }).code).toBe('CF_ERR_CONFIG');
+  });
+
+  it('lets a command-line flag win and names the flag in errors', () => {
+    const flags = { workerQueue: { flag: '--queue', value: 'sqrt' } };
+    expect(loadConfig(flags, { WORKER_QUEUE: 'crawl' }).workerQueue).toBe('sqrt');
+    expect(() => loadConfig({ workerQueue: { flag: '--queue', value: 'x' } }, {})).toThrow(/--queue must be one of/);
+  });
+});

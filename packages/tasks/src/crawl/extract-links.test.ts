@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { extractLinks, resolveLink } from './extract-links.js';
+
+describe('extractLinks', () => {
+  it('resolves relative links, drops fragments, duplicates and non-http schemes', () => {
+    const page = `<title> A \n title </title>
+      <a href="/a">A</a> <a href="b.html#x">B</a> <a href="../up?q=1#t">up</a>
+      <a href="HTTPS://Example.ORG:443/X">ext</a> <a href="mailto:a@b">m</a>
+      <a href="javascript:void(0)">j</a> <a href="data:text/plain,x">d</a>
+      <a href="/a#again">dup</a> <a href="#top">self</a> <a href="  ">blank</a> <area href="/map">`;
+    const { title, links } = extractLinks(page, 'http://site.test/dir/page');
+    expect(title).toBe('A title');
+    expect(links).toEqual([
+      'http://site.test/a',
+      'http://site.test/dir/b.html',
+      'http://site.test/up?q=1',
+      'https://example.org/X',
+      'http://site.test/dir/page',
+      'http://site.test/map',
+    ]);
+  });
+
+  it('resolves against <base href>, itself relative to the page', () => {
+    const { links } = extractLinks('<base href="/docs/v2/"><a href="intro">i</a><a href="../v1/x">x</a>', 'http://s.test/p');
+    expect(links).toEqual(['http://s.test/docs/v2/intro', 'http://s.test/docs/v1/x']);
+  });
+
+  it('gives a null title when there is none', () => {
+    expect(extractLinks('<p>no title</p>', 'http://s.test/').title).toBeNull();
+  });
+
+  it('keeps only http(s) URLs in resolveLink', () => {
+    const base = new URL('http://s.test/');
+    expect(resolveLink('ftp://s.test/f', base)).toBeNull();
+    expect(resolveLink('http://[bad', base)).toBeNull();
+    expect(resolveLink('//other.test/x#y', base)).toBe('http://other.test/x');
+  });
+});
