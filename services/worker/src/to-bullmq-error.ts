@@ -3,14 +3,17 @@ import { UnrecoverableError } from 'bullmq';
 
 /**
  * Turns a task's error into what BullMQ acts on: UnrecoverableError (fail now,
- * no retries) for errors that trying again cannot fix; the error itself, to be
- * retried with backoff, otherwise. The code stays in the message, so the
- * job's `error` says what happened.
+ * no retries) for errors that trying again cannot fix; a plain error, retried
+ * with backoff, otherwise. The code leads the message, so the job's `error`
+ * says what happened in a form scripts can match.
  */
 export function toBullmqError(err: unknown): Error {
   const error = err instanceof Error ? err : new Error(String(err));
-  if (isRetryable(error)) return error;
-  const code = (error as { code?: string }).code;
-  const message = code && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
-  return new UnrecoverableError(message);
+  const code = (error as { code?: unknown }).code;
+  const message = typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+  if (!isRetryable(error)) return new UnrecoverableError(message);
+  if (message === error.message) return error;
+  const retryable = new Error(message);
+  retryable.stack = error.stack;
+  return retryable;
 }
