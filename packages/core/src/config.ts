@@ -142,3 +142,8 @@ export function redactRedisUrl(url: string): string {
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
 }
+
+/** True when the variable is set to something non-empty (the launcher asks this of REDIS_URL). */
+export function isConfigured(name: string, env: Record<string, string | undefined> = process.env): boolean {
+  return (env[name] ?? '').trim() !== '';
+}

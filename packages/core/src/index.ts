@@ -11,6 +11,6 @@ export {
   type JobInputs,
   type JobResults,
 } from './schemas.js';
-export { loadConfig, redactRedisUrl, CONFIG_FIELDS, VERSION, type Config, type ConfigFlags } from './config.js';
+export { loadConfig, isConfigured, redactRedisUrl, CONFIG_FIELDS, VERSION, type Config, type ConfigFlags } from './config.js';
 export { createRedis, redisOptions, type RedisRole } from './redis.js';
 export { ConfigError, RedisUnavailableError } from './errors.js';

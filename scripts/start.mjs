@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on one machine. Starts (or finds) Redis, then
+// the API and one worker per queue as child processes, restarts any that
+// crash, and stops everything on Ctrl-C or SIGTERM.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { JOB_TYPES, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LOCAL_REDIS = { host: '127.0.0.1', port: 6379 };
+
+function say(line) {
+  process.stdout.write(`[crawlfleet] ${line}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`[crawlfleet] ${message}\n`);
+  process.exit(1);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  fail(err.message);
+}
+
+/** True when something speaking Redis answers PING (a password-protected one answers NOAUTH). */
+function redisAnswers({ host, port }) {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    const done = (answer) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
+  });
+}
+
+async function startLocalRedis() {
+  if (spawnSync('redis-server', ['--version']).error) {
+    fail(
+      'Nothing answers on 127.0.0.1:6379 and there is no redis-server on PATH.\n' +
+        '  Install one (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),\n' +
+        '  or point REDIS_URL at a Redis you have, e.g. REDIS_URL=redis://host:6379 npm start',
+    );
+  }
+  const dir = `${ROOT}.data/redis`;
+  mkdirSync(dir, { recursive: true });
+  // Its own process group, so Ctrl-C reaches it only through us, after the
+  // workers have finished their jobs.
+  const child = spawn(
+    'redis-server',
+    ['--port', String(LOCAL_REDIS.port), '--bind', LOCAL_REDIS.host, '--dir', dir, '--appendonly', 'yes',
+      '--maxmemory-policy', 'noeviction', '--save', ''],
+    { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+  );
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) fail(`redis-server exited with code ${child.exitCode}; is port ${LOCAL_REDIS.port} taken?`);
+    if (await redisAnswers(LOCAL_REDIS)) {
+      say(`started a local redis-server on 127.0.0.1:${LOCAL_REDIS.port} (data in .data/redis, AOF on)`);
+      return child;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGTERM');
+  return fail('redis-server did not answer within 10 s');
+}
+
+let redisChild = null;
+let redisUrl = config.redisUrl;
+if (!isConfigured('REDIS_URL')) {
+  if (await redisAnswers(LOCAL_REDIS)) {
+    say(`using the Redis on 127.0.0.1:${LOCAL_REDIS.port}`);
+  } else {
+    redisChild = await startLocalRedis();
+    redisUrl = `redis://${LOCAL_REDIS.host}:${LOCAL_REDIS.port}`;
+  }
+} else {
+  say(`using REDIS_URL ${redactRedisUrl(redisUrl)}`);
+}
+
+const services = [
+  { name: 'api', entry: 'services/api/dist/server.js', args: [] },
+  ...JOB_TYPES.map((queue) => ({ name: `worker-${queue}`, entry: 'services/worker/dist/main.js', args: ['--queue', queue] })),
+];
+
+let stopping = false;
+const running = new Map();
+
+function prefixLines(stream, name, out) {
+  let rest = '';
+  stream.on('data', (chunk) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) out.write(`[${name}] ${line}\n`);
+  });
+}
+
+/** Starts a service and restarts it when it dies, backing off up to 30 s. */
+function supervise(service, delayMs = 1000) {
+  const startedAt = Date.now();
+  const child = spawn(process.execPath, [`${ROOT}${service.entry}`, ...service.args], {
+    env: { ...process.env, REDIS_URL: redisUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.set(service.name, child);
+  prefixLines(child.stdout, service.name, process.stdout);
+  prefixLines(child.stderr, service.name, process.stderr);
+  child.once('exit', (code, signal) => {
+    running.delete(service.name);
+    if (stopping) return;
+    if (code === 2) fail(`${service.name} refused its configuration (see above); not restarting`);
+    const next = Date.now() - startedAt > 60_000 ? 1000 : Math.min(delayMs * 2, 30_000);
+    say(`${service.name} exited (${signal ?? `code ${code}`}); restarting in ${delayMs / 1000} s`);
+    setTimeout(() => stopping || supervise(service, next), delayMs);
+  });
+}
+
+async function apiAnswers() {
+  try {
+    const reply = await fetch(`http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/readyz`);
+    return reply.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  say(`${signal}: stopping the API and workers (active jobs finish first)…`);
+  const exits = [...running.values()].map((child) => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  }));
+  const timeout = new Promise((resolve) => setTimeout(resolve, config.workerShutdownTimeoutMs + 5000));
+  await Promise.race([Promise.all(exits), timeout]);
+  for (const child of running.values()) child.kill('SIGKILL');
+  if (redisChild) {
+    await new Promise((resolve) => {
+      redisChild.once('exit', resolve);
+      redisChild.kill('SIGTERM');
+    });
+    say('stopped the local redis-server');
+  }
+  say('stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+
+for (const service of services) supervise(service);
+
+const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+for (let i = 0; i < 300 && !stopping; i++) {
+  if (await apiAnswers()) {
+    say(`API listening on ${base} (workers: ${JOB_TYPES.join(', ')})`);
+    say('try it:');
+    process.stdout.write(
+      `\n  curl -s -X POST '${base}/v1/jobs/sqrt?wait=5000' -H 'content-type: application/json' -d '{"value": 2}'\n\n`,
+    );
+    say('Ctrl-C stops everything');
+    break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}

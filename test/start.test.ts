@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { eventually, testConfig } from './helpers/harness.js';
+import { startService, type ServiceProcess } from './helpers/processes.js';
+import { freePort } from './helpers/redis-server.js';
+
+/* `npm start` (scripts/start.mjs): the API and a worker per queue, supervised. */
+
+let launcher: ServiceProcess | undefined;
+
+afterAll(() => {
+  launcher?.child.kill('SIGKILL');
+});
+
+describe('npm start', () => {
+  it('starts everything, prints a curl that works, restarts a crashed worker, stops on Ctrl-C', async () => {
+    const config = testConfig(inject('redisUrl'));
+    const port = await freePort();
+    launcher = startService('scripts/start.mjs', [], {
+      REDIS_URL: config.redisUrl, QUEUE_PREFIX: config.queuePrefix, PORT: String(port), LOG_LEVEL: 'warn',
+    });
+    const running = launcher;
+    await eventually(() => running.output().includes('Ctrl-C stops everything'), 20_000, 'launcher ready');
+    const output = running.output();
+    expect(output).toContain(`API listening on http://127.0.0.1:${port}`);
+    const curl = /curl -s -X POST '([^']+)' -H 'content-type: application\/json' -d '([^']+)'/.exec(output);
+    expect(curl).not.toBeNull();
+    const reply = await fetch(curl![1]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl![2]! });
+    expect(reply.status).toBe(200);
+    expect(await reply.json()).toMatchObject({ state: 'completed', result: { value: 2, sqrt: Math.SQRT2 } });
+
+    // A worker that dies is started again.
+    const queues = async () => (await (await fetch(`http://127.0.0.1:${port}/v1/queues`)).json()).queues;
+    await eventually(async () => (await queues()).every((queue: { workers: number }) => queue.workers === 1), 10_000, 'one worker per queue');
+    const { execSync } = await import('node:child_process');
+    execSync(`pkill -KILL -P ${running.child.pid} -f 'queue fibonacci'`);
+    await eventually(() => running.output().includes('worker-fibonacci exited (SIGKILL); restarting'), 10_000, 'restart notice');
+    const fib = await fetch(`http://127.0.0.1:${port}/v1/jobs/fibonacci?wait=10000`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n": 10}',
+    });
+    expect((await fib.json()).result).toEqual({ n: 10, value: '55', digits: 2 });
+
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
+    expect(running.output()).toContain('[crawlfleet] stopped');
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});
