@@ -5,7 +5,7 @@ import { Job, type JobsOptions } from 'bullmq';
 import { IdempotencyConflictError, JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
-import { apiState, toJobView, type JobView } from './job-view.js';
+import { apiState } from './job-view.js';
 
 /** What a client may set per job. */
 export interface SubmitOptions {
@@ -72,41 +72,48 @@ export class JobStore {
     });
   }
 
-  /** The job and its state, or JobNotFoundError. */
+  /**
+   * The job and its state, or JobNotFoundError. The state is read before the
+   * job, so the job is never older than its state; if the job shows it has
+   * finished meanwhile, the state is read again.
+   */
   async find(type: JobType, id: string) {
     return withRedis(async () => {
-      const job = await Job.fromId(this.queues.queue(type), id);
-      const state = job ? apiState(await job.getState()) : null;
+      const queue = this.queues.queue(type);
+      let state = apiState(await queue.getJobState(id));
+      const job = state ? await Job.fromId(queue, id) : undefined;
       if (!job || !state) throw new JobNotFoundError(type, id);
+      if (job.finishedOn && state !== 'completed' && state !== 'failed') state = apiState(await job.getState());
+      if (!state) throw new JobNotFoundError(type, id);
       return { job, state };
     });
   }
 
-  async view(type: JobType, id: string): Promise<JobView> {
-    const { job, state } = await this.find(type, id);
-    return toJobView(type, job, state);
+  /** Like find(), for a job known to be completed: one round trip less. */
+  private async findCompleted(type: JobType, id: string) {
+    return withRedis(async () => {
+      const job = await Job.fromId(this.queues.queue(type), id);
+      if (!job) throw new JobNotFoundError(type, id);
+      return { job, state: 'completed' as const };
+    });
   }
 
   /**
-   * Waits up to `ms` for the job to complete or fail for good.
-   * @returns true when it did.
+   * Waits up to `ms` for the job to complete or fail for good, then reads it.
+   * @returns the job and its state, finished or not.
    */
-  async waitFor(type: JobType, job: Job, ms: number): Promise<boolean> {
+  async waitFor(type: JobType, id: string, ms: number) {
     const deadline = Date.now() + ms;
-    const events = this.queues.queueEvents(type);
+    const waiter = this.queues.waiter(type);
     for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return false;
-      try {
-        await job.waitUntilFinished(events, remaining);
-        return true;
-      } catch {
-        // Failed for good, a failed attempt that will be retried, or the wait
-        // timed out: the stored state tells which.
-        const state = await withRedis(() => job.getState());
-        if (state === 'completed' || state === 'failed') return true;
-        if (state === 'unknown') throw new JobNotFoundError(type, String(job.id));
+      const outcome = await waiter.wait(id, Math.max(0, deadline - Date.now()));
+      // `completed` is final, so the state need not be read back.
+      const found = outcome === 'completed' ? await this.findCompleted(type, id) : await this.find(type, id);
+      // A failed attempt that will be retried also sends `failed`: wait on.
+      if (found.state === 'completed' || found.state === 'failed' || outcome === 'timeout' || Date.now() >= deadline) {
+        return found;
       }
+      waiter.forget(id);
     }
   }
 

@@ -2,6 +2,7 @@ import { JOB_TYPES, cancelChannel, createRedis, type Config, type JobType } from
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
+import { JobWaiter } from '../jobs/job-waiter.js';
 
 /**
  * The API's handles on Redis: one BullMQ Queue per job type over one shared
@@ -12,6 +13,7 @@ export class JobQueues {
   readonly redis: Redis;
   private readonly queues = new Map<JobType, Queue>();
   private readonly events = new Map<JobType, QueueEvents>();
+  private readonly waiters = new Map<JobType, JobWaiter>();
   private readonly eventConnections: Redis[] = [];
 
   constructor(
@@ -34,6 +36,7 @@ export class JobQueues {
       const events = new QueueEvents(type, { connection, prefix: config.queuePrefix });
       events.on('error', () => {});
       this.events.set(type, events);
+      this.waiters.set(type, new JobWaiter(events));
     }
   }
 
@@ -46,8 +49,8 @@ export class JobQueues {
     return this.queues.get(type)!;
   }
 
-  queueEvents(type: JobType): QueueEvents {
-    return this.events.get(type)!;
+  waiter(type: JobType): JobWaiter {
+    return this.waiters.get(type)!;
   }
 
   /** Asks every worker of `type` to abort job `id` if it is running it. */

@@ -46,9 +46,12 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
     const key = request.headers['idempotency-key'];
     const { job, replayed } = await store.add(type, request.body, options, key);
     if (replayed) reply.header('idempotent-replayed', 'true');
-    if (wait && (await store.waitFor(type, job, wait))) {
-      const found = await store.find(type, String(job.id));
-      return reply.code(200).send(toJobView(type, found.job, found.state));
+    if (wait) {
+      const found = await store.waitFor(type, String(job.id), wait);
+      if (found.state === 'completed' || found.state === 'failed') {
+        return reply.code(200).send(toJobView(type, found.job, found.state));
+      }
+      return reply.code(202).send(acceptedReply(type, String(job.id), found.state));
     }
     const state = replayed ? (await store.find(type, String(job.id))).state : job.delay > 0 ? 'delayed' : options.priority ? 'prioritized' : 'waiting';
     return reply.code(202).send(acceptedReply(type, String(job.id), state));
@@ -71,12 +74,10 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
     schema: { tags, summary: `Read a ${type} job`, params: JobIdParams, querystring: WaitQuery, response: { 200: view, ...errors } },
   }, async (request) => {
     const { id } = request.params;
-    const wait = request.query.wait;
-    if (wait) {
-      const { job, state } = await store.find(type, id);
-      if (state !== 'completed' && state !== 'failed') await store.waitFor(type, job, wait);
-    }
-    return store.view(type, id);
+    const { wait } = request.query;
+    let found = await store.find(type, id);
+    if (wait && found.state !== 'completed' && found.state !== 'failed') found = await store.waitFor(type, id, wait);
+    return toJobView(type, found.job, found.state);
   });
 
   app.delete<JobRoute>(`/v1/jobs/${type}/:id`, {

@@ -1,0 +1,31 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (bench/dist/bench/ is three levels down). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Starts `node <script> ...args` quietly (LOG_LEVEL=warn). */
+export function startNode(script: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [`${ROOT}${script}`, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Polls until `check` is true (every 20 ms, at most `timeoutMs`). */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Sends SIGTERM and waits for the exit. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}

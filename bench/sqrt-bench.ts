@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Agent, request } from 'undici';
+import { startNode, stopProcess, until } from './processes.js';
+import { percentile } from './stats.js';
+
+const JOBS = 5000;
+const BATCH = 1000;
+
+/** Counts completed sqrt jobs under a prefix. */
+function completedCounter(redisUrl: string, prefix: string) {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('sqrt', { connection, prefix });
+  return {
+    queue,
+    completed: () => queue.getCompletedCount(),
+    workers: () => queue.getWorkersCount(),
+    async close() {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** Plain BullMQ: addBulk in chunks of 1000 + a Worker (concurrency 50) in another process. */
+export async function plainBullmq(redisUrl: string): Promise<number> {
+  const prefix = `bench-${randomUUID()}`;
+  const counter = completedCounter(redisUrl, prefix);
+  const worker = startNode('bench/dist/bench/plain-worker.js', [redisUrl, prefix, '50'], {});
+  try {
+    await until(async () => (await counter.workers()) > 0);
+    const started = performance.now();
+    for (let i = 0; i < JOBS; i += BATCH) {
+      await counter.queue.addBulk(Array.from({ length: BATCH }, (_, j) => ({ name: 'sqrt', data: { value: i + j } })));
+    }
+    await until(async () => (await counter.completed()) >= JOBS, 60_000);
+    return JOBS / ((performance.now() - started) / 1000);
+  } finally {
+    await stopProcess(worker);
+    await counter.close();
+  }
+}
+
+/** The API and a sqrt worker, each a process, as `npm start` runs them. */
+export async function startCrawlfleet(redisUrl: string, port: number) {
+  const prefix = `bench-${randomUUID()}`;
+  const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, PORT: String(port) };
+  const api = startNode('services/api/dist/server.js', [], env);
+  const worker = startNode('services/worker/dist/main.js', ['--queue', 'sqrt'], env);
+  const counter = completedCounter(redisUrl, prefix);
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+  const base = `http://127.0.0.1:${port}`;
+  await until(async () => {
+    try {
+      const reply = await request(`${base}/readyz`, { dispatcher: agent });
+      await reply.body.dump();
+      return reply.statusCode === 200 && (await counter.workers()) > 0;
+    } catch {
+      return false;
+    }
+  });
+  const post = async (path: string, body: unknown) => {
+    const reply = await request(`${base}${path}`, {
+      dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const json = (await reply.body.json()) as Record<string, unknown>;
+    if (reply.statusCode >= 300 && reply.statusCode !== 202) throw new Error(`POST ${path}: ${reply.statusCode} ${JSON.stringify(json)}`);
+    return { status: reply.statusCode, json };
+  };
+  return {
+    pids: { api: api.pid!, worker: worker.pid! },
+    counter,
+    post,
+    async stop() {
+      await Promise.all([stopProcess(api), stopProcess(worker)]);
+      await counter.close();
+      await agent.close();
+    },
+  };
+}
+
+type Crawlfleet = Awaited<ReturnType<typeof startCrawlfleet>>;
+
+/** 5000 jobs through POST /v1/jobs/sqrt/batch until all are completed: jobs/s. */
+export async function batchThroughput(fleet: Crawlfleet): Promise<number> {
+  const before = await fleet.counter.completed();
+  const started = performance.now();
+  for (let i = 0; i < JOBS; i += BATCH) {
+    await fleet.post('/v1/jobs/sqrt/batch', Array.from({ length: BATCH }, (_, j) => ({ value: i + j })));
+  }
+  await until(async () => (await fleet.counter.completed()) - before >= JOBS, 60_000);
+  return JOBS / ((performance.now() - started) / 1000);
+}
+
+/** 200 sequential POST /v1/jobs/sqrt?wait=5000: latencies in ms. */
+export async function waitLatency(fleet: Crawlfleet, count = 200): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 20; i++) await fleet.post('/v1/jobs/sqrt?wait=5000', { value: i }); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const { status } = await fleet.post('/v1/jobs/sqrt?wait=5000', { value: i });
+    samples.push(performance.now() - started);
+    if (status !== 200) throw new Error(`wait answered ${status}`);
+  }
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
