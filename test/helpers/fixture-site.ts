@@ -10,10 +10,12 @@ export interface FixtureSite {
   port: number;
   host: string;
   hits: Map<string, number>;
+  /** Every request in order: path (with query) and time in ms. */
+  log: { path: string; at: number }[];
   close(): Promise<void>;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
 const html = (title: string, body: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
@@ -120,10 +122,12 @@ function flaky(hits: Map<string, number>): Handler {
  */
 export async function startFixtureSite(host = '127.0.0.1', extra: Record<string, Handler> = {}): Promise<FixtureSite> {
   const hits = new Map<string, number>();
+  const log: { path: string; at: number }[] = [];
   const handlers: Record<string, Handler> = { ...pages, '/flaky': flaky(hits), ...extra };
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fixture');
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
+    log.push({ path: `${url.pathname}${url.search}`, at: Date.now() });
     const handler = handlers[url.pathname];
     if (handler) return handler(req, res, url);
     res.setHeader('content-type', 'text/html');
@@ -137,6 +141,7 @@ export async function startFixtureSite(host = '127.0.0.1', extra: Record<string,
     port,
     host,
     hits,
+    log,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -28,3 +28,8 @@ export type JobState = (typeof JOB_STATES)[number];
 export function cancelChannel(prefix: string, type: JobType): string {
   return `${prefix}:${type}:cancel`;
 }
+
+/** The channel on which the API tells crawl workers that a whole crawl was cancelled; the message is its id. */
+export function crawlCancelChannel(prefix: string): string {
+  return `${prefix}:crawl:cancel-crawl`;
+}

@@ -84,3 +84,80 @@ export interface JobResults {
   fibonacci: FibonacciResult;
   crawl: CrawlResult;
 }
+
+/** Scopes a crawl can keep to. */
+export const CRAWL_SCOPES = ['host', 'domain', 'any'] as const;
+export type CrawlScope = (typeof CRAWL_SCOPES)[number];
+
+const glob = Type.String({ minLength: 1, maxLength: 500 });
+
+/** `POST /v1/crawls`: a seed and the limits of a recursive crawl. */
+export const CrawlRequest = Type.Object(
+  {
+    url: CrawlInput.properties.url,
+    maxDepth: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'Links followed from the seed; 0 fetches only the seed' })),
+    maxPages: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Pages fetched at most' })),
+    scope: Type.Optional(Type.Enum(CRAWL_SCOPES, { default: 'host', description: 'host: the seed host; domain: it and its subdomains; any' })),
+    include: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match one of (the seed is always fetched)' })),
+    exclude: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match none of' })),
+    respectRobots: Type.Optional(Type.Boolean({ default: true })),
+    delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, description: 'At most one request per this many ms to a host; default robots.txt Crawl-delay or 0' })),
+  },
+  { additionalProperties: false },
+);
+export type CrawlRequest = Static<typeof CrawlRequest>;
+
+/** A crawl's options with every default filled in. */
+export interface CrawlOptions {
+  maxDepth: number;
+  maxPages: number;
+  scope: CrawlScope;
+  include: string[];
+  exclude: string[];
+  respectRobots: boolean;
+  /** null: from robots.txt Crawl-delay, else 0. */
+  delayMs: number | null;
+}
+
+/** Fills in the documented defaults. */
+export function crawlOptions(request: Omit<CrawlRequest, 'url'>): CrawlOptions {
+  return {
+    maxDepth: request.maxDepth ?? 2,
+    maxPages: request.maxPages ?? 1000,
+    scope: request.scope ?? 'host',
+    include: request.include ?? [],
+    exclude: request.exclude ?? [],
+    respectRobots: request.respectRobots ?? true,
+    delayMs: request.delayMs ?? null,
+  };
+}
+
+/** One fetched (or failed, or skipped) page of a crawl. */
+export const PageRecord = Type.Object({
+  url: Type.String(),
+  depth: Type.Integer(),
+  status: Type.Union([Type.Integer(), Type.Null()]),
+  title: Type.Union([Type.String(), Type.Null()]),
+  links: Type.Integer({ description: 'Links found on the page' }),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export type PageRecord = Static<typeof PageRecord>;
+
+export const CrawlStats = Type.Object({
+  discovered: Type.Integer(),
+  queued: Type.Integer(),
+  fetched: Type.Integer(),
+  failed: Type.Integer(),
+  skipped: Type.Integer(),
+});
+export type CrawlStats = Static<typeof CrawlStats>;
+
+export const CRAWL_STATES = ['running', 'completed', 'cancelled'] as const;
+export type CrawlState = (typeof CRAWL_STATES)[number];
+
+/** A crawl job's data on the `crawl` queue: one page of a crawl. */
+export interface CrawlPageData {
+  crawlId: string;
+  url: string;
+  depth: number;
+}

@@ -23,3 +23,6 @@ export {
   CancelledError,
   isRetryable,
 } from './errors.js';
+export { normalizeUrl } from './crawl/normalize-url.js';
+export { CrawlScopeFilter } from './crawl/scope.js';
+export { robotsRules, type RobotsRules, type RobotsFetch } from './crawl/robots.js';

@@ -35,3 +35,14 @@ export const IdempotencyConflictError = createError(
   409,
 );
 export const InternalError = createError('CF_ERR_INTERNAL', 'Internal server error', 500);
+export const CrawlNotFoundError = createError(
+  'CF_ERR_CRAWL_NOT_FOUND',
+  'No crawl with id "%s": it never existed or has expired',
+  404,
+);
+export const CrawlFinishedError = createError(
+  'CF_ERR_CRAWL_FINISHED',
+  'Crawl "%s" is already %s; there is nothing to cancel',
+  409,
+);
+export const InvalidCursorError = createError('CF_ERR_VALIDATION', 'querystring.cursor is not a cursor this API gave out', 400);

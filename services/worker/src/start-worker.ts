@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
+import { CrawlStore, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
 import { SafeFetcher } from '@crawlfleet/tasks';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { defaultConcurrency } from './defaults.js';
+import { CrawlCancels } from './crawl/crawl-cancels.js';
+import { PageProcessor } from './crawl/page-processor.js';
+import { RobotsCache } from './crawl/robots-cache.js';
 import { crawlProcessor, sqrtProcessor } from './processors/inline.js';
 
 /** A worker consuming one queue, and how to stop it. */
@@ -53,17 +56,39 @@ async function listenForCancels(config: Config, worker: Worker, logger: Logger):
   return subscriber;
 }
 
+/** What a crawl worker needs beside its BullMQ Worker: fetcher, crawl store, robots cache. */
+async function startCrawlParts(config: Config, logger: Logger) {
+  const fetcher = createFetcher(config);
+  const commands = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'));
+  const queue = new Queue('crawl', { connection: commands, prefix: config.queuePrefix });
+  const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
+  const robots = new RobotsCache(commands, config.queuePrefix, fetcher, config.crawlUserAgent);
+  const cancels = new CrawlCancels();
+  await cancels.listen(config.redisUrl, config.queuePrefix, logger);
+  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels });
+  return {
+    fetcher,
+    pages,
+    async close() {
+      cancels.close();
+      await queue.close();
+      commands.disconnect();
+      await fetcher.close();
+    },
+  };
+}
+
 /** Starts a BullMQ worker for `queue` with the settings of `config`. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { config, queue } = options;
   const logger = options.logger.child({ queue });
   const concurrency = options.concurrency ?? config.workerConcurrency ?? defaultConcurrency(queue);
   const connection = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'Redis unreachable; retrying'));
-  const fetcher = queue === 'crawl' ? createFetcher(config) : null;
+  const crawl = queue === 'crawl' ? await startCrawlParts(config, logger) : null;
   const keep = { age: config.resultTtlSeconds };
   const common = { connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep };
-  const worker = fetcher
-    ? new Worker(queue, crawlProcessor(fetcher), common)
+  const worker = crawl
+    ? new Worker(queue, crawlProcessor(crawl.fetcher, crawl.pages), common)
     : queue === 'sqrt'
       ? new Worker(queue, sqrtProcessor(), common)
       : new Worker(queue, fibonacciSandbox, { ...common, useWorkerThreads: true });
@@ -72,7 +97,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
   });
   worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
-  const subscriber = fetcher ? await listenForCancels(config, worker, logger) : null;
+  const subscriber = crawl ? await listenForCancels(config, worker, logger) : null;
   await worker.waitUntilReady();
   logger.info({ concurrency }, 'worker ready');
 
@@ -92,7 +117,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         await worker.close(true);
       }
       subscriber?.disconnect();
-      await fetcher?.close();
+      await crawl?.close();
       connection.disconnect();
       return finished;
     },

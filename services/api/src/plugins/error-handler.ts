@@ -66,7 +66,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return send(reply, { statusCode: status, code: err.code ?? 'CF_ERR_BAD_REQUEST', message: err.message });
+      return send(reply, { statusCode: status, code: err.code ?? 'CF_ERR_BAD_REQUEST', message: err.message, ...(err.field ? { field: err.field } : {}) });
     }
     request.log.error({ err }, 'request failed');
     return send(reply, toShape(new InternalError()));

@@ -29,6 +29,8 @@ function ruleOf(error: ErrorObject): string {
       return 'is not allowed';
     case 'maximum':
       return error.params.limit === Number.MAX_VALUE ? 'must be a finite number' : (error.message ?? 'is too large');
+    case 'enum':
+      return `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
     case 'pattern':
       return 'must be an absolute http:// or https:// URL';
     case 'type':

@@ -1,5 +1,7 @@
 import { crawlPage, sqrt, type SafeFetcher } from '@crawlfleet/tasks';
 import type { Job } from 'bullmq';
+import { PAGE_JOB } from '../crawl/page-jobs.js';
+import type { PageProcessor } from '../crawl/page-processor.js';
 import { toBullmqError } from '../to-bullmq-error.js';
 
 /** A processor that runs in the worker's own event loop. */
@@ -16,9 +18,13 @@ export function sqrtProcessor(): InlineProcessor {
   };
 }
 
-/** crawl: one page through the shared safe fetcher; aborted by DELETE through `signal`. */
-export function crawlProcessor(fetcher: SafeFetcher): InlineProcessor {
-  return async (job, _token, signal) => {
+/**
+ * crawl: a single-page job through the shared safe fetcher (aborted by DELETE
+ * through `signal`), or one page of a recursive crawl.
+ */
+export function crawlProcessor(fetcher: SafeFetcher, pages: PageProcessor): InlineProcessor {
+  return async (job, token, signal) => {
+    if (job.name === PAGE_JOB) return pages.process(job, token, signal);
     try {
       return await crawlPage(fetcher, job.data, signal);
     } catch (err) {

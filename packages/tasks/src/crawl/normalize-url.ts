@@ -1,0 +1,17 @@
+/**
+ * The form a URL is known by in a crawl: scheme and host lowercased, default
+ * port and fragment dropped, query kept; null for anything but http(s).
+ * (WHATWG URL parsing already lowercases scheme and host, drops default ports
+ * and turns `http://2130706433/` into `http://127.0.0.1/`.)
+ */
+export function normalizeUrl(raw: string, base?: string | URL): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw.trim(), base);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  url.hash = '';
+  return url.toString();
+}

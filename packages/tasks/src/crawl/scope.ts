@@ -1,0 +1,50 @@
+import type { CrawlOptions } from '@crawlfleet/core';
+import picomatch from 'picomatch';
+
+/** The seed's host without a leading `www.`: the "domain" scope's root. */
+function siteRoot(hostname: string): string {
+  return hostname.replace(/^www\./, '');
+}
+
+/**
+ * Decides which links a crawl follows: scope (the seed's host, its domain
+ * and subdomains, or any host) and include/exclude globs on the path (with
+ * the query, so `**\/*.pdf` and `/search?*` both work).
+ */
+export class CrawlScopeFilter {
+  private readonly seed: URL;
+  private readonly include: ((path: string) => boolean) | null;
+  private readonly exclude: ((path: string) => boolean) | null;
+
+  constructor(
+    seed: string,
+    private readonly options: Pick<CrawlOptions, 'scope' | 'include' | 'exclude'>,
+  ) {
+    this.seed = new URL(seed);
+    this.include = options.include.length ? picomatch(options.include, { dot: true }) : null;
+    this.exclude = options.exclude.length ? picomatch(options.exclude, { dot: true }) : null;
+  }
+
+  private hostInScope(url: URL): boolean {
+    switch (this.options.scope) {
+      case 'host':
+        return url.host === this.seed.host;
+      case 'domain': {
+        const root = siteRoot(this.seed.hostname);
+        return url.hostname === root || url.hostname.endsWith(`.${root}`);
+      }
+      case 'any':
+        return true;
+    }
+  }
+
+  /** True when the (normalized) URL is to be crawled. */
+  allows(raw: string): boolean {
+    const url = new URL(raw);
+    if (!this.hostInScope(url)) return false;
+    const paths = [url.pathname, `${url.pathname}${url.search}`];
+    if (this.include && !paths.some((path) => this.include!(path))) return false;
+    if (this.exclude && paths.some((path) => this.exclude!(path))) return false;
+    return true;
+  }
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { CrawlStore, crawlCancelChannel, crawlOptions, pageJobId, type CrawlRecord, type CrawlRequest } from '@crawlfleet/core';
+import { normalizeUrl } from '@crawlfleet/tasks';
+import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
+import type { JobQueues } from '../plugins/job-queues.js';
+import { withRedis } from '../redis-errors.js';
+import type { JobStore } from '../jobs/job-store.js';
+
+/** Name of a crawl's page jobs on the `crawl` queue (the worker's PAGE_JOB). */
+const PAGE_JOB = 'crawl-page';
+const POLL_MS = 25;
+const STREAM_CHUNK = 500;
+
+/** Starts, reads, waits for, lists and cancels recursive crawls. */
+export class CrawlService {
+  readonly store: CrawlStore;
+
+  constructor(
+    private readonly queues: JobQueues,
+    private readonly jobs: JobStore,
+  ) {
+    this.store = new CrawlStore(queues.redis, queues.config.queuePrefix, queues.config.resultTtlSeconds);
+  }
+
+  /** Creates the crawl and queues its seed. */
+  async start(request: CrawlRequest): Promise<string> {
+    const seed = normalizeUrl(request.url);
+    if (!seed) throw Object.assign(new ValidationError('body.url must be an absolute http:// or https:// URL'), { field: 'body.url' });
+    const { url: _url, ...rest } = request;
+    const options = crawlOptions(rest);
+    const id = randomUUID();
+    await withRedis(() => this.store.create(id, seed, options));
+    try {
+      await withRedis(() =>
+        this.queues.queue('crawl').add(PAGE_JOB, { crawlId: id, url: seed, depth: 0 }, { ...this.jobs.jobOptions({}), jobId: pageJobId(id, seed) }),
+      );
+    } catch (err) {
+      await this.store.discard(id).catch(() => {});
+      throw err;
+    }
+    return id;
+  }
+
+  async get(id: string): Promise<CrawlRecord> {
+    const crawl = await withRedis(() => this.store.get(id));
+    if (!crawl) throw new CrawlNotFoundError(id);
+    return crawl;
+  }
+
+  /** The crawl once it is no longer running, or as it is after `ms`. */
+  async waitFor(id: string, ms: number): Promise<CrawlRecord> {
+    const deadline = Date.now() + ms;
+    let crawl = await this.get(id);
+    while (crawl.state === 'running' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, deadline - Date.now())));
+      crawl = await this.get(id);
+    }
+    return crawl;
+  }
+
+  /** One page of page records, from index `start`. */
+  async pages(id: string, start: number, limit: number) {
+    await this.get(id);
+    const raw = await withRedis(() => this.store.pages(id, start, limit));
+    const items = raw.map((record) => JSON.parse(record) as unknown);
+    return { items, next: items.length === limit ? String(start + items.length) : null };
+  }
+
+  /** Every page record as NDJSON, read from Redis a chunk at a time. */
+  async stream(id: string): Promise<Readable> {
+    await this.get(id);
+    const store = this.store;
+    async function* lines() {
+      for (let start = 0; ; start += STREAM_CHUNK) {
+        const chunk = await withRedis(() => store.pages(id, start, STREAM_CHUNK));
+        if (chunk.length) yield `${chunk.join('\n')}\n`;
+        if (chunk.length < STREAM_CHUNK) return;
+      }
+    }
+    return Readable.from(lines());
+  }
+
+  /**
+   * Cancels a running crawl: marks it (so no worker fetches for it again),
+   * aborts in-flight fetches on every worker, removes its queued pages.
+   */
+  async cancel(id: string): Promise<CrawlRecord> {
+    const before = await withRedis(() => this.store.cancel(id));
+    if (!before) throw new CrawlNotFoundError(id);
+    if (before === 'completed') throw new CrawlFinishedError(id, before);
+    await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
+    const queue = this.queues.queue('crawl');
+    for await (const hashes of this.store.claimedHashes(id)) {
+      await withRedis(() => Promise.all(hashes.map((hash) => queue.remove(`page-${id}-${hash}`))), 10_000);
+    }
+    return this.get(id);
+  }
+}

@@ -1,0 +1,122 @@
+import type { ChildLink, Config, CrawlOptions, CrawlPageData, CrawlResult, CrawlStore, PageRecord } from '@crawlfleet/core';
+import { CrawlScopeFilter, crawlPage, isRetryable, normalizeUrl, type SafeFetcher } from '@crawlfleet/tasks';
+import { DelayedError, type Job, type Queue } from 'bullmq';
+import { toBullmqError } from '../to-bullmq-error.js';
+import type { CrawlCancels } from './crawl-cancels.js';
+import { addPageJobs } from './page-jobs.js';
+import type { RobotsCache } from './robots-cache.js';
+
+interface CrawlContext {
+  options: CrawlOptions;
+  scope: CrawlScopeFilter;
+}
+
+/** What a page job returns (its record is in the crawl's page list). */
+export interface PageOutcome {
+  url: string;
+  outcome: 'fetched' | 'failed' | 'skipped' | 'requeued' | 'stopped';
+}
+
+/** What the page processor works with. */
+export interface PageProcessorDeps {
+  config: Config;
+  store: CrawlStore;
+  queue: Queue;
+  fetcher: SafeFetcher;
+  robots: RobotsCache;
+  cancels: CrawlCancels;
+}
+
+function errorText(err: unknown): string {
+  return toBullmqError(err).message;
+}
+
+/**
+ * Runs one page of a recursive crawl: robots.txt and politeness first, then
+ * the safe fetch, then one atomic store call that records the page and claims
+ * its new in-scope links, which are queued as page jobs of their own.
+ */
+export class PageProcessor {
+  private readonly contexts = new Map<string, CrawlContext>();
+
+  constructor(private readonly deps: PageProcessorDeps) {}
+
+  private async context(crawlId: string): Promise<CrawlContext | null> {
+    const known = this.contexts.get(crawlId);
+    if (known) return known;
+    const crawl = await this.deps.store.get(crawlId);
+    if (!crawl) return null;
+    const context = { options: crawl.options, scope: new CrawlScopeFilter(crawl.seed, crawl.options) };
+    this.contexts.set(crawlId, context);
+    if (this.contexts.size > 1000) this.contexts.delete(this.contexts.keys().next().value!);
+    return context;
+  }
+
+  async process(job: Job<CrawlPageData>, token: string | undefined, signal: AbortSignal | undefined): Promise<PageOutcome> {
+    const { crawlId, url, depth } = job.data;
+    const { store } = this.deps;
+    if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
+    // Finished before but not acknowledged (the worker died): queue the same children again.
+    const claimed = await store.claimedBy(crawlId, url);
+    if (claimed) {
+      await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, depth + 1);
+      return { url, outcome: 'requeued' };
+    }
+    const context = await this.context(crawlId);
+    if (!context) return { url, outcome: 'stopped' };
+    const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
+    if (rules && !rules.isAllowed(url)) {
+      await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error: 'CF_ERR_ROBOTS_DISALLOWED: robots.txt disallows this URL' }, 'skipped', []);
+      return { url, outcome: 'skipped' };
+    }
+    const delayMs = context.options.delayMs ?? rules?.crawlDelayMs ?? 0;
+    if (delayMs > 0) {
+      const wait = await store.reserveHostSlot(new URL(url).host, delayMs);
+      if (wait > 0) {
+        // Wait in the queue, not in one of this worker's slots.
+        await job.moveToDelayed(Date.now() + wait, token);
+        throw new DelayedError();
+      }
+    }
+    let result: CrawlResult;
+    try {
+      result = await this.deps.cancels.run(crawlId, signal, (abort) => crawlPage(this.deps.fetcher, { url }, abort));
+    } catch (err) {
+      if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
+      await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error: errorText(err) }, 'failed', []);
+      return { url, outcome: 'failed' };
+    }
+    const children = depth < context.options.maxDepth ? await this.children(result.links, context) : [];
+    const record: PageRecord = { url, depth, status: result.status, title: result.title, links: result.links.length, error: null };
+    await this.finish(crawlId, url, record, 'fetched', children, depth);
+    return { url, outcome: 'fetched' };
+  }
+
+  /** In-scope links, normalized, with robots.txt's word on each. */
+  private async children(links: string[], context: CrawlContext): Promise<ChildLink[]> {
+    const children: ChildLink[] = [];
+    const unique = new Set<string>();
+    for (const link of links) {
+      const normalized = normalizeUrl(link);
+      if (!normalized || unique.has(normalized) || !context.scope.allows(normalized)) continue;
+      unique.add(normalized);
+      const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(normalized) : null;
+      children.push({ url: normalized, allowed: rules ? rules.isAllowed(normalized) : true });
+    }
+    return children;
+  }
+
+  private async finish(
+    crawlId: string,
+    url: string,
+    record: PageRecord,
+    outcome: 'fetched' | 'failed' | 'skipped',
+    children: ChildLink[],
+    depth = 0,
+  ): Promise<void> {
+    const claimed = await this.deps.store.finishPage(crawlId, url, record, outcome, children);
+    await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, depth + 1);
+  }
+}

@@ -1,0 +1,65 @@
+import { robotsRules, type RobotsFetch, type RobotsRules, type SafeFetcher } from '@crawlfleet/tasks';
+import type { Redis } from 'ioredis';
+
+/** How long a robots.txt answer is kept: a good one an hour, a server error a minute. */
+const TTL_OK_SECONDS = 3600;
+const TTL_ERROR_SECONDS = 60;
+const LOCAL_TTL_MS = 60_000;
+const ROBOTS_MAX_BYTES = 512 * 1024;
+
+/**
+ * robots.txt per origin, fetched once per cache period for all workers: the
+ * first worker to need it takes a lock in Redis, fetches it and stores the
+ * answer; the others wait for that answer. Each process also keeps the parsed
+ * rules for a minute.
+ */
+export class RobotsCache {
+  private readonly local = new Map<string, { rules: Promise<RobotsRules>; expires: number }>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly fetcher: SafeFetcher,
+    private readonly userAgent: string,
+  ) {}
+
+  /** The rules for the origin of `url`. */
+  rulesFor(url: string): Promise<RobotsRules> {
+    const origin = new URL(url).origin;
+    const cached = this.local.get(origin);
+    if (cached && cached.expires > Date.now()) return cached.rules;
+    const rules = this.load(origin).then((fetched) => robotsRules(origin, fetched, this.userAgent));
+    rules.catch(() => this.local.delete(origin));
+    this.local.set(origin, { rules, expires: Date.now() + LOCAL_TTL_MS });
+    if (this.local.size > 10_000) this.local.delete(this.local.keys().next().value!);
+    return rules;
+  }
+
+  private async load(origin: string): Promise<RobotsFetch> {
+    const key = `${this.prefix}:robots:${origin}`;
+    const lock = `${key}:lock`;
+    for (let waited = 0; waited < 30_000; waited += 50) {
+      const stored = await this.redis.get(key);
+      if (stored) return JSON.parse(stored) as RobotsFetch;
+      if (await this.redis.set(lock, '1', 'PX', 20_000, 'NX')) {
+        const fetched = await this.fetchRobots(origin);
+        const ttl = fetched.status >= 200 && fetched.status < 500 ? TTL_OK_SECONDS : TTL_ERROR_SECONDS;
+        await this.redis.set(key, JSON.stringify(fetched), 'EX', ttl);
+        await this.redis.del(lock);
+        return fetched;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { status: 0, body: '' };
+  }
+
+  private async fetchRobots(origin: string): Promise<RobotsFetch> {
+    try {
+      const page = await this.fetcher.fetch(`${origin}/robots.txt`, undefined, () => true);
+      const body = page.body ? page.body.subarray(0, ROBOTS_MAX_BYTES).toString('utf8') : '';
+      return { status: page.status, body };
+    } catch {
+      return { status: 0, body: '' };
+    }
+  }
+}

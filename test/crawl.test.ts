@@ -1,0 +1,220 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '@crawlfleet/api';
+import type { Config } from '@crawlfleet/core';
+import { startWorker, type RunningWorker } from '@crawlfleet/worker';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { HOSTILE, reachable, startCrawlSite } from './helpers/crawl-site.js';
+import type { FixtureSite } from './helpers/fixture-site.js';
+import { eventually, silentLogger, testConfig } from './helpers/harness.js';
+
+/*
+ * Recursive crawls of a generated local site through the API, with crawl
+ * workers in this process. Each test uses its own site, so hit counts are
+ * its own.
+ */
+
+const N = 300;
+let app: FastifyInstance;
+let config: Config;
+let worker: RunningWorker;
+let site: FixtureSite;
+
+beforeAll(async () => {
+  config = testConfig(inject('redisUrl'), {
+    CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '1000', CRAWL_MAX_BYTES: '1048576', JOB_ATTEMPTS: '2',
+  });
+  app = await buildApp(config, { logger: false });
+  worker = await startWorker({ config, queue: 'crawl', logger: silentLogger });
+  await eventually(() => app.jobQueues.ready);
+});
+afterAll(async () => {
+  await worker.close(5000);
+  await app.close();
+});
+afterEach(async () => {
+  await site?.close();
+});
+
+async function startCrawl(body: Record<string, unknown>) {
+  const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  expect(reply.statusCode, reply.body).toBe(202);
+  return reply.json() as { id: string; url: string };
+}
+
+async function finished(url: string, ms = 30_000) {
+  const reply = await app.inject({ url: `${url}?wait=${ms}` });
+  return reply.json();
+}
+
+async function allPages(url: string) {
+  const reply = await app.inject({ url: `${url}/pages`, headers: { accept: 'application/x-ndjson' } });
+  expect(reply.headers['content-type']).toMatch(/application\/x-ndjson/);
+  return reply.body.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+function fetchedPaths(): string[] {
+  return [...site.hits.keys()].filter((path) => path !== '/robots.txt');
+}
+
+describe('a full crawl', () => {
+  it('fetches every reachable page exactly once, never a disallowed one, and completes', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/`, maxDepth: 100, maxPages: 5000 });
+    const done = await finished(crawl.url, 30_000);
+    expect(done.state).toBe('completed');
+    const expected = reachable(N, 100);
+    expect(new Set(fetchedPaths())).toEqual(new Set(expected.keys()));
+    for (const path of expected.keys()) {
+      if (!HOSTILE.includes(path)) expect(site.hits.get(path), path).toBe(1);
+    }
+    expect(site.hits.get('/private/secret')).toBeUndefined();
+    expect(site.hits.get('/robots.txt')).toBe(1);
+
+    const pages = await allPages(crawl.url);
+    const normal = expected.size - HOSTILE.length;
+    expect(pages).toHaveLength(expected.size);
+    expect(done.stats).toMatchObject({ queued: expected.size, fetched: normal + 1, failed: HOSTILE.length - 1 });
+    expect(done.stats.skipped).toBeGreaterThan(0); // the /private/secret?from=… links
+    expect(done.stats.discovered).toBe(done.stats.queued + done.stats.skipped);
+    const byPath = new Map(pages.map((record) => [new URL(record.url).pathname, record]));
+    // /p/1 and /p/5 (page 0 links to /p/1 twice), itself (#self) and /private/secret?from=0.
+    expect(byPath.get('/p/0')).toMatchObject({ depth: 1, status: 200, title: 'Page 0', links: 4, error: null });
+    expect(byPath.get('/data.json')).toMatchObject({ status: 200, title: null, links: 0, error: null });
+    expect(byPath.get('/slow')!.error).toMatch(/CF_ERR_FETCH_TIMEOUT/);
+    expect(byPath.get('/huge')!.error).toMatch(/CF_ERR_BODY_TOO_LARGE/);
+    expect(byPath.get('/bomb')!.error).toMatch(/CF_ERR_BODY_TOO_LARGE/);
+    expect(byPath.get('/loop')!.error).toMatch(/CF_ERR_REDIRECT/);
+    expect(byPath.get('/error')!.error).toMatch(/CF_ERR_UPSTREAM_STATUS/);
+    expect(site.hits.get('/error')).toBe(2); // retried once, then recorded as failed
+    expect(done.finishedAt).not.toBeNull();
+  });
+});
+
+describe('limits', () => {
+  it('never fetches more than maxPages', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 100, maxPages: 25 });
+    const done = await finished(crawl.url);
+    expect(done.state).toBe('completed');
+    expect(fetchedPaths()).toHaveLength(25);
+    expect(done.stats.fetched + done.stats.failed).toBe(25);
+    expect(done.stats.queued).toBe(25);
+  });
+
+  it('fetches only the seed with maxDepth 0', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/`, maxDepth: 0 });
+    const done = await finished(crawl.url);
+    expect(done).toMatchObject({ state: 'completed', stats: { fetched: 1, queued: 1, discovered: 1 } });
+    expect(fetchedPaths()).toEqual(['/']);
+  });
+
+  it('follows links exactly maxDepth deep', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/`, maxDepth: 3 });
+    await finished(crawl.url);
+    expect(new Set(fetchedPaths())).toEqual(new Set(reachable(N, 3).keys()));
+    const pages = await allPages(crawl.url);
+    expect(Math.max(...pages.map((record) => record.depth))).toBe(3);
+  });
+
+  it('keeps to include and exclude globs', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/`, maxDepth: 100, include: ['/p/**'], exclude: ['/p/1*'] });
+    await finished(crawl.url);
+    const paths = fetchedPaths();
+    expect(paths).toContain('/');
+    expect(paths.filter((path) => path !== '/').every((path) => path.startsWith('/p/') && !path.startsWith('/p/1'))).toBe(true);
+    expect(paths.length).toBeGreaterThan(50);
+  });
+});
+
+describe('politeness and cancel', () => {
+  it('spaces requests to a host by delayMs', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 100, maxPages: 8, delayMs: 150 });
+    const done = await finished(crawl.url);
+    expect(done.stats.fetched).toBe(8);
+    const times = site.log.filter((entry) => entry.path !== '/robots.txt').map((entry) => entry.at);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(140);
+  });
+
+  it('stops fetching once DELETE returns', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 100, delayMs: 100 });
+    await eventually(() => fetchedPaths().length >= 3, 10_000, 'a few pages');
+    const reply = await app.inject({ method: 'DELETE', url: crawl.url });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json().state).toBe('cancelled');
+    const after = site.log.length;
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(site.log.length).toBe(after);
+    const { queues } = (await app.inject({ url: '/v1/queues' })).json();
+    const crawlQueue = queues.find((queue: { type: string }) => queue.type === 'crawl');
+    expect(crawlQueue.counts.waiting + crawlQueue.counts.delayed).toBe(0);
+    expect((await app.inject({ method: 'DELETE', url: crawl.url })).json().state).toBe('cancelled');
+  });
+});
+
+describe('the crawl API', () => {
+  it.each([
+    [{ url: 'ftp://example.org/' }, 'body.url'],
+    [{ url: 'https://example.org/', maxDepth: -1 }, 'body.maxDepth'],
+    [{ url: 'https://example.org/', maxPages: 0 }, 'body.maxPages'],
+    [{ url: 'https://example.org/', scope: 'planet' }, 'body.scope'],
+    [{ url: 'https://example.org/', include: '/docs' }, 'body.include'],
+    [{ url: 'https://example.org/', delayMs: 1.5 }, 'body.delayMs'],
+    [{ url: 'https://example.org/', maxdepth: 2 }, 'body.maxdepth'],
+    [{}, 'body.url'],
+  ])('answers %j with a 400 naming %s', async (body, field) => {
+    const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json()).toMatchObject({ code: 'CF_ERR_VALIDATION', field });
+  });
+
+  it('names the allowed scopes', async () => {
+    const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: '{"url":"https://example.org/","scope":"planet"}' });
+    expect(reply.json().message).toBe('body.scope must be one of host, domain, any');
+  });
+
+  it('answers 404 for an unknown crawl on every route', async () => {
+    for (const [method, url] of [['GET', '/v1/crawls/nope'], ['GET', '/v1/crawls/nope/pages'], ['DELETE', '/v1/crawls/nope']] as const) {
+      const reply = await app.inject({ method, url });
+      expect(reply.statusCode).toBe(404);
+      expect(reply.json().code).toBe('CF_ERR_CRAWL_NOT_FOUND');
+    }
+  });
+
+  it('shows defaults, and pages through records with a cursor', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/p/0`, maxPages: 30, maxDepth: 100 });
+    const done = await finished(crawl.url);
+    expect(done).toMatchObject({
+      id: crawl.id, seed: `${site.url}/p/0`,
+      options: { maxDepth: 100, maxPages: 30, scope: 'host', include: [], exclude: [], respectRobots: true, delayMs: null },
+    });
+    const seen: string[] = [];
+    let cursor: string | null = '0';
+    while (cursor !== null) {
+      const reply = await app.inject({ url: `${crawl.url}/pages?limit=7&cursor=${cursor}` });
+      const body = reply.json();
+      expect(body.items.length).toBeLessThanOrEqual(7);
+      seen.push(...body.items.map((record: { url: string }) => record.url));
+      cursor = body.next;
+    }
+    expect(seen).toHaveLength(30);
+    expect(new Set(seen).size).toBe(30);
+    const bad = await app.inject({ url: `${crawl.url}/pages?cursor=abc` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toBe('querystring.cursor');
+  });
+
+  it('answers 409 when cancelling a completed crawl', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 0 });
+    await finished(crawl.url);
+    const reply = await app.inject({ method: 'DELETE', url: crawl.url });
+    expect(reply.statusCode).toBe(409);
+    expect(reply.json().code).toBe('CF_ERR_CRAWL_FINISHED');
+  });
+});
