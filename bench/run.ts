@@ -2,6 +2,7 @@
 // here. Every figure is the median of RUNS runs; the machine is shared and
 // noisy, so read ratios, not absolutes.
 import { startRedis, freePort } from '../test/helpers/redis-server.js';
+import { crawlRate, fetchLoop, startBenchSite } from './crawl-bench.js';
 import { batchThroughput, plainBullmq, startCrawlfleet, waitLatency } from './sqrt-bench.js';
 import { fmt, median } from './stats.js';
 
@@ -37,6 +38,24 @@ try {
   process.stdout.write('\nlatency, 200 sequential POST /v1/jobs/sqrt?wait=5000\n');
   line('  p50', `${fmt(median(p50s), 2)} ms`, 'target < 1.5 ms');
   line('  p99', `${fmt(median(p99s), 2)} ms`);
+
+  const site = await startBenchSite();
+  try {
+    const loop: number[] = [];
+    const one: number[] = [];
+    const two: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      loop.push(await fetchLoop(site.url));
+      one.push((await crawlRate(redis.url, await freePort(), site.url, 1)).rate);
+      two.push((await crawlRate(redis.url, await freePort(), site.url, 2)).rate);
+    }
+    process.stdout.write('\ncrawl of a local 2,000-page site, 20 links a page\n');
+    line('  undici fetch loop, no parsing (upper bound)', `${fmt(median(loop))} pages/s`);
+    line('  crawlfleet, 1 crawl worker (npm start)', `${fmt(median(one))} pages/s`, `target >= 700; Scrapy ~180`);
+    line('  crawlfleet, 2 crawl workers', `${fmt(median(two))} pages/s`, `${fmt(median(two) / median(one), 2)}x one worker`);
+  } finally {
+    await site.close();
+  }
 } finally {
   await redis.destroy();
 }

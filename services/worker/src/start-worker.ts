@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CrawlStore, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
 import { SafeFetcher } from '@crawlfleet/tasks';
@@ -86,7 +87,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const connection = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'Redis unreachable; retrying'));
   const crawl = queue === 'crawl' ? await startCrawlParts(config, logger) : null;
   const keep = { age: config.resultTtlSeconds };
-  const common = { connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep };
+  // The name shows in each job's processedBy and in the queue's worker list.
+  const name = `${hostname()}-${process.pid}`;
+  const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep };
   const worker = crawl
     ? new Worker(queue, crawlProcessor(crawl.fetcher, crawl.pages), common)
     : queue === 'sqrt'

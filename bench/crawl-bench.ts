@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { Agent, request } from 'undici';
+import { startNode, stopProcess, until } from './processes.js';
+
+const PAGES = 2000;
+const LINKS = 20;
+
+/** A generated site: PAGES pages of LINKS links each, all reachable from /p/0. */
+export async function startBenchSite(): Promise<{ url: string; close(): Promise<void> }> {
+  const bodies = Array.from({ length: PAGES }, (_, i) => {
+    const links = Array.from({ length: LINKS }, (_, k) => `<li><a href="/p/${k === 0 ? (i + 1) % PAGES : (i * 31 + k * 97) % PAGES}">link ${k}</a></li>`);
+    return `<!doctype html><html><head><title>Page ${i}</title></head><body><h1>Page ${i}</h1><p>${'Some text. '.repeat(40)}</p><ul>${links.join('')}</ul></body></html>`;
+  });
+  const server: Server = createServer((req, res) => {
+    const match = /^\/p\/(\d+)$/.exec(req.url ?? '');
+    const body = match ? bodies[Number(match[1])] : undefined;
+    if (!body) {
+      res.statusCode = 404;
+      return res.end();
+    }
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    return res.end(body);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** The upper bound: an undici fetch loop over the same pages, 32 at a time, no parsing. */
+export async function fetchLoop(siteUrl: string): Promise<number> {
+  const agent = new Agent({ connections: 32 });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < PAGES) {
+      const reply = await request(`${siteUrl}/p/${next++}`, { dispatcher: agent });
+      await reply.body.arrayBuffer();
+    }
+  }));
+  const rate = PAGES / ((performance.now() - started) / 1000);
+  await agent.close();
+  return rate;
+}
+
+/**
+ * A whole crawl of the site through the API with `workers` crawl worker
+ * processes at their default concurrency: pages/s from POST to completed.
+ */
+export async function crawlRate(redisUrl: string, port: number, siteUrl: string, workers: number): Promise<{ rate: number; pids: number[] }> {
+  const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: `bench-${randomUUID()}`, PORT: String(port), CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
+  const api = startNode('services/api/dist/server.js', [], env);
+  const crawlers = Array.from({ length: workers }, () => startNode('services/worker/dist/main.js', ['--queue', 'crawl'], env));
+  const base = `http://127.0.0.1:${port}`;
+  const json = async (path: string, init?: { method: string; body: string }) => {
+    const reply = await request(`${base}${path}`, init ? { ...init, headers: { 'content-type': 'application/json' } } : {});
+    return { status: reply.statusCode, body: (await reply.body.json()) as Record<string, unknown> };
+  };
+  try {
+    await until(async () => {
+      try {
+        const { body } = await json('/v1/queues');
+        const crawl = (body.queues as { type: string; workers: number }[] | undefined)?.find((queue) => queue.type === 'crawl');
+        return crawl?.workers === workers;
+      } catch {
+        return false;
+      }
+    });
+    const started = performance.now();
+    const { status, body } = await json('/v1/crawls', { method: 'POST', body: JSON.stringify({ url: `${siteUrl}/p/0`, maxDepth: 100, maxPages: 10_000 }) });
+    if (status !== 202) throw new Error(`POST /v1/crawls answered ${status}: ${JSON.stringify(body)}`);
+    let crawl: Record<string, unknown> = {};
+    await until(async () => {
+      crawl = (await json(`/v1/crawls/${String(body.id)}?wait=30000`)).body;
+      return crawl.state === 'completed';
+    }, 300_000);
+    const seconds = (performance.now() - started) / 1000;
+    const stats = crawl.stats as { fetched: number };
+    if (stats.fetched !== PAGES) throw new Error(`crawl fetched ${stats.fetched} pages, expected ${PAGES}`);
+    return { rate: stats.fetched / seconds, pids: crawlers.map((child) => child.pid!) };
+  } finally {
+    await Promise.all([api, ...crawlers].map(stopProcess));
+  }
+}
