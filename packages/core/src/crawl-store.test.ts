@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { CrawlStore } from './crawl-store.js';
+import { crawlOptions } from './schemas.js';
+
+/* The crawl store's scripts against the run's real redis-server. */
+
+const redis = new Redis(inject('redisUrl'));
+const store = new CrawlStore(redis, `test-${randomUUID()}`, 600);
+afterAll(() => redis.disconnect());
+
+const record = (url: string) => ({ url, depth: 0, status: 200, title: null, links: 2, error: null });
+
+describe('CrawlStore', () => {
+  it('claims each URL once, counts, and completes when nothing is pending', async () => {
+    const id = randomUUID();
+    await store.create(id, 'http://s.test/', crawlOptions({ maxPages: 3 }));
+    const claimed = await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [
+      { url: 'http://s.test/a', allowed: true },
+      { url: 'http://s.test/a', allowed: true },
+      { url: 'http://s.test/private', allowed: false },
+      { url: 'http://s.test/b', allowed: true },
+      { url: 'http://s.test/c', allowed: true },
+    ]);
+    expect(claimed).toEqual(['http://s.test/a', 'http://s.test/b']);
+    // A retry of the same page gives the same children and changes no counter.
+    const again = await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', []);
+    expect(again).toEqual(claimed);
+    expect(await store.claimedBy(id, 'http://s.test/')).toEqual(claimed);
+    let crawl = await store.get(id);
+    expect(crawl).toMatchObject({ state: 'running', stats: { discovered: 5, queued: 3, fetched: 1, failed: 0, skipped: 2 } });
+    await store.finishPage(id, 'http://s.test/a', record('http://s.test/a'), 'fetched', [{ url: 'http://s.test/', allowed: true }]);
+    await store.finishPage(id, 'http://s.test/b', record('http://s.test/b'), 'failed', []);
+    crawl = await store.get(id);
+    expect(crawl).toMatchObject({ state: 'completed', stats: { queued: 3, fetched: 2, failed: 1 } });
+    expect(crawl!.finishedAt).not.toBeNull();
+    expect(await store.pages(id, 0, 10)).toHaveLength(3);
+  });
+
+  it('expires every key of a crawl with the result TTL', async () => {
+    const id = randomUUID();
+    await store.create(id, 'http://s.test/', crawlOptions({}));
+    await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [{ url: 'http://s.test/a', allowed: true }]);
+    const keys = await redis.keys(`*crawl-run:${id}:*`);
+    expect(keys.length).toBe(5);
+    for (const key of keys) {
+      const ttl = await redis.ttl(key);
+      expect(ttl).toBeGreaterThan(500);
+      expect(ttl).toBeLessThanOrEqual(600);
+    }
+  });
+
+  it('cancels only a running crawl', async () => {
+    const id = randomUUID();
+    await store.create(id, 'http://s.test/', crawlOptions({}));
+    expect(await store.cancel(id)).toBe('running');
+    expect(await store.cancel(id)).toBe('cancelled');
+    expect(await store.cancel('missing')).toBeNull();
+    // A page finishing after the cancel is recorded but claims nothing.
+    expect(await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [{ url: 'http://s.test/a', allowed: true }])).toEqual([]);
+  });
+
+  it('hands out one request slot per delay for a host', async () => {
+    const host = `h-${randomUUID()}`;
+    expect(await store.reserveHostSlot(host, 1000, 10_000)).toBe(0);
+    expect(await store.reserveHostSlot(host, 1000, 10_400)).toBe(600);
+    expect(await store.reserveHostSlot(host, 1000, 11_000)).toBe(0);
+  });
+});
