@@ -89,7 +89,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const keep = { age: config.resultTtlSeconds };
   // The name shows in each job's processedBy and in the queue's worker list.
   const name = `${hostname()}-${process.pid}`;
-  const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep };
+  // A job whose worker died is handed to another worker once its lock
+  // expires; the stalled check runs as often as a lock lasts.
+  const locks = { lockDuration: config.workerLockDurationMs, stalledInterval: config.workerLockDurationMs };
+  const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, ...locks };
   const worker = crawl
     ? new Worker(queue, crawlProcessor(crawl.fetcher, crawl.pages), common)
     : queue === 'sqrt'
@@ -99,7 +102,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   worker.on('failed', (job, err) => {
     logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
   });
-  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  // BullMQ reports a lost Redis every second; say it once per minute.
+  let lastError = { message: '', at: 0 };
+  worker.on('error', (err) => {
+    if (err.message === lastError.message && Date.now() - lastError.at < 60_000) return;
+    lastError = { message: err.message, at: Date.now() };
+    logger.error({ err: err.message }, 'worker error');
+  });
   const subscriber = crawl ? await listenForCancels(config, worker, logger) : null;
   await worker.waitUntilReady();
   logger.info({ concurrency }, 'worker ready');

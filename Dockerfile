@@ -1,0 +1,48 @@
+# One image for every crawlfleet service; the command picks the service:
+#   node services/api/dist/server.js
+#   node services/worker/dist/main.js --queue sqrt|fibonacci|crawl
+
+# --- build: all dependencies, compile with tsc -b ---------------------------
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY packages/core/package.json packages/core/
+COPY packages/tasks/package.json packages/tasks/
+COPY services/api/package.json services/api/
+COPY services/worker/package.json services/worker/
+RUN npm ci --ignore-scripts
+COPY tsconfig.base.json ./
+COPY packages packages
+COPY services services
+RUN npx tsc -b packages/core packages/tasks services/api services/worker
+
+# --- production dependencies only ------------------------------------------
+FROM node:22-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY packages/core/package.json packages/core/
+COPY packages/tasks/package.json packages/tasks/
+COPY services/api/package.json services/api/
+COPY services/worker/package.json services/worker/
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+# --- runtime ---------------------------------------------------------------
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+WORKDIR /app
+COPY --from=deps /app/node_modules node_modules
+COPY --from=deps /app/package.json ./
+COPY --from=build /app/packages/core/package.json packages/core/
+COPY --from=build /app/packages/core/dist packages/core/dist
+COPY --from=build /app/packages/tasks/package.json packages/tasks/
+COPY --from=build /app/packages/tasks/dist packages/tasks/dist
+COPY --from=build /app/services/api/package.json services/api/
+COPY --from=build /app/services/api/dist services/api/dist
+COPY --from=build /app/services/worker/package.json services/worker/
+COPY --from=build /app/services/worker/dist services/worker/dist
+COPY scripts/healthcheck.mjs scripts/
+USER node
+EXPOSE 3000
+# The API answers /healthz; a worker (WORKER_QUEUE set) checks that Redis answers.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
+CMD ["node", "services/api/dist/server.js"]
