@@ -2,14 +2,17 @@
 #   node services/api/dist/server.js
 #   node services/worker/dist/main.js --queue sqrt|fibonacci|crawl
 
-# --- build: all dependencies, compile with tsc -b ---------------------------
-FROM node:22-bookworm-slim AS build
+# --- the workspace manifests, shared by the two install stages ------------
+FROM node:22-bookworm-slim AS manifests
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/core/package.json packages/core/
 COPY packages/tasks/package.json packages/tasks/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
+
+# --- build: all dependencies, compile with tsc -b ---------------------------
+FROM manifests AS build
 RUN npm ci --ignore-scripts
 COPY tsconfig.base.json ./
 COPY packages packages
@@ -17,13 +20,7 @@ COPY services services
 RUN npx tsc -b packages/core packages/tasks services/api services/worker
 
 # --- production dependencies only ------------------------------------------
-FROM node:22-bookworm-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY packages/core/package.json packages/core/
-COPY packages/tasks/package.json packages/tasks/
-COPY services/api/package.json services/api/
-COPY services/worker/package.json services/worker/
+FROM manifests AS deps
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 # --- runtime ---------------------------------------------------------------
