@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       FIBONACCI_MAX_N: '10',
       CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
       CRAWL_USER_AGENT: 'bot/1',
+      API_KEYS: '0123456789abcdef, fedcba9876543210',
     });
     expect(config).toMatchObject({
       redisUrl: 'rediss://:secret@redis.internal:6380',
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
       fibonacciMaxN: 10,
       crawlAllowPrivateNetworks: true,
       crawlUserAgent: 'bot/1',
+      apiKeys: ['0123456789abcdef', 'fedcba9876543210'],
     });
   });
 
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
     ['RESULT_TTL_SECONDS', '1.5', /RESULT_TTL_SECONDS must be an integer/],
     ['FIBONACCI_MAX_N', '-1', /FIBONACCI_MAX_N must be an integer/],
     ['CRAWL_ALLOW_PRIVATE_NETWORKS', 'maybe', /CRAWL_ALLOW_PRIVATE_NETWORKS must be true or false/],
+    ['API_KEYS', 'short,0123456789abcdefgh', /API_KEYS keys must be at least 16 characters \(got "\*\*\*\*\*,\*+"\)/],
+    ['API_KEYS', ' , ', /API_KEYS must list at least one key/],
   ])('stops on %s=%s with one line naming it', (name, value, message) => {
     let error: Error | undefined;
     try {

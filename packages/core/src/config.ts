@@ -74,6 +74,14 @@ function prefix(raw: string, name: string): string {
   return value;
 }
 
+function keyList(raw: string, name: string): string[] {
+  const keys = raw.split(',').map((key) => key.trim()).filter(Boolean);
+  if (keys.length === 0) fail(name, 'must list at least one key, comma-separated', raw);
+  const short = keys.find((key) => key.length < 16);
+  if (short !== undefined) fail(name, 'keys must be at least 16 characters', raw.replace(/[^,]/g, '*'));
+  return keys;
+}
+
 function logLevel(raw: string, name: string): string {
   const value = raw.trim().toLowerCase();
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(value)) {
@@ -89,6 +97,7 @@ export const CONFIG_FIELDS = {
   host: field('HOST', '127.0.0.1', text),
   port: field('PORT', '3000', integer(0, 65535)),
   logLevel: field('LOG_LEVEL', 'info', logLevel),
+  apiKeys: field('API_KEYS', undefined, keyList),
   workerQueue: field('WORKER_QUEUE', undefined, jobType),
   workerConcurrency: field('WORKER_CONCURRENCY', undefined, integer(1, 10000)),
   workerShutdownTimeoutMs: field('WORKER_SHUTDOWN_TIMEOUT_MS', '30000', integer(0, 3_600_000)),

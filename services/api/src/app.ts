@@ -1,7 +1,11 @@
 import type { Config } from '@crawlfleet/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { JobStore } from './jobs/job-store.js';
+import { installAuth } from './plugins/auth.js';
+import { installDashboard } from './plugins/dashboard.js';
+import { installDocs } from './plugins/docs.js';
 import { installErrorHandler } from './plugins/error-handler.js';
+import { installMetrics } from './plugins/metrics.js';
 import { JobQueues } from './plugins/job-queues.js';
 import { installValidation } from './plugins/validation.js';
 import { CrawlService } from './crawls/crawl-service.js';
@@ -37,6 +41,10 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.decorate('config', config);
   app.decorate('jobQueues', new JobQueues(config, app.log));
   app.addHook('onClose', async () => app.jobQueues.close());
+  installAuth(app, config.apiKeys);
+  await installDocs(app, config.version);
+  installMetrics(app, app.jobQueues);
+  await installDashboard(app, config);
   registerHealthRoutes(app);
   const jobs = new JobStore(app.jobQueues);
   registerJobRoutes(app, jobs);

@@ -46,3 +46,4 @@ export const CrawlFinishedError = createError(
   409,
 );
 export const InvalidCursorError = createError('CF_ERR_VALIDATION', 'querystring.cursor is not a cursor this API gave out', 400);
+export const UnauthorizedError = createError('CF_ERR_UNAUTHORIZED', 'Unauthorized: %s', 401);

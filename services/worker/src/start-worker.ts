@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CrawlStore, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
 import { SafeFetcher } from '@crawlfleet/tasks';
-import { Queue, Worker } from 'bullmq';
+import { MetricsTime, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { defaultConcurrency } from './defaults.js';
@@ -92,7 +92,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // A job whose worker died is handed to another worker once its lock
   // expires; the stalled check runs as often as a lock lasts.
   const locks = { lockDuration: config.workerLockDurationMs, stalledInterval: config.workerLockDurationMs };
-  const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, ...locks };
+  // Per-minute completed/failed counts for a week, exported by the API's /metrics.
+  const metrics = { maxDataPoints: MetricsTime.ONE_WEEK };
+  const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, metrics, ...locks };
   const worker = crawl
     ? new Worker(queue, crawlProcessor(crawl.fetcher, crawl.pages), common)
     : queue === 'sqrt'

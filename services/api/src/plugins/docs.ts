@@ -1,0 +1,27 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * OpenAPI generated from the TypeBox schemas the routes validate with,
+ * served at /docs/json and as a UI at /docs. Registered before the routes so
+ * it sees them all.
+ */
+export async function installDocs(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    hideUntagged: true,
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'crawlfleet', version, description: 'Jobs (sqrt, fibonacci, crawl) and recursive crawls over HTTP, run by BullMQ workers.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'jobs', description: 'Submit, read, wait for and remove jobs' },
+        { name: 'crawls', description: 'Recursive crawls' },
+        { name: 'queues', description: 'Queue counts, pause and resume' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}
