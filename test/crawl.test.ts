@@ -156,6 +156,20 @@ describe('politeness and cancel', () => {
   });
 });
 
+describe('crawl events', () => {
+  it('streams stats as they change and ends with the completed crawl', async () => {
+    site = await startCrawlSite(N);
+    const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 100, maxPages: 40 });
+    const reply = await app.inject({ url: `${crawl.url}/events` });
+    expect(reply.headers['content-type']).toMatch(/text\/event-stream/);
+    const events = reply.body.split('\n\n').filter((block) => block.startsWith('event:')).map((block) => block.split('\n')[0]!.slice(7));
+    expect(events[0]).toBe('stats');
+    expect(events.at(-1)).toBe('completed');
+    const last = JSON.parse(reply.body.trim().split('\n').at(-1)!.slice(6));
+    expect(last.stats.fetched).toBe(40);
+  });
+});
+
 describe('the crawl API', () => {
   it.each([
     [{ url: 'ftp://example.org/' }, 'body.url'],

@@ -81,3 +81,95 @@ describe('metrics', () => {
     expect(new Set(helps).size).toBe(helps.length);
   });
 });
+
+/** Reads server-sent events until the stream ends; returns [event, data] pairs. */
+async function readEvents(url: string, headers: Record<string, string>): Promise<[string, unknown][]> {
+  const reply = await fetch(url, { headers });
+  expect(reply.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const text = await reply.text();
+  return text.split('\n\n').filter((block) => block.startsWith('event:')).map((block) => {
+    const [eventLine, dataLine] = block.split('\n');
+    return [eventLine!.slice('event: '.length), JSON.parse(dataLine!.slice('data: '.length))];
+  });
+}
+
+describe('live events', () => {
+  it('streams a job to its completed event, then ends', async () => {
+    const accepted = await fetch(`${base}/v1/jobs/sqrt?delay=300`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 25}' });
+    const { id } = await accepted.json();
+    const events = await readEvents(`${base}/v1/jobs/sqrt/${id}/events`, auth);
+    expect(events[0]).toEqual(['state', { state: 'delayed' }]);
+    expect(events.at(-1)![0]).toBe('completed');
+    expect(events.at(-1)![1]).toMatchObject({ id, state: 'completed', result: { sqrt: 5 } });
+  });
+
+  it('serves several clients at once and leaves no listeners behind', async () => {
+    const events = app.jobQueues.queueEvents('sqrt');
+    const before = events.listenerCount('completed');
+    const accepted = await fetch(`${base}/v1/jobs/sqrt?delay=300`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 36}' });
+    const { id } = await accepted.json();
+    const all = await Promise.all([1, 2, 3].map(() => readEvents(`${base}/v1/jobs/sqrt/${id}/events`, auth)));
+    for (const stream of all) expect(stream.at(-1)![0]).toBe('completed');
+    // A client that goes away early.
+    const controller = new AbortController();
+    const early = await fetch(`${base}/v1/jobs/sqrt/${id}/events`, { headers: auth, signal: controller.signal }).catch(() => null);
+    controller.abort();
+    await early?.body?.cancel().catch(() => {});
+    await eventually(() => events.listenerCount('completed') === before, 2000, 'listeners removed');
+  });
+});
+
+describe('schedules', () => {
+  it('runs a job every second until the schedule is deleted', async () => {
+    const post = (body: unknown) => fetch(`${base}/v1/schedules/sqrt`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await post({ id: 'every-second', every: 1000, input: { value: 49 } });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ id: 'every-second', type: 'sqrt', every: 1000, cron: null, input: { value: 49 } });
+    const listed = await (await fetch(`${base}/v1/schedules`, { headers: auth })).json();
+    expect(listed.schedules.map((schedule: { id: string }) => schedule.id)).toContain('every-second');
+    const completed = async () => (await app.jobQueues.queue('sqrt').getJobs(['completed'], 0, 1000)).filter((job) => job.data.value === 49).length;
+    await eventually(async () => (await completed()) >= 2, 6000, 'two scheduled runs');
+    const removed = await fetch(`${base}/v1/schedules/sqrt/every-second`, { method: 'DELETE', headers: auth });
+    expect(removed.status).toBe(204);
+    const after = await completed();
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    expect(await completed()).toBe(after);
+    expect((await fetch(`${base}/v1/schedules/sqrt/every-second`, { method: 'DELETE', headers: auth })).status).toBe(404);
+  });
+
+  it.each([
+    [{ id: 'bad-cron', cron: 'every tuesday', input: { value: 1 } }, 'body.cron'],
+    [{ id: 'too-fast', every: 10, input: { value: 1 } }, 'body.every'],
+    [{ id: 'both', every: 5000, cron: '* * * * *', input: { value: 1 } }, 'body.every'],
+    [{ id: 'neither', input: { value: 1 } }, 'body.every'],
+    [{ id: 'bad-input', every: 5000, input: { value: -1 } }, 'body.input.value'],
+  ])('answers %j with a 400 naming %s', async (body, field) => {
+    const reply = await fetch(`${base}/v1/schedules/sqrt`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(reply.status).toBe(400);
+    expect((await reply.json()).field).toBe(field);
+  });
+});
+
+describe('rate limiting', () => {
+  it('answers 429 with Retry-After past the limit, per key, across API instances, then recovers', async () => {
+    const config = testConfig(inject('redisUrl'), { API_KEYS: KEY, RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '1500' });
+    const [one, two] = [await buildApp(config, { logger: false }), await buildApp(config, { logger: false })];
+    try {
+      await eventually(() => one.jobQueues.ready && two.jobQueues.ready);
+      const call = (instance: FastifyInstance) => instance.inject({ url: '/v1/queues', headers: auth });
+      const statuses = [];
+      for (const instance of [one, two, one]) statuses.push((await call(instance)).statusCode);
+      expect(statuses).toEqual([200, 200, 200]);
+      const limited = await call(two);
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.json()).toMatchObject({ statusCode: 429, code: 'CF_ERR_RATE_LIMITED' });
+      expect((await one.inject({ url: '/healthz' })).statusCode).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      expect((await call(one)).statusCode).toBe(200);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});

@@ -98,6 +98,8 @@ export const CONFIG_FIELDS = {
   port: field('PORT', '3000', integer(0, 65535)),
   logLevel: field('LOG_LEVEL', 'info', logLevel),
   apiKeys: field('API_KEYS', undefined, keyList),
+  rateLimitMax: field('RATE_LIMIT_MAX', '0', integer(0, 100_000_000)),
+  rateLimitWindowMs: field('RATE_LIMIT_WINDOW_MS', '60000', integer(100, 86_400_000)),
   workerQueue: field('WORKER_QUEUE', undefined, jobType),
   workerConcurrency: field('WORKER_CONCURRENCY', undefined, integer(1, 10000)),
   workerShutdownTimeoutMs: field('WORKER_SHUTDOWN_TIMEOUT_MS', '30000', integer(0, 3_600_000)),

@@ -6,13 +6,16 @@ import { installDashboard } from './plugins/dashboard.js';
 import { installDocs } from './plugins/docs.js';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { installMetrics } from './plugins/metrics.js';
+import { installRateLimit } from './plugins/rate-limit.js';
 import { JobQueues } from './plugins/job-queues.js';
 import { installValidation } from './plugins/validation.js';
 import { CrawlService } from './crawls/crawl-service.js';
 import { registerCrawlRoutes } from './routes/crawls.js';
+import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerQueueRoutes } from './routes/queues.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -42,14 +45,18 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.decorate('jobQueues', new JobQueues(config, app.log));
   app.addHook('onClose', async () => app.jobQueues.close());
   installAuth(app, config.apiKeys);
+  await installRateLimit(app, config, app.jobQueues.redis);
   await installDocs(app, config.version);
   installMetrics(app, app.jobQueues);
   await installDashboard(app, config);
   registerHealthRoutes(app);
   const jobs = new JobStore(app.jobQueues);
   registerJobRoutes(app, jobs);
-  registerCrawlRoutes(app, new CrawlService(app.jobQueues, jobs));
+  const crawls = new CrawlService(app.jobQueues, jobs);
+  registerCrawlRoutes(app, crawls);
+  registerEventRoutes(app, app.jobQueues, jobs, crawls);
   registerQueueRoutes(app);
+  registerScheduleRoutes(app, app.jobQueues, jobs);
   await app.ready();
   return app;
 }

@@ -47,3 +47,4 @@ export const CrawlFinishedError = createError(
 );
 export const InvalidCursorError = createError('CF_ERR_VALIDATION', 'querystring.cursor is not a cursor this API gave out', 400);
 export const UnauthorizedError = createError('CF_ERR_UNAUTHORIZED', 'Unauthorized: %s', 401);
+export const ScheduleNotFoundError = createError('CF_ERR_SCHEDULE_NOT_FOUND', 'No %s schedule with id "%s"', 404);

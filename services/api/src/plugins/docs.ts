@@ -19,6 +19,8 @@ export async function installDocs(app: FastifyInstance, version: string): Promis
         { name: 'jobs', description: 'Submit, read, wait for and remove jobs' },
         { name: 'crawls', description: 'Recursive crawls' },
         { name: 'queues', description: 'Queue counts, pause and resume' },
+        { name: 'schedules', description: 'Periodic jobs' },
+        { name: 'events', description: 'Live server-sent events' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

@@ -49,6 +49,11 @@ export class JobQueues {
     return this.queues.get(type)!;
   }
 
+  /** The queue's event stream listener (progress, completed, failed). */
+  queueEvents(type: JobType): QueueEvents {
+    return this.events.get(type)!;
+  }
+
   waiter(type: JobType): JobWaiter {
     return this.waiters.get(type)!;
   }

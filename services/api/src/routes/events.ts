@@ -1,0 +1,103 @@
+import { JOB_TYPES, type JobType } from '@crawlfleet/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CrawlService } from '../crawls/crawl-service.js';
+import type { JobStore } from '../jobs/job-store.js';
+import { toJobView } from '../jobs/job-view.js';
+import type { JobQueues } from '../plugins/job-queues.js';
+import { requireRedis } from './require-redis.js';
+
+const HEARTBEAT_MS = 15_000;
+const CRAWL_POLL_MS = 250;
+
+/** An open server-sent-events stream; close() ends it once. */
+function openStream(request: FastifyRequest, reply: FastifyReply, onClose: () => void) {
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  let open = true;
+  const heartbeat = setInterval(() => reply.raw.write(': ping\n\n'), HEARTBEAT_MS);
+  const close = () => {
+    if (!open) return;
+    open = false;
+    clearInterval(heartbeat);
+    onClose();
+    reply.raw.end();
+  };
+  request.raw.on('close', close);
+  return {
+    send(event: string, data: unknown) {
+      if (open) reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    close,
+  };
+}
+
+/**
+ * Live events as server-sent events: a job's progress, completed and failed;
+ * a crawl's stats as they change. Each stream ends when its job or crawl
+ * does, and removes its listeners when the client goes away.
+ */
+export function registerEventRoutes(app: FastifyInstance, queues: JobQueues, jobs: JobStore, crawls: CrawlService): void {
+  const tags = ['events'];
+  for (const type of JOB_TYPES) {
+    app.get<{ Params: { id: string } }>(`/v1/jobs/${type}/:id/events`, {
+      preHandler: requireRedis,
+      schema: { tags, summary: `Server-sent events of a ${type} job: progress, completed, failed` },
+    }, async (request, reply) => streamJob(type, request, reply));
+  }
+
+  async function streamJob(type: JobType, request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+    const { id } = request.params;
+    const found = await jobs.find(type, id);
+    const events = queues.queueEvents(type);
+    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => jobId === id && stream.send('progress', { progress: data });
+    const onFinished = async ({ jobId }: { jobId: string }) => {
+      if (jobId !== id) return;
+      const final = await jobs.find(type, id).catch(() => null);
+      if (final && final.state !== 'completed' && final.state !== 'failed') return; // an attempt failed; a retry follows
+      stream.send(final?.state ?? 'failed', final ? toJobView(type, final.job, final.state) : { id });
+      stream.close();
+    };
+    const stream = openStream(request, reply, () => {
+      events.off('progress', onProgress);
+      events.off('completed', onFinished);
+      events.off('failed', onFinished);
+    });
+    events.on('progress', onProgress);
+    events.on('completed', onFinished);
+    events.on('failed', onFinished);
+    stream.send('state', { state: found.state });
+    // Finished before the listeners were on: the stored state says so.
+    const now = await jobs.find(type, id);
+    if (now.state === 'completed' || now.state === 'failed') {
+      stream.send(now.state, toJobView(type, now.job, now.state));
+      stream.close();
+    }
+  }
+
+  app.get<{ Params: { id: string } }>('/v1/crawls/:id/events', {
+    preHandler: requireRedis,
+    schema: { tags, summary: 'Server-sent events of a crawl: its stats as they change, then its end' },
+  }, async (request, reply) => {
+    let crawl = await crawls.get(request.params.id);
+    let timer: NodeJS.Timeout | undefined;
+    const stream = openStream(request, reply, () => clearTimeout(timer));
+    let last = '';
+    const tick = async () => {
+      try {
+        crawl = await crawls.get(crawl.id);
+      } catch {
+        // Redis away for a moment: try again next tick.
+      }
+      const stats = JSON.stringify(crawl.stats);
+      if (stats !== last) stream.send('stats', crawl.stats);
+      last = stats;
+      if (crawl.state !== 'running') {
+        stream.send(crawl.state, crawl);
+        stream.close();
+        return;
+      }
+      timer = setTimeout(() => void tick(), CRAWL_POLL_MS);
+    };
+    await tick();
+  });
+}

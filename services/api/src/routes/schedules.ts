@@ -1,0 +1,84 @@
+import { JOB_TYPES, isJobType, jobSchemas, type JobType } from '@crawlfleet/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { ScheduleNotFoundError, UnknownJobTypeError, ValidationError } from '../errors.js';
+import type { JobStore } from '../jobs/job-store.js';
+import type { JobQueues } from '../plugins/job-queues.js';
+import { isRedisDownError, withRedis } from '../redis-errors.js';
+import { ErrorReply } from '../schemas/job.js';
+import { requireRedis } from './require-redis.js';
+
+const ScheduleView = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  every: Type.Union([Type.Integer(), Type.Null()]),
+  cron: Type.Union([Type.String(), Type.Null()]),
+  next: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  input: Type.Unknown(),
+});
+const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
+const tags = ['schedules'];
+
+function invalid(field: string, message: string): Error {
+  return Object.assign(new ValidationError(`${field} ${message}`), { field });
+}
+
+interface ScheduleBody { id: string; every?: number; cron?: string; input: unknown }
+
+/** Periodic jobs (Celery beat's job), on BullMQ job schedulers: one run per period however many instances run. */
+export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, store: JobStore): void {
+  const schemas = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN });
+  const { jobId: _jobId, ...template } = store.jobOptions({});
+
+  for (const type of JOB_TYPES) {
+    const body = Type.Object({
+      id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'Your name for the schedule; POSTing it again replaces it' }),
+      every: Type.Optional(Type.Integer({ minimum: 1000, maximum: 31_536_000_000, description: 'Run every this many ms' })),
+      cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Or a cron pattern (5 or 6 fields)' })),
+      input: schemas[type].input,
+    }, { additionalProperties: false });
+    app.post<{ Body: ScheduleBody }>(`/v1/schedules/${type}`, {
+      preHandler: requireRedis,
+      schema: { tags, summary: `Run a ${type} job periodically`, body, response: { 201: ScheduleView, ...errors } },
+    }, async (request, reply) => {
+      const { id, every, cron, input } = request.body;
+      if ((every === undefined) === (cron === undefined)) throw invalid('body.every', 'or body.cron is required, not both');
+      try {
+        await withRedis(() => queues.queue(type).upsertJobScheduler(id, every ? { every } : { pattern: cron! }, { name: type, data: input, opts: template }));
+      } catch (err) {
+        if ((err as { code?: string }).code === 'CF_ERR_REDIS_UNAVAILABLE' || isRedisDownError(err)) throw err;
+        throw invalid(cron ? 'body.cron' : 'body.every', `is not valid: ${(err as Error).message}`);
+      }
+      const view = (await list(queues, type)).find((schedule) => schedule.id === id);
+      return reply.code(201).send(view);
+    });
+  }
+
+  app.get('/v1/schedules', {
+    preHandler: requireRedis,
+    schema: { tags, summary: 'Every schedule of every queue', response: { 200: Type.Object({ schedules: Type.Array(ScheduleView) }), ...errors } },
+  }, async () => ({ schedules: (await Promise.all(JOB_TYPES.map((type) => list(queues, type)))).flat() }));
+
+  app.delete<{ Params: { type: string; id: string } }>('/v1/schedules/:type/:id', {
+    preHandler: requireRedis,
+    schema: { tags, summary: 'Stop a schedule', params: Type.Object({ type: Type.String(), id: Type.String({ maxLength: 100 }) }), response: errors },
+  }, async (request: FastifyRequest<{ Params: { type: string; id: string } }>, reply) => {
+    const { type, id } = request.params;
+    if (!isJobType(type)) throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
+    const removed = await withRedis(() => queues.queue(type).removeJobScheduler(id));
+    if (!removed) throw new ScheduleNotFoundError(type, id);
+    return reply.code(204).send();
+  });
+}
+
+async function list(queues: JobQueues, type: JobType) {
+  const schedulers = await withRedis(() => queues.queue(type).getJobSchedulers(0, -1, true));
+  return schedulers.map((scheduler) => ({
+    id: scheduler.id ?? scheduler.key,
+    type,
+    every: scheduler.every ?? null,
+    cron: scheduler.pattern ?? null,
+    next: scheduler.next ? new Date(scheduler.next).toISOString() : null,
+    input: scheduler.template?.data ?? null,
+  }));
+}
