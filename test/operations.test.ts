@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
-import { startWorker, type RunningWorker } from '@crawlfleet/worker';
+import { serveMetrics, startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, silentLogger, testConfig } from './helpers/harness.js';
 
@@ -92,6 +92,23 @@ async function readEvents(url: string, headers: Record<string, string>): Promise
     return [eventLine!.slice('event: '.length), JSON.parse(dataLine!.slice('data: '.length))];
   });
 }
+
+describe('worker metrics', () => {
+  it('serve job duration histograms per queue over HTTP', async () => {
+    const server = await serveMetrics(worker.metrics, 0, '127.0.0.1');
+    try {
+      await fetch(`${base}/v1/jobs/sqrt?wait=10000`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 1}' });
+      const port = (server.address() as AddressInfo).port;
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text).toMatch(/crawlfleet_job_duration_seconds_count\{queue="sqrt",outcome="completed"\} [1-9]/);
+      expect(text).toMatch(/crawlfleet_jobs_finished_total\{queue="sqrt",outcome="completed"\} [1-9]/);
+      expect(text).toContain('crawlfleet_worker_nodejs_eventloop_lag_seconds');
+      expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+});
 
 describe('live events', () => {
   it('streams a job to its completed event, then ends', async () => {

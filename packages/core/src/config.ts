@@ -103,6 +103,7 @@ export const CONFIG_FIELDS = {
   workerQueue: field('WORKER_QUEUE', undefined, jobType),
   workerConcurrency: field('WORKER_CONCURRENCY', undefined, integer(1, 10000)),
   workerShutdownTimeoutMs: field('WORKER_SHUTDOWN_TIMEOUT_MS', '30000', integer(0, 3_600_000)),
+  workerMetricsPort: field('WORKER_METRICS_PORT', undefined, integer(0, 65535)),
   workerLockDurationMs: field('WORKER_LOCK_DURATION_MS', '30000', integer(1000, 3_600_000)),
   resultTtlSeconds: field('RESULT_TTL_SECONDS', '86400', integer(1, 31_536_000)),
   jobAttempts: field('JOB_ATTEMPTS', '3', integer(1, 100)),

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactRedisUrl, JOB_TYPES, type Config } from '@crawlfleet/core';
 import { pino } from 'pino';
+import { serveMetrics } from './metrics.js';
 import { startWorker } from './start-worker.js';
 
 const USAGE = `Usage: crawlfleet-worker --queue ${JOB_TYPES.join('|')} [--concurrency N]
@@ -40,12 +41,15 @@ const queue = config.workerQueue!;
 const logger = pino({ level: config.logLevel, base: { service: 'worker', pid: process.pid } });
 logger.info({ redis: redactRedisUrl(config.redisUrl), prefix: config.queuePrefix }, 'starting worker');
 const running = await startWorker({ config, queue, logger });
+const metricsServer = config.workerMetricsPort === undefined ? null : await serveMetrics(running.metrics, config.workerMetricsPort);
+if (metricsServer) logger.info({ port: config.workerMetricsPort }, 'metrics on /metrics');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal, timeoutMs: config.workerShutdownTimeoutMs }, 'stopping: finishing active jobs');
+  metricsServer?.close();
   const finished = await running.close(config.workerShutdownTimeoutMs);
   logger.info({ finished }, 'worker stopped');
   process.exit(0);

@@ -5,7 +5,9 @@ import { SafeFetcher } from '@crawlfleet/tasks';
 import { MetricsTime, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { defaultConcurrency } from './defaults.js';
+import { workerMetrics } from './metrics.js';
 import { CrawlCancels } from './crawl/crawl-cancels.js';
 import { PageProcessor } from './crawl/page-processor.js';
 import { RobotsCache } from './crawl/robots-cache.js';
@@ -16,6 +18,8 @@ export interface RunningWorker {
   readonly worker: Worker;
   readonly queue: JobType;
   readonly concurrency: number;
+  /** Job durations and counts of this worker, for Prometheus. */
+  readonly metrics: Registry;
   /**
    * Stops taking jobs and waits up to `timeoutMs` for the active ones; jobs
    * still running then are left to be retried elsewhere (their lock expires).
@@ -93,8 +97,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // expires; the stalled check runs as often as a lock lasts.
   const locks = { lockDuration: config.workerLockDurationMs, stalledInterval: config.workerLockDurationMs };
   // Per-minute completed/failed counts for a week, exported by the API's /metrics.
-  const metrics = { maxDataPoints: MetricsTime.ONE_WEEK };
-  const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, metrics, ...locks };
+  const bullmqMetrics = { maxDataPoints: MetricsTime.ONE_WEEK };
+  const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, metrics: bullmqMetrics, ...locks };
   const worker = crawl
     ? new Worker(queue, crawlProcessor(crawl.fetcher, crawl.pages), common)
     : queue === 'sqrt'
@@ -111,6 +115,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     lastError = { message: err.message, at: Date.now() };
     logger.error({ err: err.message }, 'worker error');
   });
+  const metrics = workerMetrics(worker, queue);
   const subscriber = crawl ? await listenForCancels(config, worker, logger) : null;
   await worker.waitUntilReady();
   logger.info({ concurrency }, 'worker ready');
@@ -119,6 +124,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     worker,
     queue,
     concurrency,
+    metrics,
     async close(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<false>((resolve) => {
