@@ -1,6 +1,7 @@
 # One image for every crawlfleet service; the command picks the service:
 #   node services/api/dist/server.js
 #   node services/worker/dist/main.js --queue sqrt|fibonacci|crawl
+# and it carries the CLI: docker compose exec api npx crawlfleet queues
 
 # --- the workspace manifests, shared by the two install stages ------------
 FROM node:22-bookworm-slim AS manifests
@@ -10,6 +11,7 @@ COPY packages/core/package.json packages/core/
 COPY packages/tasks/package.json packages/tasks/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
+COPY services/cli/package.json services/cli/
 
 # --- build: all dependencies, compile with tsc -b ---------------------------
 FROM manifests AS build
@@ -17,7 +19,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.base.json ./
 COPY packages packages
 COPY services services
-RUN npx tsc -b packages/core packages/tasks services/api services/worker
+RUN npx tsc -b packages/core packages/tasks services/api services/worker services/cli
 
 # --- production dependencies only ------------------------------------------
 FROM manifests AS deps
@@ -37,6 +39,9 @@ COPY --from=build /app/services/api/package.json services/api/
 COPY --from=build /app/services/api/dist services/api/dist
 COPY --from=build /app/services/worker/package.json services/worker/
 COPY --from=build /app/services/worker/dist services/worker/dist
+COPY --from=build /app/services/cli/package.json services/cli/
+COPY --from=build /app/services/cli/bin services/cli/bin
+COPY --from=build /app/services/cli/dist services/cli/dist
 COPY scripts/healthcheck.mjs scripts/
 USER node
 EXPOSE 3000

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/processes.js';
 
@@ -16,5 +17,18 @@ describe.skipIf(!hasCompose)('compose files', () => {
       expect(run.stdout).toContain(`compose config ok: ${file}`);
     }
     expect(run.stdout).toContain('missing REDIS_PASSWORD is refused');
+  });
+});
+
+describe('Dockerfile', () => {
+  it('copies every workspace manifest before npm ci and builds and ships every workspace', () => {
+    const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
+    const { workspaces } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { workspaces: string[] };
+    const build = /RUN npx tsc -b (.*)/.exec(dockerfile)?.[1]?.split(' ') ?? [];
+    for (const workspace of workspaces) {
+      expect(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+      expect(build, workspace).toContain(workspace);
+      expect(dockerfile, workspace).toContain(`COPY --from=build /app/${workspace}/dist ${workspace}/dist`);
+    }
   });
 });

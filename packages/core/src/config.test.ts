@@ -47,6 +47,7 @@ describe('loadConfig', () => {
     ['PORT', '70000', /PORT must be an integer/],
     ['REDIS_URL', 'http://x', /REDIS_URL must start with redis:\/\/ or rediss:\/\//],
     ['REDIS_URL', 'not a url', /REDIS_URL must be a URL/],
+    ['CRAWLFLEET_URL', 'redis://x:6379', /CRAWLFLEET_URL must start with http:\/\/ or https:\/\//],
     ['WORKER_QUEUE', 'email', /WORKER_QUEUE must be one of sqrt, fibonacci, crawl/],
     ['WORKER_CONCURRENCY', '0', /WORKER_CONCURRENCY must be an integer from 1/],
     ['RESULT_TTL_SECONDS', '1.5', /RESULT_TTL_SECONDS must be an integer/],

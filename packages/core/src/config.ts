@@ -45,18 +45,22 @@ function text(raw: string): string {
   return raw.trim();
 }
 
-function redisUrl(raw: string, name: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return fail(name, 'must be a URL like redis://host:6379 or rediss://:password@host:6380', raw);
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    fail(name, 'must start with redis:// or rediss://', raw);
-  }
-  return url.toString();
+/** A URL with one of `protocols`; `example` shows the expected form. */
+function urlOf(protocols: string[], example: string): Parser<string> {
+  return (raw, name) => {
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      return fail(name, `must be a URL like ${example}`, raw);
+    }
+    if (!protocols.includes(url.protocol)) fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`, raw);
+    return url.toString();
+  };
 }
+
+const redisUrl = urlOf(['redis:', 'rediss:'], 'redis://host:6379 or rediss://:password@host:6380');
+const httpUrl = urlOf(['http:', 'https:'], 'http://host:3000');
 
 function jobType(raw: string, name: string): JobType {
   const value = raw.trim();
@@ -114,6 +118,8 @@ export const CONFIG_FIELDS = {
   crawlConnectTimeoutMs: field('CRAWL_CONNECT_TIMEOUT_MS', '5000', integer(100, 600_000)),
   crawlMaxBytes: field('CRAWL_MAX_BYTES', String(5 * 1024 * 1024), integer(1024, 1024 * 1024 * 1024)),
   crawlMaxRedirects: field('CRAWL_MAX_REDIRECTS', '5', integer(0, 50)),
+  cliApiUrl: field('CRAWLFLEET_URL', 'http://127.0.0.1:3000', httpUrl),
+  cliApiKey: field('CRAWLFLEET_KEY', undefined, text),
 } as const;
 
 type Fields = typeof CONFIG_FIELDS;

@@ -1,0 +1,75 @@
+import { createWriteStream } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ApiClient } from './api-client.js';
+import { CliError, EXIT } from './errors.js';
+import { progressLine } from './progress.js';
+
+/** Where a command writes: results to `out`, progress and messages to `err`. */
+export interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+function print(io: Io, value: unknown): void {
+  io.out.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function parseInput(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(EXIT.usage, `the input is not JSON: ${text} (example: '{"value": 2}')`);
+  }
+}
+
+/** submit <type> <json> [--wait]: exit 1 when the job failed. */
+export async function submit(api: ApiClient, io: Io, type: string, json: string, waitMs: number | undefined): Promise<number> {
+  const query = waitMs ? `?wait=${waitMs}` : '';
+  const { status, body } = await api.json('POST', `/v1/jobs/${encodeURIComponent(type)}${query}`, parseInput(json));
+  print(io, body);
+  if (status === 202 && waitMs) io.err.write(`job ${String(body.id)} is not finished yet; see: crawlfleet status ${type} ${String(body.id)}\n`);
+  return body.state === 'failed' ? EXIT.failed : EXIT.ok;
+}
+
+/** status <type> <id>. */
+export async function status(api: ApiClient, io: Io, type: string, id: string): Promise<number> {
+  const { body } = await api.json('GET', `/v1/jobs/${encodeURIComponent(type)}/${encodeURIComponent(id)}`);
+  print(io, body);
+  return body.state === 'failed' ? EXIT.failed : EXIT.ok;
+}
+
+/** queues: one line per queue. */
+export async function queues(api: ApiClient, io: Io): Promise<number> {
+  const { body } = await api.json('GET', '/v1/queues');
+  for (const queue of body.queues as { type: string; paused: boolean; workers: number; counts: Record<string, number> }[]) {
+    const counts = Object.entries(queue.counts).map(([state, count]) => `${state}=${count}`).join(' ');
+    io.out.write(`${queue.type.padEnd(10)} workers=${queue.workers} ${queue.paused ? 'PAUSED ' : ''}${counts}\n`);
+  }
+  return EXIT.ok;
+}
+
+/**
+ * crawl <url>: starts a crawl, shows progress on stderr until it ends, then
+ * writes every page record as NDJSON to stdout or `outFile`.
+ */
+export async function crawl(api: ApiClient, io: Io, request: Record<string, unknown>, outFile: string | undefined): Promise<number> {
+  const { body } = await api.json('POST', '/v1/crawls', request);
+  const id = String(body.id);
+  io.err.write(`crawl ${id} started\n`);
+  const started = Date.now();
+  let crawlState: Record<string, unknown> = {};
+  for (;;) {
+    crawlState = (await api.json('GET', `/v1/crawls/${id}?wait=1000`)).body;
+    const line = progressLine(crawlState.stats as Parameters<typeof progressLine>[0], (Date.now() - started) / 1000);
+    io.err.write(io.err.isTTY ? `\r${line}` : `${line}\n`);
+    if (crawlState.state !== 'running') break;
+  }
+  io.err.write(`${io.err.isTTY ? '\n' : ''}crawl ${id} ${String(crawlState.state)}\n`);
+  const pages = await api.request('GET', `/v1/crawls/${id}/pages`, undefined, 'application/x-ndjson');
+  if (!pages.body) return EXIT.ok;
+  const target: NodeJS.WritableStream = outFile ? createWriteStream(outFile) : io.out;
+  await pipeline(Readable.fromWeb(pages.body as import('node:stream/web').ReadableStream), target as Writable, { end: Boolean(outFile) });
+  if (outFile) io.err.write(`pages written to ${outFile}\n`);
+  return crawlState.state === 'completed' ? EXIT.ok : EXIT.failed;
+}

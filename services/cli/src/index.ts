@@ -1,0 +1,2 @@
+export { main, USAGE } from './main.js';
+export { EXIT } from './errors.js';

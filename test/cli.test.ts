@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '@crawlfleet/api';
+import { startWorker, type RunningWorker } from '@crawlfleet/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { reachable, startCrawlSite } from './helpers/crawl-site.js';
+import type { FixtureSite } from './helpers/fixture-site.js';
+import { eventually, silentLogger, testConfig } from './helpers/harness.js';
+import { ROOT } from './helpers/processes.js';
+import { freePort } from './helpers/redis-server.js';
+
+/* The `crawlfleet` command, run as a user runs it, against a listening API. */
+
+const KEY = 'cli-key-0123456789abcdef';
+let app: FastifyInstance;
+let workers: RunningWorker[] = [];
+let site: FixtureSite;
+let base = '';
+let dir = '';
+
+beforeAll(async () => {
+  const config = testConfig(inject('redisUrl'), {
+    API_KEYS: KEY, CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '1000', CRAWL_MAX_BYTES: '1048576', JOB_ATTEMPTS: '2',
+  });
+  app = await buildApp(config, { logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  workers = await Promise.all((['sqrt', 'fibonacci', 'crawl'] as const).map((queue) => startWorker({ config, queue, logger: silentLogger })));
+  site = await startCrawlSite(40);
+  dir = await mkdtemp(join(tmpdir(), 'crawlfleet-cli-'));
+  await eventually(() => app.jobQueues.ready);
+});
+afterAll(async () => {
+  await Promise.all(workers.map((worker) => worker.close(5000)));
+  await app.close();
+  await site?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npx crawlfleet ...args` from the repository root. */
+function cli(args: string[], env: Record<string, string> = { CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY }): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(join(ROOT, 'node_modules/.bin/crawlfleet'), args, { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('crawlfleet CLI', () => {
+  it('submits a job and waits for its result, then shows it with status', async () => {
+    const run = await cli(['submit', 'sqrt', '{"value": 81}', '--wait']);
+    expect(run.code, run.stderr).toBe(0);
+    const job = JSON.parse(run.stdout) as { id: string; state: string; result: { sqrt: number } };
+    expect(job).toMatchObject({ state: 'completed', result: { value: 81, sqrt: 9 } });
+    const shown = await cli(['status', 'sqrt', job.id]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: job.id, state: 'completed', result: { sqrt: 9 } });
+  });
+
+  it('takes --url and --key as flags too, and submits without waiting', async () => {
+    const run = await cli(['--url', base, '--key', KEY, 'submit', 'fibonacci', '{"n": 10}'], {});
+    expect(run.code, run.stderr).toBe(0);
+    const job = JSON.parse(run.stdout) as { id: string };
+    await eventually(async () => JSON.parse((await cli(['status', 'fibonacci', job.id])).stdout).state === 'completed', 10_000, 'fib job');
+    expect(JSON.parse((await cli(['status', 'fibonacci', job.id])).stdout).result).toEqual({ n: 10, value: '55', digits: 2 });
+  });
+
+  it('lists the queues with their workers', async () => {
+    const run = await cli(['queues']);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(['sqrt', 'fibonacci', 'crawl']);
+    expect(lines[0]).toMatch(/workers=1 .*completed=\d+/);
+  });
+
+  it('crawls a site with progress on stderr and writes the pages as NDJSON to --out', async () => {
+    const out = join(dir, 'pages.ndjson');
+    const run = await cli(['crawl', `${site.url}/`, '--max-depth', '2', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/crawl \S+ started/);
+    expect(run.stderr).toMatch(/\[[#-]{30}\] \d+\/\d+ pages/);
+    expect(run.stderr).toMatch(/crawl \S+ completed/);
+    const pages = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { url: string });
+    const paths = pages.map((page) => new URL(page.url).pathname).sort();
+    expect(paths).toEqual([...reachable(40, 2).keys()].sort());
+  });
+
+  it('writes the pages to stdout without --out', async () => {
+    const run = await cli(['crawl', `${site.url}/`, '--max-depth', '0']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line).url)).toEqual([`${site.url}/`]);
+  });
+
+  it('says when a job failed or the API refused the input (exit 1)', async () => {
+    const run = await cli(['submit', 'sqrt', '{"value": -1}']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/400: CF_ERR_VALIDATION: .*value/);
+    expect((await cli(['status', 'sqrt', 'no-such-job'])).code).toBe(1);
+  });
+
+  it('exits 3 with a clear message when the API is unreachable', async () => {
+    const closed = await freePort();
+    const run = await cli(['queues'], { CRAWLFLEET_URL: `http://127.0.0.1:${closed}`, CRAWLFLEET_KEY: KEY });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`cannot reach the crawlfleet API at http://127.0.0.1:${closed} (ECONNREFUSED); is it running?`);
+  });
+
+  it('exits 4 for a missing or wrong key', async () => {
+    const none = await cli(['queues'], { CRAWLFLEET_URL: base });
+    expect(none.code).toBe(4);
+    expect(none.stderr).toContain('no key given');
+    const wrong = await cli(['queues'], { CRAWLFLEET_URL: base, CRAWLFLEET_KEY: 'wrong-key-0123456789' });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toContain('wrong key');
+  });
+
+  it('exits 2 with the usage for a wrong command line', async () => {
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toContain('Usage: crawlfleet');
+    expect((await cli(['launch'])).code).toBe(2);
+    expect((await cli(['submit', 'sqrt'])).stderr).toContain('usage: crawlfleet submit <type> <json>');
+    const notJson = await cli(['submit', 'sqrt', '{value: 1}']);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('the input is not JSON');
+    expect((await cli(['crawl', 'http://x/', '--max-pages', 'ten'])).stderr).toContain('--max-pages must be a whole number');
+    const badUrl = await cli(['--url', 'ftp://example', 'queues']);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('--url must start with http:// or https://');
+    expect((await cli(['--help'])).code).toBe(0);
+  });
+});
