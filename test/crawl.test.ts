@@ -211,7 +211,7 @@ describe('the crawl API', () => {
     let cursor: string | null = '0';
     while (cursor !== null) {
       const reply = await app.inject({ url: `${crawl.url}/pages?limit=7&cursor=${cursor}` });
-      const body = reply.json();
+      const body: { items: { url: string }[]; next: string | null } = reply.json();
       expect(body.items.length).toBeLessThanOrEqual(7);
       seen.push(...body.items.map((record: { url: string }) => record.url));
       cursor = body.next;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import { serveMetrics, startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, silentLogger, testConfig } from './helpers/harness.js';
+import { bodyOf, eventually, silentLogger, testConfig } from './helpers/harness.js';
 
 /* Docs, metrics, dashboard and API keys, through real HTTP. */
 
@@ -35,7 +35,7 @@ describe('API keys', () => {
     expect(await none.json()).toMatchObject({ statusCode: 401, code: 'CF_ERR_UNAUTHORIZED', message: 'Unauthorized: send Authorization: Bearer <key>' });
     const wrong = await fetch(`${base}/v1/queues`, { headers: { authorization: 'Bearer not-the-key-at-all' } });
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).message).toBe('Unauthorized: the API key is not valid');
+    expect((await bodyOf(wrong)).message).toBe('Unauthorized: the API key is not valid');
     expect((await fetch(`${base}/v1/queues`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${base}/v1/queues`, { headers: { authorization: 'Bearer other-key-0123456789' } })).status).toBe(200);
   });
@@ -71,7 +71,7 @@ describe('OpenAPI', () => {
 describe('metrics', () => {
   it('count completed sqrt jobs and time HTTP requests by route', async () => {
     const reply = await fetch(`${base}/v1/jobs/sqrt?wait=10000`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 16}' });
-    expect((await reply.json()).result.sqrt).toBe(4);
+    expect((await bodyOf(reply)).result.sqrt).toBe(4);
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toContain('bullmq_job_count{queue="sqrt", state="completed"} 1');
     expect(text).toMatch(/bullmq_job_completed_total\{queue="sqrt"\} 1/);
@@ -113,7 +113,7 @@ describe('worker metrics', () => {
 describe('live events', () => {
   it('streams a job to its completed event, then ends', async () => {
     const accepted = await fetch(`${base}/v1/jobs/sqrt?delay=300`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 25}' });
-    const { id } = await accepted.json();
+    const { id } = await bodyOf(accepted);
     const events = await readEvents(`${base}/v1/jobs/sqrt/${id}/events`, auth);
     expect(events[0]).toEqual(['state', { state: 'delayed' }]);
     expect(events.at(-1)![0]).toBe('completed');
@@ -124,7 +124,7 @@ describe('live events', () => {
     const events = app.jobQueues.queueEvents('sqrt');
     const before = events.listenerCount('completed');
     const accepted = await fetch(`${base}/v1/jobs/sqrt?delay=300`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 36}' });
-    const { id } = await accepted.json();
+    const { id } = await bodyOf(accepted);
     const all = await Promise.all([1, 2, 3].map(() => readEvents(`${base}/v1/jobs/sqrt/${id}/events`, auth)));
     for (const stream of all) expect(stream.at(-1)![0]).toBe('completed');
     // A client that goes away early.
@@ -142,7 +142,7 @@ describe('schedules', () => {
     const created = await post({ id: 'every-second', every: 1000, input: { value: 49 } });
     expect(created.status).toBe(201);
     expect(await created.json()).toMatchObject({ id: 'every-second', type: 'sqrt', every: 1000, cron: null, input: { value: 49 } });
-    const listed = await (await fetch(`${base}/v1/schedules`, { headers: auth })).json();
+    const listed = await bodyOf(await fetch(`${base}/v1/schedules`, { headers: auth }));
     expect(listed.schedules.map((schedule: { id: string }) => schedule.id)).toContain('every-second');
     const completed = async () => (await app.jobQueues.queue('sqrt').getJobs(['completed'], 0, 1000)).filter((job) => job.data.value === 49).length;
     await eventually(async () => (await completed()) >= 2, 6000, 'two scheduled runs');
@@ -163,7 +163,7 @@ describe('schedules', () => {
   ])('answers %j with a 400 naming %s', async (body, field) => {
     const reply = await fetch(`${base}/v1/schedules/sqrt`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(reply.status).toBe(400);
-    expect((await reply.json()).field).toBe(field);
+    expect((await bodyOf(reply)).field).toBe(field);
   });
 });
 

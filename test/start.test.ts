@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, testConfig } from './helpers/harness.js';
+import { bodyOf, eventually, testConfig } from './helpers/harness.js';
 import { startService, type ServiceProcess } from './helpers/processes.js';
 import { freePort } from './helpers/redis-server.js';
 
@@ -29,7 +29,7 @@ describe('npm start', () => {
     expect(await reply.json()).toMatchObject({ state: 'completed', result: { value: 2, sqrt: Math.SQRT2 } });
 
     // A worker that dies is started again.
-    const queues = async () => (await (await fetch(`http://127.0.0.1:${port}/v1/queues`)).json()).queues;
+    const queues = async () => (await bodyOf(await fetch(`http://127.0.0.1:${port}/v1/queues`))).queues;
     await eventually(async () => (await queues()).every((queue: { workers: number }) => queue.workers === 1), 10_000, 'one worker per queue');
     const { execSync } = await import('node:child_process');
     execSync(`pkill -KILL -P ${running.child.pid} -f 'queue fibonacci'`);
@@ -37,7 +37,7 @@ describe('npm start', () => {
     const fib = await fetch(`http://127.0.0.1:${port}/v1/jobs/fibonacci?wait=10000`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n": 10}',
     });
-    expect((await fib.json()).result).toEqual({ n: 10, value: '55', digits: 2 });
+    expect((await bodyOf(fib)).result).toEqual({ n: 10, value: '55', digits: 2 });
 
     running.child.kill('SIGINT');
     expect(await running.exited).toBe(0);

@@ -62,7 +62,7 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
   function startWorker(host: string, file: string, service: string, brokerAddress: string, extraEnv: Record<string, string> = {}) {
     const spec = composeService(file, service, { REDIS_PASSWORD: PASSWORD, BROKER_HOST: brokerAddress });
     // Inside the broker host, compose's service name `redis` is the local Redis.
-    const env = { ...spec.environment, ...TEST_ENV, ...extraEnv };
+    const env: Record<string, string> = { ...spec.environment, ...TEST_ENV, ...extraEnv };
     env.REDIS_URL = env.REDIS_URL!.replace('@redis:', '@127.0.0.1:');
     return net.run(host, spec.command, env);
   }
