@@ -1,5 +1,16 @@
-import { isRetryable } from '@crawlfleet/tasks';
-import { UnrecoverableError } from 'bullmq';
+import { isRetryable } from '@crawlfleet/tasks/errors';
+
+/**
+ * BullMQ fails a job at once, without retries, when its error is named
+ * UnrecoverableError (Job.moveToFailed checks the name, and the name crosses
+ * the sandbox's thread boundary). Made here rather than imported, so the
+ * fibonacci threads need not load all of bullmq and ioredis.
+ */
+function unrecoverable(message: string): Error {
+  const error = new Error(message);
+  error.name = 'UnrecoverableError';
+  return error;
+}
 
 /**
  * Turns a task's error into what BullMQ acts on: UnrecoverableError (fail now,
@@ -11,7 +22,7 @@ export function toBullmqError(err: unknown): Error {
   const error = err instanceof Error ? err : new Error(String(err));
   const code = (error as { code?: unknown }).code;
   const message = typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
-  if (!isRetryable(error)) return new UnrecoverableError(message);
+  if (!isRetryable(error)) return unrecoverable(message);
   if (message === error.message) return error;
   const retryable = new Error(message);
   retryable.stack = error.stack;

@@ -1,5 +1,8 @@
-import { loadConfig } from '@crawlfleet/core';
-import { fibonacci } from '@crawlfleet/tasks';
+// Subpath imports: each thread loads only what fibonacci needs, not the
+// crawler's libraries (the full package entry points cost a thread about a
+// second to start and ~50 MB).
+import { loadConfig } from '@crawlfleet/core/config';
+import { fibonacci } from '@crawlfleet/tasks/fibonacci';
 import type { SandboxedJob } from 'bullmq';
 import { toBullmqError } from '../to-bullmq-error.js';
 
