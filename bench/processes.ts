@@ -4,9 +4,15 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (bench/dist/bench/ is three levels down). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * Node flags for every process the bench starts, e.g.
+ * `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` to profile them.
+ */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 /** Starts `node <script> ...args` quietly (LOG_LEVEL=warn). */
 export function startNode(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [`${ROOT}${script}`, ...args], {
+  return spawn(process.execPath, [...NODE_ARGS, `${ROOT}${script}`, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -25,6 +25,25 @@ describe('extractLinks', () => {
     expect(links).toEqual(['http://s.test/docs/v2/intro', 'http://s.test/docs/v1/x']);
   });
 
+  it('applies <base href> to links before it too, as browsers do', () => {
+    const { links } = extractLinks('<a href="early">e</a><base href="http://cdn.test/x/"><base href="/ignored/"><a href="late">l</a>', 'http://s.test/p');
+    expect(links).toEqual(['http://cdn.test/x/early', 'http://cdn.test/x/late']);
+  });
+
+  it('decodes entities, ignores case, comments, scripts and styles', () => {
+    const html = `<TITLE>Fish &amp; Chips</TITLE><A HREF="/q?a=1&amp;b=2">q</A>
+      <!-- <a href="/commented">c</a> --><script>document.write('<a href="/scripted">s</a>')</script>
+      <style>a[href="/styled"] {}</style><a href='/single'>s</a><a href=/bare>b</a><a>no href</a>`;
+    const { title, links } = extractLinks(html, 'http://s.test/');
+    expect(title).toBe('Fish & Chips');
+    expect(links).toEqual(['http://s.test/q?a=1&b=2', 'http://s.test/single', 'http://s.test/bare']);
+  });
+
+  it('takes the first title, also one never closed', () => {
+    expect(extractLinks('<title>One</title><title>Two</title>', 'http://s.test/').title).toBe('One');
+    expect(extractLinks('<title>Cut off', 'http://s.test/').title).toBe('Cut off');
+  });
+
   it('gives a null title when there is none', () => {
     expect(extractLinks('<p>no title</p>', 'http://s.test/').title).toBeNull();
   });
