@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Agent, request } from 'undici';
 import { startNode, stopProcess, until } from './processes.js';
+import { peakRssMb } from './rss.js';
 
 const PAGES = 2000;
 const LINKS = 20;
@@ -55,7 +56,7 @@ export async function fetchLoop(siteUrl: string): Promise<number> {
  * A whole crawl of the site through the API with `workers` crawl worker
  * processes at their default concurrency: pages/s from POST to completed.
  */
-export async function crawlRate(redisUrl: string, port: number, siteUrl: string, workers: number): Promise<{ rate: number; pids: number[] }> {
+export async function crawlRate(redisUrl: string, port: number, siteUrl: string, workers: number): Promise<{ rate: number; rssMb: number[] }> {
   const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: `bench-${randomUUID()}`, PORT: String(port), CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
   const api = startNode('services/api/dist/server.js', [], env);
   const crawlers = Array.from({ length: workers }, () => startNode('services/worker/dist/main.js', ['--queue', 'crawl'], env));
@@ -85,7 +86,7 @@ export async function crawlRate(redisUrl: string, port: number, siteUrl: string,
     const seconds = (performance.now() - started) / 1000;
     const stats = crawl.stats as { fetched: number };
     if (stats.fetched !== PAGES) throw new Error(`crawl fetched ${stats.fetched} pages, expected ${PAGES}`);
-    return { rate: stats.fetched / seconds, pids: crawlers.map((child) => child.pid!) };
+    return { rate: stats.fetched / seconds, rssMb: crawlers.map((child) => peakRssMb(child.pid!)) };
   } finally {
     await Promise.all([api, ...crawlers].map(stopProcess));
   }

@@ -8,10 +8,10 @@ import { percentile } from './stats.js';
 const JOBS = 5000;
 const BATCH = 1000;
 
-/** Counts completed sqrt jobs under a prefix. */
-function completedCounter(redisUrl: string, prefix: string) {
+/** Counts completed jobs of one queue under a prefix. */
+function completedCounter(redisUrl: string, prefix: string, name = 'sqrt') {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('sqrt', { connection, prefix });
+  const queue = new Queue(name, { connection, prefix });
   return {
     queue,
     completed: () => queue.getCompletedCount(),
@@ -42,20 +42,22 @@ export async function plainBullmq(redisUrl: string): Promise<number> {
   }
 }
 
-/** The API and a sqrt worker, each a process, as `npm start` runs them. */
+/** The API, a sqrt and a fibonacci worker, each a process, as `npm start` runs them. */
 export async function startCrawlfleet(redisUrl: string, port: number) {
   const prefix = `bench-${randomUUID()}`;
   const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, PORT: String(port) };
   const api = startNode('services/api/dist/server.js', [], env);
   const worker = startNode('services/worker/dist/main.js', ['--queue', 'sqrt'], env);
+  const fibWorker = startNode('services/worker/dist/main.js', ['--queue', 'fibonacci'], env);
   const counter = completedCounter(redisUrl, prefix);
+  const fibCounter = completedCounter(redisUrl, prefix, 'fibonacci');
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   const base = `http://127.0.0.1:${port}`;
   await until(async () => {
     try {
       const reply = await request(`${base}/readyz`, { dispatcher: agent });
       await reply.body.dump();
-      return reply.statusCode === 200 && (await counter.workers()) > 0;
+      return reply.statusCode === 200 && (await counter.workers()) > 0 && (await fibCounter.workers()) > 0;
     } catch {
       return false;
     }
@@ -69,12 +71,14 @@ export async function startCrawlfleet(redisUrl: string, port: number) {
     return { status: reply.statusCode, json };
   };
   return {
-    pids: { api: api.pid!, worker: worker.pid! },
+    pids: { api: api.pid!, sqrt: worker.pid!, fibonacci: fibWorker.pid! },
     counter,
+    fibCounter,
     post,
     async stop() {
-      await Promise.all([stopProcess(api), stopProcess(worker)]);
+      await Promise.all([stopProcess(api), stopProcess(worker), stopProcess(fibWorker)]);
       await counter.close();
+      await fibCounter.close();
       await agent.close();
     },
   };
@@ -91,6 +95,54 @@ export async function batchThroughput(fleet: Crawlfleet): Promise<number> {
   }
   await until(async () => (await fleet.counter.completed()) - before >= JOBS, 60_000);
   return JOBS / ((performance.now() - started) / 1000);
+}
+
+/** 5000 single POST /v1/jobs/sqrt from `clients` concurrent clients, until all are completed: jobs/s. */
+export async function singlePosts(fleet: Crawlfleet, clients = 32): Promise<number> {
+  const before = await fleet.counter.completed();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next < JOBS) await fleet.post('/v1/jobs/sqrt', { value: next++ });
+  }));
+  await until(async () => (await fleet.counter.completed()) - before >= JOBS, 60_000);
+  return JOBS / ((performance.now() - started) / 1000);
+}
+
+/**
+ * fib(1,000,000) end to end through `?wait`, in ms; meanwhile, sequential
+ * fib(10) jobs on the same worker show whether the big one holds them up
+ * (their slowest round trip, in ms).
+ */
+export async function fibBig(fleet: Crawlfleet): Promise<{ ms: number; smallMaxMs: number; small: number }> {
+  let running = true;
+  const small: number[] = [];
+  const meanwhile = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    while (running) {
+      const started = performance.now();
+      await fleet.post('/v1/jobs/fibonacci?wait=5000', { n: 10 });
+      if (running) small.push(performance.now() - started);
+    }
+  })();
+  const started = performance.now();
+  const { status, json } = await fleet.post('/v1/jobs/fibonacci?wait=30000', { n: 1_000_000 });
+  const ms = performance.now() - started;
+  running = false;
+  await meanwhile;
+  if (status !== 200 || (json.result as { digits: number }).digits !== 208_988) throw new Error(`fib(1e6) answered ${status}`);
+  return { ms, smallMaxMs: Math.max(...small), small: small.length };
+}
+
+/** 2000 fibonacci jobs of n = 1000 through the batch route, until all are completed: jobs/s. */
+export async function fibBatch(fleet: Crawlfleet, count = 2000): Promise<number> {
+  const before = await fleet.fibCounter.completed();
+  const started = performance.now();
+  for (let i = 0; i < count; i += BATCH) {
+    await fleet.post('/v1/jobs/fibonacci/batch', Array.from({ length: Math.min(BATCH, count - i) }, () => ({ n: 1000 })));
+  }
+  await until(async () => (await fleet.fibCounter.completed()) - before >= count, 60_000);
+  return count / ((performance.now() - started) / 1000);
 }
 
 /** 200 sequential POST /v1/jobs/sqrt?wait=5000: latencies in ms. */

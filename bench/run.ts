@@ -1,61 +1,79 @@
 // npm run bench: crawlfleet against plain BullMQ on one redis-server started
-// here. Every figure is the median of RUNS runs; the machine is shared and
-// noisy, so read ratios, not absolutes.
+// here. Every figure is the median of RUNS runs, printed beside its
+// reference from the same run; the machine is shared and noisy, so read
+// ratios, not absolutes.
 import { startRedis, freePort } from '../test/helpers/redis-server.js';
 import { crawlRate, fetchLoop, startBenchSite } from './crawl-bench.js';
-import { batchThroughput, plainBullmq, startCrawlfleet, waitLatency } from './sqrt-bench.js';
+import { batchThroughput, fibBatch, fibBig, plainBullmq, singlePosts, startCrawlfleet, waitLatency } from './jobs-bench.js';
+import { plainWaitLatency } from './plain-wait.js';
+import { peakRssMb } from './rss.js';
 import { fmt, median } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 function line(label: string, value: string, note = '') {
-  process.stdout.write(`${label.padEnd(48)} ${value.padStart(14)}  ${note}\n`);
+  process.stdout.write(`${label.padEnd(52)} ${value.padStart(14)}  ${note}\n`);
 }
 
+/** Runs `measure` RUNS times and returns the samples. */
+async function runs<T>(measure: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let run = 0; run < RUNS; run++) out.push(await measure());
+  return out;
+}
+
+const pct = (ours: number, reference: number) => `${fmt((ours / reference) * 100)}%`;
+
 const redis = await startRedis();
+const rss: [string, number][] = [];
 try {
   process.stdout.write(`crawlfleet bench: medians of ${RUNS} runs, redis-server on port ${redis.port}\n\n`);
-  const plain: number[] = [];
-  const ours: number[] = [];
-  const p50s: number[] = [];
-  const p99s: number[] = [];
   const fleet = await startCrawlfleet(redis.url, await freePort());
   try {
-    for (let run = 0; run < RUNS; run++) {
-      plain.push(await plainBullmq(redis.url));
-      ours.push(await batchThroughput(fleet));
-      const { p50, p99 } = await waitLatency(fleet);
-      p50s.push(p50);
-      p99s.push(p99);
-    }
+    const plain = median(await runs(() => plainBullmq(redis.url)));
+    const batch = median(await runs(() => batchThroughput(fleet)));
+    const single = median(await runs(() => singlePosts(fleet)));
+    process.stdout.write('1-2. sqrt, 5000 jobs end to end (submitted until all completed)\n');
+    line('  plain BullMQ (addBulk + Worker, concurrency 50)', `${fmt(plain)} jobs/s`, 'reference');
+    line('  crawlfleet, POST /v1/jobs/sqrt/batch (5 x 1000)', `${fmt(batch)} jobs/s`, `${pct(batch, plain)} of plain BullMQ (target >= 70%, >= 5,000 jobs/s)`);
+    line('  crawlfleet, single POST /v1/jobs/sqrt, 32 clients', `${fmt(single)} jobs/s`, `${pct(single, plain)} of plain BullMQ (target >= 3,000 jobs/s)`);
+
+    const plainWait = await runs(() => plainWaitLatency(redis.url));
+    const wait = await runs(() => waitLatency(fleet));
+    process.stdout.write('\n3. latency, 200 sequential jobs, each waited for\n');
+    const p = (samples: { p50: number; p99: number }[]) => ({ p50: median(samples.map((s) => s.p50)), p99: median(samples.map((s) => s.p99)) });
+    line('  plain BullMQ add + waitUntilFinished p50 / p99', `${fmt(p(plainWait).p50, 2)} / ${fmt(p(plainWait).p99, 2)} ms`, 'reference');
+    line('  crawlfleet POST ?wait=5000 p50 / p99', `${fmt(p(wait).p50, 2)} / ${fmt(p(wait).p99, 2)} ms`, `${fmt(p(wait).p50 / p(plainWait).p50, 2)}x reference p50 (target p50 <= 1.2, p99 <= 3 ms)`);
+
+    const big = await runs(() => fibBig(fleet));
+    const fibRate = median(await runs(() => fibBatch(fleet)));
+    process.stdout.write('\n4. fibonacci\n');
+    line('  fib(1,000,000) end to end, POST ?wait', `${fmt(median(big.map((b) => b.ms)))} ms`, 'target < 1,500 ms');
+    line('  meanwhile fib(10) on the same worker, slowest', `${fmt(median(big.map((b) => b.smallMaxMs)), 1)} ms`, `(${fmt(median(big.map((b) => b.small)))} small jobs ran during it)`);
+    line('  2000 jobs of n = 1000, batch', `${fmt(fibRate)} jobs/s`);
+    rss.push(['sqrt worker (concurrency 50)', peakRssMb(fleet.pids.sqrt)], ['fibonacci worker (one thread per core)', peakRssMb(fleet.pids.fibonacci)], ['API', peakRssMb(fleet.pids.api)]);
   } finally {
     await fleet.stop();
   }
-  const ratio = median(ours) / median(plain);
-  process.stdout.write('sqrt, 5000 jobs end to end\n');
-  line('  plain BullMQ (addBulk + Worker, concurrency 50)', `${fmt(median(plain))} jobs/s`, 'reference');
-  line('  crawlfleet (POST /v1/jobs/sqrt/batch + worker)', `${fmt(median(ours))} jobs/s`, `${fmt(ratio * 100)}% of plain BullMQ (target >= 70%)`);
-  process.stdout.write('\nlatency, 200 sequential POST /v1/jobs/sqrt?wait=5000\n');
-  line('  p50', `${fmt(median(p50s), 2)} ms`, 'target < 1.5 ms');
-  line('  p99', `${fmt(median(p99s), 2)} ms`);
 
   const site = await startBenchSite();
   try {
-    const loop: number[] = [];
-    const one: number[] = [];
-    const two: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      loop.push(await fetchLoop(site.url));
-      one.push((await crawlRate(redis.url, await freePort(), site.url, 1)).rate);
-      two.push((await crawlRate(redis.url, await freePort(), site.url, 2)).rate);
-    }
-    process.stdout.write('\ncrawl of a local 2,000-page site, 20 links a page\n');
-    line('  undici fetch loop, no parsing (upper bound)', `${fmt(median(loop))} pages/s`);
-    line('  crawlfleet, 1 crawl worker (npm start)', `${fmt(median(one))} pages/s`, `target >= 700; Scrapy ~180`);
-    line('  crawlfleet, 2 crawl workers', `${fmt(median(two))} pages/s`, `${fmt(median(two) / median(one), 2)}x one worker`);
+    const loop = median(await runs(() => fetchLoop(site.url)));
+    const one = await runs(async () => crawlRate(redis.url, await freePort(), site.url, 1));
+    const two = await runs(async () => crawlRate(redis.url, await freePort(), site.url, 2));
+    const oneRate = median(one.map((r) => r.rate));
+    const twoRate = median(two.map((r) => r.rate));
+    process.stdout.write('\n5. crawl of a local 2,000-page site, 20 links a page\n');
+    line('  undici fetch loop, no parsing (upper bound)', `${fmt(loop)} pages/s`, 'reference');
+    line('  crawlfleet, 1 crawl worker (npm start)', `${fmt(oneRate)} pages/s`, `${pct(oneRate, loop)} of the loop (target >= 800; Scrapy ~180)`);
+    line('  crawlfleet, 2 crawl worker processes', `${fmt(twoRate)} pages/s`, `${fmt(twoRate / oneRate, 2)}x one worker`);
+    rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two].flatMap((r) => r.rssMb))]);
   } finally {
     await site.close();
   }
+
+  process.stdout.write('\n6. peak RSS (VmHWM) over the runs above\n');
+  for (const [label, mb] of rss) line(`  ${label}`, `${fmt(mb)} MB`, label === 'API' ? '' : 'target < 150 MB');
 } finally {
   await redis.destroy();
 }
