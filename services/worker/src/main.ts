@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, redactRedisUrl, JOB_TYPES, type Config } from '@crawlfleet/core';
+import { ConfigError, loadConfig, redactRedisUrl, JOB_TYPES, type Config } from '@crawlfleet/core/runtime';
 import { pino } from 'pino';
 import { serveMetrics } from './metrics.js';
 import { startWorker } from './start-worker.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { CrawlStore, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
+import { CrawlStore, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core/runtime';
 import { SafeFetcher } from '@crawlfleet/tasks';
 import { MetricsTime, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';

@@ -1,4 +1,4 @@
-import { crawlCancelChannel, createRedis } from '@crawlfleet/core';
+import { crawlCancelChannel, createRedis } from '@crawlfleet/core/runtime';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 

@@ -1,4 +1,4 @@
-import { pageJobId, type Config, type CrawlPageData } from '@crawlfleet/core';
+import { pageJobId, type Config, type CrawlPageData } from '@crawlfleet/core/runtime';
 import type { JobsOptions, Queue } from 'bullmq';
 
 /** The BullMQ job name of one page of a recursive crawl. */

@@ -1,0 +1,11 @@
+/*
+ * The core without the TypeBox schemas: what workers need at run time.
+ * Loading typebox costs a process ~170 ms and ~20 MB, and only the API
+ * validates with the schemas; `@crawlfleet/core` exports both.
+ */
+export { JOB_TYPES, JOB_STATES, isJobType, cancelChannel, crawlCancelChannel, type JobType, type JobState } from './job-types.js';
+export type { FibonacciInput, JobInputs, JobResults, CrawlOptions, CrawlScope, CrawlState, CrawlPageData } from './schemas.js';
+export { loadConfig, isConfigured, redactRedisUrl, CONFIG_FIELDS, VERSION, type Config, type ConfigFlags } from './config.js';
+export { createRedis, redisOptions, type RedisRole } from './redis.js';
+export { ConfigError, RedisUnavailableError } from './errors.js';
+export { CrawlStore, urlHash, pageJobId, type CrawlRecord, type ChildLink } from './crawl-store.js';
