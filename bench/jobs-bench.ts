@@ -75,6 +75,13 @@ export async function startCrawlfleet(redisUrl: string, port: number) {
     counter,
     fibCounter,
     post,
+    /** An HTTP round trip that touches no Redis, in ms. */
+    async ping(): Promise<number> {
+      const started = performance.now();
+      const reply = await request(`${base}/healthz`, { dispatcher: agent });
+      await reply.body.dump();
+      return performance.now() - started;
+    },
     async stop() {
       await Promise.all([stopProcess(api), stopProcess(worker), stopProcess(fibWorker)]);
       await counter.close();
@@ -143,6 +150,13 @@ export async function fibBatch(fleet: Crawlfleet, count = 2000): Promise<number>
   }
   await until(async () => (await fleet.fibCounter.completed()) - before >= count, 60_000);
   return count / ((performance.now() - started) / 1000);
+}
+
+/** p50 of 200 sequential GET /healthz: what the HTTP hop alone costs, in ms. */
+export async function httpFloor(fleet: Crawlfleet, count = 200): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) samples.push(await fleet.ping());
+  return percentile(samples, 50);
 }
 
 /** 200 sequential POST /v1/jobs/sqrt?wait=5000: latencies in ms. */
