@@ -37,14 +37,16 @@ export function redisOptions(role: RedisRole): RedisOptions {
 /**
  * Opens a Redis connection for `url` (`redis://` or `rediss://`, password in
  * the URL). Connection errors are passed to `onError` (once per outage) instead
- * of being thrown, since ioredis keeps reconnecting on its own.
+ * of being thrown, since ioredis keeps reconnecting on its own. `overrides`
+ * adds ioredis options to those of the role.
  */
 export function createRedis(
   url: string,
   role: RedisRole,
   onError: (err: Error) => void = () => {},
+  overrides: RedisOptions = {},
 ): Redis {
-  const client = new Redis(url, redisOptions(role));
+  const client = new Redis(url, { ...redisOptions(role), ...overrides });
   let reported = false;
   client.on('error', (err: Error) => {
     if (!reported) onError(err);

@@ -64,7 +64,9 @@ async function listenForCancels(config: Config, worker: Worker, logger: Logger):
 /** What a crawl worker needs beside its BullMQ Worker: fetcher, crawl store, robots cache. */
 async function startCrawlParts(config: Config, logger: Logger) {
   const fetcher = createFetcher(config);
-  const commands = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'));
+  // No blocking command ever runs here, so the commands of concurrent pages
+  // issued in one tick can share a socket write (auto-pipelining).
+  const commands = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'), { enableAutoPipelining: true });
   const queue = new Queue('crawl', { connection: commands, prefix: config.queuePrefix });
   const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
   const robots = new RobotsCache(commands, config.queuePrefix, fetcher, config.crawlUserAgent);
