@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { normalizeUrl } from './normalize-url.js';
 
 /** What a page says about itself: its title and its outgoing links. */
 export interface PageLinks {
@@ -7,27 +8,18 @@ export interface PageLinks {
 }
 
 /**
- * Resolves `href` against `base`: absolute http(s) URLs only, fragment dropped.
- * Returns null for mailto:, javascript:, data: and anything unparsable.
+ * Resolves `href` against `base` to its normalized form (see normalizeUrl):
+ * absolute http(s) URLs only, fragment dropped. Returns null for an empty
+ * href, mailto:, javascript:, data: and anything unparsable.
  */
 export function resolveLink(href: string, base: URL): string | null {
-  const trimmed = href.trim();
-  if (trimmed === '') return null;
-  let url: URL;
-  try {
-    url = new URL(trimmed, base);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  url.hash = '';
-  return url.toString();
+  return href.trim() === '' ? null : normalizeUrl(href, base);
 }
 
 /**
  * Parses HTML and returns its title and links, resolved against `<base href>`
- * (itself resolved against the page URL) or else the page URL, in document
- * order without duplicates.
+ * (itself resolved against the page URL) or else the page URL and
+ * normalized, in document order without duplicates.
  *
  * A streaming tokenizer (htmlparser2, the one cheerio uses for its own
  * parsing) rather than a full DOM: only `<a>`, `<area>`, `<base>` and the first

@@ -12,6 +12,9 @@ export function normalizeUrl(raw: string, base?: string | URL): string | null {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  url.hash = '';
-  return url.toString();
+  // In a serialized URL the first '#' starts the fragment (elsewhere it is
+  // percent-encoded); slicing is much cheaper than the `hash` setter.
+  const href = url.href;
+  const hash = href.indexOf('#');
+  return hash < 0 ? href : href.slice(0, hash);
 }

@@ -1,5 +1,5 @@
 import type { ChildLink, Config, CrawlOptions, CrawlPageData, CrawlResult, CrawlStore, PageRecord } from '@crawlfleet/core';
-import { CrawlScopeFilter, crawlPage, isRetryable, normalizeUrl, type SafeFetcher } from '@crawlfleet/tasks';
+import { CrawlScopeFilter, crawlPage, isRetryable, type SafeFetcher } from '@crawlfleet/tasks';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
@@ -94,16 +94,16 @@ export class PageProcessor {
     return { url, outcome: 'fetched' };
   }
 
-  /** In-scope links, normalized, with robots.txt's word on each. */
+  /**
+   * In-scope links with robots.txt's word on each. The links of a page are
+   * normalized and unique already (extractLinks).
+   */
   private async children(links: string[], context: CrawlContext): Promise<ChildLink[]> {
     const children: ChildLink[] = [];
-    const unique = new Set<string>();
     for (const link of links) {
-      const normalized = normalizeUrl(link);
-      if (!normalized || unique.has(normalized) || !context.scope.allows(normalized)) continue;
-      unique.add(normalized);
-      const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(normalized) : null;
-      children.push({ url: normalized, allowed: rules ? rules.isAllowed(normalized) : true });
+      if (!context.scope.allows(link)) continue;
+      const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(link) : null;
+      children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true });
     }
     return children;
   }
