@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Agent, request } from 'undici';
 import { startNode, stopProcess, until } from './processes.js';
-import { peakRssMb } from './rss.js';
+import { cpuMs, peakRssMb } from './proc.js';
 
 const PAGES = 2000;
 const LINKS = 20;
@@ -56,7 +56,7 @@ export async function fetchLoop(siteUrl: string): Promise<number> {
  * A whole crawl of the site through the API with `workers` crawl worker
  * processes at their default concurrency: pages/s from POST to completed.
  */
-export async function crawlRate(redisUrl: string, port: number, siteUrl: string, workers: number): Promise<{ rate: number; rssMb: number[] }> {
+export async function crawlRate(redisUrl: string, port: number, siteUrl: string, workers: number): Promise<{ rate: number; rssMb: number[]; cpuMsPerPage: number }> {
   const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: `bench-${randomUUID()}`, PORT: String(port), CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
   const api = startNode('services/api/dist/server.js', [], env);
   const crawlers = Array.from({ length: workers }, () => startNode('services/worker/dist/main.js', ['--queue', 'crawl'], env));
@@ -75,6 +75,7 @@ export async function crawlRate(redisUrl: string, port: number, siteUrl: string,
         return false;
       }
     });
+    const cpuBefore = crawlers.map((child) => cpuMs(child.pid!));
     const started = performance.now();
     const { status, body } = await json('/v1/crawls', { method: 'POST', body: JSON.stringify({ url: `${siteUrl}/p/0`, maxDepth: 100, maxPages: 10_000 }) });
     if (status !== 202) throw new Error(`POST /v1/crawls answered ${status}: ${JSON.stringify(body)}`);
@@ -86,7 +87,8 @@ export async function crawlRate(redisUrl: string, port: number, siteUrl: string,
     const seconds = (performance.now() - started) / 1000;
     const stats = crawl.stats as { fetched: number };
     if (stats.fetched !== PAGES) throw new Error(`crawl fetched ${stats.fetched} pages, expected ${PAGES}`);
-    return { rate: stats.fetched / seconds, rssMb: crawlers.map((child) => peakRssMb(child.pid!)) };
+    const cpu = crawlers.reduce((sum, child, i) => sum + cpuMs(child.pid!) - cpuBefore[i]!, 0);
+    return { rate: stats.fetched / seconds, rssMb: crawlers.map((child) => peakRssMb(child.pid!)), cpuMsPerPage: cpu / stats.fetched };
   } finally {
     await Promise.all([api, ...crawlers].map(stopProcess));
   }

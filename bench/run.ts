@@ -6,7 +6,7 @@ import { startRedis, freePort } from '../test/helpers/redis-server.js';
 import { crawlRate, fetchLoop, startBenchSite } from './crawl-bench.js';
 import { batchThroughput, fibBatch, fibBig, httpFloor, plainBullmq, singlePosts, startCrawlfleet, waitLatency } from './jobs-bench.js';
 import { plainWaitLatency } from './plain-wait.js';
-import { peakRssMb } from './rss.js';
+import { peakRssMb } from './proc.js';
 import { fmt, median } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -69,6 +69,7 @@ try {
     line('  undici fetch loop, no parsing (upper bound)', `${fmt(loop)} pages/s`, 'reference');
     line('  crawlfleet, 1 crawl worker (npm start)', `${fmt(oneRate)} pages/s`, `${pct(oneRate, loop)} of the loop (target >= 800; Scrapy ~180)`);
     line('  crawlfleet, 2 crawl worker processes', `${fmt(twoRate)} pages/s`, `${fmt(twoRate / oneRate, 2)}x one worker`);
+    line('  crawl worker CPU per page (1 worker)', `${fmt(median(one.map((r) => r.cpuMsPerPage)), 2)} ms`, 'user + system, steadier than pages/s on a shared machine');
     rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two].flatMap((r) => r.rssMb))]);
   } finally {
     await site.close();
