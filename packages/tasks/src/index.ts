@@ -26,3 +26,4 @@ export {
 export { normalizeUrl } from './crawl/normalize-url.js';
 export { CrawlScopeFilter } from './crawl/scope.js';
 export { robotsRules, type RobotsRules, type RobotsFetch } from './crawl/robots.js';
+export { LinkedAbort } from './crawl/linked-abort.js';

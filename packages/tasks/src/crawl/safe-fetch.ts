@@ -10,6 +10,7 @@ import {
 import { addressPolicy, isIpLiteral, unbracket, type AddressPolicy } from './address-policy.js';
 import { createGuardedAgent, type LookupFunction } from './guarded-agent.js';
 import { readBody } from './read-body.js';
+import { LinkedAbort } from './linked-abort.js';
 
 /** Limits and identity of every fetch. */
 export interface SafeFetchOptions {
@@ -82,17 +83,18 @@ export class SafeFetcher {
     signal?: AbortSignal,
     keepBody: (contentType: string | null) => boolean = () => true,
   ): Promise<FetchedPage> {
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
-    const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    const scope = new LinkedAbort(signal, this.options.timeoutMs);
     try {
-      return await this.follow(url, combined, keepBody);
+      return await this.follow(url, scope.signal, keepBody);
     } catch (err) {
       if (signal?.aborted) throw new CancelledError(`fetch of ${url} aborted`);
-      if (deadline.aborted) throw new FetchTimeoutError(url, this.options.timeoutMs);
+      if (scope.timedOut) throw new FetchTimeoutError(url, this.options.timeoutMs);
       if ((err as { code?: string }).code?.startsWith('CF_ERR_')) throw err;
       const cause = err as NodeJS.ErrnoException;
       if (cause.cause && (cause.cause as { code?: string }).code?.startsWith('CF_ERR_')) throw cause.cause;
       throw new FetchFailedError(url, cause.code ?? cause.message);
+    } finally {
+      scope.dispose();
     }
   }
 

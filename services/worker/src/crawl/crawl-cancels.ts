@@ -1,38 +1,40 @@
 import { crawlCancelChannel, createRedis } from '@crawlfleet/core/runtime';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { LinkedAbort } from '@crawlfleet/tasks';
 
 /**
  * The in-flight fetches of this process, by crawl, so that a DELETE of a
  * crawl (a message on the cancel channel) aborts them on every machine.
  */
 export class CrawlCancels {
-  private readonly running = new Map<string, Set<AbortController>>();
+  private readonly running = new Map<string, Set<LinkedAbort>>();
   private subscriber: Redis | null = null;
 
   /** Subscribes to the cancel channel. */
   async listen(redisUrl: string, prefix: string, logger: Logger): Promise<void> {
     this.subscriber = createRedis(redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl cancel listener lost Redis'));
     this.subscriber.on('message', (_channel: string, crawlId: string) => {
-      const controllers = this.running.get(crawlId);
-      if (!controllers) return;
-      logger.info({ crawlId, fetches: controllers.size }, 'crawl cancelled; aborting its fetches');
-      for (const controller of controllers) controller.abort();
+      const scopes = this.running.get(crawlId);
+      if (!scopes) return;
+      logger.info({ crawlId, fetches: scopes.size }, 'crawl cancelled; aborting its fetches');
+      for (const scope of scopes) scope.abort();
     });
     await this.subscriber.subscribe(crawlCancelChannel(prefix));
   }
 
   /** Runs `work` with a signal that aborts when the crawl is cancelled (or `signal` aborts). */
   async run<T>(crawlId: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const controllers = this.running.get(crawlId) ?? new Set();
-    this.running.set(crawlId, controllers);
-    controllers.add(controller);
+    const scope = new LinkedAbort(signal);
+    const scopes = this.running.get(crawlId) ?? new Set();
+    this.running.set(crawlId, scopes);
+    scopes.add(scope);
     try {
-      return await work(signal ? AbortSignal.any([signal, controller.signal]) : controller.signal);
+      return await work(scope.signal);
     } finally {
-      controllers.delete(controller);
-      if (controllers.size === 0) this.running.delete(crawlId);
+      scope.dispose();
+      scopes.delete(scope);
+      if (scopes.size === 0) this.running.delete(crawlId);
     }
   }
 
