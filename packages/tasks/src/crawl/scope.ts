@@ -39,8 +39,8 @@ export class CrawlScopeFilter {
   }
 
   /** True when the (normalized) URL is to be crawled. */
-  allows(raw: string): boolean {
-    const url = new URL(raw);
+  allows(raw: string | URL): boolean {
+    const url = typeof raw === 'string' ? new URL(raw) : raw;
     if (!this.hostInScope(url)) return false;
     const paths = [url.pathname, `${url.pathname}${url.search}`];
     if (this.include && !paths.some((path) => this.include!(path))) return false;

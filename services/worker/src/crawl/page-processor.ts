@@ -101,8 +101,11 @@ export class PageProcessor {
   private async children(links: string[], context: CrawlContext): Promise<ChildLink[]> {
     const children: ChildLink[] = [];
     for (const link of links) {
-      if (!context.scope.allows(link)) continue;
-      const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(link) : null;
+      // Parsed once for the scope and robots.txt checks.
+      const url = new URL(link);
+      if (!context.scope.allows(url)) continue;
+      let rules = context.options.respectRobots ? this.deps.robots.rulesFor(url) : null;
+      if (rules instanceof Promise) rules = await rules;
       children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true });
     }
     return children;

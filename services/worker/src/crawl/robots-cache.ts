@@ -14,7 +14,7 @@ const ROBOTS_MAX_BYTES = 512 * 1024;
  * rules for a minute.
  */
 export class RobotsCache {
-  private readonly local = new Map<string, { rules: Promise<RobotsRules>; expires: number }>();
+  private readonly local = new Map<string, { rules: Promise<RobotsRules>; settled?: RobotsRules; expires: number }>();
 
   constructor(
     private readonly redis: Redis,
@@ -23,16 +23,22 @@ export class RobotsCache {
     private readonly userAgent: string,
   ) {}
 
-  /** The rules for the origin of `url`. */
-  rulesFor(url: string): Promise<RobotsRules> {
-    const origin = new URL(url).origin;
+  /**
+   * The rules for the origin of `url`: at once when this process knows them
+   * (a crawl asks for every link of every page), else a promise.
+   */
+  rulesFor(url: string | URL): RobotsRules | Promise<RobotsRules> {
+    const origin = typeof url === 'string' ? new URL(url).origin : url.origin;
     const cached = this.local.get(origin);
-    if (cached && cached.expires > Date.now()) return cached.rules;
-    const rules = this.load(origin).then((fetched) => robotsRules(origin, fetched, this.userAgent));
-    rules.catch(() => this.local.delete(origin));
-    this.local.set(origin, { rules, expires: Date.now() + LOCAL_TTL_MS });
+    if (cached && cached.expires > Date.now()) return cached.settled ?? cached.rules;
+    const entry: { rules: Promise<RobotsRules>; settled?: RobotsRules; expires: number } = {
+      rules: this.load(origin).then((fetched) => (entry.settled = robotsRules(origin, fetched, this.userAgent))),
+      expires: Date.now() + LOCAL_TTL_MS,
+    };
+    entry.rules.catch(() => this.local.delete(origin));
+    this.local.set(origin, entry);
     if (this.local.size > 10_000) this.local.delete(this.local.keys().next().value!);
-    return rules;
+    return entry.rules;
   }
 
   private async load(origin: string): Promise<RobotsFetch> {
