@@ -55,9 +55,10 @@ export class PageProcessor {
   async process(job: Job<CrawlPageData>, token: string | undefined, signal: AbortSignal | undefined): Promise<PageOutcome> {
     const { crawlId, url, depth } = job.data;
     const { store } = this.deps;
-    if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
+    // Both reads leave in one write (the store's connection auto-pipelines).
+    const [state, claimed] = await Promise.all([store.state(crawlId), store.claimedBy(crawlId, url)]);
+    if (state !== 'running') return { url, outcome: 'stopped' };
     // Finished before but not acknowledged (the worker died): queue the same children again.
-    const claimed = await store.claimedBy(crawlId, url);
     if (claimed) {
       await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, depth + 1);
       return { url, outcome: 'requeued' };
