@@ -165,7 +165,9 @@ for (let i = 0; i < 300 && !stopping; i++) {
     say(`API listening on ${base} (workers: ${JOB_TYPES.join(', ')})`);
     say('try it:');
     process.stdout.write(
-      `\n  curl -s -X POST '${base}/v1/jobs/sqrt?wait=5000' -H 'content-type: application/json' -d '{"value": 2}'\n\n`,
+      `\n  curl -s -X POST '${base}/v1/jobs/sqrt?wait=5000' -H 'content-type: application/json' -d '{"value": 2}'\n` +
+        `  npx crawlfleet submit sqrt '{"value": 2}' --wait${config.port === 3000 ? '' : ` --url ${base}`}\n` +
+        `  open ${base}/docs (API) and ${base}/admin/queues (dashboard)\n\n`,
     );
     say('Ctrl-C stops everything');
     break;
