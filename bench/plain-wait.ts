@@ -1,10 +1,10 @@
 // The latency reference: plain BullMQ `add` + `job.waitUntilFinished`, as the
 // BullMQ docs show it, against the plain worker of plain-worker.ts.
+import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startNode, stopProcess, until } from './processes.js';
 import { percentile } from './stats.js';
-import { randomUUID } from 'node:crypto';
 
 /** p50/p99 of `count` sequential add + waitUntilFinished, in ms. */
 export async function plainWaitLatency(redisUrl: string, count = 200): Promise<{ p50: number; p99: number }> {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bodyOf, eventually, testConfig } from './helpers/harness.js';
-import { startService, type ServiceProcess } from './helpers/processes.js';
+import { ROOT, startService, type ServiceProcess } from './helpers/processes.js';
 import { freePort } from './helpers/redis-server.js';
 
 /* `npm start` (scripts/start.mjs): the API and a worker per queue, supervised. */
@@ -27,6 +27,12 @@ describe('npm start', () => {
     const reply = await fetch(curl![1]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl![2]! });
     expect(reply.status).toBe(200);
     expect(await reply.json()).toMatchObject({ state: 'completed', result: { value: 2, sqrt: Math.SQRT2 } });
+    // The printed CLI line works as printed.
+    const cli = /npx crawlfleet submit sqrt '([^']+)' --wait --url (\S+)/.exec(output);
+    expect(cli, output).not.toBeNull();
+    const { execFileSync } = await import('node:child_process');
+    const submitted = execFileSync(`${ROOT}node_modules/.bin/crawlfleet`, ['submit', 'sqrt', cli![1]!, '--wait', '--url', cli![2]!], { encoding: 'utf8' });
+    expect(JSON.parse(submitted)).toMatchObject({ state: 'completed', result: { sqrt: Math.SQRT2 } });
 
     // A worker that dies is started again.
     const queues = async () => (await bodyOf(await fetch(`http://127.0.0.1:${port}/v1/queues`))).queues;

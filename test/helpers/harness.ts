@@ -24,7 +24,6 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 }
 
 /** A fetch reply's JSON body, loosely typed for assertions (fetch types it as unknown). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function bodyOf(reply: Response): Promise<any> {
   return reply.json();
 }

@@ -4,6 +4,9 @@
  */
 export const JOB_TYPES = ['sqrt', 'fibonacci', 'crawl'] as const;
 
+/** Longest `?wait=` a request may ask for, in ms (the API's limit, the CLI's `--wait`). */
+export const MAX_WAIT_MS = 30_000;
+
 /** One of {@link JOB_TYPES}. */
 export type JobType = (typeof JOB_TYPES)[number];
 

@@ -3,7 +3,7 @@
  * Loading typebox costs a process ~170 ms and ~20 MB, and only the API
  * validates with the schemas; `@crawlfleet/core` exports both.
  */
-export { JOB_TYPES, JOB_STATES, isJobType, cancelChannel, crawlCancelChannel, type JobType, type JobState } from './job-types.js';
+export { JOB_TYPES, MAX_WAIT_MS, JOB_STATES, isJobType, cancelChannel, crawlCancelChannel, type JobType, type JobState } from './job-types.js';
 export type { FibonacciInput, JobInputs, JobResults, CrawlOptions, CrawlScope, CrawlState, CrawlPageData } from './schemas.js';
 export { loadConfig, isConfigured, redactRedisUrl, CONFIG_FIELDS, VERSION, type Config, type ConfigFlags } from './config.js';
 export { createRedis, redisOptions, type RedisRole } from './redis.js';

@@ -67,9 +67,10 @@ export async function crawl(api: ApiClient, io: Io, request: Record<string, unkn
   }
   io.err.write(`${io.err.isTTY ? '\n' : ''}crawl ${id} ${String(crawlState.state)}\n`);
   const pages = await api.request('GET', `/v1/crawls/${id}/pages`, undefined, 'application/x-ndjson');
-  if (!pages.body) return EXIT.ok;
-  const target: NodeJS.WritableStream = outFile ? createWriteStream(outFile) : io.out;
-  await pipeline(Readable.fromWeb(pages.body as import('node:stream/web').ReadableStream), target as Writable, { end: Boolean(outFile) });
-  if (outFile) io.err.write(`pages written to ${outFile}\n`);
+  if (pages.body) {
+    const target: NodeJS.WritableStream = outFile ? createWriteStream(outFile) : io.out;
+    await pipeline(Readable.fromWeb(pages.body as import('node:stream/web').ReadableStream), target as Writable, { end: Boolean(outFile) });
+    if (outFile) io.err.write(`pages written to ${outFile}\n`);
+  }
   return crawlState.state === 'completed' ? EXIT.ok : EXIT.failed;
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '@crawlfleet/core';
+import { ConfigError, MAX_WAIT_MS, loadConfig } from '@crawlfleet/core/runtime';
 import { ApiClient } from './api-client.js';
 import { crawl, queues, status, submit, type Io } from './commands.js';
 import { CliError, EXIT } from './errors.js';
@@ -33,7 +33,7 @@ function integer(name: string, value: string | undefined): number | undefined {
 
 function args(argv: string[]) {
   // `--wait` alone means the longest wait; `--wait=5000` a given one.
-  const normalized = argv.map((arg) => (arg === '--wait' ? '--wait=30000' : arg));
+  const normalized = argv.map((arg) => (arg === '--wait' ? `--wait=${MAX_WAIT_MS}` : arg));
   try {
     return parseArgs({ args: normalized, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {

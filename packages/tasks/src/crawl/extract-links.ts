@@ -16,6 +16,8 @@ export function resolveLink(href: string, base: URL): string | null {
   return href.trim() === '' ? null : normalizeUrl(href, base);
 }
 
+const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
+
 /**
  * Parses HTML and returns its title and links, resolved against `<base href>`
  * (itself resolved against the page URL) or else the page URL and
@@ -49,11 +51,11 @@ export function extractLinks(html: string, pageUrl: string): PageLinks {
     onclosetag(name) {
       if (name === 'title' && inTitle) {
         inTitle = false;
-        title = titleText.replace(/\s+/g, ' ').trim();
+        title = collapse(titleText);
       }
     },
     onend() {
-      if (inTitle) title = titleText.replace(/\s+/g, ' ').trim();
+      if (inTitle) title = collapse(titleText);
     },
   }, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
   parser.end(html);

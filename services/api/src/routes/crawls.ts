@@ -1,9 +1,9 @@
-import { CRAWL_STATES, CrawlRequest, CrawlStats, PageRecord } from '@crawlfleet/core';
+import { CRAWL_STATES, CrawlRequest, CrawlStats, MAX_WAIT_MS, PageRecord } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { CrawlService } from '../crawls/crawl-service.js';
 import { InvalidCursorError } from '../errors.js';
-import { ErrorReply, MAX_WAIT_MS } from '../schemas/job.js';
+import { ErrorReply } from '../schemas/job.js';
 import { requireRedis } from './require-redis.js';
 
 const CrawlView = Type.Object({

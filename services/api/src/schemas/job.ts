@@ -1,8 +1,5 @@
-import { JOB_STATES, JOB_TYPES } from '@crawlfleet/core';
+import { JOB_STATES, JOB_TYPES, MAX_WAIT_MS } from '@crawlfleet/core';
 import { Type, type TSchema } from 'typebox';
-
-/** Longest wait a request may ask for, in ms. */
-export const MAX_WAIT_MS = 30_000;
 
 /** BullMQ's highest priority number (lower numbers run first; 0 means none). */
 export const MAX_PRIORITY = 2_097_152;
