@@ -1,17 +1,12 @@
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { CrawlStore, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core/runtime';
-import { SafeFetcher } from '@crawlfleet/tasks';
-import { MetricsTime, Queue, Worker } from 'bullmq';
+import { createRedis, type Config, type JobType } from '@crawlfleet/core/runtime';
+import { MetricsTime, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { defaultConcurrency } from './defaults.js';
 import { workerMetrics } from './metrics.js';
-import { CrawlCancels } from './crawl/crawl-cancels.js';
-import { PageProcessor } from './crawl/page-processor.js';
-import { RobotsCache } from './crawl/robots-cache.js';
-import { crawlProcessor, sqrtProcessor } from './processors/inline.js';
+import { sqrtProcessor } from './processors/sqrt.js';
 
 /** A worker consuming one queue, and how to stop it. */
 export interface RunningWorker {
@@ -39,59 +34,15 @@ export interface StartWorkerOptions {
 
 const fibonacciSandbox = fileURLToPath(new URL('./processors/fibonacci-sandbox.js', import.meta.url));
 
-function createFetcher(config: Config): SafeFetcher {
-  return new SafeFetcher({
-    userAgent: config.crawlUserAgent,
-    timeoutMs: config.crawlTimeoutMs,
-    connectTimeoutMs: config.crawlConnectTimeoutMs,
-    maxBytes: config.crawlMaxBytes,
-    maxRedirects: config.crawlMaxRedirects,
-    allowPrivateNetworks: config.crawlAllowPrivateNetworks,
-  });
-}
-
-/** Listens for DELETEs of active crawl jobs and aborts them here if they run here. */
-async function listenForCancels(config: Config, worker: Worker, logger: Logger): Promise<Redis> {
-  const subscriber = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err }, 'cancel listener lost Redis'));
-  const channel = cancelChannel(config.queuePrefix, 'crawl');
-  subscriber.on('message', (_channel: string, jobId: string) => {
-    if (worker.cancelJob(jobId, 'cancelled by DELETE')) logger.info({ jobId }, 'job cancelled');
-  });
-  await subscriber.subscribe(channel);
-  return subscriber;
-}
-
-/** What a crawl worker needs beside its BullMQ Worker: fetcher, crawl store, robots cache. */
-async function startCrawlParts(config: Config, logger: Logger) {
-  const fetcher = createFetcher(config);
-  // No blocking command ever runs here, so the commands of concurrent pages
-  // issued in one tick can share a socket write (auto-pipelining).
-  const commands = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'), { enableAutoPipelining: true });
-  const queue = new Queue('crawl', { connection: commands, prefix: config.queuePrefix });
-  const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
-  const robots = new RobotsCache(commands, config.queuePrefix, fetcher, config.crawlUserAgent);
-  const cancels = new CrawlCancels();
-  await cancels.listen(config.redisUrl, config.queuePrefix, logger);
-  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels });
-  return {
-    fetcher,
-    pages,
-    async close() {
-      cancels.close();
-      await queue.close();
-      commands.disconnect();
-      await fetcher.close();
-    },
-  };
-}
-
 /** Starts a BullMQ worker for `queue` with the settings of `config`. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { config, queue } = options;
   const logger = options.logger.child({ queue });
   const concurrency = options.concurrency ?? config.workerConcurrency ?? defaultConcurrency(queue);
   const connection = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'Redis unreachable; retrying'));
-  const crawl = queue === 'crawl' ? await startCrawlParts(config, logger) : null;
+  // Only a crawl worker loads the crawler (undici, the HTML parser, …):
+  // ~20 MB less for the sqrt and fibonacci workers.
+  const crawl = queue === 'crawl' ? await (await import('./crawl/crawl-parts.js')).startCrawlParts(config, logger) : null;
   const keep = { age: config.resultTtlSeconds };
   // The name shows in each job's processedBy and in the queue's worker list.
   const name = `${hostname()}-${process.pid}`;
@@ -102,7 +53,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const bullmqMetrics = { maxDataPoints: MetricsTime.ONE_WEEK };
   const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, metrics: bullmqMetrics, ...locks };
   const worker = crawl
-    ? new Worker(queue, crawlProcessor(crawl.fetcher, crawl.pages), common)
+    ? new Worker(queue, crawl.processor, common)
     : queue === 'sqrt'
       ? new Worker(queue, sqrtProcessor(), common)
       : new Worker(queue, fibonacciSandbox, { ...common, useWorkerThreads: true });
@@ -118,7 +69,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     logger.error({ err: err.message }, 'worker error');
   });
   const metrics = workerMetrics(worker, queue);
-  const subscriber = crawl ? await listenForCancels(config, worker, logger) : null;
+  await crawl?.listenForCancels(worker);
   await worker.waitUntilReady();
   logger.info({ concurrency }, 'worker ready');
 
@@ -138,7 +89,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         logger.warn({ timeoutMs }, 'active jobs did not finish in time; leaving them to other workers');
         await worker.close(true);
       }
-      subscriber?.disconnect();
       await crawl?.close();
       connection.disconnect();
       return finished;

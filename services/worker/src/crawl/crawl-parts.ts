@@ -1,0 +1,72 @@
+import { CrawlStore, cancelChannel, createRedis, type Config } from '@crawlfleet/core/runtime';
+import { SafeFetcher, crawlPage } from '@crawlfleet/tasks';
+import { Queue, type Job, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { toBullmqError } from '../to-bullmq-error.js';
+import { CrawlCancels } from './crawl-cancels.js';
+import { PAGE_JOB } from './page-jobs.js';
+import { PageProcessor } from './page-processor.js';
+import { RobotsCache } from './robots-cache.js';
+
+/** What a crawl worker runs beside its BullMQ Worker, loaded only by crawl workers. */
+export interface CrawlParts {
+  /**
+   * The crawl queue's processor: a single-page job through the shared safe
+   * fetcher (aborted by DELETE through `signal`), or one page of a recursive crawl.
+   */
+  processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
+  /** Listens for DELETEs of active crawl jobs and aborts them if they run on `worker`. */
+  listenForCancels(worker: Worker): Promise<void>;
+  close(): Promise<void>;
+}
+
+function createFetcher(config: Config): SafeFetcher {
+  return new SafeFetcher({
+    userAgent: config.crawlUserAgent,
+    timeoutMs: config.crawlTimeoutMs,
+    connectTimeoutMs: config.crawlConnectTimeoutMs,
+    maxBytes: config.crawlMaxBytes,
+    maxRedirects: config.crawlMaxRedirects,
+    allowPrivateNetworks: config.crawlAllowPrivateNetworks,
+  });
+}
+
+/** The fetcher, crawl store, robots cache and cancel listeners of a crawl worker. */
+export async function startCrawlParts(config: Config, logger: Logger): Promise<CrawlParts> {
+  const fetcher = createFetcher(config);
+  // No blocking command ever runs here, so the commands of concurrent pages
+  // issued in one tick can share a socket write (auto-pipelining).
+  const commands = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'), { enableAutoPipelining: true });
+  const queue = new Queue('crawl', { connection: commands, prefix: config.queuePrefix });
+  const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
+  const robots = new RobotsCache(commands, config.queuePrefix, fetcher, config.crawlUserAgent);
+  const cancels = new CrawlCancels();
+  await cancels.listen(config.redisUrl, config.queuePrefix, logger);
+  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels });
+  let subscriber: Redis | null = null;
+  return {
+    async processor(job, token, signal) {
+      if (job.name === PAGE_JOB) return pages.process(job, token, signal);
+      try {
+        return await crawlPage(fetcher, job.data, signal);
+      } catch (err) {
+        throw toBullmqError(err);
+      }
+    },
+    async listenForCancels(worker) {
+      subscriber = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'cancel listener lost Redis'));
+      subscriber.on('message', (_channel: string, jobId: string) => {
+        if (worker.cancelJob(jobId, 'cancelled by DELETE')) logger.info({ jobId }, 'job cancelled');
+      });
+      await subscriber.subscribe(cancelChannel(config.queuePrefix, 'crawl'));
+    },
+    async close() {
+      subscriber?.disconnect();
+      cancels.close();
+      await queue.close();
+      commands.disconnect();
+      await fetcher.close();
+    },
+  };
+}
