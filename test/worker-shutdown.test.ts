@@ -51,6 +51,21 @@ describe('worker process', () => {
     }
   });
 
+  it('runs fibonacci jobs in its threads when started with V8 flags, as the launchers start it', async () => {
+    const fibonacci = new Queue('fibonacci', { connection, prefix: config.queuePrefix });
+    const worker = startService('services/worker/dist/main.js', ['--queue', 'fibonacci'], env(), ['--max-semi-space-size=4']);
+    try {
+      await eventually(() => worker.output().includes('worker ready'), 10_000, 'worker ready');
+      const job = await fibonacci.add('fibonacci', { n: 90 }, { attempts: 1 });
+      await eventually(async () => (await job.getState()) !== 'waiting' && (await job.getState()) !== 'active', 10_000, 'job finished');
+      expect(await job.getState()).toBe('completed');
+      expect((await fibonacci.getJob(job.id!))?.returnvalue).toEqual({ n: 90, value: '2880067194370816120', digits: 19 });
+    } finally {
+      worker.child.kill('SIGKILL');
+      await fibonacci.close();
+    }
+  });
+
   it('refuses to start with a bad --queue, naming it', async () => {
     const worker = startService('services/worker/dist/main.js', ['--queue', 'email'], env());
     expect(await worker.exited).toBe(2);

@@ -12,9 +12,9 @@ export interface ServiceProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts `node <entry> ...args` with `env` added to this process's environment. */
-export function startService(entry: string, args: string[], env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [`${ROOT}${entry}`, ...args], {
+/** Starts `node ...nodeArgs <entry> ...args` with `env` added to this process's environment. */
+export function startService(entry: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [...nodeArgs, `${ROOT}${entry}`, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -56,7 +56,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     ? new Worker(queue, crawl.processor, common)
     : queue === 'sqrt'
       ? new Worker(queue, sqrtProcessor(), common)
-      : new Worker(queue, fibonacciSandbox, { ...common, useWorkerThreads: true });
+      : // The threads get no execArgv: Node refuses a worker thread V8 flags
+        // such as --max-semi-space-size, so inheriting the process's (BullMQ's
+        // default) would fail every job of a worker started with one.
+        new Worker(queue, fibonacciSandbox, { ...common, useWorkerThreads: true, workerThreadsOptions: { execArgv: [] } });
 
   worker.on('failed', (job, err) => {
     logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
