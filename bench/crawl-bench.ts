@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Agent, request } from 'undici';
-import { startNode, stopProcess, until } from './processes.js';
+import { startNode, startWorkerProcess, stopProcess, until } from './processes.js';
 import { cpuMs, peakRssMb } from './proc.js';
 
 const PAGES = 2000;
@@ -59,7 +59,7 @@ export async function fetchLoop(siteUrl: string): Promise<number> {
 export async function crawlRate(redisUrl: string, port: number, siteUrl: string, workers: number): Promise<{ rate: number; rssMb: number[]; cpuMsPerPage: number }> {
   const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: `bench-${randomUUID()}`, PORT: String(port), CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
   const api = startNode('services/api/dist/server.js', [], env);
-  const crawlers = Array.from({ length: workers }, () => startNode('services/worker/dist/main.js', ['--queue', 'crawl'], env));
+  const crawlers = Array.from({ length: workers }, () => startWorkerProcess('crawl', env));
   const base = `http://127.0.0.1:${port}`;
   const json = async (path: string, init?: { method: string; body: string }) => {
     const reply = await request(`${base}${path}`, init ? { ...init, headers: { 'content-type': 'application/json' } } : {});

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
-import { startNode, stopProcess, until } from './processes.js';
+import { startNode, startWorkerProcess, stopProcess, until } from './processes.js';
 import { percentile } from './stats.js';
 
 const JOBS = 5000;
@@ -47,8 +47,8 @@ export async function startCrawlfleet(redisUrl: string, port: number) {
   const prefix = `bench-${randomUUID()}`;
   const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, PORT: String(port) };
   const api = startNode('services/api/dist/server.js', [], env);
-  const worker = startNode('services/worker/dist/main.js', ['--queue', 'sqrt'], env);
-  const fibWorker = startNode('services/worker/dist/main.js', ['--queue', 'fibonacci'], env);
+  const worker = startWorkerProcess('sqrt', env);
+  const fibWorker = startWorkerProcess('fibonacci', env);
   const counter = completedCounter(redisUrl, prefix);
   const fibCounter = completedCounter(redisUrl, prefix, 'fibonacci');
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });

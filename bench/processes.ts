@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { JobType } from '@crawlfleet/core';
+import { workerNodeArgs } from '@crawlfleet/worker/defaults';
 
 /** The repository root (bench/dist/bench/ is three levels down). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -10,12 +12,17 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-/** Starts `node <script> ...args` quietly (LOG_LEVEL=warn). */
-export function startNode(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...NODE_ARGS, `${ROOT}${script}`, ...args], {
+/** Starts `node ...nodeArgs <script> ...args` quietly (LOG_LEVEL=warn). */
+export function startNode(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, `${ROOT}${script}`, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+/** Starts a worker process for `queue` with the Node flags `npm start` gives it. */
+export function startWorkerProcess(queue: JobType, env: Record<string, string>): ChildProcess {
+  return startNode('services/worker/dist/main.js', ['--queue', queue], env, workerNodeArgs(queue));
 }
 
 /** Polls until `check` is true (every 20 ms, at most `timeoutMs`). */

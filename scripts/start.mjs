@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { JOB_TYPES, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
+import { workerNodeArgs } from '@crawlfleet/worker/defaults';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOCAL_REDIS = { host: '127.0.0.1', port: 6379 };
@@ -86,8 +87,8 @@ if (!isConfigured('REDIS_URL')) {
 }
 
 const services = [
-  { name: 'api', entry: 'services/api/dist/server.js', args: [] },
-  ...JOB_TYPES.map((queue) => ({ name: `worker-${queue}`, entry: 'services/worker/dist/main.js', args: ['--queue', queue] })),
+  { name: 'api', nodeArgs: [], entry: 'services/api/dist/server.js', args: [] },
+  ...JOB_TYPES.map((queue) => ({ name: `worker-${queue}`, nodeArgs: workerNodeArgs(queue), entry: 'services/worker/dist/main.js', args: ['--queue', queue] })),
 ];
 
 let stopping = false;
@@ -105,7 +106,7 @@ function prefixLines(stream, name, out) {
 /** Starts a service and restarts it when it dies, backing off up to 30 s. */
 function supervise(service, delayMs = 1000) {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [`${ROOT}${service.entry}`, ...service.args], {
+  const child = spawn(process.execPath, [...service.nodeArgs, `${ROOT}${service.entry}`, ...service.args], {
     env: { ...process.env, REDIS_URL: redisUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

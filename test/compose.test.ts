@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { JOB_TYPES, type JobType } from '@crawlfleet/core';
+import { workerNodeArgs } from '@crawlfleet/worker';
 import { describe, expect, it } from 'vitest';
+import { composeService } from './helpers/compose.js';
 import { ROOT } from './helpers/processes.js';
 
 /* Every compose file passes the compose tool's `config` check (no Docker engine needed). */
@@ -17,6 +20,23 @@ describe.skipIf(!hasCompose)('compose files', () => {
       expect(run.stdout).toContain(`compose config ok: ${file}`);
     }
     expect(run.stdout).toContain('missing REDIS_PASSWORD is refused');
+  });
+});
+
+describe('compose worker services', () => {
+  it('start every worker with the Node flags npm start gives it', () => {
+    const env = { REDIS_PASSWORD: 'x', BROKER_HOST: 'broker' };
+    const files: [string, readonly JobType[]][] = [
+      ['docker-compose.yml', JOB_TYPES],
+      ['deploy/broker.yml', JOB_TYPES],
+      ['deploy/worker-host.yml', ['crawl']],
+    ];
+    for (const [file, queues] of files) {
+      for (const queue of queues) {
+        const { command } = composeService(file, `worker-${queue}`, env);
+        expect(command, `${file} worker-${queue}`).toEqual(['node', ...workerNodeArgs(queue), 'services/worker/dist/main.js', '--queue', queue]);
+      }
+    }
   });
 });
 
