@@ -3,7 +3,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { startNode, startWorkerProcess, stopProcess, until } from './processes.js';
-import { percentile } from './stats.js';
+import { cpuMs } from './proc.js';
+import { LATENCY_WARM_UP, percentile } from './stats.js';
 
 const JOBS = 5000;
 const BATCH = 1000;
@@ -154,14 +155,21 @@ export async function fibBatch(fleet: Crawlfleet, count = 2000): Promise<number>
 
 /** p50 of 200 sequential GET /healthz: what the HTTP hop alone costs, in ms. */
 export async function httpFloor(fleet: Crawlfleet, count = 200): Promise<number> {
+  for (let i = 0; i < LATENCY_WARM_UP; i++) await fleet.ping();
   const samples: number[] = [];
   for (let i = 0; i < count; i++) samples.push(await fleet.ping());
   return percentile(samples, 50);
 }
 
-/** 200 sequential POST /v1/jobs/sqrt?wait=5000: latencies in ms. */
-export async function waitLatency(fleet: Crawlfleet, count = 200): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 20; i++) await fleet.post('/v1/jobs/sqrt?wait=5000', { value: i }); // warm-up
+/**
+ * 200 sequential POST /v1/jobs/sqrt?wait=5000 after the warm-up: latencies in
+ * ms, and the CPU time the API, the sqrt worker and this client spent per
+ * request meanwhile (the chain runs on shared cores, so its CPU sets the pace).
+ */
+export async function waitLatency(fleet: Crawlfleet, count = 200) {
+  for (let i = 0; i < LATENCY_WARM_UP; i++) await fleet.post('/v1/jobs/sqrt?wait=5000', { value: i });
+  const pids = [fleet.pids.api, fleet.pids.sqrt, process.pid];
+  const cpuBefore = pids.map(cpuMs);
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
@@ -169,5 +177,6 @@ export async function waitLatency(fleet: Crawlfleet, count = 200): Promise<{ p50
     samples.push(performance.now() - started);
     if (status !== 200) throw new Error(`wait answered ${status}`);
   }
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  const [api, worker, client] = pids.map((pid, i) => (cpuMs(pid) - cpuBefore[i]!) / count);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), cpuMs: { api: api!, worker: worker!, client: client! } };
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startNode, stopProcess, until } from './processes.js';
-import { percentile } from './stats.js';
+import { LATENCY_WARM_UP, percentile } from './stats.js';
 
 /** p50/p99 of `count` sequential add + waitUntilFinished, in ms. */
 export async function plainWaitLatency(redisUrl: string, count = 200): Promise<{ p50: number; p99: number }> {
@@ -17,7 +17,7 @@ export async function plainWaitLatency(redisUrl: string, count = 200): Promise<{
     await events.waitUntilReady();
     await until(async () => (await queue.getWorkersCount()) > 0);
     const once = async (value: number) => (await queue.add('sqrt', { value })).waitUntilFinished(events, 5000);
-    for (let i = 0; i < 20; i++) await once(i); // warm-up
+    for (let i = 0; i < LATENCY_WARM_UP; i++) await once(i);
     const samples: number[] = [];
     for (let i = 0; i < count; i++) {
       const started = performance.now();

@@ -7,7 +7,7 @@ import { crawlRate, fetchLoop, startBenchSite } from './crawl-bench.js';
 import { batchThroughput, fibBatch, fibBig, httpFloor, plainBullmq, singlePosts, startCrawlfleet, waitLatency } from './jobs-bench.js';
 import { plainWaitLatency } from './plain-wait.js';
 import { peakRssMb } from './proc.js';
-import { fmt, median } from './stats.js';
+import { LATENCY_WARM_UP, fmt, median } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -41,11 +41,13 @@ try {
     const plainWait = await runs(() => plainWaitLatency(redis.url));
     const wait = await runs(() => waitLatency(fleet));
     const floor = median(await runs(() => httpFloor(fleet)));
-    process.stdout.write('\n3. latency, 200 sequential jobs, each waited for\n');
+    process.stdout.write(`\n3. latency, 200 sequential jobs, each waited for, after ${fmt(LATENCY_WARM_UP)} to warm up\n`);
     const p = (samples: { p50: number; p99: number }[]) => ({ p50: median(samples.map((s) => s.p50)), p99: median(samples.map((s) => s.p99)) });
     line('  plain BullMQ add + waitUntilFinished p50 / p99', `${fmt(p(plainWait).p50, 2)} / ${fmt(p(plainWait).p99, 2)} ms`, 'reference');
     line('  crawlfleet POST ?wait=5000 p50 / p99', `${fmt(p(wait).p50, 2)} / ${fmt(p(wait).p99, 2)} ms`, `${fmt(p(wait).p50 / p(plainWait).p50, 2)}x reference p50 (target p50 <= 1.2, p99 <= 3 ms)`);
     line('  of which the HTTP hop alone: GET /healthz p50', `${fmt(floor, 2)} ms`, 'no Redis involved');
+    const cpu = (part: 'api' | 'worker' | 'client') => fmt(median(wait.map((w) => w.cpuMs[part])), 2);
+    line('  CPU per ?wait request: API / sqrt worker / client', `${cpu('api')} / ${cpu('worker')} / ${cpu('client')} ms`, 'the chain shares 2 cores with Redis');
 
     const big = await runs(() => fibBig(fleet));
     const fibRate = median(await runs(() => fibBatch(fleet)));
