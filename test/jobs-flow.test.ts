@@ -45,6 +45,15 @@ describe('jobs run by workers', () => {
     expect(Date.parse(reply.json().finishedAt)).toBeGreaterThanOrEqual(Date.parse(reply.json().startedAt));
   });
 
+  it('answers ?wait with the job exactly as a later GET shows it', async () => {
+    for (let i = 0; i < 20; i++) {
+      const reply = await submit(i % 2 ? 'sqrt' : 'fibonacci', i % 2 ? { value: i } : { n: i });
+      expect(reply.statusCode).toBe(200);
+      const later = await app.inject({ url: `/v1/jobs/${reply.json().type}/${reply.json().id}` });
+      expect(reply.json()).toEqual(later.json());
+    }
+  });
+
   it('runs fibonacci in a worker thread, exactly', async () => {
     const reply = await submit('fibonacci', { n: 1000 });
     expect(reply.json().result).toMatchObject({ n: 1000, digits: 209 });

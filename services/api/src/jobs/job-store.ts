@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { JobType } from '@crawlfleet/core';
+import type { JobState, JobType } from '@crawlfleet/core';
 import { Job, type JobsOptions } from 'bullmq';
 import { IdempotencyConflictError, JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
-import { apiState } from './job-view.js';
+import { apiState, isCompletedHash, jobFieldsFromHash, type JobFields } from './job-view.js';
+import type { JobHash } from './job-waiter.js';
 
 /** What a client may set per job. */
 export interface SubmitOptions {
@@ -98,17 +99,24 @@ export class JobStore {
     });
   }
 
+  /** The completed job from the hash read on the way, if it shows the job completed, else read now. */
+  private async completed(type: JobType, id: string, snapshot: Promise<JobHash | null> | undefined) {
+    const hash = await snapshot;
+    if (hash && isCompletedHash(hash)) return { job: jobFieldsFromHash(id, hash), state: 'completed' as const };
+    return this.findCompleted(type, id);
+  }
+
   /**
    * Waits up to `ms` for the job to complete or fail for good, then reads it.
    * @returns the job and its state, finished or not.
    */
-  async waitFor(type: JobType, id: string, ms: number) {
+  async waitFor(type: JobType, id: string, ms: number): Promise<{ job: JobFields; state: JobState }> {
     const deadline = Date.now() + ms;
     const waiter = this.queues.waiter(type);
     for (;;) {
-      const outcome = await waiter.wait(id, Math.max(0, deadline - Date.now()));
+      const { outcome, snapshot } = await waiter.wait(id, Math.max(0, deadline - Date.now()));
       // `completed` is final, so the state need not be read back.
-      const found = outcome === 'completed' ? await this.findCompleted(type, id) : await this.find(type, id);
+      const found = outcome === 'completed' ? await this.completed(type, id, snapshot) : await this.find(type, id);
       // A failed attempt that will be retried also sends `failed`: wait on.
       if (found.state === 'completed' || found.state === 'failed' || outcome === 'timeout' || Date.now() >= deadline) {
         return found;

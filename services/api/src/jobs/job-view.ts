@@ -37,8 +37,45 @@ export function apiState(state: string): JobState | null {
   }
 }
 
+/** What a view is made of: a BullMQ Job, or the same fields read from its hash. */
+export type JobFields = Pick<Job, 'id' | 'data' | 'returnvalue' | 'failedReason' | 'progress' | 'attemptsMade' | 'timestamp' | 'processedOn' | 'finishedOn'>;
+
+/** A stored JSON value, or the raw string when it is not JSON (as BullMQ reads returnvalue). */
+function parseStored(text: string | undefined, fallback: unknown): unknown {
+  if (text === undefined) return fallback;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function integer(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : Number.parseInt(text, 10);
+}
+
+/** True when the hash is that of a completed job: only completion writes `returnvalue`, and a re-run deletes it. */
+export function isCompletedHash(hash: Record<string, string>): boolean {
+  return hash.returnvalue !== undefined && hash.finishedOn !== undefined;
+}
+
+/** The fields of job `id` from its stored hash, read as BullMQ's Job.fromId reads them. */
+export function jobFieldsFromHash(id: string, hash: Record<string, string>): JobFields {
+  return {
+    id,
+    data: parseStored(hash.data, {}),
+    returnvalue: parseStored(hash.returnvalue, null),
+    failedReason: hash.failedReason ?? '',
+    progress: parseStored(hash.progress, 0) as JobFields['progress'],
+    attemptsMade: integer(hash.atm ?? hash.attemptsMade) ?? 0,
+    timestamp: integer(hash.timestamp) ?? 0,
+    processedOn: integer(hash.processedOn),
+    finishedOn: integer(hash.finishedOn),
+  };
+}
+
 /** The view of `job`, whose BullMQ state is `state`. */
-export function toJobView(type: JobType, job: Job, state: JobState): JobView {
+export function toJobView(type: JobType, job: JobFields, state: JobState): JobView {
   return {
     id: String(job.id),
     type,

@@ -36,7 +36,8 @@ export class JobQueues {
       const events = new QueueEvents(type, { connection, prefix: config.queuePrefix });
       events.on('error', () => {});
       this.events.set(type, events);
-      this.waiters.set(type, new JobWaiter(events));
+      // Job hashes read for ?wait go over the events connection itself, behind its XREAD.
+      this.waiters.set(type, new JobWaiter(events, async (jobId) => (await events.getBackend().client).hgetall(events.toKey(jobId))));
     }
   }
 

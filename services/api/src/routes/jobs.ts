@@ -75,8 +75,11 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
   }, async (request) => {
     const { id } = request.params;
     const { wait } = request.query;
-    let found = await store.find(type, id);
-    if (wait && found.state !== 'completed' && found.state !== 'failed') found = await store.waitFor(type, id, wait);
+    const found = await store.find(type, id);
+    if (wait && found.state !== 'completed' && found.state !== 'failed') {
+      const finished = await store.waitFor(type, id, wait);
+      return toJobView(type, finished.job, finished.state);
+    }
     return toJobView(type, found.job, found.state);
   });
 
