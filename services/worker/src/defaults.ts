@@ -19,12 +19,20 @@ export function defaultConcurrency(queue: JobType): number {
 
 /**
  * Node flags a worker process for `queue` is started with by `npm start`, the
- * compose files and the bench. The fibonacci worker's main thread only hands
- * jobs to its threads, yet under a burst of small jobs V8 grew its young
- * generation to the default 2 x 16 MB semi-spaces: ~25 MB of RSS, where 4 MB
- * semi-spaces cost none of its rate (bench/README.md). The crawl worker, which
- * does its work on the main thread, lost 10-20% of its rate with them.
+ * compose files and the bench: a smaller V8 young generation than the default
+ * 2 x 16 MB semi-spaces, which bursts of jobs fill. The fibonacci worker's main
+ * thread only hands jobs to its threads: 4 MB semi-spaces save it ~25 MB of RSS
+ * at the same rate. The crawl worker parses pages on its main thread: 8 MB
+ * save ~11 MB for ~3% of its rate (4 MB cost it 10-20%). bench/README.md has
+ * the figures.
  */
 export function workerNodeArgs(queue: JobType): string[] {
-  return queue === 'fibonacci' ? ['--max-semi-space-size=4'] : [];
+  switch (queue) {
+    case 'sqrt':
+      return [];
+    case 'fibonacci':
+      return ['--max-semi-space-size=4'];
+    case 'crawl':
+      return ['--max-semi-space-size=8'];
+  }
 }
