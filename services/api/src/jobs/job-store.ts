@@ -8,6 +8,9 @@ import { withRedis } from '../redis-errors.js';
 import { apiState, isCompletedHash, jobFieldsFromHash, type JobFields } from './job-view.js';
 import type { JobHash } from './job-waiter.js';
 
+/** How long a ?wait waits for the job read early (normally it is there at once). */
+const EARLY_READ_LIMIT_MS = 1000;
+
 /** What a client may set per job. */
 export interface SubmitOptions {
   priority?: number | undefined;
@@ -101,7 +104,9 @@ export class JobStore {
 
   /** The completed job from the hash read on the way, if it shows the job completed, else read now. */
   private async completed(type: JobType, id: string, snapshot: Promise<JobHash | null> | undefined) {
-    const hash = await snapshot;
+    // The early read went over the events connection, whose commands wait
+    // while Redis is away: bounded here, then the usual (bounded) read runs.
+    const hash = snapshot && (await withRedis(() => snapshot, EARLY_READ_LIMIT_MS).catch(() => null));
     if (hash && isCompletedHash(hash)) return { job: jobFieldsFromHash(id, hash), state: 'completed' as const };
     return this.findCompleted(type, id);
   }
