@@ -5,8 +5,7 @@ import { Job, type JobsOptions } from 'bullmq';
 import { IdempotencyConflictError, JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
-import { apiState, isCompletedHash, jobFieldsFromHash, type JobFields } from './job-view.js';
-import type { JobHash } from './job-waiter.js';
+import { apiState, isCompletedHash, jobFieldsFromHash, type JobFields, type JobHash } from './job-view.js';
 
 /** How long a ?wait waits for the job read early (normally it is there at once). */
 const EARLY_READ_LIMIT_MS = 1000;
@@ -93,22 +92,21 @@ export class JobStore {
     });
   }
 
-  /** Like find(), for a job known to be completed: one round trip less. */
-  private async findCompleted(type: JobType, id: string) {
-    return withRedis(async () => {
-      const job = await Job.fromId(this.queues.queue(type), id);
-      if (!job) throw new JobNotFoundError(type, id);
-      return { job, state: 'completed' as const };
-    });
-  }
-
-  /** The completed job from the hash read on the way, if it shows the job completed, else read now. */
+  /**
+   * A job known to be completed (its `completed` event came), without reading
+   * its state back: from the hash read on the way when that shows it
+   * completed, else read now.
+   */
   private async completed(type: JobType, id: string, snapshot: Promise<JobHash | null> | undefined) {
     // The early read went over the events connection, whose commands wait
     // while Redis is away: bounded here, then the usual (bounded) read runs.
     const hash = snapshot && (await withRedis(() => snapshot, EARLY_READ_LIMIT_MS).catch(() => null));
     if (hash && isCompletedHash(hash)) return { job: jobFieldsFromHash(id, hash), state: 'completed' as const };
-    return this.findCompleted(type, id);
+    return withRedis(async () => {
+      const job = await Job.fromId(this.queues.queue(type), id);
+      if (!job) throw new JobNotFoundError(type, id);
+      return { job, state: 'completed' as const };
+    });
   }
 
   /**
@@ -120,9 +118,9 @@ export class JobStore {
     const waiter = this.queues.waiter(type);
     for (;;) {
       const { outcome, snapshot } = await waiter.wait(id, Math.max(0, deadline - Date.now()));
-      // `completed` is final, so the state need not be read back.
       const found = outcome === 'completed' ? await this.completed(type, id, snapshot) : await this.find(type, id);
-      // A failed attempt that will be retried also sends `failed`: wait on.
+      // `failed` comes when the last attempt fails (a retried attempt sends
+      // `delayed` or `waiting`); a job retried by hand after it runs again: wait on.
       if (found.state === 'completed' || found.state === 'failed' || outcome === 'timeout' || Date.now() >= deadline) {
         return found;
       }

@@ -40,6 +40,9 @@ export function apiState(state: string): JobState | null {
 /** What a view is made of: a BullMQ Job, or the same fields read from its hash. */
 export type JobFields = Pick<Job, 'id' | 'data' | 'returnvalue' | 'failedReason' | 'progress' | 'attemptsMade' | 'timestamp' | 'processedOn' | 'finishedOn'>;
 
+/** A job's stored hash, as HGETALL gives it (empty when the job is gone). */
+export type JobHash = Record<string, string>;
+
 /** A stored JSON value, or the raw string when it is not JSON (as BullMQ reads returnvalue). */
 function parseStored(text: string | undefined, fallback: unknown): unknown {
   if (text === undefined) return fallback;
@@ -55,12 +58,12 @@ function integer(text: string | undefined): number | undefined {
 }
 
 /** True when the hash is that of a completed job: only completion writes `returnvalue`, and a re-run deletes it. */
-export function isCompletedHash(hash: Record<string, string>): boolean {
+export function isCompletedHash(hash: JobHash): boolean {
   return hash.returnvalue !== undefined && hash.finishedOn !== undefined;
 }
 
 /** The fields of job `id` from its stored hash, read as BullMQ's Job.fromId reads them. */
-export function jobFieldsFromHash(id: string, hash: Record<string, string>): JobFields {
+export function jobFieldsFromHash(id: string, hash: JobHash): JobFields {
   return {
     id,
     data: parseStored(hash.data, {}),

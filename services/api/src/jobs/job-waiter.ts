@@ -1,10 +1,8 @@
 import type { QueueEvents } from 'bullmq';
+import type { JobHash } from './job-view.js';
 
 /** How a wait ended: the job's last event, or the time ran out. */
 export type WaitOutcome = 'completed' | 'failed' | 'timeout';
-
-/** A job's stored hash, as HGETALL gives it (empty when the job is gone). */
-export type JobHash = Record<string, string>;
 
 /** How a wait ended, and for `completed`, the job's hash if it was read on the way. */
 export interface WaitResult {
@@ -52,22 +50,20 @@ export class JobWaiter {
 
   constructor(
     events: QueueEvents,
-    private readonly read?: EventsConnectionRead,
+    private readonly read: EventsConnectionRead,
   ) {
     events.on('completed', ({ jobId }) => this.settle(jobId, 'completed'));
     events.on('failed', ({ jobId }) => this.settle(jobId, 'failed'));
-    if (read) {
-      // A progress event ends the XREAD an earlier read waited behind: read again.
-      events.on('active', ({ jobId }) => this.readEarly(jobId));
-      events.on('progress', ({ jobId }) => this.readEarly(jobId));
-    }
+    // A progress event ends the XREAD an earlier read waited behind: read again.
+    events.on('active', ({ jobId }) => this.readEarly(jobId));
+    events.on('progress', ({ jobId }) => this.readEarly(jobId));
   }
 
   private readEarly(jobId: string): void {
     if (!this.waiting.has(jobId) || this.waiting.size > EARLY_READ_MAX_WAITS) return;
     // After this tick, QueueEvents has sent its next XREAD: the read queues behind it.
     setImmediate(() => {
-      if (this.waiting.has(jobId)) this.earlyReads.set(jobId, this.read!(jobId).catch(() => null));
+      if (this.waiting.has(jobId)) this.earlyReads.set(jobId, this.read(jobId).catch(() => null));
     });
   }
 

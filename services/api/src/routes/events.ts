@@ -53,7 +53,7 @@ export function registerEventRoutes(app: FastifyInstance, queues: JobQueues, job
     const onFinished = async ({ jobId }: { jobId: string }) => {
       if (jobId !== id) return;
       const final = await jobs.find(type, id).catch(() => null);
-      if (final && final.state !== 'completed' && final.state !== 'failed') return; // an attempt failed; a retry follows
+      if (final && final.state !== 'completed' && final.state !== 'failed') return; // retried by hand since: it runs again
       stream.send(final?.state ?? 'failed', final ? toJobView(type, final.job, final.state) : { id });
       stream.close();
     };
