@@ -1,3 +1,4 @@
+import { workerNodeArgs } from '@crawlfleet/worker';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -53,7 +54,7 @@ describe('worker process', () => {
 
   it('runs fibonacci jobs in its threads when started with V8 flags, as the launchers start it', async () => {
     const fibonacci = new Queue('fibonacci', { connection, prefix: config.queuePrefix });
-    const worker = startService('services/worker/dist/main.js', ['--queue', 'fibonacci'], env(), ['--max-semi-space-size=4']);
+    const worker = startService('services/worker/dist/main.js', ['--queue', 'fibonacci'], env(), workerNodeArgs('fibonacci'));
     try {
       await eventually(() => worker.output().includes('worker ready'), 10_000, 'worker ready');
       const job = await fibonacci.add('fibonacci', { n: 90 }, { attempts: 1 });
