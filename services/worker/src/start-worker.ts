@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { createRedis, type Config, type JobType } from '@crawlfleet/core/runtime';
 import { MetricsTime, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { defaultConcurrency } from './defaults.js';
 import { workerMetrics } from './metrics.js';
+import { fibonacciProcessor } from './processors/fibonacci.js';
 import { sqrtProcessor } from './processors/sqrt.js';
 
 /** A worker consuming one queue, and how to stop it. */
@@ -32,8 +32,6 @@ export interface StartWorkerOptions {
   concurrency?: number;
 }
 
-const fibonacciSandbox = fileURLToPath(new URL('./processors/fibonacci-sandbox.js', import.meta.url));
-
 /** Starts a BullMQ worker for `queue` with the settings of `config`. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { config, queue } = options;
@@ -52,14 +50,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // Per-minute completed/failed counts for a week, exported by the API's /metrics.
   const bullmqMetrics = { maxDataPoints: MetricsTime.ONE_WEEK };
   const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, metrics: bullmqMetrics, ...locks };
-  const worker = crawl
-    ? new Worker(queue, crawl.processor, common)
-    : queue === 'sqrt'
-      ? new Worker(queue, sqrtProcessor(), common)
-      : // The threads get no execArgv: Node refuses a worker thread V8 flags
-        // such as --max-semi-space-size, so inheriting the process's (BullMQ's
-        // default) would fail every job of a worker started with one.
-        new Worker(queue, fibonacciSandbox, { ...common, useWorkerThreads: true, workerThreadsOptions: { execArgv: [] } });
+  const fibonacci = queue === 'fibonacci' ? fibonacciProcessor(config.fibonacciMaxN, concurrency) : null;
+  const processor = crawl?.processor ?? fibonacci?.process ?? sqrtProcessor();
+  const worker = new Worker(queue, processor, common);
 
   worker.on('failed', (job, err) => {
     logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
@@ -93,6 +86,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         await worker.close(true);
       }
       await crawl?.close();
+      await fibonacci?.close();
       connection.disconnect();
       return finished;
     },

@@ -1,30 +1,20 @@
-import { isRetryable } from '@crawlfleet/tasks/errors';
+import { UnrecoverableError } from 'bullmq';
+import { describeFailure, type TaskFailure } from './task-failure.js';
 
 /**
- * BullMQ fails a job at once, without retries, when its error is named
- * UnrecoverableError (Job.moveToFailed checks the name, and the name crosses
- * the sandbox's thread boundary). Made here rather than imported, so the
- * fibonacci threads need not load all of bullmq and ioredis.
+ * The error BullMQ acts on for a failure: UnrecoverableError (fail now, no
+ * retries) when trying again cannot help, a plain error (retried with
+ * backoff) otherwise.
  */
-function unrecoverable(message: string): Error {
-  const error = new Error(message);
-  error.name = 'UnrecoverableError';
-  return error;
+export function failureError(failure: TaskFailure): Error {
+  return failure.retryable ? new Error(failure.message) : new UnrecoverableError(failure.message);
 }
 
-/**
- * Turns a task's error into what BullMQ acts on: UnrecoverableError (fail now,
- * no retries) for errors that trying again cannot fix; a plain error, retried
- * with backoff, otherwise. The code leads the message, so the job's `error`
- * says what happened in a form scripts can match.
- */
+/** Turns a task's error into what BullMQ acts on (see {@link failureError}), keeping its stack. */
 export function toBullmqError(err: unknown): Error {
-  const error = err instanceof Error ? err : new Error(String(err));
-  const code = (error as { code?: unknown }).code;
-  const message = typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
-  if (!isRetryable(error)) return unrecoverable(message);
-  if (message === error.message) return error;
-  const retryable = new Error(message);
-  retryable.stack = error.stack;
-  return retryable;
+  const failure = describeFailure(err);
+  if (failure.retryable && err instanceof Error && err.message === failure.message) return err;
+  const error = failureError(failure);
+  if (err instanceof Error) error.stack = err.stack;
+  return error;
 }
