@@ -34,6 +34,12 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
+/** Servers started here that still run: killed if this process dies first (a crash, an unhandled rejection). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** A redis-server this test run started, on its own port and data folder. */
 export interface TestRedis {
   port: number;
@@ -64,6 +70,8 @@ export async function startRedis(): Promise<TestRedis> {
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     child = proc;
+    running.add(proc);
+    proc.once('exit', () => running.delete(proc));
     let spawnError: Error | null = null;
     proc.once('error', (err) => {
       spawnError = err;
