@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -122,6 +122,20 @@ describe('crawlfleet CLI', () => {
     const wrong = await cli(['queues'], { CRAWLFLEET_URL: base, CRAWLFLEET_KEY: 'wrong-key-0123456789' });
     expect(wrong.code).toBe(4);
     expect(wrong.stderr).toContain('wrong key');
+  });
+
+  it('stops quietly, exit 0, when the reader of its output goes away (as `| head` does)', async () => {
+    const child = spawn(join(ROOT, 'node_modules/.bin/crawlfleet'), ['queues'], {
+      cwd: ROOT, env: { ...process.env, CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('exits 2 with the usage for a wrong command line', async () => {
