@@ -129,6 +129,30 @@ describe('limits', () => {
   });
 });
 
+describe('robots.txt that cannot be read', () => {
+  it('skips the pages and says why: here the address is refused (private networks off, the default)', async () => {
+    const strict = testConfig(config.redisUrl, { CRAWL_TIMEOUT_MS: '1000' });
+    const strictApp = await buildApp(strict, { logger: false });
+    const strictWorker = await startWorker({ config: strict, queue: 'crawl', logger: silentLogger });
+    try {
+      site = await startCrawlSite(5);
+      await eventually(() => strictApp.jobQueues.ready);
+      const reply = await strictApp.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ url: `${site.url}/` }) });
+      expect(reply.statusCode, reply.body).toBe(202);
+      const done = (await strictApp.inject({ url: `${reply.json().url}?wait=30000` })).json();
+      expect(done).toMatchObject({ state: 'completed', stats: { fetched: 0, failed: 0, skipped: 1 } });
+      const pages = (await strictApp.inject({ url: `${reply.json().url}/pages` })).json().items;
+      expect(pages[0].error).toBe(
+        `CF_ERR_ROBOTS_UNAVAILABLE: robots.txt of ${site.url} could not be fetched: CF_ERR_FETCH_REFUSED: Refused to fetch ${site.url}/robots.txt: 127.0.0.1 is not a public address, so the site is treated as disallowing all`,
+      );
+      expect(site.hits.size).toBe(0);
+    } finally {
+      await strictWorker.close(5000);
+      await strictApp.close();
+    }
+  });
+});
+
 describe('politeness and cancel', () => {
   it('spaces requests to a host by delayMs', async () => {
     site = await startCrawlSite(N);

@@ -62,4 +62,13 @@ describe('robotsRules', () => {
     expect(robotsRules('https://a.test', { status: 503, body: '' }, 'x').isAllowed('https://a.test/any')).toBe(false);
     expect(robotsRules('https://a.test', { status: 0, body: '' }, 'x').isAllowed('https://a.test/any')).toBe(false);
   });
+
+  it('says why nothing is allowed when robots.txt could not be read', () => {
+    expect(robotsRules('https://a.test', { status: 200, body }, 'x').unavailable).toBeNull();
+    expect(robotsRules('https://a.test', { status: 404, body: '' }, 'x').unavailable).toBeNull();
+    expect(robotsRules('https://a.test', { status: 503, body: '' }, 'x').unavailable).toBe('robots.txt of https://a.test answered HTTP 503');
+    const refused = { status: 0, body: '', error: 'CF_ERR_FETCH_REFUSED: Refused to fetch https://a.test/robots.txt: 10.0.0.1 is not a public address' };
+    expect(robotsRules('https://a.test', refused, 'x').unavailable).toBe(`robots.txt of https://a.test could not be fetched: ${refused.error}`);
+    expect(robotsRules('https://a.test', { status: 0, body: '' }, 'x').unavailable).toBe('robots.txt of https://a.test could not be fetched: no answer');
+  });
 });

@@ -9,6 +9,11 @@ export interface RobotsRules {
   isAllowed(url: string): boolean;
   /** Crawl-delay in ms, or null when robots.txt gives none. */
   crawlDelayMs: number | null;
+  /**
+   * Why robots.txt could not be read, when that is why nothing is allowed
+   * (a 5xx, or no answer and the reason); null when the rules are its own.
+   */
+  unavailable: string | null;
 }
 
 /** How a robots.txt fetch went, in a form that can be cached as JSON. */
@@ -16,10 +21,12 @@ export interface RobotsFetch {
   /** HTTP status, or 0 when the host could not be reached. */
   status: number;
   body: string;
+  /** With status 0: why there was no answer (e.g. the address was refused). */
+  error?: string;
 }
 
-const allowAll: RobotsRules = { isAllowed: () => true, crawlDelayMs: null };
-const disallowAll: RobotsRules = { isAllowed: () => false, crawlDelayMs: null };
+const allowAll: RobotsRules = { isAllowed: () => true, crawlDelayMs: null, unavailable: null };
+const disallowAll = (unavailable: string): RobotsRules => ({ isAllowed: () => false, crawlDelayMs: null, unavailable });
 
 /**
  * Rules from a robots.txt fetch, as crawlers agree: 2xx is parsed; 4xx
@@ -34,8 +41,10 @@ export function robotsRules(origin: string, fetched: RobotsFetch, userAgent: str
     return {
       isAllowed: (url) => robots.isAllowed(url, agent) !== false,
       crawlDelayMs: typeof delay === 'number' && Number.isFinite(delay) ? Math.round(delay * 1000) : null,
+      unavailable: null,
     };
   }
   if (fetched.status >= 400 && fetched.status < 500) return allowAll;
-  return disallowAll;
+  if (fetched.status > 0) return disallowAll(`robots.txt of ${origin} answered HTTP ${fetched.status}`);
+  return disallowAll(`robots.txt of ${origin} could not be fetched: ${fetched.error ?? 'no answer'}`);
 }

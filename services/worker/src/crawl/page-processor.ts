@@ -67,7 +67,10 @@ export class PageProcessor {
     if (!context) return { url, outcome: 'stopped' };
     const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
     if (rules && !rules.isAllowed(url)) {
-      await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error: 'CF_ERR_ROBOTS_DISALLOWED: robots.txt disallows this URL' }, 'skipped', []);
+      const error = rules.unavailable === null
+        ? 'CF_ERR_ROBOTS_DISALLOWED: robots.txt disallows this URL'
+        : `CF_ERR_ROBOTS_UNAVAILABLE: ${rules.unavailable}, so the site is treated as disallowing all`;
+      await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error }, 'skipped', []);
       return { url, outcome: 'skipped' };
     }
     const delayMs = context.options.delayMs ?? rules?.crawlDelayMs ?? 0;

@@ -1,5 +1,6 @@
 import { robotsRules, type RobotsFetch, type RobotsRules, type SafeFetcher } from '@crawlfleet/tasks';
 import type { Redis } from 'ioredis';
+import { describeFailure } from '../task-failure.js';
 
 /** How long a robots.txt answer is kept: a good one an hour, a server error a minute. */
 const TTL_OK_SECONDS = 3600;
@@ -56,7 +57,7 @@ export class RobotsCache {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return { status: 0, body: '' };
+    return { status: 0, body: '', error: 'another worker fetching it gave no answer within 30 s' };
   }
 
   private async fetchRobots(origin: string): Promise<RobotsFetch> {
@@ -64,8 +65,8 @@ export class RobotsCache {
       const page = await this.fetcher.fetch(`${origin}/robots.txt`, undefined, () => true);
       const body = page.body ? page.body.subarray(0, ROBOTS_MAX_BYTES).toString('utf8') : '';
       return { status: page.status, body };
-    } catch {
-      return { status: 0, body: '' };
+    } catch (err) {
+      return { status: 0, body: '', error: describeFailure(err).message };
     }
   }
 }
