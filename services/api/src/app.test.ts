@@ -220,6 +220,26 @@ describe('GET and DELETE /v1/jobs/{type}/{id}', () => {
     expect(reply.json()).toMatchObject({ code: 'CF_ERR_NOT_FOUND' });
   });
 
+  it('answers a path that is not valid percent-encoding with 400, in the API error shape', async () => {
+    for (const url of ['/v1/jobs/sqrt/%zz', '/v1/crawls/%E0%A4%A']) {
+      const reply = await app.inject({ url });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json()).toEqual({
+        statusCode: 400, error: 'Bad Request', code: 'CF_ERR_BAD_URL', message: `The URL path is not valid percent-encoding: "${url}"`, field: 'params',
+      });
+    }
+  });
+
+  it('answers an id longer than 100 characters with 414, without echoing it', async () => {
+    const reply = await app.inject({ url: `/v1/jobs/sqrt/${'a'.repeat(3000)}` });
+    expect(reply.statusCode).toBe(414);
+    expect(reply.json()).toEqual({
+      statusCode: 414, error: 'URI Too Long', code: 'CF_ERR_PARAM_TOO_LONG',
+      message: 'An id or type in the URL path is longer than 100 characters', field: 'params',
+    });
+    expect((await app.inject({ url: `/v1/jobs/sqrt/${'a'.repeat(100)}` })).json().code).toBe('CF_ERR_JOB_NOT_FOUND');
+  });
+
   it('removes a waiting job (204), then it is gone', async () => {
     const { url } = (await post('/v1/jobs/sqrt', { value: 1 })).json();
     const reply = await app.inject({ method: 'DELETE', url });

@@ -4,7 +4,7 @@ import { JobStore } from './jobs/job-store.js';
 import { installAuth } from './plugins/auth.js';
 import { installDashboard } from './plugins/dashboard.js';
 import { installDocs } from './plugins/docs.js';
-import { installErrorHandler } from './plugins/error-handler.js';
+import { installErrorHandler, MAX_PARAM_LENGTH, routerError } from './plugins/error-handler.js';
 import { installMetrics } from './plugins/metrics.js';
 import { installRateLimit } from './plugins/rate-limit.js';
 import { JobQueues } from './plugins/job-queues.js';
@@ -38,7 +38,7 @@ export const BODY_LIMIT = 1024 * 1024;
  * its Redis connections.
  */
 export async function buildApp(config: Config, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, ...options });
+  const app = Fastify({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError, ...options });
   installValidation(app);
   installErrorHandler(app);
   app.decorate('config', config);

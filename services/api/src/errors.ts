@@ -14,6 +14,8 @@ export const UnsupportedMediaTypeError = createError(
   415,
 );
 export const RouteNotFoundError = createError('CF_ERR_NOT_FOUND', 'No route %s %s', 404);
+export const BadUrlError = createError('CF_ERR_BAD_URL', 'The URL path is not valid percent-encoding: %s', 400);
+export const ParamTooLongError = createError('CF_ERR_PARAM_TOO_LONG', 'An id or type in the URL path is longer than %s characters', 414);
 export const UnknownJobTypeError = createError(
   'CF_ERR_UNKNOWN_TYPE',
   'Unknown job type "%s"; the types are %s',

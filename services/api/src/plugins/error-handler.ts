@@ -1,10 +1,12 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRedisDownError } from '../redis-errors.js';
 import {
+  BadUrlError,
   BodyTooLargeError,
   InternalError,
   InvalidJsonError,
+  ParamTooLongError,
   RouteNotFoundError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -72,4 +74,26 @@ export function installErrorHandler(app: FastifyInstance): void {
     return send(reply, toShape(new InternalError()));
   });
   app.setNotFoundHandler((request, reply) => send(reply, toShape(new RouteNotFoundError(request.method, request.url))));
+}
+
+/** The longest path parameter (a job or crawl id, a type) the router takes; Fastify's default. */
+export const MAX_PARAM_LENGTH = 100;
+
+/**
+ * Errors Fastify's router meets before any route or error handler runs (its
+ * `frameworkErrors` option), in the API's shape: a path that is not valid
+ * percent-encoding, or a parameter longer than {@link MAX_PARAM_LENGTH}
+ * (Fastify's own reply would echo the whole path back).
+ */
+export function routerError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.raw.url?.split('?')[0] ?? '';
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      return send(reply, { ...toShape(new BadUrlError(JSON.stringify(path.slice(0, 200)))), field: 'params' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return send(reply, { ...toShape(new ParamTooLongError(MAX_PARAM_LENGTH)), field: 'params' });
+    default:
+      request.log.error({ err }, 'router error');
+      return send(reply, toShape(new InternalError()));
+  }
 }
