@@ -160,10 +160,14 @@ describe('schedules', () => {
     [{ id: 'both', every: 5000, cron: '* * * * *', input: { value: 1 } }, 'body.every'],
     [{ id: 'neither', input: { value: 1 } }, 'body.every'],
     [{ id: 'bad-input', every: 5000, input: { value: -1 } }, 'body.input.value'],
-  ])('answers %j with a 400 naming %s', async (body, field) => {
+    [{ id: 'a b/c', every: 5000, input: { value: 1 } }, 'body.id', 'body.id must be 1 to 100 letters, digits, _ . or -'],
+    [{ id: '', every: 5000, input: { value: 1 } }, 'body.id', 'body.id must be 1 to 100 letters, digits, _ . or -'],
+  ])('answers %j with a 400 naming %s', async (body, field, message?: string) => {
     const reply = await fetch(`${base}/v1/schedules/sqrt`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(reply.status).toBe(400);
-    expect((await bodyOf(reply)).field).toBe(field);
+    const json = await bodyOf(reply);
+    expect(json.field).toBe(field);
+    if (message) expect(json.message).toBe(message);
   });
 });
 

@@ -6,6 +6,7 @@ export {
   FibonacciResult,
   CrawlInput,
   CrawlResult,
+  HTTP_URL_PATTERN,
   jobSchemas,
   CRAWL_SCOPES,
   CRAWL_STATES,

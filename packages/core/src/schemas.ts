@@ -36,13 +36,16 @@ export const FibonacciResult = Type.Object({
 });
 export type FibonacciResult = Static<typeof FibonacciResult>;
 
+/** An absolute http(s) URL, as a JSON Schema pattern (the URL parser checks the rest). */
+export const HTTP_URL_PATTERN = '^[hH][tT][tT][pP][sS]?://[^\\s]+$';
+
 /** `crawl` input: one http(s) URL. */
 export const CrawlInput = Type.Object(
   {
     url: Type.String({
       minLength: 1,
       maxLength: 8192,
-      pattern: '^[hH][tT][tT][pP][sS]?://[^\\s]+$',
+      pattern: HTTP_URL_PATTERN,
       description: 'An absolute http:// or https:// URL',
     }),
   },

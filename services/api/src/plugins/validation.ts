@@ -1,7 +1,9 @@
+import { HTTP_URL_PATTERN } from '@crawlfleet/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import { SCHEDULE_ID_PATTERN } from '../schemas/schedule.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -21,6 +23,12 @@ function pathOf(context: string, error: ErrorObject): string {
   return segments.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), context);
 }
 
+/** The schemas' patterns in words; any other pattern is quoted as it is. */
+const PATTERN_RULES = new Map<string, string>([
+  [HTTP_URL_PATTERN, 'must be an absolute http:// or https:// URL'],
+  [SCHEDULE_ID_PATTERN, 'must be 1 to 100 letters, digits, _ . or -'],
+]);
+
 function ruleOf(error: ErrorObject): string {
   switch (error.keyword) {
     case 'required':
@@ -32,7 +40,7 @@ function ruleOf(error: ErrorObject): string {
     case 'enum':
       return `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
     case 'pattern':
-      return 'must be an absolute http:// or https:// URL';
+      return PATTERN_RULES.get(String(error.params.pattern)) ?? `must match ${String(error.params.pattern)}`;
     case 'type':
       return error.params.type === 'number' || error.params.type === 'integer'
         ? `must be a finite ${String(error.params.type)}`

@@ -6,6 +6,7 @@ import type { JobStore } from '../jobs/job-store.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
+import { ScheduleId } from '../schemas/schedule.js';
 import { requireRedis } from './require-redis.js';
 
 const ScheduleView = Type.Object({
@@ -32,7 +33,7 @@ export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, 
 
   for (const type of JOB_TYPES) {
     const body = Type.Object({
-      id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'Your name for the schedule; POSTing it again replaces it' }),
+      id: ScheduleId,
       every: Type.Optional(Type.Integer({ minimum: 1000, maximum: 31_536_000_000, description: 'Run every this many ms' })),
       cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Or a cron pattern (5 or 6 fields)' })),
       input: schemas[type].input,
