@@ -152,6 +152,25 @@ describe('Idempotency-Key', () => {
     expect(reply.json()).toMatchObject({ code: 'CF_ERR_IDEMPOTENCY_CONFLICT' });
   });
 
+  it('returns the same batch for the same key and inputs, and refuses other inputs or another length (409)', async () => {
+    const inputs = [{ value: 1 }, { value: 2 }, { value: 3 }];
+    const first = await post('/v1/jobs/sqrt/batch', inputs, { 'idempotency-key': 'batch-7' });
+    expect(first.statusCode).toBe(202);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await post('/v1/jobs/sqrt/batch', inputs, { 'idempotency-key': 'batch-7' });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().ids).toEqual(first.json().ids);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    for (const other of [[{ value: 1 }, { value: 2 }, { value: 4 }], [{ value: 1 }, { value: 2 }], [...inputs, { value: 4 }]]) {
+      const reply = await post('/v1/jobs/sqrt/batch', other, { 'idempotency-key': 'batch-7' });
+      expect(reply.statusCode, JSON.stringify(other)).toBe(409);
+      expect(reply.json()).toMatchObject({ code: 'CF_ERR_IDEMPOTENCY_CONFLICT' });
+    }
+    const jobs = await Promise.all(first.json().ids.map((id: string) => app.inject({ url: `/v1/jobs/sqrt/${id}` })));
+    expect(jobs.map((job) => job.json().input)).toEqual(inputs);
+    expect((await app.inject({ url: `/v1/jobs/sqrt/${first.json().ids[0].replace(/-0$/, '-3')}` })).statusCode).toBe(404);
+  });
+
   it('refuses a key over 255 characters', async () => {
     const reply = await post('/v1/jobs/sqrt', { value: 4 }, { 'idempotency-key': 'k'.repeat(256) });
     expect(reply.statusCode).toBe(400);

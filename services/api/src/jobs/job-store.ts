@@ -64,15 +64,39 @@ export class JobStore {
     });
   }
 
-  /** Adds many jobs in one round trip (MULTI). */
-  async addBatch(type: JobType, inputs: unknown[], options: SubmitOptions, idempotencyKey?: string): Promise<string[]> {
+  /**
+   * Adds many jobs in one round trip (MULTI). With an idempotency key, a
+   * batch sent before under the key is returned instead (`replayed`), unless
+   * its inputs differ (409), as for one job.
+   */
+  async addBatch(type: JobType, inputs: unknown[], options: SubmitOptions, idempotencyKey?: string): Promise<{ ids: string[]; replayed: boolean }> {
     return withRedis(async () => {
+      const queue = this.queues.queue(type);
       const base = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
-      const jobs = await this.queues.queue(type).addBulk(
-        inputs.map((data, index) => ({ name: type, data, opts: this.jobOptions(options, base && `${base}-${index}`) })),
-      );
-      return jobs.map((job) => String(job.id));
+      const ids = base ? inputs.map((_, index) => `${base}-${index}`) : undefined;
+      if (base && ids && (await this.sentBefore(type, base, ids, inputs, idempotencyKey!))) return { ids, replayed: true };
+      const jobs = await queue.addBulk(inputs.map((data, index) => ({ name: type, data, opts: this.jobOptions(options, ids?.[index]) })));
+      return { ids: jobs.map((job) => String(job.id)), replayed: false };
     });
+  }
+
+  /**
+   * Whether the batch of `ids` was added before: false when its first job is
+   * not there; IdempotencyConflictError when the batch that is there has other
+   * inputs or another length. One round trip, a second on a replay.
+   */
+  private async sentBefore(type: JobType, base: string, ids: string[], inputs: unknown[], key: string): Promise<boolean> {
+    const queue = this.queues.queue(type);
+    const { redis } = this.queues;
+    if (!(await redis.exists(queue.toKey(ids[0]!)))) return false;
+    const reads = redis.pipeline();
+    for (const id of ids) reads.hget(queue.toKey(id), 'data');
+    reads.exists(queue.toKey(`${base}-${ids.length}`));
+    const replies = (await reads.exec()) ?? [];
+    const longer = replies.pop()?.[1] === 1;
+    const differs = replies.some(([err, data], index) => err || typeof data !== 'string' || !isDeepStrictEqual(JSON.parse(data), inputs[index]));
+    if (longer || differs) throw new IdempotencyConflictError(key);
+    return true;
   }
 
   /**

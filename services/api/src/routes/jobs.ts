@@ -65,7 +65,8 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
       response: { 202: BatchAccepted, ...errors },
     },
   }, async (request, reply) => {
-    const ids = await store.addBatch(type, request.body as unknown[], request.query, request.headers['idempotency-key']);
+    const { ids, replayed } = await store.addBatch(type, request.body as unknown[], request.query, request.headers['idempotency-key']);
+    if (replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(202).send({ ids });
   });
 
