@@ -225,8 +225,12 @@ describe('GET and DELETE /v1/jobs/{type}/{id}', () => {
     });
   });
 
-  it('answers 404 for an unknown type on every job route', async () => {
-    for (const [method, url] of [['POST', '/v1/jobs/email'], ['POST', '/v1/jobs/email/batch'], ['GET', '/v1/jobs/email/1'], ['DELETE', '/v1/jobs/email/1']] as const) {
+  it('answers 404 for an unknown type on every job and schedule route', async () => {
+    const routes = [
+      ['POST', '/v1/jobs/email'], ['POST', '/v1/jobs/email/batch'], ['GET', '/v1/jobs/email/1'], ['DELETE', '/v1/jobs/email/1'],
+      ['GET', '/v1/jobs/email/1/events'], ['POST', '/v1/schedules/email'], ['DELETE', '/v1/schedules/email/daily'],
+    ] as const;
+    for (const [method, url] of routes) {
       const reply = await app.inject({ method, url, headers: { 'content-type': 'application/json' }, payload: '{}' });
       expect(reply.statusCode).toBe(404);
       expect(reply.json()).toMatchObject({ code: 'CF_ERR_UNKNOWN_TYPE', message: expect.stringContaining('"email"') });

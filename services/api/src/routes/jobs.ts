@@ -1,7 +1,7 @@
-import { JOB_TYPES, isJobType, jobSchemas, type JobType } from '@crawlfleet/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { JOB_TYPES, jobSchemas, type JobType } from '@crawlfleet/core';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { JobNotCancellableError, RouteNotFoundError, UnknownJobTypeError } from '../errors.js';
+import { JobNotCancellableError } from '../errors.js';
 import { acceptedReply, toJobView } from '../jobs/job-view.js';
 import type { JobStore, SubmitOptions } from '../jobs/job-store.js';
 import {
@@ -16,6 +16,7 @@ import {
   jobView,
 } from '../schemas/job.js';
 import { requireRedis } from './require-redis.js';
+import { unknownTypeRoutes } from './unknown-type.js';
 
 interface SubmitRoute {
   Body: unknown;
@@ -100,20 +101,8 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
   });
 }
 
-/** Answers unknown job types with 404 naming the known ones. */
-function unknownTypeRoutes(app: FastifyInstance): void {
-  const unknown = async (request: FastifyRequest<{ Params: { type: string } }>) => {
-    const { type } = request.params;
-    if (isJobType(type)) throw new RouteNotFoundError(request.method, request.url);
-    throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
-  };
-  for (const url of ['/v1/jobs/:type', '/v1/jobs/:type/batch', '/v1/jobs/:type/:id']) {
-    app.route({ method: ['GET', 'POST', 'DELETE'], url, handler: unknown, schema: { hide: true } });
-  }
-}
-
 /** Registers POST/GET/DELETE for every job type. */
 export function registerJobRoutes(app: FastifyInstance, store: JobStore): void {
   for (const type of JOB_TYPES) jobRoutes(app, store, type);
-  unknownTypeRoutes(app);
+  unknownTypeRoutes(app, ['/v1/jobs/:type', '/v1/jobs/:type/batch', '/v1/jobs/:type/:id', '/v1/jobs/:type/:id/events'], ['GET', 'POST', 'DELETE']);
 }

@@ -8,6 +8,7 @@ import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { ScheduleId } from '../schemas/schedule.js';
 import { requireRedis } from './require-redis.js';
+import { unknownTypeRoutes } from './unknown-type.js';
 
 const ScheduleView = Type.Object({
   id: Type.String(),
@@ -70,6 +71,7 @@ export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, 
     if (!removed) throw new ScheduleNotFoundError(type, id);
     return reply.code(204).send();
   });
+  unknownTypeRoutes(app, ['/v1/schedules/:type'], ['POST']);
 }
 
 async function list(queues: JobQueues, type: JobType) {

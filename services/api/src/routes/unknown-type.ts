@@ -1,0 +1,17 @@
+import { JOB_TYPES, isJobType } from '@crawlfleet/core';
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
+import { RouteNotFoundError, UnknownJobTypeError } from '../errors.js';
+
+/**
+ * Routes with a `:type` that answer 404 naming the known types when it is
+ * not one of them (the known types have static routes of their own, which
+ * the router prefers), and a plain 404 for a method those do not take.
+ */
+export function unknownTypeRoutes(app: FastifyInstance, urls: string[], method: HTTPMethods[]): void {
+  const unknown = async (request: FastifyRequest<{ Params: { type: string } }>) => {
+    const { type } = request.params;
+    if (isJobType(type)) throw new RouteNotFoundError(request.method, request.url);
+    throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
+  };
+  for (const url of urls) app.route({ method, url, handler: unknown, schema: { hide: true } });
+}
