@@ -71,32 +71,37 @@ export class JobStore {
    */
   async addBatch(type: JobType, inputs: unknown[], options: SubmitOptions, idempotencyKey?: string): Promise<{ ids: string[]; replayed: boolean }> {
     return withRedis(async () => {
-      const queue = this.queues.queue(type);
+      const sent = idempotencyKey === undefined ? null : await this.sentBefore(type, inputs, idempotencyKey);
+      if (sent) return { ids: sent, replayed: true };
       const base = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
-      const ids = base ? inputs.map((_, index) => `${base}-${index}`) : undefined;
-      if (base && ids && (await this.sentBefore(type, base, ids, inputs, idempotencyKey!))) return { ids, replayed: true };
-      const jobs = await queue.addBulk(inputs.map((data, index) => ({ name: type, data, opts: this.jobOptions(options, ids?.[index]) })));
+      const jobs = await this.queues.queue(type).addBulk(
+        inputs.map((data, index) => ({ name: type, data, opts: this.jobOptions(options, base && `${base}-${index}`) })),
+      );
       return { ids: jobs.map((job) => String(job.id)), replayed: false };
     });
   }
 
   /**
-   * Whether the batch of `ids` was added before: false when its first job is
-   * not there; IdempotencyConflictError when the batch that is there has other
-   * inputs or another length. One round trip, a second on a replay.
+   * The ids of the batch sent before under `key`, or null when its first job
+   * is not there; IdempotencyConflictError when that batch has other inputs
+   * or another length. One round trip, a second on a replay.
    */
-  private async sentBefore(type: JobType, base: string, ids: string[], inputs: unknown[], key: string): Promise<boolean> {
+  private async sentBefore(type: JobType, inputs: unknown[], key: string): Promise<string[] | null> {
     const queue = this.queues.queue(type);
     const { redis } = this.queues;
-    if (!(await redis.exists(queue.toKey(ids[0]!)))) return false;
+    const base = idempotentJobId(key);
+    const ids = inputs.map((_, index) => `${base}-${index}`);
+    if (!(await redis.exists(queue.toKey(ids[0]!)))) return null;
     const reads = redis.pipeline();
     for (const id of ids) reads.hget(queue.toKey(id), 'data');
     reads.exists(queue.toKey(`${base}-${ids.length}`));
     const replies = (await reads.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
     const longer = replies.pop()?.[1] === 1;
-    const differs = replies.some(([err, data], index) => err || typeof data !== 'string' || !isDeepStrictEqual(JSON.parse(data), inputs[index]));
+    const differs = replies.some(([, data], index) => typeof data !== 'string' || !isDeepStrictEqual(JSON.parse(data), inputs[index]));
     if (longer || differs) throw new IdempotencyConflictError(key);
-    return true;
+    return ids;
   }
 
   /**
