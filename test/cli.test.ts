@@ -95,6 +95,15 @@ describe('crawlfleet CLI', () => {
     expect(paths).toEqual([...reachable(40, 2).keys()].sort());
   });
 
+  it('refuses an --out it cannot write before starting the crawl (exit 2)', async () => {
+    const crawlsBefore = (await app.jobQueues.redis.keys(`${app.config.queuePrefix}:crawl:*`)).length;
+    const run = await cli(['crawl', `${site.url}/`, '--out', join(dir, 'no-such-dir', 'pages.ndjson')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--out ${join(dir, 'no-such-dir', 'pages.ndjson')}: cannot write it (ENOENT)`);
+    expect(run.stderr).not.toContain('started');
+    expect((await app.jobQueues.redis.keys(`${app.config.queuePrefix}:crawl:*`)).length).toBe(crawlsBefore);
+  });
+
   it('writes the pages to stdout without --out', async () => {
     const run = await cli(['crawl', `${site.url}/`, '--max-depth', '0']);
     expect(run.code, run.stderr).toBe(0);
