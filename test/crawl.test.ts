@@ -204,6 +204,8 @@ describe('the crawl API', () => {
     [{ url: 'https://example.org/', delayMs: 1.5 }, 'body.delayMs'],
     [{ url: 'https://example.org/', maxdepth: 2 }, 'body.maxdepth'],
     [{}, 'body.url'],
+    [{ url: 'https://user:secret@example.org/' }, 'body.url'],
+    [{ url: 'http://example.org:99999/' }, 'body.url'],
   ])('answers %j with a 400 naming %s', async (body, field) => {
     const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
     expect(reply.statusCode).toBe(400);

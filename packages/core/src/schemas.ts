@@ -36,8 +36,25 @@ export const FibonacciResult = Type.Object({
 });
 export type FibonacciResult = Static<typeof FibonacciResult>;
 
-/** An absolute http(s) URL, as a JSON Schema pattern (the URL parser checks the rest). */
+/** An absolute http(s) URL, as a JSON Schema pattern (the format below checks the rest). */
 export const HTTP_URL_PATTERN = '^[hH][tT][tT][pP][sS]?://[^\\s]+$';
+
+/** JSON Schema format of a URL the crawler can fetch: see {@link isFetchableUrl}. */
+export const HTTP_URL_FORMAT = 'http-url';
+
+/**
+ * Whether the URL parser takes `value` as an http(s) URL without credentials
+ * (the crawler never sends user:password@), e.g. not `http://a.test:99999/`.
+ */
+export function isFetchableUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+}
 
 /** `crawl` input: one http(s) URL. */
 export const CrawlInput = Type.Object(
@@ -46,7 +63,8 @@ export const CrawlInput = Type.Object(
       minLength: 1,
       maxLength: 8192,
       pattern: HTTP_URL_PATTERN,
-      description: 'An absolute http:// or https:// URL',
+      format: HTTP_URL_FORMAT,
+      description: 'An absolute http:// or https:// URL, without credentials',
     }),
   },
   { additionalProperties: false },

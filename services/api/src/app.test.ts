@@ -58,6 +58,9 @@ describe('POST /v1/jobs/{type}', () => {
     ['crawl', '{"url": "ftp://example.org/"}', 'body.url', 'body.url must be an absolute http:// or https:// URL'],
     ['crawl', '{"url": "javascript:alert(1)"}', 'body.url', 'body.url must be an absolute http:// or https:// URL'],
     ['crawl', '{"url": "http://exa mple.org/"}', 'body.url', 'body.url must be an absolute http:// or https:// URL'],
+    ['crawl', '{"url": "http://a.test:99999/"}', 'body.url', 'body.url must be a valid http:// or https:// URL, without user:password@'],
+    ['crawl', '{"url": "http://[zz/"}', 'body.url', 'body.url must be a valid http:// or https:// URL, without user:password@'],
+    ['crawl', '{"url": "https://user:secret@a.test/"}', 'body.url', 'body.url must be a valid http:// or https:// URL, without user:password@'],
     ['crawl', '{"url": 5}', 'body.url', 'body.url must be string'],
     ['crawl', '{}', 'body.url', 'body.url is required'],
   ])('%s %s is a 400 naming %s', async (type, payload, field, message) => {
@@ -196,6 +199,12 @@ describe('POST /v1/jobs/{type}/batch', () => {
     expect(reply.statusCode).toBe(400);
     expect(reply.json()).toMatchObject({ field: 'body[2].value', message: 'body[2].value must be >= 0' });
     expect(await app.jobQueues.queue('sqrt').getWaitingCount()).toBe(before);
+  });
+
+  it('rejects a crawl batch naming the URL the parser refuses', async () => {
+    const reply = await post('/v1/jobs/crawl/batch', [{ url: 'https://a.test/' }, { url: 'http://[zz/' }]);
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json()).toMatchObject({ field: 'body[1].url', message: 'body[1].url must be a valid http:// or https:// URL, without user:password@' });
   });
 
   it.each([

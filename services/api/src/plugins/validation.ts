@@ -1,4 +1,4 @@
-import { HTTP_URL_PATTERN } from '@crawlfleet/core';
+import { HTTP_URL_FORMAT, HTTP_URL_PATTERN, isFetchableUrl } from '@crawlfleet/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
@@ -13,6 +13,7 @@ function makeAjv(coerceTypes: boolean): Ajv {
   // are coerced ("?wait=100" is 100).
   const ajv = new Ajv({ coerceTypes, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
   addFormats(ajv);
+  ajv.addFormat(HTTP_URL_FORMAT, { type: 'string', validate: isFetchableUrl });
   return ajv;
 }
 
@@ -39,6 +40,8 @@ function ruleOf(error: ErrorObject): string {
       return error.params.limit === Number.MAX_VALUE ? 'must be a finite number' : (error.message ?? 'is too large');
     case 'enum':
       return `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
+    case 'format':
+      return error.params.format === HTTP_URL_FORMAT ? 'must be a valid http:// or https:// URL, without user:password@' : (error.message ?? 'is invalid');
     case 'pattern':
       return PATTERN_RULES.get(String(error.params.pattern)) ?? `must match ${String(error.params.pattern)}`;
     case 'type':
