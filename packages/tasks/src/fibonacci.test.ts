@@ -26,7 +26,11 @@ describe('fibonacci', () => {
     expect(result.value.slice(-10)).toBe('8242546875');
   });
 
-  it.each([-1, 1.5, 1001, Number.NaN])('refuses n = %s', (n) => {
-    expect(() => fibonacci({ n }, 1000)).toThrow(/n must be an integer from 0 to 1000/);
+  it.each([-1, 1.5, 1001, Number.NaN, '10', null])('refuses n = %s', (n) => {
+    expect(() => fibonacci({ n } as { n: number }, 1000)).toThrow(/n must be an integer from 0 to 1000/);
+  });
+
+  it('refuses an input that is not an object, as invalid (never retried)', () => {
+    expect(() => fibonacci(null as unknown as { n: number }, 1000)).toThrow(expect.objectContaining({ code: 'CF_ERR_INVALID_INPUT' }));
   });
 });

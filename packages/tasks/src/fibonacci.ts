@@ -27,8 +27,9 @@ function fibPair(n: number): [bigint, bigint] {
  * @param maxN the largest n accepted (`FIBONACCI_MAX_N`)
  */
 export function fibonacci(input: FibonacciInput, maxN: number): FibonacciResult {
-  const { n } = input;
-  if (!Number.isSafeInteger(n) || n < 0 || n > maxN) {
+  // As in sqrt: a job added by other means may hold anything, null included.
+  const n: unknown = (input as Partial<FibonacciInput> | null)?.n;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > maxN) {
     throw new InvalidInputError(`n must be an integer from 0 to ${maxN} (got ${String(n)})`);
   }
   const value = fibPair(n)[0].toString();

@@ -54,6 +54,10 @@ describe('crawlPage against a local site', () => {
     ]);
   });
 
+  it.each([null, {}, { url: 5 }])('refuses %j as invalid input, never retried', async (input) => {
+    await expect(crawlPage(fetcher, input as unknown as { url: string })).rejects.toMatchObject({ code: 'CF_ERR_INVALID_INPUT' });
+  });
+
   it('resolves links against <base href>', async () => {
     const result = await crawlPage(fetcher, { url: `${site.url}/base` });
     expect(result.links).toEqual([`${site.url}/docs/v2/intro`, `${site.url}/docs/v1/old`, `${site.url}/root`]);

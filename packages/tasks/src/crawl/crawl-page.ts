@@ -1,5 +1,5 @@
 import type { CrawlInput, CrawlResult } from '@crawlfleet/core';
-import { UpstreamStatusError } from '../errors.js';
+import { InvalidInputError, UpstreamStatusError } from '../errors.js';
 import { extractLinks } from './extract-links.js';
 import type { SafeFetcher } from './safe-fetch.js';
 
@@ -28,14 +28,17 @@ function decode(body: Buffer, contentType: string | null): string {
  * statuses (404 included) are results.
  */
 export async function crawlPage(fetcher: SafeFetcher, input: CrawlInput, signal?: AbortSignal): Promise<CrawlResult> {
+  // As in sqrt: a job added by other means may hold anything, null included.
+  const url: unknown = (input as Partial<CrawlInput> | null)?.url;
+  if (typeof url !== 'string') throw new InvalidInputError(`url must be an absolute http(s) URL (got ${String(url)})`);
   const started = performance.now();
-  const page = await fetcher.fetch(input.url, signal, isHtml);
+  const page = await fetcher.fetch(url, signal, isHtml);
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
   const parsed = page.body && isHtml(page.contentType)
     ? extractLinks(decode(page.body, page.contentType), page.finalUrl)
     : { title: null, links: [] };
   return {
-    url: input.url,
+    url,
     finalUrl: page.finalUrl,
     status: page.status,
     contentType: page.contentType,
