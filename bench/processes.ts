@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { JobType } from '@crawlfleet/core';
 import { workerNodeArgs } from '@crawlfleet/worker/defaults';
+import { killOnExit } from '../test/helpers/processes.js';
 
 /** The repository root (bench/dist/bench/ is three levels down). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -12,21 +13,12 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-/** Processes the bench started and that still run: killed if it dies first. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 /** Starts `node ...nodeArgs <script> ...args` quietly (LOG_LEVEL=warn). */
 export function startNode(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, `${ROOT}${script}`, ...args], {
+  return killOnExit(spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, `${ROOT}${script}`, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  return child;
+  }));
 }
 
 /** Starts a worker process for `queue` with the Node flags `npm start` gives it. */

@@ -4,6 +4,19 @@ import { fileURLToPath } from 'node:url';
 /** The repository's root folder. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Processes started here that still run: killed if this process dies first (a crash, an unhandled rejection). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Has `child` killed if this process exits while it still runs. */
+export function killOnExit(child: ChildProcess): ChildProcess {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
 /** A service process started from its built entry point. */
 export interface ServiceProcess {
   child: ChildProcess;
@@ -14,10 +27,10 @@ export interface ServiceProcess {
 
 /** Starts `node ...nodeArgs <entry> ...args` with `env` added to this process's environment. */
 export function startService(entry: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, [...nodeArgs, `${ROOT}${entry}`, ...args], {
+  const child = killOnExit(spawn(process.execPath, [...nodeArgs, `${ROOT}${entry}`, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killOnExit } from './processes.js';
 
 /** A free TCP port on 127.0.0.1, as the OS hands it out. */
 export async function freePort(): Promise<number> {
@@ -34,12 +35,6 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-/** Servers started here that still run: killed if this process dies first (a crash, an unhandled rejection). */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 /** A redis-server this test run started, on its own port and data folder. */
 export interface TestRedis {
   port: number;
@@ -69,9 +64,7 @@ export async function startRedis(): Promise<TestRedis> {
         '--save', '', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    child = proc;
-    running.add(proc);
-    proc.once('exit', () => running.delete(proc));
+    child = killOnExit(proc);
     let spawnError: Error | null = null;
     proc.once('error', (err) => {
       spawnError = err;
