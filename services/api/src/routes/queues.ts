@@ -1,10 +1,10 @@
-import { JOB_TYPES, isJobType, type JobType } from '@crawlfleet/core';
-import { UnknownJobTypeError } from '../errors.js';
+import { JOB_TYPES, type JobType } from '@crawlfleet/core';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { withRedis } from '../redis-errors.js';
 import { ErrorReply, JobTypeName } from '../schemas/job.js';
 import { requireRedis } from './require-redis.js';
+import { jobTypeOf } from './unknown-type.js';
 
 const COUNTED = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
 
@@ -45,8 +45,7 @@ export function registerQueueRoutes(app: FastifyInstance): void {
       tags, summary: `${action === 'pause' ? 'Pause' : 'Resume'} a queue`, params, response: { 200: QueueInfo, ...errors },
     };
     app.post<TypeRoute>(`/v1/queues/:type/${action}`, { preHandler: requireRedis, schema }, async (request) => {
-      const { type } = request.params;
-      if (!isJobType(type)) throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
+      const type = jobTypeOf(request.params.type);
       return withRedis(async () => {
         await queues.queue(type)[action]();
         return info(type);

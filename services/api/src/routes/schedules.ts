@@ -1,14 +1,14 @@
-import { JOB_TYPES, isJobType, jobSchemas, type JobType } from '@crawlfleet/core';
+import { JOB_TYPES, jobSchemas, type JobType } from '@crawlfleet/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { ScheduleNotFoundError, UnknownJobTypeError, ValidationError } from '../errors.js';
+import { ScheduleNotFoundError, ValidationError } from '../errors.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { ScheduleId } from '../schemas/schedule.js';
 import { requireRedis } from './require-redis.js';
-import { unknownTypeRoutes } from './unknown-type.js';
+import { jobTypeOf, unknownTypeRoutes } from './unknown-type.js';
 
 const ScheduleView = Type.Object({
   id: Type.String(),
@@ -65,8 +65,8 @@ export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, 
     preHandler: requireRedis,
     schema: { tags, summary: 'Stop a schedule', params: Type.Object({ type: Type.String(), id: Type.String({ maxLength: 100 }) }), response: errors },
   }, async (request: FastifyRequest<{ Params: { type: string; id: string } }>, reply) => {
-    const { type, id } = request.params;
-    if (!isJobType(type)) throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
+    const { id } = request.params;
+    const type = jobTypeOf(request.params.type);
     const removed = await withRedis(() => queues.queue(type).removeJobScheduler(id));
     if (!removed) throw new ScheduleNotFoundError(type, id);
     return reply.code(204).send();

@@ -1,6 +1,12 @@
-import { JOB_TYPES, isJobType } from '@crawlfleet/core';
+import { JOB_TYPES, isJobType, type JobType } from '@crawlfleet/core';
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import { RouteNotFoundError, UnknownJobTypeError } from '../errors.js';
+
+/** `type` as a job type, or a 404 that names the known ones. */
+export function jobTypeOf(type: string): JobType {
+  if (!isJobType(type)) throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
+  return type;
+}
 
 /**
  * Routes with a `:type` that answer 404 naming the known types when it is
@@ -9,9 +15,8 @@ import { RouteNotFoundError, UnknownJobTypeError } from '../errors.js';
  */
 export function unknownTypeRoutes(app: FastifyInstance, urls: string[], method: HTTPMethods[]): void {
   const unknown = async (request: FastifyRequest<{ Params: { type: string } }>) => {
-    const { type } = request.params;
-    if (isJobType(type)) throw new RouteNotFoundError(request.method, request.url);
-    throw new UnknownJobTypeError(type, JOB_TYPES.join(', '));
+    jobTypeOf(request.params.type);
+    throw new RouteNotFoundError(request.method, request.url);
   };
   for (const url of urls) app.route({ method, url, handler: unknown, schema: { hide: true } });
 }
