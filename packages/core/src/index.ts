@@ -7,7 +7,6 @@ export {
   CrawlInput,
   CrawlResult,
   HTTP_URL_FORMAT,
-  HTTP_URL_PATTERN,
   isFetchableUrl,
   jobSchemas,
   CRAWL_SCOPES,

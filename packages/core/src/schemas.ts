@@ -36,24 +36,22 @@ export const FibonacciResult = Type.Object({
 });
 export type FibonacciResult = Static<typeof FibonacciResult>;
 
-/** An absolute http(s) URL, as a JSON Schema pattern (the format below checks the rest). */
-export const HTTP_URL_PATTERN = '^[hH][tT][tT][pP][sS]?://[^\\s]+$';
-
 /** JSON Schema format of a URL the crawler can fetch: see {@link isFetchableUrl}. */
 export const HTTP_URL_FORMAT = 'http-url';
 
 /**
- * Whether the URL parser takes `value` as an http(s) URL without credentials
- * (the crawler never sends user:password@), e.g. not `http://a.test:99999/`.
+ * Whether `value` is an absolute http:// or https:// URL that the URL parser
+ * takes, without whitespace or credentials (the crawler never sends
+ * user:password@): not `ftp://a.test/`, `http:/a.test`, `http://a.test:99999/`.
  */
 export function isFetchableUrl(value: string): boolean {
-  let url: URL;
+  if (!/^https?:\/\//i.test(value) || /\s/.test(value)) return false;
   try {
-    url = new URL(value);
+    const url = new URL(value);
+    return url.username === '' && url.password === '';
   } catch {
     return false;
   }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
 }
 
 /** `crawl` input: one http(s) URL. */
@@ -62,7 +60,6 @@ export const CrawlInput = Type.Object(
     url: Type.String({
       minLength: 1,
       maxLength: 8192,
-      pattern: HTTP_URL_PATTERN,
       format: HTTP_URL_FORMAT,
       description: 'An absolute http:// or https:// URL, without credentials',
     }),

@@ -4,6 +4,7 @@ import { CrawlStore, crawlCancelChannel, crawlOptions, pageJobId, type CrawlReco
 import { normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
+import { HTTP_URL_RULE } from '../plugins/validation.js';
 import { withRedis } from '../redis-errors.js';
 import type { JobStore } from '../jobs/job-store.js';
 
@@ -26,7 +27,7 @@ export class CrawlService {
   /** Creates the crawl and queues its seed. */
   async start(request: CrawlRequest): Promise<string> {
     const seed = normalizeUrl(request.url);
-    if (!seed) throw Object.assign(new ValidationError('body.url must be an absolute http:// or https:// URL'), { field: 'body.url' });
+    if (!seed) throw Object.assign(new ValidationError(`body.url ${HTTP_URL_RULE}`), { field: 'body.url' });
     const { url: _url, ...rest } = request;
     const options = crawlOptions(rest);
     const id = randomUUID();

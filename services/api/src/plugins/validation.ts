@@ -1,4 +1,4 @@
-import { HTTP_URL_FORMAT, HTTP_URL_PATTERN, isFetchableUrl } from '@crawlfleet/core';
+import { HTTP_URL_FORMAT, isFetchableUrl } from '@crawlfleet/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
@@ -24,11 +24,11 @@ function pathOf(context: string, error: ErrorObject): string {
   return segments.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), context);
 }
 
+/** What a URL field must be, in the words of a validation error. */
+export const HTTP_URL_RULE = 'must be an absolute http:// or https:// URL, without user:password@';
+
 /** The schemas' patterns in words; any other pattern is quoted as it is. */
-const PATTERN_RULES = new Map<string, string>([
-  [HTTP_URL_PATTERN, 'must be an absolute http:// or https:// URL'],
-  [SCHEDULE_ID_PATTERN, 'must be 1 to 100 letters, digits, _ . or -'],
-]);
+const PATTERN_RULES = new Map<string, string>([[SCHEDULE_ID_PATTERN, 'must be 1 to 100 letters, digits, _ . or -']]);
 
 function ruleOf(error: ErrorObject): string {
   switch (error.keyword) {
@@ -41,7 +41,7 @@ function ruleOf(error: ErrorObject): string {
     case 'enum':
       return `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
     case 'format':
-      return error.params.format === HTTP_URL_FORMAT ? 'must be a valid http:// or https:// URL, without user:password@' : (error.message ?? 'is invalid');
+      return error.params.format === HTTP_URL_FORMAT ? HTTP_URL_RULE : (error.message ?? 'is invalid');
     case 'pattern':
       return PATTERN_RULES.get(String(error.params.pattern)) ?? `must match ${String(error.params.pattern)}`;
     case 'type':
