@@ -1,6 +1,7 @@
 import type { ChildLink, Config, CrawlOptions, CrawlPageData, CrawlResult, CrawlStore, PageRecord } from '@crawlfleet/core';
 import { CrawlScopeFilter, crawlPage, isRetryable, type SafeFetcher } from '@crawlfleet/tasks';
 import { DelayedError, type Job, type Queue } from 'bullmq';
+import { describeFailure } from '../task-failure.js';
 import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
 import { addPageJobs } from './page-jobs.js';
@@ -25,10 +26,6 @@ export interface PageProcessorDeps {
   fetcher: SafeFetcher;
   robots: RobotsCache;
   cancels: CrawlCancels;
-}
-
-function errorText(err: unknown): string {
-  return toBullmqError(err).message;
 }
 
 /**
@@ -89,7 +86,7 @@ export class PageProcessor {
       if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
-      await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error: errorText(err) }, 'failed', []);
+      await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error: describeFailure(err).message }, 'failed', []);
       return { url, outcome: 'failed' };
     }
     const children = depth < context.options.maxDepth ? await this.children(result.links, context) : [];
