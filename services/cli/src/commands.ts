@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ApiClient } from './api-client.js';
@@ -49,10 +50,10 @@ export async function queues(api: ApiClient, io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-/** Opens `--out` before the crawl starts, so a path that cannot be written costs no crawl. */
-async function openOut(outFile: string): Promise<FileHandle> {
+/** Creates `--out` before the crawl starts, so a path that cannot be written costs no crawl. */
+async function checkOut(outFile: string): Promise<void> {
   try {
-    return await open(outFile, 'w');
+    await (await open(outFile, 'w')).close();
   } catch (err) {
     throw new CliError(EXIT.usage, `--out ${outFile}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
@@ -63,31 +64,24 @@ async function openOut(outFile: string): Promise<FileHandle> {
  * writes every page record as NDJSON to stdout or `outFile`.
  */
 export async function crawl(api: ApiClient, io: Io, request: Record<string, unknown>, outFile: string | undefined): Promise<number> {
-  const out = outFile === undefined ? undefined : await openOut(outFile);
-  let handedOver = false;
-  try {
-    const { body } = await api.json('POST', '/v1/crawls', request);
-    const id = String(body.id);
-    io.err.write(`crawl ${id} started\n`);
-    const started = Date.now();
-    let crawlState: Record<string, unknown> = {};
-    for (;;) {
-      crawlState = (await api.json('GET', `/v1/crawls/${id}?wait=1000`)).body;
-      const line = progressLine(crawlState.stats as Parameters<typeof progressLine>[0], (Date.now() - started) / 1000);
-      io.err.write(io.err.isTTY ? `\r${line}` : `${line}\n`);
-      if (crawlState.state !== 'running') break;
-    }
-    io.err.write(`${io.err.isTTY ? '\n' : ''}crawl ${id} ${String(crawlState.state)}\n`);
-    const pages = await api.request('GET', `/v1/crawls/${id}/pages`, undefined, 'application/x-ndjson');
-    if (pages.body) {
-      handedOver = out !== undefined;
-      const target: NodeJS.WritableStream = out ? out.createWriteStream() : io.out;
-      await pipeline(Readable.fromWeb(pages.body as import('node:stream/web').ReadableStream), target as Writable, { end: Boolean(out) });
-      if (outFile) io.err.write(`pages written to ${outFile}\n`);
-    }
-    return crawlState.state === 'completed' ? EXIT.ok : EXIT.failed;
-  } finally {
-    // Once handed to a write stream, the file is closed by it.
-    if (!handedOver) await out?.close();
+  if (outFile !== undefined) await checkOut(outFile);
+  const { body } = await api.json('POST', '/v1/crawls', request);
+  const id = String(body.id);
+  io.err.write(`crawl ${id} started\n`);
+  const started = Date.now();
+  let crawlState: Record<string, unknown> = {};
+  for (;;) {
+    crawlState = (await api.json('GET', `/v1/crawls/${id}?wait=1000`)).body;
+    const line = progressLine(crawlState.stats as Parameters<typeof progressLine>[0], (Date.now() - started) / 1000);
+    io.err.write(io.err.isTTY ? `\r${line}` : `${line}\n`);
+    if (crawlState.state !== 'running') break;
   }
+  io.err.write(`${io.err.isTTY ? '\n' : ''}crawl ${id} ${String(crawlState.state)}\n`);
+  const pages = await api.request('GET', `/v1/crawls/${id}/pages`, undefined, 'application/x-ndjson');
+  if (pages.body) {
+    const target: NodeJS.WritableStream = outFile ? createWriteStream(outFile) : io.out;
+    await pipeline(Readable.fromWeb(pages.body as import('node:stream/web').ReadableStream), target as Writable, { end: Boolean(outFile) });
+    if (outFile) io.err.write(`pages written to ${outFile}\n`);
+  }
+  return crawlState.state === 'completed' ? EXIT.ok : EXIT.failed;
 }
