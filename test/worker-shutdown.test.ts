@@ -52,6 +52,25 @@ describe('worker process', () => {
     }
   });
 
+  it('exits by WORKER_SHUTDOWN_TIMEOUT_MS when an active job will not finish, naming it', async () => {
+    const worker = startService('services/worker/dist/main.js', ['--queue', 'crawl'], {
+      ...env(), WORKER_SHUTDOWN_TIMEOUT_MS: '1000', CRAWL_TIMEOUT_MS: '120000',
+    });
+    try {
+      await eventually(() => worker.output().includes('worker ready'), 10_000, 'worker ready');
+      const job = await queue.add('crawl', { url: `${site.url}/slow` }, { attempts: 1 });
+      await eventually(async () => (await job.getState()) === 'active', 5000, 'an active job');
+      const started = Date.now();
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(worker.output()).toContain('active jobs did not finish in time');
+      expect(worker.output()).toContain(`"jobs":["${job.id}"]`);
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
+  });
+
   it('runs fibonacci jobs in its threads when started with V8 flags, as the launchers start it', async () => {
     const fibonacci = new Queue('fibonacci', { connection, prefix: config.queuePrefix });
     const worker = startService('services/worker/dist/main.js', ['--queue', 'fibonacci'], env(), workerNodeArgs('fibonacci'));

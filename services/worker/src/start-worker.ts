@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { createRedis, type Config, type JobType } from '@crawlfleet/core/runtime';
-import { MetricsTime, Worker } from 'bullmq';
+import { MetricsTime, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { defaultConcurrency } from './defaults.js';
@@ -51,7 +51,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const bullmqMetrics = { maxDataPoints: MetricsTime.ONE_WEEK };
   const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, metrics: bullmqMetrics, ...locks };
   const fibonacci = queue === 'fibonacci' ? fibonacciProcessor(config.fibonacciMaxN, concurrency) : null;
-  const processor = crawl?.processor ?? fibonacci?.process ?? sqrtProcessor();
+  const run = crawl?.processor ?? fibonacci?.process ?? sqrtProcessor();
+  // The ids of the jobs running here, named in the log when shutdown cannot wait for them.
+  const active = new Set<string>();
+  const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+    active.add(String(job.id));
+    try {
+      return await run(job, token, signal);
+    } finally {
+      active.delete(String(job.id));
+    }
+  };
   const worker = new Worker(queue, processor, common);
 
   worker.on('failed', (job, err) => {
@@ -82,11 +92,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       const finished = await Promise.race([worker.close().then(() => true as const), timedOut]);
       clearTimeout(timer);
       if (!finished) {
-        logger.warn({ timeoutMs }, 'active jobs did not finish in time; leaving them to other workers');
-        await worker.close(true);
+        // worker.close(true) does not stop a processor that ignores it, so nothing here waits
+        // for those jobs: their locks lapse and the stalled-job check hands them to another worker.
+        logger.warn({ timeoutMs, jobs: [...active] }, 'active jobs did not finish in time; leaving them to other workers');
+        void worker.close(true).catch(() => {});
       }
-      await crawl?.close();
-      await fibonacci?.close();
+      await Promise.race([
+        Promise.allSettled([crawl?.close(), fibonacci?.close()]),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
       connection.disconnect();
       return finished;
     },

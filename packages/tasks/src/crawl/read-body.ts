@@ -1,9 +1,9 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { BodyTooLargeError } from '../errors.js';
 
 /** A decompressor for a Content-Encoding, or null for identity/unknown. */
-function decoderFor(encoding: string | undefined) {
+function decoderFor(encoding: string | undefined): Transform | null {
   switch (encoding?.trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
@@ -21,13 +21,18 @@ function decoderFor(encoding: string | undefined) {
  * Reads a response body, decompressing it, and stops as soon as more than
  * `maxBytes` have come out of the decompressor (so a gzip bomb costs at most
  * the cap). Returns the bytes when `keep` is set, else only their count.
+ *
+ * Socket and decoder are joined by `stream.pipeline`, so an abort (the
+ * fetch's deadline) or a connection cut mid-body destroys both and the read
+ * settles; `body.pipe(decoder)` would leave the decoder waiting for ever.
  */
 export async function readBody(
   body: Readable,
   options: { url: string; encoding: string | undefined; maxBytes: number; keep: boolean },
 ): Promise<{ bytes: number; data: Buffer | null }> {
   const decoder = decoderFor(options.encoding);
-  const source: AsyncIterable<Buffer> = decoder ? body.pipe(decoder) : body;
+  // Errors reach the iteration below through the decoder; the callback only keeps them from being unhandled.
+  const source: AsyncIterable<Buffer> = decoder ? pipeline(body, decoder, () => {}) : body;
   const chunks: Buffer[] = [];
   let bytes = 0;
   try {
