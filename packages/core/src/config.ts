@@ -104,6 +104,7 @@ export const CONFIG_FIELDS = {
   apiKeys: field('API_KEYS', undefined, keyList),
   rateLimitMax: field('RATE_LIMIT_MAX', '0', integer(0, 100_000_000)),
   rateLimitWindowMs: field('RATE_LIMIT_WINDOW_MS', '60000', integer(100, 86_400_000)),
+  dashboardReadOnly: field('DASHBOARD_READ_ONLY', undefined, boolean),
   workerQueue: field('WORKER_QUEUE', undefined, jobType),
   workerConcurrency: field('WORKER_CONCURRENCY', undefined, integer(1, 10000)),
   workerShutdownTimeoutMs: field('WORKER_SHUTDOWN_TIMEOUT_MS', '30000', integer(0, 3_600_000)),

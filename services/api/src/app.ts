@@ -1,10 +1,10 @@
 import type { Config } from '@crawlfleet/core';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestAsyncHookHandler } from 'fastify';
 import { JobStore } from './jobs/job-store.js';
-import { installAuth } from './plugins/auth.js';
+import { ApiKeys } from './plugins/api-keys.js';
 import { installDashboard } from './plugins/dashboard.js';
 import { installDocs } from './plugins/docs.js';
-import { installErrorHandler, MAX_PARAM_LENGTH, routerError } from './plugins/error-handler.js';
+import { installErrorHandler, installNotFound, MAX_PARAM_LENGTH, routerError } from './plugins/error-handler.js';
 import { installMetrics } from './plugins/metrics.js';
 import { installRateLimit } from './plugins/rate-limit.js';
 import { JobQueues } from './plugins/job-queues.js';
@@ -15,12 +15,14 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerQueueRoutes } from './routes/queues.js';
+import { requireRedis } from './routes/require-redis.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     jobQueues: JobQueues;
+    apiKeys: ApiKeys;
   }
   // Documentation fields, read by the OpenAPI generator.
   interface FastifySchema {
@@ -36,6 +38,12 @@ export const BODY_LIMIT = 1024 * 1024;
 /**
  * The whole API as one Fastify instance, not listening yet. Closing it closes
  * its Redis connections.
+ *
+ * Who may call what is decided by context: `/v1` and `/admin` are
+ * encapsulated contexts whose onRequest hooks (rate limit, then key check)
+ * run for every route in them, whatever spelling of the path the router
+ * took; the 404 handler runs the same hooks. /healthz, /readyz, /docs and
+ * /metrics sit at the root, open.
  */
 export async function buildApp(config: Config, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError, ...options });
@@ -43,20 +51,29 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   installErrorHandler(app);
   app.decorate('config', config);
   app.decorate('jobQueues', new JobQueues(config, app.log));
+  app.decorate('apiKeys', new ApiKeys(config.apiKeys));
   app.addHook('onClose', async () => app.jobQueues.close());
-  installAuth(app, config.apiKeys);
-  await installRateLimit(app, config, app.jobQueues.redis);
+  const limit = await installRateLimit(app, config, app.jobQueues.redis, app.apiKeys);
+  const guards: onRequestAsyncHookHandler[] = [...(limit ? [limit] : []), ...(app.apiKeys.enabled ? [app.apiKeys.require] : [])];
   await installDocs(app, config.version);
   installMetrics(app, app.jobQueues);
-  await installDashboard(app, config);
   registerHealthRoutes(app);
-  const jobs = new JobStore(app.jobQueues);
-  registerJobRoutes(app, jobs);
-  const crawls = new CrawlService(app.jobQueues, jobs);
-  registerCrawlRoutes(app, crawls);
-  registerEventRoutes(app, app.jobQueues, jobs, crawls);
-  registerQueueRoutes(app);
-  registerScheduleRoutes(app, app.jobQueues, jobs);
+  await app.register(async (v1) => {
+    for (const guard of guards) v1.addHook('onRequest', guard);
+    v1.addHook('preHandler', requireRedis);
+    const jobs = new JobStore(v1.jobQueues);
+    const crawls = new CrawlService(v1.jobQueues, jobs);
+    registerJobRoutes(v1, jobs);
+    registerCrawlRoutes(v1, crawls);
+    registerEventRoutes(v1, v1.jobQueues, jobs, crawls);
+    registerQueueRoutes(v1);
+    registerScheduleRoutes(v1, v1.jobQueues, jobs);
+  }, { prefix: '/v1' });
+  await app.register(async (admin) => {
+    for (const guard of guards) admin.addHook('onRequest', guard);
+    await installDashboard(admin, config);
+  }, { prefix: '/admin' });
+  installNotFound(app, guards);
   await app.ready();
   return app;
 }

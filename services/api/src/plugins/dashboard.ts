@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
@@ -5,19 +6,39 @@ import { JOB_TYPES, createRedis, type Config } from '@crawlfleet/core';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
 /**
- * Bull Board at /admin/queues, showing the three queues (behind the same API
- * keys as /v1). Its queues have their own connection, which waits for Redis
- * instead of failing fast, so the dashboard comes back by itself.
+ * Whether Bull Board may change queues (pause, retry, remove, clean):
+ * `DASHBOARD_READ_ONLY`, else read-only when nothing guards it, that is
+ * without API_KEYS on an address other hosts can reach.
  */
-export async function installDashboard(app: FastifyInstance, config: Config): Promise<void> {
-  const connection = createRedis(config.redisUrl, 'blocking', (err) => app.log.warn({ err: err.message }, 'dashboard: Redis unreachable'));
+export function dashboardReadOnly(config: Pick<Config, 'dashboardReadOnly' | 'apiKeys' | 'host'>): boolean {
+  return config.dashboardReadOnly ?? (!config.apiKeys?.length && !isLoopback(config.host));
+}
+
+/**
+ * Bull Board at /admin/queues (registered in the /admin context, behind its
+ * key check), showing the job queues. Read-only mode is enforced by Bull
+ * Board's own handlers (405 on every action). Its queues have their own
+ * connection, which waits for Redis instead of failing fast, so the
+ * dashboard comes back by itself.
+ */
+export async function installDashboard(admin: FastifyInstance, config: Config): Promise<void> {
+  const connection = createRedis(config.redisUrl, 'blocking', (err) => admin.log.warn({ err: err.message }, 'dashboard: Redis unreachable'));
   const queues = JOB_TYPES.map((type) => new Queue(type, { connection, prefix: config.queuePrefix }));
+  const readOnlyMode = dashboardReadOnly(config);
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
-  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter, options: { uiConfig: { boardTitle: 'crawlfleet' } } });
-  await app.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
-  app.addHook('onClose', async () => {
+  createBullBoard({
+    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'crawlfleet' } },
+  });
+  await admin.register(serverAdapter.registerPlugin(), { prefix: '/queues' });
+  admin.addHook('onClose', async () => {
     await Promise.allSettled(queues.map((queue) => queue.close()));
     connection.disconnect();
   });

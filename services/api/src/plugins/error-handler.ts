@@ -1,5 +1,7 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler,
+} from 'fastify';
 import { isRedisDownError } from '../redis-errors.js';
 import {
   BadUrlError,
@@ -73,7 +75,16 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err }, 'request failed');
     return send(reply, toShape(new InternalError()));
   });
-  app.setNotFoundHandler((request, reply) => send(reply, toShape(new RouteNotFoundError(request.method, request.url))));
+}
+
+/**
+ * The 404 of a path no route takes. It runs `guards` first (the key check and
+ * rate limit), so with API_KEYS set an unknown spelling of a protected path
+ * (`/V1/queues`, `/v1/queues/`) is a 401 like any other, and tells nothing.
+ */
+export function installNotFound(app: FastifyInstance, guards: onRequestAsyncHookHandler[]): void {
+  app.setNotFoundHandler({ preHandler: guards as unknown as preHandlerAsyncHookHandler[] }, (request, reply) =>
+    send(reply, toShape(new RouteNotFoundError(request.method, request.url.slice(0, 200)))));
 }
 
 /** The longest path parameter (a job or crawl id, a type) the router takes; Fastify's default. */

@@ -1,35 +1,38 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '@crawlfleet/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
-
-/** The client a request counts against: its API key (hashed) or else its address. */
-function clientKey(request: FastifyRequest): string {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-  return bearer ? `key:${createHash('sha256').update(bearer).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
-}
+import type { ApiKeys } from './api-keys.js';
 
 /**
- * With RATE_LIMIT_MAX > 0, each client may make that many /v1 requests per
- * RATE_LIMIT_WINDOW_MS. Counts live in Redis, so the limit holds across API
- * instances; while Redis is away requests are let through (they get 503
- * from the routes anyway).
+ * With RATE_LIMIT_MAX > 0, a hook that lets each client (its configured key,
+ * else its address) make that many requests per RATE_LIMIT_WINDOW_MS in the
+ * contexts that add it (/v1, /admin and unknown routes). Counts live in Redis,
+ * so the limit holds across API instances; while Redis is away requests are
+ * let through (they get 503 from the routes anyway).
+ * @returns the hook, or null when the limit is off.
  */
-export async function installRateLimit(app: FastifyInstance, config: Config, redis: Redis): Promise<void> {
-  if (config.rateLimitMax <= 0) return;
+export async function installRateLimit(
+  app: FastifyInstance,
+  config: Config,
+  redis: Redis,
+  keys: ApiKeys,
+): Promise<onRequestAsyncHookHandler | null> {
+  if (config.rateLimitMax <= 0) return null;
   await app.register(rateLimit, {
-    max: config.rateLimitMax,
-    timeWindow: config.rateLimitWindowMs,
+    global: false,
     redis,
     nameSpace: `${config.queuePrefix}:rate-limit:`,
     skipOnError: true,
-    keyGenerator: clientKey,
-    allowList: (request) => !request.url.startsWith('/v1/'),
+  });
+  return app.rateLimit({
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    keyGenerator: (request) => keys.caller(request),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: 'CF_ERR_RATE_LIMITED',
       message: `Rate limit of ${context.max} requests per ${context.after} reached; retry after the Retry-After seconds`,
     }),
-  });
+  }) as onRequestAsyncHookHandler;
 }

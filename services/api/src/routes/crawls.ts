@@ -4,7 +4,6 @@ import { Type } from 'typebox';
 import type { CrawlService } from '../crawls/crawl-service.js';
 import { InvalidCursorError } from '../errors.js';
 import { ErrorReply } from '../schemas/job.js';
-import { requireRedis } from './require-redis.js';
 
 const CrawlView = Type.Object({
   id: Type.String(),
@@ -32,21 +31,18 @@ interface PagesRoute { Params: { id: string }; Querystring: { limit?: number; cu
 
 /** The Crawls part of the API. */
 export function registerCrawlRoutes(app: FastifyInstance, crawls: CrawlService): void {
-  app.post<{ Body: CrawlRequest }>('/v1/crawls', {
-    preHandler: requireRedis,
+  app.post<{ Body: CrawlRequest }>('/crawls', {
     schema: { tags, summary: 'Start a recursive crawl from a seed URL', body: CrawlRequest, response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errors } },
   }, async (request, reply) => {
     const id = await crawls.start(request.body);
     return reply.code(202).send({ id, url: `/v1/crawls/${id}` });
   });
 
-  app.get<IdRoute>('/v1/crawls/:id', {
-    preHandler: requireRedis,
+  app.get<IdRoute>('/crawls/:id', {
     schema: { tags, summary: 'A crawl and its stats; ?wait=ms waits for it to finish', params: IdParams, querystring: WaitQuery, response: { 200: CrawlView, ...errors } },
   }, async (request) => (request.query.wait ? crawls.waitFor(request.params.id, request.query.wait) : crawls.get(request.params.id)));
 
-  app.get<PagesRoute>('/v1/crawls/:id/pages', {
-    preHandler: requireRedis,
+  app.get<PagesRoute>('/crawls/:id/pages', {
     schema: {
       tags, summary: 'The page records of a crawl; Accept: application/x-ndjson streams them all',
       params: IdParams, querystring: PagesQuery,
@@ -62,8 +58,7 @@ export function registerCrawlRoutes(app: FastifyInstance, crawls: CrawlService):
     return crawls.pages(id, Number(cursor), request.query.limit ?? 100);
   });
 
-  app.delete<IdRoute>('/v1/crawls/:id', {
-    preHandler: requireRedis,
+  app.delete<IdRoute>('/crawls/:id', {
     schema: { tags, summary: 'Stop a crawl: nothing new is fetched, queued pages go', params: IdParams, response: { 200: CrawlView, ...errors } },
   }, async (request) => crawls.cancel(request.params.id));
 }

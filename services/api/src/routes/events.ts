@@ -4,7 +4,6 @@ import type { CrawlService } from '../crawls/crawl-service.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { toJobView } from '../jobs/job-view.js';
 import type { JobQueues } from '../plugins/job-queues.js';
-import { requireRedis } from './require-redis.js';
 
 const HEARTBEAT_MS = 15_000;
 const CRAWL_POLL_MS = 250;
@@ -39,8 +38,7 @@ function openStream(request: FastifyRequest, reply: FastifyReply, onClose: () =>
 export function registerEventRoutes(app: FastifyInstance, queues: JobQueues, jobs: JobStore, crawls: CrawlService): void {
   const tags = ['events'];
   for (const type of JOB_TYPES) {
-    app.get<{ Params: { id: string } }>(`/v1/jobs/${type}/:id/events`, {
-      preHandler: requireRedis,
+    app.get<{ Params: { id: string } }>(`/jobs/${type}/:id/events`, {
       schema: { tags, summary: `Server-sent events of a ${type} job: progress, completed, failed` },
     }, async (request, reply) => streamJob(type, request, reply));
   }
@@ -74,8 +72,7 @@ export function registerEventRoutes(app: FastifyInstance, queues: JobQueues, job
     }
   }
 
-  app.get<{ Params: { id: string } }>('/v1/crawls/:id/events', {
-    preHandler: requireRedis,
+  app.get<{ Params: { id: string } }>('/crawls/:id/events', {
     schema: { tags, summary: 'Server-sent events of a crawl: its stats as they change, then its end' },
   }, async (request, reply) => {
     let crawl = await crawls.get(request.params.id);

@@ -15,7 +15,6 @@ import {
   WaitQuery,
   jobView,
 } from '../schemas/job.js';
-import { requireRedis } from './require-redis.js';
 import { unknownTypeRoutes } from './unknown-type.js';
 
 interface SubmitRoute {
@@ -36,8 +35,7 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
   const view = jobView(input, result);
   const tags = [`jobs`];
 
-  app.post<SubmitRoute>(`/v1/jobs/${type}`, {
-    preHandler: requireRedis,
+  app.post<SubmitRoute>(`/jobs/${type}`, {
     schema: {
       tags, summary: `Submit a ${type} job`, body: input, querystring: SubmitQuery, headers: IdempotencyHeaders,
       response: { 200: view, 202: JobAccepted, ...errors },
@@ -58,8 +56,7 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
     return reply.code(202).send(acceptedReply(type, String(job.id), state));
   });
 
-  app.post<SubmitRoute>(`/v1/jobs/${type}/batch`, {
-    preHandler: requireRedis,
+  app.post<SubmitRoute>(`/jobs/${type}/batch`, {
     schema: {
       tags, summary: `Submit 1 to 1000 ${type} jobs at once`,
       body: Type.Array(input, { minItems: 1, maxItems: 1000 }), querystring: BatchQuery, headers: IdempotencyHeaders,
@@ -71,8 +68,7 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
     return reply.code(202).send({ ids });
   });
 
-  app.get<JobRoute>(`/v1/jobs/${type}/:id`, {
-    preHandler: requireRedis,
+  app.get<JobRoute>(`/jobs/${type}/:id`, {
     schema: { tags, summary: `Read a ${type} job`, params: JobIdParams, querystring: WaitQuery, response: { 200: view, ...errors } },
   }, async (request) => {
     const { id } = request.params;
@@ -85,8 +81,7 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
     return toJobView(type, found.job, found.state);
   });
 
-  app.delete<JobRoute>(`/v1/jobs/${type}/:id`, {
-    preHandler: requireRedis,
+  app.delete<JobRoute>(`/jobs/${type}/:id`, {
     schema: {
       tags, summary: `Remove a ${type} job that has not started, or cancel a running crawl`, params: JobIdParams,
       response: { 202: JobAccepted, ...errors },
@@ -104,5 +99,5 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
 /** Registers POST/GET/DELETE for every job type. */
 export function registerJobRoutes(app: FastifyInstance, store: JobStore): void {
   for (const type of JOB_TYPES) jobRoutes(app, store, type);
-  unknownTypeRoutes(app, ['/v1/jobs/:type', '/v1/jobs/:type/batch', '/v1/jobs/:type/:id', '/v1/jobs/:type/:id/events'], ['GET', 'POST', 'DELETE']);
+  unknownTypeRoutes(app, ['/jobs/:type', '/jobs/:type/batch', '/jobs/:type/:id', '/jobs/:type/:id/events'], ['GET', 'POST', 'DELETE']);
 }

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { withRedis } from '../redis-errors.js';
 import { ErrorReply, JobTypeName } from '../schemas/job.js';
-import { requireRedis } from './require-redis.js';
 import { jobTypeOf } from './unknown-type.js';
 
 const COUNTED = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
@@ -35,8 +34,7 @@ export function registerQueueRoutes(app: FastifyInstance): void {
   const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
   const params = Type.Object({ type: Type.String({ description: `One of ${JOB_TYPES.join(', ')}` }) });
 
-  app.get('/v1/queues', {
-    preHandler: requireRedis,
+  app.get('/queues', {
     schema: { tags, summary: 'Counts by state, workers and pause state of every queue', response: { 200: Type.Object({ queues: Type.Array(QueueInfo) }), ...errors } },
   }, async () => ({ queues: await withRedis(() => Promise.all(JOB_TYPES.map(info))) }));
 
@@ -44,7 +42,7 @@ export function registerQueueRoutes(app: FastifyInstance): void {
     const schema: FastifySchema = {
       tags, summary: `${action === 'pause' ? 'Pause' : 'Resume'} a queue`, params, response: { 200: QueueInfo, ...errors },
     };
-    app.post<TypeRoute>(`/v1/queues/:type/${action}`, { preHandler: requireRedis, schema }, async (request) => {
+    app.post<TypeRoute>(`/queues/:type/${action}`, { schema }, async (request) => {
       const type = jobTypeOf(request.params.type);
       return withRedis(async () => {
         await queues.queue(type)[action]();

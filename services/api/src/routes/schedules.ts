@@ -7,7 +7,6 @@ import type { JobQueues } from '../plugins/job-queues.js';
 import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { ScheduleId } from '../schemas/schedule.js';
-import { requireRedis } from './require-redis.js';
 import { jobTypeOf, unknownTypeRoutes } from './unknown-type.js';
 
 const ScheduleView = Type.Object({
@@ -39,8 +38,7 @@ export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, 
       cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Or a cron pattern (5 or 6 fields)' })),
       input: schemas[type].input,
     }, { additionalProperties: false });
-    app.post<{ Body: ScheduleBody }>(`/v1/schedules/${type}`, {
-      preHandler: requireRedis,
+    app.post<{ Body: ScheduleBody }>(`/schedules/${type}`, {
       schema: { tags, summary: `Run a ${type} job periodically`, body, response: { 201: ScheduleView, ...errors } },
     }, async (request, reply) => {
       const { id, every, cron, input } = request.body;
@@ -56,13 +54,11 @@ export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, 
     });
   }
 
-  app.get('/v1/schedules', {
-    preHandler: requireRedis,
+  app.get('/schedules', {
     schema: { tags, summary: 'Every schedule of every queue', response: { 200: Type.Object({ schedules: Type.Array(ScheduleView) }), ...errors } },
   }, async () => ({ schedules: (await Promise.all(JOB_TYPES.map((type) => list(queues, type)))).flat() }));
 
-  app.delete<{ Params: { type: string; id: string } }>('/v1/schedules/:type/:id', {
-    preHandler: requireRedis,
+  app.delete<{ Params: { type: string; id: string } }>('/schedules/:type/:id', {
     schema: { tags, summary: 'Stop a schedule', params: Type.Object({ type: Type.String(), id: Type.String({ maxLength: 100 }) }), response: errors },
   }, async (request: FastifyRequest<{ Params: { type: string; id: string } }>, reply) => {
     const { id } = request.params;
@@ -71,7 +67,7 @@ export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, 
     if (!removed) throw new ScheduleNotFoundError(type, id);
     return reply.code(204).send();
   });
-  unknownTypeRoutes(app, ['/v1/schedules/:type'], ['POST']);
+  unknownTypeRoutes(app, ['/schedules/:type'], ['POST']);
 }
 
 async function list(queues: JobQueues, type: JobType) {
