@@ -46,3 +46,6 @@ export function isRetryable(err: unknown): boolean {
   if (typeof code !== 'string' || !code.startsWith('CF_ERR_')) return true;
   return RETRYABLE.has(code);
 }
+
+/** An include/exclude glob that cannot be compiled. */
+export const InvalidGlobError = createError('CF_ERR_INVALID_GLOB', 'The glob %s %s', 400);

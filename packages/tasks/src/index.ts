@@ -2,7 +2,7 @@ export { sqrt } from './sqrt.js';
 export { fibonacci } from './fibonacci.js';
 export { crawlPage, isHtml } from './crawl/crawl-page.js';
 export { SafeFetcher, type SafeFetchOptions, type FetchedPage } from './crawl/safe-fetch.js';
-export { extractLinks, resolveLink, type PageLinks } from './crawl/extract-links.js';
+export { extractLinks, resolveLink, DEFAULT_LINK_LIMITS, type PageLinks, type LinkLimits } from './crawl/extract-links.js';
 export {
   addressPolicy,
   addressRange,
@@ -21,9 +21,11 @@ export {
   UpstreamStatusError,
   FetchFailedError,
   CancelledError,
+  InvalidGlobError,
   isRetryable,
 } from './errors.js';
 export { normalizeUrl } from './crawl/normalize-url.js';
 export { CrawlScopeFilter } from './crawl/scope.js';
-export { robotsRules, type RobotsRules, type RobotsFetch } from './crawl/robots.js';
+export { robotsRules, DEFAULT_MAX_ROBOTS_RULES, type RobotsRules, type RobotsFetch } from './crawl/robots.js';
+export { globMatcher, globProblem } from './crawl/glob.js';
 export { LinkedAbort } from './crawl/linked-abort.js';

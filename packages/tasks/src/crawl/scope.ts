@@ -1,5 +1,5 @@
 import type { CrawlOptions } from '@crawlfleet/core';
-import picomatch from 'picomatch';
+import { globMatcher } from './glob.js';
 
 /** The seed's host without a leading `www.`: the "domain" scope's root. */
 function siteRoot(hostname: string): string {
@@ -9,7 +9,7 @@ function siteRoot(hostname: string): string {
 /**
  * Decides which links a crawl follows: scope (the seed's host, its domain
  * and subdomains, or any host) and include/exclude globs on the path (with
- * the query, so `**\/*.pdf` and `/search?*` both work).
+ * the query, so `**\/*.pdf` and `/search?*` both work), in linear time (glob.ts).
  */
 export class CrawlScopeFilter {
   private readonly seed: URL;
@@ -21,8 +21,8 @@ export class CrawlScopeFilter {
     private readonly options: Pick<CrawlOptions, 'scope' | 'include' | 'exclude'>,
   ) {
     this.seed = new URL(seed);
-    this.include = options.include.length ? picomatch(options.include, { dot: true }) : null;
-    this.exclude = options.exclude.length ? picomatch(options.exclude, { dot: true }) : null;
+    this.include = options.include.length ? globMatcher(options.include) : null;
+    this.exclude = options.exclude.length ? globMatcher(options.exclude) : null;
   }
 
   private hostInScope(url: URL): boolean {
