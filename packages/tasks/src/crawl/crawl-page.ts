@@ -1,6 +1,6 @@
 import type { CrawlInput, CrawlResult } from '@crawlfleet/core';
 import { InvalidInputError, UpstreamStatusError } from '../errors.js';
-import { extractLinks } from './extract-links.js';
+import { DEFAULT_LINK_LIMITS, extractLinks, type LinkLimits } from './extract-links.js';
 import type { SafeFetcher } from './safe-fetch.js';
 
 /** True for content types whose body is parsed for links. */
@@ -27,7 +27,12 @@ function decode(body: Buffer, contentType: string | null): string {
  * are counted, not parsed. A 5xx answer throws a retryable error; other
  * statuses (404 included) are results.
  */
-export async function crawlPage(fetcher: SafeFetcher, input: CrawlInput, signal?: AbortSignal): Promise<CrawlResult> {
+export async function crawlPage(
+  fetcher: SafeFetcher,
+  input: CrawlInput,
+  signal?: AbortSignal,
+  limits: LinkLimits = DEFAULT_LINK_LIMITS,
+): Promise<CrawlResult> {
   // As in sqrt: a job added by other means may hold anything, null included.
   const url: unknown = (input as Partial<CrawlInput> | null)?.url;
   if (typeof url !== 'string') throw new InvalidInputError(`url must be an absolute http(s) URL (got ${String(url)})`);
@@ -35,7 +40,7 @@ export async function crawlPage(fetcher: SafeFetcher, input: CrawlInput, signal?
   const page = await fetcher.fetch(url, signal, isHtml);
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
   const parsed = page.body && isHtml(page.contentType)
-    ? extractLinks(decode(page.body, page.contentType), page.finalUrl)
+    ? extractLinks(decode(page.body, page.contentType), page.finalUrl, limits)
     : { title: null, links: [] };
   return {
     url,

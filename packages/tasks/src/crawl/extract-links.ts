@@ -1,4 +1,4 @@
-import { Parser } from 'htmlparser2';
+import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { normalizeUrl } from './normalize-url.js';
 
 /** What a page says about itself: its title and its outgoing links. */
@@ -6,6 +6,16 @@ export interface PageLinks {
   title: string | null;
   links: string[];
 }
+
+/** Caps on what one page may hand the crawler (`CRAWL_MAX_LINKS_PER_PAGE`, `CRAWL_MAX_URL_LENGTH`). */
+export interface LinkLimits {
+  /** Unique links kept, in document order; the rest are dropped. */
+  maxLinks: number;
+  /** Longer links (as written, and resolved) are dropped. */
+  maxUrlLength: number;
+}
+
+export const DEFAULT_LINK_LIMITS: LinkLimits = { maxLinks: 5000, maxUrlLength: 8192 };
 
 /**
  * Resolves `href` against `base` to its normalized form (see normalizeUrl):
@@ -19,60 +29,114 @@ export function resolveLink(href: string, base: URL): string | null {
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /**
+ * What the tokenizer reports that matters for links: `<a>`, `<area>` and
+ * `<base>` hrefs (the first of each tag), and the text of the first `<title>`.
+ * Callbacks get offsets into `html`, written in one piece.
+ */
+class LinkCollector implements TokenizerCallbacks {
+  readonly hrefs: string[] = [];
+  baseHref: string | undefined;
+  title: string | null = null;
+  private inTitle = false;
+  private titleText = '';
+  private tag = '';
+  private attribute = '';
+  private value = '';
+  private href: string | undefined;
+
+  constructor(
+    private readonly html: string,
+    private readonly limits: LinkLimits,
+  ) {}
+
+  onopentagname(start: number, end: number): void {
+    this.tag = this.html.slice(start, end).toLowerCase();
+    this.href = undefined;
+  }
+  onattribname(start: number, end: number): void {
+    this.attribute = this.html.slice(start, end).toLowerCase();
+    this.value = '';
+  }
+  onattribdata(start: number, end: number): void {
+    // A value past the URL cap is dropped anyway: stop copying it.
+    if (this.attribute === 'href' && this.value.length <= this.limits.maxUrlLength) this.value += this.html.slice(start, end);
+  }
+  onattribentity(codepoint: number): void {
+    if (this.attribute === 'href') this.value += String.fromCodePoint(codepoint);
+  }
+  onattribend(): void {
+    if (this.attribute === 'href' && this.href === undefined) this.href = this.value;
+    this.attribute = '';
+  }
+  onopentagend(): void {
+    const { tag, href } = this;
+    if (tag === 'a' || tag === 'area') {
+      // Duplicates are common, so more raw hrefs than links are kept, but never without bound.
+      if (href !== undefined && href.length <= this.limits.maxUrlLength && this.hrefs.length < this.limits.maxLinks * 4) this.hrefs.push(href);
+    } else if (tag === 'base') {
+      if (this.baseHref === undefined && href !== undefined) this.baseHref = href;
+    } else if (tag === 'title' && this.title === null) {
+      this.inTitle = true;
+    }
+  }
+  onselfclosingtag(): void {
+    this.onopentagend();
+  }
+  ontext(start: number, end: number): void {
+    if (this.inTitle) this.titleText += this.html.slice(start, end);
+  }
+  ontextentity(codepoint: number): void {
+    if (this.inTitle) this.titleText += String.fromCodePoint(codepoint);
+  }
+  onclosetag(start: number, end: number): void {
+    if (this.inTitle && this.html.slice(start, end).toLowerCase() === 'title') this.endTitle();
+  }
+  onend(): void {
+    if (this.inTitle) this.endTitle();
+  }
+  private endTitle(): void {
+    this.inTitle = false;
+    this.title = collapse(this.titleText);
+  }
+  oncdata(): void {}
+  oncomment(): void {}
+  ondeclaration(): void {}
+  onprocessinginstruction(): void {}
+}
+
+/**
  * Parses HTML and returns its title and links, resolved against `<base href>`
  * (itself resolved against the page URL) or else the page URL and
- * normalized, in document order without duplicates.
+ * normalized, in document order without duplicates, within `limits`.
  *
- * A streaming tokenizer (htmlparser2, the one cheerio uses for its own
- * parsing) rather than a full DOM: only `<a>`, `<area>`, `<base>` and the first
- * `<title>` matter, and building a tree for every page was most of a crawl
- * worker's CPU time. Like the HTML standard, the first `<base href>` applies to
- * every link of the page, also links before it.
+ * htmlparser2's tokenizer (the one cheerio parses with) rather than a DOM:
+ * only `<a>`, `<area>`, `<base>` and the first `<title>` matter, and building
+ * a tree for every page was most of a crawl worker's CPU time. Not its Parser
+ * either: that keeps open elements with Array.unshift, so 100,000 unclosed
+ * tags took 26 s; the tokenizer keeps no stack and stays linear. Like the
+ * HTML standard, the first `<base href>` applies to every link of the page,
+ * also links before it.
  */
-export function extractLinks(html: string, pageUrl: string): PageLinks {
-  const hrefs: string[] = [];
-  let baseHref: string | undefined;
-  let title: string | null = null;
-  let inTitle = false;
-  let titleText = '';
-  const parser = new Parser({
-    onopentag(name, attributes) {
-      if (name === 'a' || name === 'area') {
-        if (attributes.href !== undefined) hrefs.push(attributes.href);
-      } else if (name === 'base') {
-        if (baseHref === undefined && attributes.href !== undefined) baseHref = attributes.href;
-      } else if (name === 'title' && title === null) {
-        inTitle = true;
-      }
-    },
-    ontext(text) {
-      if (inTitle) titleText += text;
-    },
-    onclosetag(name) {
-      if (name === 'title' && inTitle) {
-        inTitle = false;
-        title = collapse(titleText);
-      }
-    },
-    onend() {
-      if (inTitle) title = collapse(titleText);
-    },
-  }, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
-  parser.end(html);
+export function extractLinks(html: string, pageUrl: string, limits: LinkLimits = DEFAULT_LINK_LIMITS): PageLinks {
+  const collector = new LinkCollector(html, limits);
+  const tokenizer = new Tokenizer({ decodeEntities: true }, collector);
+  tokenizer.write(html);
+  tokenizer.end();
 
   const page = new URL(pageUrl);
   let base = page;
-  if (baseHref !== undefined) {
+  if (collector.baseHref !== undefined) {
     try {
-      base = new URL(baseHref.trim(), page);
+      base = new URL(collector.baseHref.trim(), page);
     } catch {
       base = page;
     }
   }
   const links = new Set<string>();
-  for (const href of hrefs) {
+  for (const href of collector.hrefs) {
     const resolved = resolveLink(href, base);
-    if (resolved) links.add(resolved);
+    if (resolved && resolved.length <= limits.maxUrlLength) links.add(resolved);
+    if (links.size >= limits.maxLinks) break;
   }
-  return { title: title === '' ? null : title, links: [...links] };
+  return { title: collector.title === '' ? null : collector.title, links: [...links] };
 }
