@@ -6,19 +6,24 @@
  * Keys of one crawl: meta (hash: seed, options, state, times, counters),
  * seen (set of URL hashes ever claimed), done (set of finished page hashes),
  * pages (list of page records), expanded (hash: page hash -> JSON list of the
- * child URLs it claimed, so a retried page re-adds the same children).
+ * child URLs it claimed, so a retried page re-adds the same children),
+ * inflight (hash: URL hash -> "depth url" of every page claimed and not yet
+ * finished, which the sweep checks against the page jobs; crawl-sweep.ts).
  */
 
 /**
  * Finishes a page: records it, claims its new children, updates the counters.
- * KEYS: meta, seen, done, pages, expanded
+ * KEYS: meta, seen, done, pages, expanded, inflight
  * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped), ttlSeconds, now,
- *       then triples childHash, childUrl, allowed (1 = fetch, 0 = skip)
+ *       childrenJson (one argument: [[hash, url, allowed (1|0)], ...]), childDepth,
+ *       dropped (links the worker left out, counted as skipped)
+ * A child past maxPages is counted as skipped but never enters the seen-set,
+ * so the set holds at most maxPages URLs plus those robots.txt refused.
  * Returns the JSON list of claimed child URLs (the stored one if the page was
  * already finished).
  */
 export const FINISH_PAGE = `
-local meta, seen, done, pages, expanded = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local meta, seen, done, pages, expanded, inflight = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 if redis.call('SADD', done, ARGV[1]) == 0 then
   return redis.call('HGET', expanded, ARGV[1]) or '[]'
 end
@@ -26,17 +31,27 @@ local state = redis.call('HGET', meta, 'state')
 if not state then return '[]' end
 redis.call('RPUSH', pages, ARGV[2])
 redis.call('HINCRBY', meta, ARGV[3], 1)
+redis.call('HDEL', inflight, ARGV[1])
+redis.call('HSET', meta, 'lastAt', ARGV[5])
 local claimed = {}
 if state == 'running' then
   local maxPages = tonumber(redis.call('HGET', meta, 'maxPages'))
   local queued = tonumber(redis.call('HGET', meta, 'queued'))
-  local discovered, skipped = 0, 0
-  for i = 6, #ARGV, 3 do
-    if redis.call('SADD', seen, ARGV[i]) == 1 then
+  local discovered, skipped = 0, tonumber(ARGV[8])
+  local depth = ARGV[7]
+  for _, child in ipairs(cjson.decode(ARGV[6])) do
+    local hash, url, allowed = child[1], child[2], child[3]
+    if queued >= maxPages then
+      if redis.call('SISMEMBER', seen, hash) == 0 then
+        discovered = discovered + 1
+        skipped = skipped + 1
+      end
+    elseif redis.call('SADD', seen, hash) == 1 then
       discovered = discovered + 1
-      if ARGV[i + 2] == '1' and queued < maxPages then
+      if allowed == 1 then
         queued = queued + 1
-        claimed[#claimed + 1] = ARGV[i + 1]
+        claimed[#claimed + 1] = url
+        redis.call('HSET', inflight, hash, depth .. ' ' .. url)
       else
         skipped = skipped + 1
       end
@@ -73,15 +88,24 @@ return state
 `;
 
 /**
- * Politeness: at most one request per delay to a host, for all workers.
- * KEYS: the host's next-slot key. ARGV: now, delayMs.
- * Returns 0 when the caller may fetch now (and takes the slot), else the ms
- * to wait before asking again.
+ * Politeness: a request slot per delay, for all workers. KEYS: the crawl's
+ * slot for the host, the host's slot. ARGV: now, crawlDelayMs, hostDelayMs
+ * (0: that slot does not apply). Takes both slots, or neither.
+ * Returns 0 when the caller may fetch now, else the ms to wait.
  */
-export const RESERVE_HOST_SLOT = `
-local now, delay = tonumber(ARGV[1]), tonumber(ARGV[2])
-local next = tonumber(redis.call('GET', KEYS[1]) or '0')
-if next > now then return next - now end
-redis.call('SET', KEYS[1], now + delay, 'PX', delay + 1000)
+export const RESERVE_SLOTS = `
+local now = tonumber(ARGV[1])
+local wait = 0
+for i = 1, 2 do
+  if tonumber(ARGV[i + 1]) > 0 then
+    local next = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if next - now > wait then wait = next - now end
+  end
+end
+if wait > 0 then return wait end
+for i = 1, 2 do
+  local delay = tonumber(ARGV[i + 1])
+  if delay > 0 then redis.call('SET', KEYS[i], now + delay, 'PX', delay + 1000) end
+end
 return 0
 `;

@@ -43,7 +43,7 @@ describe('CrawlStore', () => {
     await store.create(id, 'http://s.test/', crawlOptions({}));
     await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [{ url: 'http://s.test/a', allowed: true }]);
     const keys = await redis.keys(`*crawl-run:${id}:*`);
-    expect(keys.length).toBe(5);
+    expect(keys.length).toBe(6);
     for (const key of keys) {
       const ttl = await redis.ttl(key);
       expect(ttl).toBeGreaterThan(500);
@@ -63,8 +63,40 @@ describe('CrawlStore', () => {
 
   it('hands out one request slot per delay for a host', async () => {
     const host = `h-${randomUUID()}`;
-    expect(await store.reserveHostSlot(host, 1000, 10_000)).toBe(0);
-    expect(await store.reserveHostSlot(host, 1000, 10_400)).toBe(600);
-    expect(await store.reserveHostSlot(host, 1000, 11_000)).toBe(0);
+    expect(await store.reserveSlots('c1', host, 0, 1000, 10_000)).toBe(0);
+    expect(await store.reserveSlots('c1', host, 0, 1000, 10_400)).toBe(600);
+    expect(await store.reserveSlots('c1', host, 0, 1000, 11_000)).toBe(0);
+  });
+
+  it("spaces a crawl by its own delay without holding up another crawl of the host", async () => {
+    const host = `h-${randomUUID()}`;
+    expect(await store.reserveSlots('slow', host, 60_000, 0, 10_000)).toBe(0);
+    expect(await store.reserveSlots('slow', host, 60_000, 0, 10_100)).toBe(59_900);
+    expect(await store.reserveSlots('fast', host, 0, 0, 10_100)).toBe(0);
+    expect(await store.reserveSlots('fast', host, 100, 0, 10_100)).toBe(0);
+    // Crawl-delay is the host's: it spaces both crawls, and a refused reservation takes neither slot.
+    expect(await store.reserveSlots('fast', host, 100, 500, 10_300)).toBe(0);
+    expect(await store.reserveSlots('slow2', host, 0, 500, 10_400)).toBe(400);
+    expect(await store.reserveSlots('fast', host, 100, 500, 10_800)).toBe(0);
+  });
+
+  it('never adds links past maxPages to the seen-set, but counts them', async () => {
+    const id = randomUUID();
+    await store.create(id, 'http://s.test/', crawlOptions({ maxPages: 1 }));
+    const children = Array.from({ length: 200 }, (_, i) => ({ url: `http://s.test/${i}`, allowed: true }));
+    expect(await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', children)).toEqual([]);
+    expect(await redis.scard(`${(store as unknown as { prefix: string }).prefix}:crawl-run:${id}:seen`)).toBe(1);
+    expect(await store.get(id)).toMatchObject({ state: 'completed', stats: { queued: 1, skipped: 200, discovered: 201 } });
+  });
+
+  it('takes 100,000 children in one call and keeps what is in flight', async () => {
+    const id = randomUUID();
+    await store.create(id, 'http://s.test/', crawlOptions({ maxPages: 1_000_000 }));
+    const children = Array.from({ length: 100_000 }, (_, i) => ({ url: `http://s.test/${i}`, allowed: true }));
+    const claimed = await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', children);
+    expect(claimed).toHaveLength(100_000);
+    let inflight = 0;
+    for await (const batch of store.inflight(id)) inflight += batch.length;
+    expect(inflight).toBe(100_000);
   });
 });

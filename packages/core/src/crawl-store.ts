@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CANCEL, FINISH_PAGE, RESERVE_HOST_SLOT } from './crawl-scripts.js';
+import { CANCEL, FINISH_PAGE, RESERVE_SLOTS } from './crawl-scripts.js';
 import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './schemas.js';
 
 /** A crawl as the store holds it. */
@@ -27,6 +27,9 @@ export function urlHash(url: string): string {
   return hash('sha256', url, 'hex').slice(0, 32);
 }
 
+/** The BullMQ job name of one page of a recursive crawl, on the `crawl` queue. */
+export const PAGE_JOB = 'crawl-page';
+
 /** The BullMQ job id of a crawl's page: the same URL always gets the same id. */
 export function pageJobId(crawlId: string, url: string): string {
   return `page-${crawlId}-${urlHash(url)}`;
@@ -35,17 +38,24 @@ export function pageJobId(crawlId: string, url: string): string {
 type Scripted = Redis & {
   cfFinishPage(...args: (string | number)[]): Promise<string>;
   cfCancel(meta: string, now: string): Promise<string | null>;
-  cfReserveHostSlot(key: string, now: number, delayMs: number): Promise<number>;
+  cfReserveSlots(crawlKey: string, hostKey: string, now: number, crawlDelayMs: number, hostDelayMs: number): Promise<number>;
 };
 
 function withScripts(redis: Redis): Scripted {
   const scripted = redis as Scripted;
   if (typeof scripted.cfFinishPage !== 'function') {
-    redis.defineCommand('cfFinishPage', { numberOfKeys: 5, lua: FINISH_PAGE });
+    redis.defineCommand('cfFinishPage', { numberOfKeys: 6, lua: FINISH_PAGE });
     redis.defineCommand('cfCancel', { numberOfKeys: 1, lua: CANCEL });
-    redis.defineCommand('cfReserveHostSlot', { numberOfKeys: 1, lua: RESERVE_HOST_SLOT });
+    redis.defineCommand('cfReserveSlots', { numberOfKeys: 2, lua: RESERVE_SLOTS });
   }
   return scripted;
+}
+
+/** A page claimed by a crawl and not finished yet. */
+export interface InflightPage {
+  hash: string;
+  url: string;
+  depth: number;
 }
 
 const COUNTERS = ['discovered', 'queued', 'fetched', 'failed', 'skipped'] as const;
@@ -67,7 +77,15 @@ export class CrawlStore {
 
   private keys(id: string) {
     const base = `${this.prefix}:crawl-run:${id}`;
-    return { meta: `${base}:meta`, seen: `${base}:seen`, done: `${base}:done`, pages: `${base}:pages`, expanded: `${base}:expanded` };
+    return {
+      meta: `${base}:meta`, seen: `${base}:seen`, done: `${base}:done`, pages: `${base}:pages`,
+      expanded: `${base}:expanded`, inflight: `${base}:inflight`,
+    };
+  }
+
+  /** The ids of crawls that were running when last looked at (the sweep's list). */
+  private get runningKey(): string {
+    return `${this.prefix}:crawls:running`;
   }
 
   /** Creates a running crawl whose seed is claimed and pending. */
@@ -79,15 +97,19 @@ export class CrawlStore {
         seed, options: JSON.stringify(options), state: 'running', createdAt: String(now), maxPages: String(options.maxPages),
         discovered: '1', queued: '1', fetched: '0', failed: '0', skipped: '0', pending: '1',
       })
+      .hset(keys.meta, 'lastAt', String(now))
       .sadd(keys.seen, urlHash(seed))
+      .hset(keys.inflight, urlHash(seed), `0 ${seed}`)
       .expire(keys.meta, this.ttlSeconds)
       .expire(keys.seen, this.ttlSeconds)
+      .expire(keys.inflight, this.ttlSeconds)
+      .zadd(this.runningKey, now, id)
       .exec();
   }
 
   /** Removes a crawl whose seed could not be queued. */
   async discard(id: string): Promise<void> {
-    await this.redis.del(...Object.values(this.keys(id)));
+    await this.redis.multi().del(...Object.values(this.keys(id))).zrem(this.runningKey, id).exec();
   }
 
   /** The crawl, or null when it does not exist or has expired. */
@@ -113,6 +135,9 @@ export class CrawlStore {
 
   /**
    * Records a finished page and claims its children atomically.
+   * The children go as one JSON argument, whatever their number (one
+   * argument per child overflowed the stack at 100,000 links).
+   * @param dropped links the caller left out (over budget), counted as skipped
    * @returns the child URLs this page claimed, to be queued; a page finished
    *   before (a retry) returns the same list, so re-adding is idempotent.
    */
@@ -122,12 +147,57 @@ export class CrawlStore {
     record: PageRecord,
     outcome: 'fetched' | 'failed' | 'skipped',
     children: ChildLink[],
-    now = Date.now(),
+    options: { childDepth?: number; dropped?: number; now?: number } = {},
   ): Promise<string[]> {
     const keys = this.keys(id);
-    const args: (string | number)[] = [keys.meta, keys.seen, keys.done, keys.pages, keys.expanded, urlHash(url), JSON.stringify(record), outcome, this.ttlSeconds, now];
-    for (const child of children) args.push(urlHash(child.url), child.url, child.allowed ? '1' : '0');
-    return JSON.parse(await this.redis.cfFinishPage(...args)) as string[];
+    const encoded = JSON.stringify(children.map((child) => [urlHash(child.url), child.url, child.allowed ? 1 : 0]));
+    const { childDepth = record.depth + 1, dropped = 0, now = Date.now() } = options;
+    const claimed = await this.redis.cfFinishPage(
+      keys.meta, keys.seen, keys.done, keys.pages, keys.expanded, keys.inflight,
+      urlHash(url), JSON.stringify(record), outcome, this.ttlSeconds, now, encoded, childDepth, dropped,
+    );
+    return JSON.parse(claimed) as string[];
+  }
+
+  /**
+   * How many more pages the crawl may claim, and which of `urls` it has not
+   * seen: to look up robots.txt only for links that can still be claimed.
+   */
+  async unclaimed(id: string, urls: string[]): Promise<{ room: number; fresh: boolean[] }> {
+    const keys = this.keys(id);
+    const [[queued, maxPages], seen] = await Promise.all([
+      this.redis.hmget(keys.meta, 'queued', 'maxPages'),
+      urls.length ? this.redis.smismember(keys.seen, ...urls.map(urlHash)) : Promise.resolve([] as number[]),
+    ]);
+    return { room: Math.max(0, Number(maxPages ?? 0) - Number(queued ?? 0)), fresh: seen.map((member) => member === 0) };
+  }
+
+  /** The pages a crawl claimed and has not finished, in batches. */
+  async *inflight(id: string): AsyncGenerator<InflightPage[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys(id).inflight, cursor, 'COUNT', 500);
+      cursor = next;
+      const batch: InflightPage[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const value = flat[i + 1]!;
+        const space = value.indexOf(' ');
+        batch.push({ hash: flat[i]!, depth: Number(value.slice(0, space)), url: value.slice(space + 1) });
+      }
+      if (batch.length) yield batch;
+    } while (cursor !== '0');
+  }
+
+  /** Crawls that were running when last seen, with when each last finished a page; ends, expired ones leave the list. */
+  async running(limit = 1000): Promise<{ id: string; lastAt: number }[]> {
+    const ids = await this.redis.zrange(this.runningKey, 0, limit - 1);
+    const found: { id: string; lastAt: number }[] = [];
+    for (const id of ids) {
+      const [state, lastAt] = await this.redis.hmget(this.keys(id).meta, 'state', 'lastAt');
+      if (state === 'running') found.push({ id, lastAt: Number(lastAt ?? 0) });
+      else await this.redis.zrem(this.runningKey, id);
+    }
+    return found;
   }
 
   /** The children a finished page claimed, or null when the page is not finished. */
@@ -157,10 +227,14 @@ export class CrawlStore {
   }
 
   /**
-   * Takes the host's next request slot for all workers together.
-   * @returns 0 to fetch now, else the ms to wait.
+   * Politeness for one request to `host`: the crawl's own slot (its
+   * `delayMs`, spacing only this crawl) and the host's slot (robots.txt
+   * Crawl-delay, spacing every crawl of the host), taken together or not at all.
+   * @returns 0 to fetch now (both slots taken), else the ms to wait.
    */
-  async reserveHostSlot(host: string, delayMs: number, now = Date.now()): Promise<number> {
-    return Number(await this.redis.cfReserveHostSlot(`${this.prefix}:host-slot:${host}`, now, delayMs));
+  async reserveSlots(id: string, host: string, crawlDelayMs: number, hostDelayMs: number, now = Date.now()): Promise<number> {
+    const crawlKey = `${this.prefix}:crawl-run:${id}:slot:${host}`;
+    const hostKey = `${this.prefix}:host-slot:${host}`;
+    return Number(await this.redis.cfReserveSlots(crawlKey, hostKey, now, crawlDelayMs, hostDelayMs));
   }
 }

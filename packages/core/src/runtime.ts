@@ -8,4 +8,4 @@ export type { FibonacciInput, JobInputs, JobResults, CrawlOptions, CrawlScope, C
 export { loadConfig, isConfigured, redactRedisUrl, CONFIG_FIELDS, VERSION, type Config, type ConfigFlags } from './config.js';
 export { createRedis, redisOptions, type RedisRole } from './redis.js';
 export { ConfigError, RedisUnavailableError } from './errors.js';
-export { CrawlStore, urlHash, pageJobId, type CrawlRecord, type ChildLink } from './crawl-store.js';
+export { CrawlStore, urlHash, pageJobId, PAGE_JOB, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';

@@ -119,7 +119,7 @@ export const CrawlRequest = Type.Object(
     include: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match one of (the seed is always fetched)' })),
     exclude: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match none of' })),
     respectRobots: Type.Optional(Type.Boolean({ default: true })),
-    delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, description: 'At most one request per this many ms to a host; default robots.txt Crawl-delay or 0' })),
+    delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'At most one request per this many ms to a host for this crawl (<= CRAWL_MAX_DELAY_MS); robots.txt Crawl-delay also applies' })),
   },
   { additionalProperties: false },
 );

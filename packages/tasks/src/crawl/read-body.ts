@@ -20,7 +20,8 @@ function decoderFor(encoding: string | undefined): Transform | null {
 /**
  * Reads a response body, decompressing it, and stops as soon as more than
  * `maxBytes` have come out of the decompressor (so a gzip bomb costs at most
- * the cap). Returns the bytes when `keep` is set, else only their count.
+ * the cap), or with `truncate` keeps the first `maxBytes` and stops there.
+ * Returns the bytes when `keep` is set, else only their count.
  *
  * Socket and decoder are joined by `stream.pipeline`, so an abort (the
  * fetch's deadline) or a connection cut mid-body destroys both and the read
@@ -28,7 +29,7 @@ function decoderFor(encoding: string | undefined): Transform | null {
  */
 export async function readBody(
   body: Readable,
-  options: { url: string; encoding: string | undefined; maxBytes: number; keep: boolean },
+  options: { url: string; encoding: string | undefined; maxBytes: number; keep: boolean; truncate?: boolean },
 ): Promise<{ bytes: number; data: Buffer | null }> {
   const decoder = decoderFor(options.encoding);
   // Errors reach the iteration below through the decoder; the callback only keeps them from being unhandled.
@@ -37,8 +38,13 @@ export async function readBody(
   let bytes = 0;
   try {
     for await (const chunk of source) {
+      if (bytes + chunk.length > options.maxBytes) {
+        if (!options.truncate) throw new BodyTooLargeError(options.url, options.maxBytes);
+        if (options.keep) chunks.push(chunk.subarray(0, options.maxBytes - bytes));
+        bytes = options.maxBytes;
+        break;
+      }
       bytes += chunk.length;
-      if (bytes > options.maxBytes) throw new BodyTooLargeError(options.url, options.maxBytes);
       if (options.keep) chunks.push(chunk);
     }
   } finally {

@@ -77,15 +77,17 @@ export class SafeFetcher {
   /**
    * Fetches `url`, following redirects.
    * @param keepBody decides from the final content type whether the body is kept.
+   * @param truncateAt reads at most this many bytes and ignores the rest (robots.txt), instead of failing at the cap.
    */
   async fetch(
     url: string,
     signal?: AbortSignal,
     keepBody: (contentType: string | null) => boolean = () => true,
+    truncateAt?: number,
   ): Promise<FetchedPage> {
     const scope = new LinkedAbort(signal, this.options.timeoutMs);
     try {
-      return await this.follow(url, scope.signal, keepBody);
+      return await this.follow(url, scope.signal, keepBody, truncateAt);
     } catch (err) {
       if (signal?.aborted) throw new CancelledError(`fetch of ${url} aborted`);
       if (scope.timedOut) throw new FetchTimeoutError(url, this.options.timeoutMs);
@@ -123,6 +125,7 @@ export class SafeFetcher {
     start: string,
     signal: AbortSignal,
     keepBody: (contentType: string | null) => boolean,
+    truncateAt: number | undefined,
   ): Promise<FetchedPage> {
     let current = this.checkUrl(start);
     for (let hop = 0; ; hop++) {
@@ -155,8 +158,9 @@ export class SafeFetcher {
       const { bytes, data } = await readBody(response.body as Readable, {
         url: current.toString(),
         encoding: header(response.headers, 'content-encoding'),
-        maxBytes: this.options.maxBytes,
+        maxBytes: truncateAt ?? this.options.maxBytes,
         keep: keepBody(contentType),
+        truncate: truncateAt !== undefined,
       });
       return { url: start, finalUrl: current.toString(), status: response.statusCode, contentType, body: data, bytes };
     }

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CrawlStore, crawlCancelChannel, crawlOptions, pageJobId, type CrawlRecord, type CrawlRequest } from '@crawlfleet/core';
-import { normalizeUrl } from '@crawlfleet/tasks';
+import { CrawlStore, PAGE_JOB, crawlCancelChannel, crawlOptions, pageJobId, type CrawlRecord, type CrawlRequest } from '@crawlfleet/core';
+import { globProblem, normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { HTTP_URL_RULE } from '../plugins/validation.js';
 import { withRedis } from '../redis-errors.js';
 import type { JobStore } from '../jobs/job-store.js';
 
-/** Name of a crawl's page jobs on the `crawl` queue (the worker's PAGE_JOB). */
-const PAGE_JOB = 'crawl-page';
 const POLL_MS = 25;
 const STREAM_CHUNK = 500;
 
@@ -30,6 +28,7 @@ export class CrawlService {
     if (!seed) throw Object.assign(new ValidationError(`body.url ${HTTP_URL_RULE}`), { field: 'body.url' });
     const { url: _url, ...rest } = request;
     const options = crawlOptions(rest);
+    this.checkLimits(options);
     const id = randomUUID();
     await withRedis(() => this.store.create(id, seed, options));
     try {
@@ -41,6 +40,21 @@ export class CrawlService {
       throw err;
     }
     return id;
+  }
+
+  /** What the schema cannot say: limits from the configuration, globs that do not compile. */
+  private checkLimits(options: ReturnType<typeof crawlOptions>): void {
+    const maxDelay = this.queues.config.crawlMaxDelayMs;
+    if (options.delayMs !== null && options.delayMs > maxDelay) {
+      throw Object.assign(new ValidationError(`body.delayMs must be <= ${maxDelay} (CRAWL_MAX_DELAY_MS)`), { field: 'body.delayMs' });
+    }
+    for (const list of ['include', 'exclude'] as const) {
+      for (const [index, glob] of options[list].entries()) {
+        const problem = globProblem(glob);
+        const field = `body.${list}[${index}]`;
+        if (problem) throw Object.assign(new ValidationError(`${field} is not a glob crawlfleet can match: ${problem}`), { field });
+      }
+    }
   }
 
   async get(id: string): Promise<CrawlRecord> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { JobState, JobType } from '@crawlfleet/core';
+import { PAGE_JOB, type JobState, type JobType } from '@crawlfleet/core';
 import { Job, type JobsOptions } from 'bullmq';
 import { IdempotencyConflictError, JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
@@ -114,7 +114,8 @@ export class JobStore {
       const queue = this.queues.queue(type);
       let state = apiState(await queue.getJobState(id));
       const job = state ? await Job.fromId(queue, id) : undefined;
-      if (!job || !state) throw new JobNotFoundError(type, id);
+      // A crawl's page jobs are the crawl's own (GET /v1/crawls/{id}); as jobs they do not exist.
+      if (!job || !state || job.name === PAGE_JOB) throw new JobNotFoundError(type, id);
       if (job.finishedOn && state !== 'completed' && state !== 'failed') state = apiState(await job.getState());
       if (!state) throw new JobNotFoundError(type, id);
       return { job, state };

@@ -82,7 +82,13 @@ export function registerEventRoutes(app: FastifyInstance, queues: JobQueues, job
     const tick = async () => {
       try {
         crawl = await crawls.get(crawl.id);
-      } catch {
+      } catch (err) {
+        // Expired (or removed) while watched: say so and end, never poll for ever.
+        if ((err as { code?: string }).code === 'CF_ERR_CRAWL_NOT_FOUND') {
+          stream.send('gone', { id: crawl.id });
+          stream.close();
+          return;
+        }
         // Redis away for a moment: try again next tick.
       }
       const stats = JSON.stringify(crawl.stats);

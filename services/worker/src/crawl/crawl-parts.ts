@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { toBullmqError } from '../to-bullmq-error.js';
 import { CrawlCancels } from './crawl-cancels.js';
+import { CrawlSweep } from './crawl-sweep.js';
 import { PAGE_JOB } from './page-jobs.js';
 import { PageProcessor } from './page-processor.js';
 import { RobotsCache } from './robots-cache.js';
@@ -40,16 +41,18 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
   const commands = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'), { enableAutoPipelining: true });
   const queue = new Queue('crawl', { connection: commands, prefix: config.queuePrefix });
   const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
-  const robots = new RobotsCache(commands, config.queuePrefix, fetcher, config.crawlUserAgent);
+  const robots = new RobotsCache(commands, config.queuePrefix, fetcher, config.crawlUserAgent, config.crawlRobotsMaxRules);
   const cancels = new CrawlCancels();
   await cancels.listen(config.redisUrl, config.queuePrefix, logger);
   const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels });
+  const sweep = new CrawlSweep({ store, queue, redis: commands, prefix: config.queuePrefix, intervalMs: config.crawlSweepIntervalMs, logger });
+  sweep.start();
   let subscriber: Redis | null = null;
   return {
     async processor(job, token, signal) {
       if (job.name === PAGE_JOB) return pages.process(job, token, signal);
       try {
-        return await crawlPage(fetcher, job.data, signal);
+        return await crawlPage(fetcher, job.data, signal, { maxLinks: config.crawlMaxLinksPerPage, maxUrlLength: config.crawlMaxUrlLength });
       } catch (err) {
         throw toBullmqError(err);
       }
@@ -64,6 +67,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     async close() {
       subscriber?.disconnect();
       cancels.close();
+      await sweep.stop();
       await queue.close();
       commands.disconnect();
       await fetcher.close();

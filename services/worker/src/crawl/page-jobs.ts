@@ -1,8 +1,7 @@
-import { pageJobId, type Config, type CrawlPageData } from '@crawlfleet/core/runtime';
+import { PAGE_JOB, pageJobId, type Config, type CrawlPageData } from '@crawlfleet/core/runtime';
 import type { JobsOptions, Queue } from 'bullmq';
 
-/** The BullMQ job name of one page of a recursive crawl. */
-export const PAGE_JOB = 'crawl-page';
+export { PAGE_JOB };
 
 /** Options of a page job: its id comes from the URL, so adding it twice adds it once. */
 export function pageJobOptions(config: Config, crawlId: string, url: string): JobsOptions {

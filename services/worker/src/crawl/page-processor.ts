@@ -1,5 +1,5 @@
 import type { ChildLink, Config, CrawlOptions, CrawlPageData, CrawlResult, CrawlStore, PageRecord } from '@crawlfleet/core';
-import { CrawlScopeFilter, crawlPage, isRetryable, type SafeFetcher } from '@crawlfleet/tasks';
+import { CrawlScopeFilter, crawlPage, isRetryable, type RobotsRules, type SafeFetcher } from '@crawlfleet/tasks';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
 import { toBullmqError } from '../to-bullmq-error.js';
@@ -51,13 +51,13 @@ export class PageProcessor {
 
   async process(job: Job<CrawlPageData>, token: string | undefined, signal: AbortSignal | undefined): Promise<PageOutcome> {
     const { crawlId, url, depth } = job.data;
-    const { store } = this.deps;
+    const { store, config } = this.deps;
     // Both reads leave in one write (the store's connection auto-pipelines).
     const [state, claimed] = await Promise.all([store.state(crawlId), store.claimedBy(crawlId, url)]);
     if (state !== 'running') return { url, outcome: 'stopped' };
     // Finished before but not acknowledged (the worker died): queue the same children again.
     if (claimed) {
-      await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, depth + 1);
+      await addPageJobs(this.deps.queue, config, crawlId, claimed, depth + 1);
       return { url, outcome: 'requeued' };
     }
     const context = await this.context(crawlId);
@@ -70,9 +70,11 @@ export class PageProcessor {
       await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error }, 'skipped', []);
       return { url, outcome: 'skipped' };
     }
-    const delayMs = context.options.delayMs ?? rules?.crawlDelayMs ?? 0;
-    if (delayMs > 0) {
-      const wait = await store.reserveHostSlot(new URL(url).host, delayMs);
+    // The crawl's delayMs spaces this crawl; Crawl-delay spaces every crawl of the host.
+    const crawlDelayMs = Math.min(context.options.delayMs ?? 0, config.crawlMaxDelayMs);
+    const hostDelayMs = Math.min(rules?.crawlDelayMs ?? 0, config.crawlMaxDelayMs);
+    if (crawlDelayMs > 0 || hostDelayMs > 0) {
+      const wait = await store.reserveSlots(crawlId, new URL(url).host, crawlDelayMs, hostDelayMs);
       if (wait > 0) {
         // Wait in the queue, not in one of this worker's slots.
         await job.moveToDelayed(Date.now() + wait, token);
@@ -81,7 +83,8 @@ export class PageProcessor {
     }
     let result: CrawlResult;
     try {
-      result = await this.deps.cancels.run(crawlId, signal, (abort) => crawlPage(this.deps.fetcher, { url }, abort));
+      const limits = { maxLinks: config.crawlMaxLinksPerPage, maxUrlLength: config.crawlMaxUrlLength };
+      result = await this.deps.cancels.run(crawlId, signal, (abort) => crawlPage(this.deps.fetcher, { url }, abort, limits));
     } catch (err) {
       if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -89,27 +92,58 @@ export class PageProcessor {
       await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error: describeFailure(err).message }, 'failed', []);
       return { url, outcome: 'failed' };
     }
-    const children = depth < context.options.maxDepth ? await this.children(result.links, context) : [];
+    const { children, dropped } = depth < context.options.maxDepth ? await this.children(crawlId, result.links, context) : { children: [], dropped: 0 };
     const record: PageRecord = { url, depth, status: result.status, title: result.title, links: result.links.length, error: null };
-    await this.finish(crawlId, url, record, 'fetched', children, depth);
+    await this.finish(crawlId, url, record, 'fetched', children, dropped);
     return { url, outcome: 'fetched' };
   }
 
   /**
    * In-scope links with robots.txt's word on each. The links of a page are
-   * normalized and unique already (extractLinks).
+   * normalized and unique already (extractLinks). robots.txt is fetched only
+   * for links the crawl can still claim (new, within maxPages), and for at
+   * most CRAWL_MAX_ROBOTS_PER_PAGE new origins a page; links left out for
+   * that are counted as skipped (`dropped`) and stay unclaimed, so another
+   * page may bring them again. Links not reached within CRAWL_MAX_LINK_MS
+   * are dropped the same way.
    */
-  private async children(links: string[], context: CrawlContext): Promise<ChildLink[]> {
+  private async children(crawlId: string, links: string[], context: CrawlContext): Promise<{ children: ChildLink[]; dropped: number }> {
     const children: ChildLink[] = [];
-    for (const link of links) {
+    const unknown: string[] = [];
+    // Linear matching is still rules x path length a link: a page's links get CRAWL_MAX_LINK_MS in all.
+    const deadline = performance.now() + this.deps.config.crawlMaxLinkMs;
+    let late = 0;
+    for (const [index, link] of links.entries()) {
+      if ((index & 7) === 7 && performance.now() > deadline) {
+        late = links.length - index;
+        break;
+      }
       // Parsed once for the scope and robots.txt checks.
       const url = new URL(link);
       if (!context.scope.allows(url)) continue;
-      let rules = context.options.respectRobots ? this.deps.robots.rulesFor(url) : null;
-      if (rules instanceof Promise) rules = await rules;
-      children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true });
+      const rules = context.options.respectRobots ? this.deps.robots.cached(url) : null;
+      if (rules || !context.options.respectRobots) children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true });
+      else unknown.push(link);
     }
-    return children;
+    if (unknown.length === 0) return { children, dropped: late };
+    const { room, fresh } = await this.deps.store.unclaimed(crawlId, unknown);
+    const origins = new Map<string, RobotsRules | Promise<RobotsRules>>();
+    const picked: string[] = [];
+    let dropped = late;
+    for (const [index, link] of unknown.entries()) {
+      if (!fresh[index]) continue;
+      const origin = new URL(link).origin;
+      if (picked.length >= room || (!origins.has(origin) && origins.size >= this.deps.config.crawlMaxRobotsPerPage)) {
+        dropped++;
+        continue;
+      }
+      if (!origins.has(origin)) origins.set(origin, this.deps.robots.rulesFor(link));
+      picked.push(link);
+    }
+    // The new origins' robots.txt load side by side: a page waits for one fetch deadline at most, not one per origin.
+    const rules = new Map(await Promise.all([...origins].map(async ([origin, pending]) => [origin, await pending] as const)));
+    for (const link of picked) children.push({ url: link, allowed: rules.get(new URL(link).origin)!.isAllowed(link) });
+    return { children, dropped };
   }
 
   private async finish(
@@ -118,9 +152,9 @@ export class PageProcessor {
     record: PageRecord,
     outcome: 'fetched' | 'failed' | 'skipped',
     children: ChildLink[],
-    depth = 0,
+    dropped = 0,
   ): Promise<void> {
-    const claimed = await this.deps.store.finishPage(crawlId, url, record, outcome, children);
-    await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, depth + 1);
+    const claimed = await this.deps.store.finishPage(crawlId, url, record, outcome, children, { dropped });
+    await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, record.depth + 1);
   }
 }

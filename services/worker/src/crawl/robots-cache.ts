@@ -22,7 +22,14 @@ export class RobotsCache {
     private readonly prefix: string,
     private readonly fetcher: SafeFetcher,
     private readonly userAgent: string,
+    private readonly maxRules: number,
   ) {}
+
+  /** The rules for the origin of `url` when this process has them now, else null (nothing is fetched). */
+  cached(url: URL): RobotsRules | null {
+    const cached = this.local.get(url.origin);
+    return cached && cached.expires > Date.now() ? (cached.settled ?? null) : null;
+  }
 
   /**
    * The rules for the origin of `url`: at once when this process knows them
@@ -33,7 +40,7 @@ export class RobotsCache {
     const cached = this.local.get(origin);
     if (cached && cached.expires > Date.now()) return cached.settled ?? cached.rules;
     const entry: { rules: Promise<RobotsRules>; settled?: RobotsRules; expires: number } = {
-      rules: this.load(origin).then((fetched) => (entry.settled = robotsRules(origin, fetched, this.userAgent))),
+      rules: this.load(origin).then((fetched) => (entry.settled = robotsRules(origin, fetched, this.userAgent, this.maxRules))),
       expires: Date.now() + LOCAL_TTL_MS,
     };
     entry.rules.catch(() => this.local.delete(origin));
@@ -62,8 +69,11 @@ export class RobotsCache {
 
   private async fetchRobots(origin: string): Promise<RobotsFetch> {
     try {
-      const page = await this.fetcher.fetch(`${origin}/robots.txt`, undefined, () => true);
-      const body = page.body ? page.body.subarray(0, ROBOTS_MAX_BYTES).toString('utf8') : '';
+      // Past 512 KiB a robots.txt is ignored, as Google's parser does, rather than refused whole.
+      const page = await this.fetcher.fetch(`${origin}/robots.txt`, undefined, () => true, ROBOTS_MAX_BYTES);
+      let body = page.body ? page.body.toString('utf8') : '';
+      // A line cut at the cap is not the rule the site wrote: drop it.
+      if (page.bytes >= ROBOTS_MAX_BYTES) body = body.slice(0, body.lastIndexOf('\n') + 1);
       return { status: page.status, body };
     } catch (err) {
       return { status: 0, body: '', error: describeFailure(err).message };

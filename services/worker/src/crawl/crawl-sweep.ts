@@ -1,0 +1,82 @@
+import { pageJobId, type CrawlStore, type InflightPage } from '@crawlfleet/core/runtime';
+import { Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** Page jobs checked per crawl per sweep; the rest wait for the next sweep. */
+const MAX_CHECKS_PER_CRAWL = 5000;
+/** A job missing at the first look may be in the moment between its claim and its add: look again after this. */
+const RECHECK_MS = 1500;
+
+/**
+ * Makes every crawl end. A page claimed by a crawl is in its inflight list
+ * until its record is written; a page job can end without writing it (failed
+ * outside the processor's own failure path, stalled too often, removed by
+ * hand, or the worker died between the claim and the add). Every
+ * CRAWL_SWEEP_INTERVAL_MS one crawl worker (a lock in Redis) looks at the
+ * crawls that finished no page for that long, checks their inflight pages'
+ * jobs, and records each lost one as failed, which decrements pending.
+ */
+export class CrawlSweep {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: { store: CrawlStore; queue: Queue; redis: Redis; prefix: string; intervalMs: number; logger: Logger },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep().catch((err: Error) => this.deps.logger.warn({ err: err.message }, 'crawl sweep failed')).finally(() => {
+        this.running = null;
+      });
+    }, this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One sweep, if no other worker holds this period's lock. */
+  async sweep(now = Date.now()): Promise<void> {
+    const { redis, prefix, intervalMs, store } = this.deps;
+    if (!(await redis.set(`${prefix}:crawl-sweep:lock`, '1', 'PX', Math.max(100, intervalMs - 100), 'NX'))) return;
+    for (const crawl of await store.running()) {
+      if (now - crawl.lastAt >= intervalMs) await this.sweepCrawl(crawl.id);
+    }
+  }
+
+  private async sweepCrawl(crawlId: string): Promise<void> {
+    let checked = 0;
+    const missing: InflightPage[] = [];
+    for await (const batch of this.deps.store.inflight(crawlId)) {
+      const states = await Promise.all(batch.map((page) => this.deps.queue.getJobState(pageJobId(crawlId, page.url))));
+      for (const [index, state] of states.entries()) {
+        const page = batch[index]!;
+        if (state === 'unknown') missing.push(page);
+        else if (state === 'failed' || state === 'completed') await this.lost(crawlId, page, state);
+      }
+      checked += batch.length;
+      if (checked >= MAX_CHECKS_PER_CRAWL) break;
+    }
+    if (missing.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
+    for (const page of missing) {
+      if ((await this.deps.queue.getJobState(pageJobId(crawlId, page.url))) === 'unknown') await this.lost(crawlId, page, 'unknown');
+    }
+  }
+
+  /** Records a page whose job ended without its record. */
+  private async lost(crawlId: string, page: InflightPage, state: 'failed' | 'completed' | 'unknown'): Promise<void> {
+    let why = 'its page job was removed';
+    if (state !== 'unknown') {
+      const job = await Job.fromId(this.deps.queue, pageJobId(crawlId, page.url));
+      why = state === 'failed' ? `its page job failed: ${job?.failedReason || 'no reason given'}` : 'its page job ended without a record';
+    }
+    const error = `CF_ERR_PAGE_LOST: ${why}`;
+    this.deps.logger.warn({ crawlId, url: page.url, error }, 'crawl page lost; recorded as failed');
+    await this.deps.store.finishPage(crawlId, page.url, { url: page.url, depth: page.depth, status: null, title: null, links: 0, error }, 'failed', []);
+  }
+}
