@@ -1,0 +1,144 @@
+import { buildApp } from '@crawlfleet/api';
+import { pageJobId, type Config } from '@crawlfleet/core';
+import { startWorker, type RunningWorker } from '@crawlfleet/worker';
+import { Queue, Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually, silentLogger, testConfig } from '../helpers/harness.js';
+import { html, startHostileSite, type HostileSite } from './hostile-site.js';
+
+/*
+ * A crawl always ends, whatever happens to its page jobs, and one crawl's
+ * politeness does not hold up another crawl of the same host.
+ */
+
+const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '2000', CRAWL_SWEEP_INTERVAL_MS: '1000', JOB_ATTEMPTS: '2' };
+let site: HostileSite;
+let connection: Redis;
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  site = await startHostileSite({
+    '/three': (_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(html('Three', '<a href="/t/1">1</a><a href="/t/2">2</a><a href="/t/3">3</a>'));
+    },
+  });
+  connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  connection.disconnect();
+  await site.close();
+});
+
+async function api(config: Config): Promise<FastifyInstance> {
+  const app = await buildApp(config, { logger: false });
+  closers.push(() => app.close());
+  await eventually(() => app.jobQueues.ready);
+  return app;
+}
+
+async function crawlWorker(config: Config): Promise<RunningWorker> {
+  const worker = await startWorker({ config, queue: 'crawl', logger: silentLogger });
+  closers.push(() => worker.close(3000));
+  return worker;
+}
+
+async function start(app: FastifyInstance, body: Record<string, unknown>): Promise<{ id: string; url: string }> {
+  const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  expect(reply.statusCode, reply.body).toBe(202);
+  return reply.json();
+}
+
+const read = async (app: FastifyInstance, url: string, wait = 0) => (await app.inject({ url: `${url}${wait ? `?wait=${wait}` : ''}` })).json();
+
+describe('a crawl always ends', () => {
+  it('when a page job is removed behind its back (the page is recorded as lost)', async () => {
+    const config = testConfig(inject('redisUrl'), env);
+    const app = await api(config);
+    await crawlWorker(config);
+    const queue = new Queue('crawl', { connection, prefix: config.queuePrefix });
+    closers.push(() => queue.close());
+    const crawl = await start(app, { url: `${site.url}/three`, delayMs: 1500 });
+    const victim = pageJobId(crawl.id, `${site.url}/t/3`);
+    // Delayed by the crawl's delayMs, so removable (an active job is locked). BullMQ's remove
+    // answers 1 for an id that does not exist yet, so wait for the job first.
+    await eventually(async () => (await queue.getJobState(victim)) === 'delayed', 10_000, 'the page job delayed');
+    expect(await queue.remove(victim)).toBe(1);
+    expect(await queue.getJobState(victim)).toBe('unknown');
+    const done = await read(app, crawl.url, 20_000);
+    expect(done).toMatchObject({ state: 'completed', stats: { queued: 4, fetched: 3, failed: 1 } });
+    const pages = (await app.inject({ url: `${crawl.url}/pages` })).json().items;
+    expect(pages.find((page: { url: string }) => page.url === `${site.url}/t/3`)).toMatchObject({ error: 'CF_ERR_PAGE_LOST: its page job was removed' });
+  });
+
+  it('when page jobs fail outside the processor\'s own failure path and exhaust their attempts', async () => {
+    const config = testConfig(inject('redisUrl'), env);
+    const app = await api(config);
+    // A broken processor takes the page jobs; a real crawl worker beside it (whose sweep runs)
+    // may take the seed before it pauses, but never the children.
+    const broken = new Worker('crawl', async () => {
+      throw new Error('a bug in a processor');
+    }, { connection, prefix: config.queuePrefix, concurrency: 10 });
+    closers.push(() => broken.close());
+    const real = await crawlWorker(config);
+    await real.worker.pause(true);
+    const crawl = await start(app, { url: `${site.url}/three` });
+    const done = await read(app, crawl.url, 20_000);
+    expect(done.state).toBe('completed');
+    expect(done.stats.fetched + done.stats.failed).toBe(done.stats.queued);
+    expect(done.stats.failed).toBeGreaterThanOrEqual(1);
+    const pages = (await app.inject({ url: `${crawl.url}/pages` })).json().items as { status: number | null; error: string | null }[];
+    for (const page of pages.filter((item) => item.status === null)) {
+      expect(page.error).toBe('CF_ERR_PAGE_LOST: its page job failed: a bug in a processor');
+    }
+  });
+
+  it('page jobs are not jobs of the API: GET and DELETE of one are 404, never 5xx', async () => {
+    const config = testConfig(inject('redisUrl'), env);
+    const app = await api(config);
+    const crawl = await start(app, { url: `${site.url}/three` });
+    const id = pageJobId(crawl.id, `${site.url}/three`);
+    for (const method of ['GET', 'DELETE'] as const) {
+      const reply = await app.inject({ method, url: `/v1/jobs/crawl/${id}` });
+      expect(reply.statusCode).toBe(404);
+      expect(reply.json().code).toBe('CF_ERR_JOB_NOT_FOUND');
+    }
+    const events = await app.inject({ url: `/v1/jobs/crawl/${id}/events` });
+    expect(events.statusCode).toBe(404);
+  });
+
+  it('its SSE stream ends when the crawl expires while watched, and ?wait answers 404', async () => {
+    const config = testConfig(inject('redisUrl'), env);
+    const app = await api(config); // no worker: the crawl stays running
+    const crawl = await start(app, { url: `${site.url}/three` });
+    const stream = app.inject({ url: `${crawl.url}/events` });
+    const waiting = app.inject({ url: `${crawl.url}?wait=20000` });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const keys = await connection.keys(`${config.queuePrefix}:crawl-run:${crawl.id}:*`);
+    await connection.del(...keys);
+    const started = Date.now();
+    const body = (await stream).body;
+    expect(body).toContain('event: gone');
+    expect((await waiting).statusCode).toBe(404);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('per-crawl politeness', () => {
+  it('a crawl with a long delayMs does not hold up another crawl of the same host', async () => {
+    const config = testConfig(inject('redisUrl'), env);
+    const app = await api(config);
+    await crawlWorker(config);
+    const slow = await start(app, { url: `${site.url}/three`, delayMs: 5000 });
+    await eventually(async () => (await read(app, slow.url)).stats.fetched === 1, 5000, 'the slow crawl\'s seed');
+    const started = Date.now();
+    const fast = await start(app, { url: `${site.url}/three?fast`, delayMs: 0 });
+    expect(await read(app, fast.url, 10_000)).toMatchObject({ state: 'completed', stats: { fetched: 4 } });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await read(app, slow.url)).toMatchObject({ state: 'running', stats: { fetched: 1 } });
+    await app.inject({ method: 'DELETE', url: slow.url });
+  });
+});
