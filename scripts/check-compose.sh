@@ -11,8 +11,11 @@ for file in docker-compose.yml deploy/broker.yml deploy/client.yml deploy/worker
   "${compose[@]}" -f "$file" config -q
   echo "compose config ok: $file"
 done
-# A required variable that is missing must stop `up` with a clear message.
-if env -u REDIS_PASSWORD "${compose[@]}" -f deploy/broker.yml config -q 2>/tmp/compose-missing.txt; then
-  echo "check-compose: deploy/broker.yml accepted a missing REDIS_PASSWORD" >&2; exit 1
-fi
-grep -q 'set REDIS_PASSWORD' /tmp/compose-missing.txt && echo "compose config ok: missing REDIS_PASSWORD is refused"
+# A required variable that is missing must stop `up` with a clear message, in every file (no fallback password).
+for file in docker-compose.yml deploy/broker.yml deploy/client.yml deploy/worker-host.yml; do
+  if env -u REDIS_PASSWORD "${compose[@]}" -f "$file" config -q 2>/tmp/compose-missing.txt; then
+    echo "check-compose: $file accepted a missing REDIS_PASSWORD" >&2; exit 1
+  fi
+  grep -q 'set REDIS_PASSWORD' /tmp/compose-missing.txt
+done
+echo "compose config ok: missing REDIS_PASSWORD is refused"

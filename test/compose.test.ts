@@ -40,6 +40,20 @@ describe('compose worker services', () => {
   });
 });
 
+describe('compose api services', () => {
+  it('pass the API its keys, rate limit and dashboard mode, and publish it on loopback on one host', () => {
+    const env = { REDIS_PASSWORD: 'x', BROKER_HOST: 'broker', API_KEYS: 'k'.repeat(20), RATE_LIMIT_MAX: '9', RATE_LIMIT_WINDOW_MS: '1000', DASHBOARD_READ_ONLY: 'true' };
+    for (const file of ['docker-compose.yml', 'deploy/client.yml']) {
+      expect(composeService(file, 'api', env).environment, file).toMatchObject({
+        API_KEYS: env.API_KEYS, RATE_LIMIT_MAX: '9', RATE_LIMIT_WINDOW_MS: '1000', DASHBOARD_READ_ONLY: 'true',
+      });
+      // Unset, they are empty strings (the defaults), never YAML nulls.
+      expect(composeService(file, 'api', { REDIS_PASSWORD: 'x', BROKER_HOST: 'b' }).environment).toMatchObject({ API_KEYS: '', RATE_LIMIT_MAX: '0' });
+    }
+    expect(readFileSync(`${ROOT}docker-compose.yml`, 'utf8')).toContain('"${API_BIND:-127.0.0.1}:${API_PORT:-3000}:3000"');
+  });
+});
+
 describe('Dockerfile', () => {
   it('copies every workspace manifest before npm ci and builds and ships every workspace', () => {
     const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');

@@ -105,6 +105,7 @@ export const CONFIG_FIELDS = {
   rateLimitMax: field('RATE_LIMIT_MAX', '0', integer(0, 100_000_000)),
   rateLimitWindowMs: field('RATE_LIMIT_WINDOW_MS', '60000', integer(100, 86_400_000)),
   dashboardReadOnly: field('DASHBOARD_READ_ONLY', undefined, boolean),
+  apiShutdownTimeoutMs: field('API_SHUTDOWN_TIMEOUT_MS', '10000', integer(0, 3_600_000)),
   workerQueue: field('WORKER_QUEUE', undefined, jobType),
   workerConcurrency: field('WORKER_CONCURRENCY', undefined, integer(1, 10000)),
   workerShutdownTimeoutMs: field('WORKER_SHUTDOWN_TIMEOUT_MS', '30000', integer(0, 3_600_000)),

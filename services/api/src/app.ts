@@ -1,7 +1,10 @@
 import type { Config } from '@crawlfleet/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestAsyncHookHandler } from 'fastify';
 import { JobStore } from './jobs/job-store.js';
+import { TooManyWaitsError } from './errors.js';
 import { ApiKeys } from './plugins/api-keys.js';
+import { ClientSlots } from './plugins/client-slots.js';
+import { OpenStreams } from './plugins/open-streams.js';
 import { installDashboard } from './plugins/dashboard.js';
 import { installDocs } from './plugins/docs.js';
 import { installErrorHandler, installNotFound, MAX_PARAM_LENGTH, routerError } from './plugins/error-handler.js';
@@ -23,6 +26,12 @@ declare module 'fastify' {
     config: Config;
     jobQueues: JobQueues;
     apiKeys: ApiKeys;
+    streams: OpenStreams;
+    waits: ClientSlots;
+  }
+  interface FastifyContextConfig {
+    /** The route adds data to Redis: refused while Redis is short of memory. */
+    submits?: boolean;
   }
   // Documentation fields, read by the OpenAPI generator.
   interface FastifySchema {
@@ -52,6 +61,10 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.decorate('config', config);
   app.decorate('jobQueues', new JobQueues(config, app.log));
   app.decorate('apiKeys', new ApiKeys(config.apiKeys));
+  app.decorate('streams', new OpenStreams(config.maxStreamsPerClient));
+  app.decorate('waits', new ClientSlots(config.maxWaitsPerClient, TooManyWaitsError));
+  // Before the server stops taking connections: an open stream would keep close() waiting for ever.
+  app.addHook('preClose', async () => app.streams.closeAll());
   app.addHook('onClose', async () => app.jobQueues.close());
   const limit = await installRateLimit(app, config, app.jobQueues.redis, app.apiKeys);
   const guards: onRequestAsyncHookHandler[] = [...(limit ? [limit] : []), ...(app.apiKeys.enabled ? [app.apiKeys.require] : [])];

@@ -50,3 +50,18 @@ export const CrawlFinishedError = createError(
 export const InvalidCursorError = createError('CF_ERR_VALIDATION', 'querystring.cursor is not a cursor this API gave out', 400);
 export const UnauthorizedError = createError('CF_ERR_UNAUTHORIZED', 'Unauthorized: %s', 401);
 export const ScheduleNotFoundError = createError('CF_ERR_SCHEDULE_NOT_FOUND', 'No %s schedule with id "%s"', 404);
+export const TooManyStreamsError = createError(
+  'CF_ERR_TOO_MANY_STREAMS',
+  'This client has %s event streams open (MAX_STREAMS_PER_CLIENT); close one first',
+  429,
+);
+export const TooManyWaitsError = createError(
+  'CF_ERR_TOO_MANY_WAITS',
+  'This client has %s requests waiting with ?wait (MAX_WAITS_PER_CLIENT); retry without ?wait or later',
+  429,
+);
+export const RedisMemoryError = createError(
+  'CF_ERR_REDIS_MEMORY',
+  'Redis is using %s%% of its maxmemory; new jobs, crawls and schedules are refused until it drains (reads go on)',
+  503,
+);

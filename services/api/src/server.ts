@@ -22,7 +22,12 @@ let closing = false;
 async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
-  app.log.info({ signal }, 'stopping: finishing in-flight requests');
+  app.log.info({ signal, timeoutMs: config.apiShutdownTimeoutMs }, 'stopping: finishing in-flight requests');
+  // Open event streams are ended by the app's preClose hook; anything else that holds on is cut here.
+  setTimeout(() => {
+    app.log.warn({ timeoutMs: config.apiShutdownTimeoutMs }, 'requests still open; exiting anyway');
+    process.exit(1);
+  }, config.apiShutdownTimeoutMs).unref();
   await app.close();
   process.exit(0);
 }

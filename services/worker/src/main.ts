@@ -41,8 +41,8 @@ const queue = config.workerQueue!;
 const logger = pino({ level: config.logLevel, base: { service: 'worker', pid: process.pid } });
 logger.info({ redis: redactRedisUrl(config.redisUrl), prefix: config.queuePrefix }, 'starting worker');
 const running = await startWorker({ config, queue, logger });
-const metricsServer = config.workerMetricsPort === undefined ? null : await serveMetrics(running.metrics, config.workerMetricsPort);
-if (metricsServer) logger.info({ port: config.workerMetricsPort }, 'metrics on /metrics');
+const metricsServer = config.workerMetricsPort === undefined ? null : await serveMetrics(running.metrics, config.workerMetricsPort, config.workerMetricsHost);
+if (metricsServer) logger.info({ host: config.workerMetricsHost, port: config.workerMetricsPort }, 'metrics on /metrics');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

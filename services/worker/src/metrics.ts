@@ -32,8 +32,8 @@ export function workerMetrics(worker: Worker, queue: string): Registry {
   return registry;
 }
 
-/** Serves `GET /metrics` from the registry on `port` (all interfaces). */
-export async function serveMetrics(registry: Registry, port: number, host = '0.0.0.0'): Promise<Server> {
+/** Serves `GET /metrics` from the registry on `host`:`port` (WORKER_METRICS_HOST, loopback unless set). */
+export async function serveMetrics(registry: Registry, port: number, host: string): Promise<Server> {
   const server = createServer(async (req, res) => {
     if (req.url !== '/metrics') {
       res.statusCode = 404;

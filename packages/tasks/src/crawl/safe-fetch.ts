@@ -57,6 +57,33 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 }
 
 /**
+ * The URL as it will be fetched, or FetchRefusedError: http(s) only, no
+ * credentials, and an IP literal in any spelling the URL parser takes
+ * (`2130706433`, `0x7f.1`, `[::ffff:127.0.0.1]`) judged by `policy` (names
+ * are judged after DNS, in the guarded agent). Sends nothing.
+ */
+export function checkFetchUrl(raw: string, policy: AddressPolicy): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new FetchRefusedError(raw, 'it is not a valid absolute URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FetchRefusedError(raw, `only http and https are allowed, not ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new FetchRefusedError(raw, 'URLs with credentials are not fetched');
+  }
+  // IP literals never reach DNS, so the guard in the lookup does not see them.
+  if (isIpLiteral(url.hostname) && !policy(unbracket(url.hostname))) {
+    throw new FetchRefusedError(raw, `${url.hostname} is not a public address`);
+  }
+  url.hash = '';
+  return url;
+}
+
+/**
  * Fetches http(s) URLs with a deadline, a body cap, a redirect cap and an
  * address guard checked on every hop after DNS resolution. One instance keeps
  * a pool of keep-alive connections; close() releases it.
@@ -100,34 +127,13 @@ export class SafeFetcher {
     }
   }
 
-  private checkUrl(raw: string): URL {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new FetchRefusedError(raw, 'it is not a valid absolute URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new FetchRefusedError(raw, `only http and https are allowed, not ${url.protocol}`);
-    }
-    if (url.username || url.password) {
-      throw new FetchRefusedError(raw, 'URLs with credentials are not fetched');
-    }
-    // IP literals never reach DNS, so the guard in the lookup does not see them.
-    if (isIpLiteral(url.hostname) && !this.policy(unbracket(url.hostname))) {
-      throw new FetchRefusedError(raw, `${url.hostname} is not a public address`);
-    }
-    url.hash = '';
-    return url;
-  }
-
   private async follow(
     start: string,
     signal: AbortSignal,
     keepBody: (contentType: string | null) => boolean,
     truncateAt: number | undefined,
   ): Promise<FetchedPage> {
-    let current = this.checkUrl(start);
+    let current = checkFetchUrl(start, this.policy);
     for (let hop = 0; ; hop++) {
       const response = await request(current, {
         dispatcher: this.agent,
@@ -151,7 +157,7 @@ export class SafeFetcher {
         } catch {
           throw new RedirectError(start, `invalid Location ${JSON.stringify(location)}`);
         }
-        current = this.checkUrl(next);
+        current = checkFetchUrl(next, this.policy);
         continue;
       }
       const contentType = header(response.headers, 'content-type') ?? null;

@@ -17,6 +17,21 @@ export interface SubmitOptions {
   attempts?: number | undefined;
 }
 
+/** JSON with object keys sorted, so inputs equal as values have one form. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** What an idempotency claim remembers of the inputs: a hash of their canonical JSON. */
+function fingerprint(inputs: unknown): string {
+  return createHash('sha256').update(canonical(inputs)).digest('hex');
+}
+
 /** A job id derived from an Idempotency-Key: the same key gives the same id. */
 export function idempotentJobId(key: string): string {
   return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
@@ -45,63 +60,57 @@ export class JobStore {
   }
 
   /**
+   * Claims an Idempotency-Key for `inputs` with SET NX, so of two racing
+   * requests exactly one claims it; the other learns whether it sent the
+   * same inputs (a replay) or others (409). The claim outlives the job: it is
+   * kept for the job's delay plus the result TTL.
+   * @returns true when this request claimed the key
+   */
+  private async claim(type: JobType, key: string, inputs: unknown, delayMs = 0): Promise<boolean> {
+    const { redis, config } = this.queues;
+    const claimKey = `${config.queuePrefix}:idempotency:${type}:${idempotentJobId(key)}`;
+    const print = fingerprint(inputs);
+    const ttl = config.resultTtlSeconds + Math.ceil(delayMs / 1000) + 60;
+    if (await redis.set(claimKey, print, 'EX', ttl, 'NX')) return true;
+    const stored = await redis.get(claimKey);
+    if (stored !== null && stored !== print) throw new IdempotencyConflictError(key);
+    return false;
+  }
+
+  /**
    * Adds one job. With an idempotency key, an existing job for the key is
-   * returned instead (`replayed`), unless its input differs (409).
+   * returned instead (`replayed`), unless its input differs (409), also when
+   * two requests with the key race.
    */
   async add(type: JobType, input: unknown, options: SubmitOptions, idempotencyKey?: string) {
     return withRedis(async () => {
       const queue = this.queues.queue(type);
-      const jobId = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
-      if (jobId) {
-        const existing = await Job.fromId(queue, jobId);
-        if (existing) {
-          if (!isDeepStrictEqual(existing.data, input)) throw new IdempotencyConflictError(idempotencyKey);
-          return { job: existing, replayed: true };
-        }
-      }
-      const job = await queue.add(type, input, this.jobOptions(options, jobId));
-      return { job, replayed: false };
+      if (idempotencyKey === undefined) return { job: await queue.add(type, input, this.jobOptions(options)), replayed: false };
+      const claimed = await this.claim(type, idempotencyKey, input, options.delay);
+      const jobId = idempotentJobId(idempotencyKey);
+      // Adding an id that exists adds nothing; the stored job is the one to show.
+      const added = await queue.add(type, input, this.jobOptions(options, jobId));
+      const job = (await Job.fromId(queue, jobId)) ?? added;
+      if (!isDeepStrictEqual(job.data, input)) throw new IdempotencyConflictError(idempotencyKey);
+      return { job, replayed: !claimed };
     });
   }
 
   /**
    * Adds many jobs in one round trip (MULTI). With an idempotency key, a
-   * batch sent before under the key is returned instead (`replayed`), unless
+   * batch sent before under the key gets the same ids (`replayed`), unless
    * its inputs differ (409), as for one job.
    */
   async addBatch(type: JobType, inputs: unknown[], options: SubmitOptions, idempotencyKey?: string): Promise<{ ids: string[]; replayed: boolean }> {
     return withRedis(async () => {
-      const sent = idempotencyKey === undefined ? null : await this.sentBefore(type, inputs, idempotencyKey);
-      if (sent) return { ids: sent, replayed: true };
+      const claimed = idempotencyKey === undefined || (await this.claim(type, `batch:${idempotencyKey}`, inputs, options.delay));
       const base = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
+      // With a key the ids are fixed, so a replay adds nothing new.
       const jobs = await this.queues.queue(type).addBulk(
         inputs.map((data, index) => ({ name: type, data, opts: this.jobOptions(options, base && `${base}-${index}`) })),
       );
-      return { ids: jobs.map((job) => String(job.id)), replayed: false };
+      return { ids: jobs.map((job) => String(job.id)), replayed: !claimed };
     });
-  }
-
-  /**
-   * The ids of the batch sent before under `key`, or null when its first job
-   * is not there; IdempotencyConflictError when that batch has other inputs
-   * or another length. One round trip, a second on a replay.
-   */
-  private async sentBefore(type: JobType, inputs: unknown[], key: string): Promise<string[] | null> {
-    const queue = this.queues.queue(type);
-    const { redis } = this.queues;
-    const base = idempotentJobId(key);
-    const ids = inputs.map((_, index) => `${base}-${index}`);
-    if (!(await redis.exists(queue.toKey(ids[0]!)))) return null;
-    const reads = redis.pipeline();
-    for (const id of ids) reads.hget(queue.toKey(id), 'data');
-    reads.exists(queue.toKey(`${base}-${ids.length}`));
-    const replies = (await reads.exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
-    const longer = replies.pop()?.[1] === 1;
-    const differs = replies.some(([, data], index) => typeof data !== 'string' || !isDeepStrictEqual(JSON.parse(data), inputs[index]));
-    if (longer || differs) throw new IdempotencyConflictError(key);
-    return ids;
   }
 
   /**

@@ -69,7 +69,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       return send(reply, toShape(unavailable));
     }
     const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
+    // A declared 503 (Redis memory pressure) says what to do, like a 4xx.
+    if ((status >= 400 && status < 500) || (status === 503 && err.code?.startsWith('CF_ERR_'))) {
       return send(reply, { statusCode: status, code: err.code ?? 'CF_ERR_BAD_REQUEST', message: err.message, ...(err.field ? { field: err.field } : {}) });
     }
     request.log.error({ err }, 'request failed');

@@ -4,6 +4,10 @@ import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import { JobWaiter } from '../jobs/job-waiter.js';
 
+const MEMORY_POLL_MS = 1000;
+/** Share of Redis's maxmemory past which submissions get 503 (noeviction would fail them mid-write). */
+export const MEMORY_PRESSURE = 0.9;
+
 /**
  * The API's handles on Redis: one BullMQ Queue per job type over one shared
  * fail-fast connection, and one QueueEvents per type (each blocking, so each
@@ -15,6 +19,9 @@ export class JobQueues {
   private readonly events = new Map<JobType, QueueEvents>();
   private readonly waiters = new Map<JobType, JobWaiter>();
   private readonly eventConnections: Redis[] = [];
+  private readonly memoryTimer: NodeJS.Timeout;
+  /** Redis's used_memory as a share of its maxmemory (0 without maxmemory), read every second. */
+  memoryUse = 0;
 
   constructor(
     readonly config: Config,
@@ -30,6 +37,8 @@ export class JobQueues {
         this.queues.set(type, new Queue(type, { connection: this.redis, prefix: config.queuePrefix }));
       }
     });
+    this.memoryTimer = setInterval(() => void this.readMemory(), MEMORY_POLL_MS);
+    this.memoryTimer.unref();
     for (const type of JOB_TYPES) {
       const connection = createRedis(config.redisUrl, 'blocking', warn('queue events'));
       this.eventConnections.push(connection);
@@ -39,6 +48,19 @@ export class JobQueues {
       // Job hashes read for ?wait go over the events connection itself, behind its XREAD.
       this.waiters.set(type, new JobWaiter(events, async (jobId) => (await events.getBackend().client).hgetall(events.toKey(jobId))));
     }
+  }
+
+  private async readMemory(): Promise<void> {
+    if (this.redis.status !== 'ready') return;
+    const info = await this.redis.info('memory').catch(() => '');
+    const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
+    const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1] ?? 0);
+    this.memoryUse = max > 0 ? used / max : 0;
+  }
+
+  /** True when Redis is over MEMORY_PRESSURE of its maxmemory: submissions are refused, reads go on. */
+  get memoryPressure(): boolean {
+    return this.memoryUse > MEMORY_PRESSURE;
   }
 
   /** True when commands can be sent now; while false, job routes answer 503 at once. */
@@ -65,6 +87,7 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.memoryTimer);
     await Promise.allSettled([...this.events.values()].map((events) => events.close()));
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     for (const connection of this.eventConnections) connection.disconnect();

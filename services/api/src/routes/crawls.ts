@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { CrawlService } from '../crawls/crawl-service.js';
 import { InvalidCursorError } from '../errors.js';
 import { ErrorReply } from '../schemas/job.js';
+import { holdingWait } from './hold-wait.js';
 
 const CrawlView = Type.Object({
   id: Type.String(),
@@ -32,6 +33,7 @@ interface PagesRoute { Params: { id: string }; Querystring: { limit?: number; cu
 /** The Crawls part of the API. */
 export function registerCrawlRoutes(app: FastifyInstance, crawls: CrawlService): void {
   app.post<{ Body: CrawlRequest }>('/crawls', {
+    config: { submits: true },
     schema: { tags, summary: 'Start a recursive crawl from a seed URL', body: CrawlRequest, response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errors } },
   }, async (request, reply) => {
     const id = await crawls.start(request.body);
@@ -40,7 +42,10 @@ export function registerCrawlRoutes(app: FastifyInstance, crawls: CrawlService):
 
   app.get<IdRoute>('/crawls/:id', {
     schema: { tags, summary: 'A crawl and its stats; ?wait=ms waits for it to finish', params: IdParams, querystring: WaitQuery, response: { 200: CrawlView, ...errors } },
-  }, async (request) => (request.query.wait ? crawls.waitFor(request.params.id, request.query.wait) : crawls.get(request.params.id)));
+  }, async (request) => {
+    const { wait } = request.query;
+    return wait ? holdingWait(request, () => crawls.waitFor(request.params.id, wait)) : crawls.get(request.params.id);
+  });
 
   app.get<PagesRoute>('/crawls/:id/pages', {
     schema: {

@@ -1,34 +1,12 @@
 import { JOB_TYPES, type JobType } from '@crawlfleet/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { EventStream } from '../plugins/open-streams.js';
 import type { CrawlService } from '../crawls/crawl-service.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { toJobView } from '../jobs/job-view.js';
-import type { JobQueues } from '../plugins/job-queues.js';
 
-const HEARTBEAT_MS = 15_000;
 const CRAWL_POLL_MS = 250;
-
-/** An open server-sent-events stream; close() ends it once. */
-function openStream(request: FastifyRequest, reply: FastifyReply, onClose: () => void) {
-  reply.hijack();
-  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  let open = true;
-  const heartbeat = setInterval(() => reply.raw.write(': ping\n\n'), HEARTBEAT_MS);
-  const close = () => {
-    if (!open) return;
-    open = false;
-    clearInterval(heartbeat);
-    onClose();
-    reply.raw.end();
-  };
-  request.raw.on('close', close);
-  return {
-    send(event: string, data: unknown) {
-      if (open) reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    },
-    close,
-  };
-}
+import type { JobQueues } from '../plugins/job-queues.js';
 
 /**
  * Live events as server-sent events: a job's progress, completed and failed;
@@ -37,6 +15,8 @@ function openStream(request: FastifyRequest, reply: FastifyReply, onClose: () =>
  */
 export function registerEventRoutes(app: FastifyInstance, queues: JobQueues, jobs: JobStore, crawls: CrawlService): void {
   const tags = ['events'];
+  const openStream = (request: FastifyRequest, reply: FastifyReply, onClose: () => void): EventStream =>
+    app.streams.openStream(app.apiKeys.caller(request), request, reply, onClose);
   for (const type of JOB_TYPES) {
     app.get<{ Params: { id: string } }>(`/jobs/${type}/:id/events`, {
       schema: { tags, summary: `Server-sent events of a ${type} job: progress, completed, failed` },

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { RedisUnavailableError } from '@crawlfleet/core';
+import { RedisMemoryError } from '../errors.js';
 import { withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 
-/** /healthz: the process answers. /readyz: Redis answers too (503 otherwise). */
+/** /healthz: the process answers. /readyz: Redis answers too and is not over 90% of its maxmemory (503 otherwise). */
 export function registerHealthRoutes(app: FastifyInstance): void {
   const tags = ['health'];
   app.get('/healthz', { schema: { tags, response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
@@ -14,6 +15,7 @@ export function registerHealthRoutes(app: FastifyInstance): void {
     const { jobQueues } = app;
     if (!jobQueues.ready) throw new RedisUnavailableError(`connection is ${jobQueues.redis.status}`);
     await withRedis(() => jobQueues.redis.ping(), 1000);
+    if (jobQueues.memoryPressure) throw new RedisMemoryError(Math.round(jobQueues.memoryUse * 100));
     return { status: 'ready' };
   });
 }

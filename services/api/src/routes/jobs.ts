@@ -6,15 +6,15 @@ import { acceptedReply, toJobView } from '../jobs/job-view.js';
 import type { JobStore, SubmitOptions } from '../jobs/job-store.js';
 import {
   BatchAccepted,
-  BatchQuery,
   ErrorReply,
   IdempotencyHeaders,
   JobAccepted,
   JobIdParams,
-  SubmitQuery,
   WaitQuery,
+  submitQueries,
   jobView,
 } from '../schemas/job.js';
+import { holdingWait } from './hold-wait.js';
 import { unknownTypeRoutes } from './unknown-type.js';
 
 interface SubmitRoute {
@@ -33,9 +33,11 @@ const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorRe
 function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
   const { input, result } = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN })[type];
   const view = jobView(input, result);
+  const { SubmitQuery, BatchQuery } = submitQueries(app.config.maxDelayMs);
   const tags = [`jobs`];
 
   app.post<SubmitRoute>(`/jobs/${type}`, {
+    config: { submits: true },
     schema: {
       tags, summary: `Submit a ${type} job`, body: input, querystring: SubmitQuery, headers: IdempotencyHeaders,
       response: { 200: view, 202: JobAccepted, ...errors },
@@ -46,7 +48,7 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
     const { job, replayed } = await store.add(type, request.body, options, key);
     if (replayed) reply.header('idempotent-replayed', 'true');
     if (wait) {
-      const found = await store.waitFor(type, String(job.id), wait);
+      const found = await holdingWait(request, () => store.waitFor(type, String(job.id), wait));
       if (found.state === 'completed' || found.state === 'failed') {
         return reply.code(200).send(toJobView(type, found.job, found.state));
       }
@@ -57,6 +59,7 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
   });
 
   app.post<SubmitRoute>(`/jobs/${type}/batch`, {
+    config: { submits: true },
     schema: {
       tags, summary: `Submit 1 to 1000 ${type} jobs at once`,
       body: Type.Array(input, { minItems: 1, maxItems: 1000 }), querystring: BatchQuery, headers: IdempotencyHeaders,
@@ -75,7 +78,7 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
     const { wait } = request.query;
     const found = await store.find(type, id);
     if (wait && found.state !== 'completed' && found.state !== 'failed') {
-      const finished = await store.waitFor(type, id, wait);
+      const finished = await holdingWait(request, () => store.waitFor(type, id, wait));
       return toJobView(type, finished.job, finished.state);
     }
     return toJobView(type, found.job, found.state);

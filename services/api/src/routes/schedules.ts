@@ -39,6 +39,7 @@ export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, 
       input: schemas[type].input,
     }, { additionalProperties: false });
     app.post<{ Body: ScheduleBody }>(`/schedules/${type}`, {
+      config: { submits: true },
       schema: { tags, summary: `Run a ${type} job periodically`, body, response: { 201: ScheduleView, ...errors } },
     }, async (request, reply) => {
       const { id, every, cron, input } = request.body;

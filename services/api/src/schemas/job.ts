@@ -17,16 +17,25 @@ const wait = Type.Integer({
   description: 'Wait up to this many ms for the job to finish',
 });
 
-const jobOptions = {
-  priority: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: MAX_PRIORITY, description: '1 runs first; 0 (default) means no priority' }),
-  ),
-  delay: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000_000, description: 'Run no earlier than this many ms from now' })),
-  attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Tries before the job fails (default JOB_ATTEMPTS)' })),
-};
+/** The options a client may set on a job; `delay` is capped by MAX_DELAY_MS. */
+function jobOptions(maxDelayMs: number) {
+  return {
+    priority: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_PRIORITY, description: '1 runs first; 0 (default) means no priority' }),
+    ),
+    delay: Type.Optional(Type.Integer({ minimum: 0, maximum: maxDelayMs, description: `Run no earlier than this many ms from now (<= ${maxDelayMs}, MAX_DELAY_MS)` })),
+    attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Tries before the job fails (default JOB_ATTEMPTS)' })),
+  };
+}
 
-export const SubmitQuery = Type.Object({ wait: Type.Optional(wait), ...jobOptions }, { additionalProperties: false });
-export const BatchQuery = Type.Object(jobOptions, { additionalProperties: false });
+/** Query strings of the submit routes, for the configured delay cap. */
+export function submitQueries(maxDelayMs: number) {
+  const options = jobOptions(maxDelayMs);
+  return {
+    SubmitQuery: Type.Object({ wait: Type.Optional(wait), ...options }, { additionalProperties: false }),
+    BatchQuery: Type.Object(options, { additionalProperties: false }),
+  };
+}
 export const WaitQuery = Type.Object({ wait: Type.Optional(wait) }, { additionalProperties: false });
 
 export const IdempotencyHeaders = Type.Object({
