@@ -12,6 +12,8 @@ export interface FixtureSite {
   hits: Map<string, number>;
   /** Every request in order: path (with query) and time in ms. */
   log: { path: string; at: number }[];
+  /** Adds or replaces the handler of a path. */
+  route(path: string, handler: Handler): void;
   close(): Promise<void>;
 }
 
@@ -142,6 +144,9 @@ export async function startFixtureSite(host = '127.0.0.1', extra: Record<string,
     host,
     hits,
     log,
+    route: (path, handler) => {
+      handlers[path] = handler;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

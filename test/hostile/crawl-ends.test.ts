@@ -61,7 +61,7 @@ describe('a crawl always ends', () => {
     await crawlWorker(config);
     const queue = new Queue('crawl', { connection, prefix: config.queuePrefix });
     closers.push(() => queue.close());
-    const crawl = await start(app, { url: `${site.url}/three`, delayMs: 1500 });
+    const crawl = await start(app, { url: `${site.url}/three`, maxDepth: 1, delayMs: 1500 });
     const victim = pageJobId(crawl.id, `${site.url}/t/3`);
     // Delayed by the crawl's delayMs, so removable (an active job is locked). BullMQ's remove
     // answers 1 for an id that does not exist yet, so wait for the job first.
@@ -132,10 +132,10 @@ describe('per-crawl politeness', () => {
     const config = testConfig(inject('redisUrl'), env);
     const app = await api(config);
     await crawlWorker(config);
-    const slow = await start(app, { url: `${site.url}/three`, delayMs: 5000 });
+    const slow = await start(app, { url: `${site.url}/three`, maxDepth: 1, delayMs: 5000 });
     await eventually(async () => (await read(app, slow.url)).stats.fetched === 1, 5000, 'the slow crawl\'s seed');
     const started = Date.now();
-    const fast = await start(app, { url: `${site.url}/three?fast`, delayMs: 0 });
+    const fast = await start(app, { url: `${site.url}/three?fast`, maxDepth: 1, delayMs: 0 });
     expect(await read(app, fast.url, 10_000)).toMatchObject({ state: 'completed', stats: { fetched: 4 } });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await read(app, slow.url)).toMatchObject({ state: 'running', stats: { fetched: 1 } });

@@ -1,26 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { startFixtureSite, type FixtureSite, type Handler } from '../helpers/fixture-site.js';
+
+export type HostileSite = FixtureSite;
+type Route = Handler;
 
 /*
  * A local site that serves what a hostile web page can: compressed bodies
  * that stall or are cut off, pages with tens of thousands of links or
- * unclosed tags, robots.txt rules built to backtrack, pages linking to many
- * origins. Every request is logged with its time, so tests assert bounds.
+ * unclosed tags. Served by the fixture site, which logs every request with
+ * its time, so tests assert bounds.
  */
-
-export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
-
-export interface HostileSite {
-  url: string;
-  port: number;
-  /** Requests by path (query excluded). */
-  hits: Map<string, number>;
-  /** Every request: path with query, and when it came. */
-  log: { path: string; at: number }[];
-  /** Adds or replaces a route. */
-  route(path: string, handler: Route): void;
-  close(): Promise<void>;
-}
 
 export const html = (title: string, body: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
@@ -60,39 +49,11 @@ const routes: Record<string, Route> = {
   },
 };
 
-/** Starts the site on 127.0.0.1 and a free port. */
+/** The fixture site on 127.0.0.1 and a free port, with the hostile routes, no robots.txt (404), and `extra`. */
 export async function startHostileSite(extra: Record<string, Route> = {}): Promise<HostileSite> {
-  const hits = new Map<string, number>();
-  const log: { path: string; at: number }[] = [];
-  const handlers: Record<string, Route> = { ...routes, ...extra };
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://hostile');
-    hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
-    log.push({ path: `${url.pathname}${url.search}`, at: Date.now() });
-    const handler = handlers[url.pathname];
-    if (handler) return handler(req, res, url);
-    if (url.pathname === '/robots.txt') {
-      res.statusCode = 404;
-      return res.end();
-    }
-    res.setHeader('content-type', 'text/html');
-    return res.end(html(`Page ${url.pathname}`, ''));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    hits,
-    log,
-    route: (path, handler) => {
-      handlers[path] = handler;
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+  const noRobots: Route = (_req, res) => {
+    res.statusCode = 404;
+    res.end();
   };
+  return startFixtureSite('127.0.0.1', { ...routes, '/robots.txt': noRobots, ...extra });
 }
