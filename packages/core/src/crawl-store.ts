@@ -27,14 +27,6 @@ export function urlHash(url: string): string {
   return hash('sha256', url, 'hex').slice(0, 32);
 }
 
-/** The BullMQ job name of one page of a recursive crawl, on the `crawl` queue. */
-export const PAGE_JOB = 'crawl-page';
-
-/** The BullMQ job id of a crawl's page: the same URL always gets the same id. */
-export function pageJobId(crawlId: string, url: string): string {
-  return `page-${crawlId}-${urlHash(url)}`;
-}
-
 type Scripted = Redis & {
   cfFinishPage(...args: (string | number)[]): Promise<string>;
   cfCancel(meta: string, now: string): Promise<string | null>;
@@ -214,16 +206,6 @@ export class CrawlStore {
   /** Page records `start`..`start + count - 1`, as stored (JSON). */
   async pages(id: string, start: number, count: number): Promise<string[]> {
     return this.redis.lrange(this.keys(id).pages, start, start + count - 1);
-  }
-
-  /** Hashes of every URL the crawl claimed, in batches (for removing its queued jobs). */
-  async *claimedHashes(id: string): AsyncGenerator<string[]> {
-    let cursor = '0';
-    do {
-      const [next, hashes] = await this.redis.sscan(this.keys(id).seen, cursor, 'COUNT', 500);
-      cursor = next;
-      if (hashes.length) yield hashes;
-    } while (cursor !== '0');
   }
 
   /**

@@ -7,6 +7,7 @@ export {
   CrawlInput,
   CrawlResult,
   HTTP_URL_FORMAT,
+  HTTP_URL_RULE,
   isFetchableUrl,
   jobSchemas,
   CRAWL_SCOPES,

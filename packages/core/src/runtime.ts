@@ -7,5 +7,6 @@ export { JOB_TYPES, MAX_WAIT_MS, JOB_STATES, isJobType, cancelChannel, crawlCanc
 export type { FibonacciInput, JobInputs, JobResults, CrawlOptions, CrawlScope, CrawlState, CrawlPageData } from './schemas.js';
 export { loadConfig, isConfigured, redactRedisUrl, CONFIG_FIELDS, VERSION, type Config, type ConfigFlags } from './config.js';
 export { createRedis, redisOptions, type RedisRole } from './redis.js';
-export { ConfigError, RedisUnavailableError } from './errors.js';
-export { CrawlStore, urlHash, pageJobId, PAGE_JOB, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
+export * from './errors.js';
+export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
+export { PAGE_JOB, addPageJobs, pageJobId, pageJobOptions, removePageJobs } from './page-jobs.js';

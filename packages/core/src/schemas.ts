@@ -54,6 +54,9 @@ export function isFetchableUrl(value: string): boolean {
   }
 }
 
+/** What a URL field must be, in the words of a validation error. */
+export const HTTP_URL_RULE = 'must be an absolute http:// or https:// URL, without user:password@';
+
 /** `crawl` input: one http(s) URL. */
 export const CrawlInput = Type.Object(
   {

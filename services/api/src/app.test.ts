@@ -85,7 +85,7 @@ describe('POST /v1/jobs/{type}', () => {
   it('answers a body over 1 MiB with 413', async () => {
     const reply = await post('/v1/jobs/sqrt', `{"value": 1, "pad": "${'x'.repeat(1024 * 1024)}"}`);
     expect(reply.statusCode).toBe(413);
-    expect(reply.json()).toMatchObject({ statusCode: 413, code: 'CF_ERR_BODY_TOO_LARGE' });
+    expect(reply.json()).toMatchObject({ statusCode: 413, code: 'CF_ERR_PAYLOAD_TOO_LARGE' });
   });
 
   it('answers an unsupported content type with 415', async () => {

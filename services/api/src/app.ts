@@ -75,7 +75,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     for (const guard of guards) v1.addHook('onRequest', guard);
     v1.addHook('preHandler', requireRedis);
     const jobs = new JobStore(v1.jobQueues);
-    const crawls = new CrawlService(v1.jobQueues, jobs);
+    const crawls = new CrawlService(v1.jobQueues);
     registerJobRoutes(v1, jobs);
     registerCrawlRoutes(v1, crawls);
     registerEventRoutes(v1, v1.jobQueues, jobs, crawls);

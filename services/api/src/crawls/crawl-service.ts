@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CrawlStore, PAGE_JOB, crawlCancelChannel, crawlOptions, pageJobId, type CrawlRecord, type CrawlRequest } from '@crawlfleet/core';
+import { CrawlStore, HTTP_URL_RULE, addPageJobs, crawlCancelChannel, crawlOptions, removePageJobs, type CrawlRecord, type CrawlRequest } from '@crawlfleet/core';
 import { globProblem, normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
-import { HTTP_URL_RULE } from '../plugins/validation.js';
 import { withRedis } from '../redis-errors.js';
-import type { JobStore } from '../jobs/job-store.js';
 
 const POLL_MS = 25;
 const STREAM_CHUNK = 500;
@@ -15,26 +13,21 @@ const STREAM_CHUNK = 500;
 export class CrawlService {
   readonly store: CrawlStore;
 
-  constructor(
-    private readonly queues: JobQueues,
-    private readonly jobs: JobStore,
-  ) {
+  constructor(private readonly queues: JobQueues) {
     this.store = new CrawlStore(queues.redis, queues.config.queuePrefix, queues.config.resultTtlSeconds);
   }
 
   /** Creates the crawl and queues its seed. */
   async start(request: CrawlRequest): Promise<string> {
     const seed = normalizeUrl(request.url);
-    if (!seed) throw Object.assign(new ValidationError(`body.url ${HTTP_URL_RULE}`), { field: 'body.url' });
+    if (!seed) throw new ValidationError('body.url', HTTP_URL_RULE);
     const { url: _url, ...rest } = request;
     const options = crawlOptions(rest);
     this.checkLimits(options);
     const id = randomUUID();
     await withRedis(() => this.store.create(id, seed, options));
     try {
-      await withRedis(() =>
-        this.queues.queue('crawl').add(PAGE_JOB, { crawlId: id, url: seed, depth: 0 }, { ...this.jobs.jobOptions({}), jobId: pageJobId(id, seed) }),
-      );
+      await withRedis(() => addPageJobs(this.queues.queue('crawl'), this.queues.config, id, [seed], 0));
     } catch (err) {
       await this.store.discard(id).catch(() => {});
       throw err;
@@ -46,13 +39,12 @@ export class CrawlService {
   private checkLimits(options: ReturnType<typeof crawlOptions>): void {
     const maxDelay = this.queues.config.crawlMaxDelayMs;
     if (options.delayMs !== null && options.delayMs > maxDelay) {
-      throw Object.assign(new ValidationError(`body.delayMs must be <= ${maxDelay} (CRAWL_MAX_DELAY_MS)`), { field: 'body.delayMs' });
+      throw new ValidationError('body.delayMs', `must be <= ${maxDelay} (CRAWL_MAX_DELAY_MS)`);
     }
     for (const list of ['include', 'exclude'] as const) {
       for (const [index, glob] of options[list].entries()) {
         const problem = globProblem(glob);
-        const field = `body.${list}[${index}]`;
-        if (problem) throw Object.assign(new ValidationError(`${field} is not a glob crawlfleet can match: ${problem}`), { field });
+        if (problem) throw new ValidationError(`body.${list}[${index}]`, `is not a glob crawlfleet can match: ${problem}`);
       }
     }
   }
@@ -105,10 +97,7 @@ export class CrawlService {
     if (!before) throw new CrawlNotFoundError(id);
     if (before === 'completed') throw new CrawlFinishedError(id, before);
     await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
-    const queue = this.queues.queue('crawl');
-    for await (const hashes of this.store.claimedHashes(id)) {
-      await withRedis(() => Promise.all(hashes.map((hash) => queue.remove(`page-${id}-${hash}`))), 10_000);
-    }
+    await withRedis(() => removePageJobs(this.queues.queue('crawl'), this.store, id), 10_000);
     return this.get(id);
   }
 }

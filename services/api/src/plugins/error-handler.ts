@@ -5,10 +5,11 @@ import type {
 import { isRedisDownError } from '../redis-errors.js';
 import {
   BadUrlError,
-  BodyTooLargeError,
+  BadRequestError,
   InternalError,
   InvalidJsonError,
   ParamTooLongError,
+  PayloadTooLargeError,
   RouteNotFoundError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -19,17 +20,14 @@ type Shaped = { statusCode: number; code: string; message: string; field?: strin
 
 /** Fastify's own request errors, in the API's codes and words. */
 function fromFastify(err: FastifyError & { field?: string }, bodyLimit: number, contentType: string): Shaped | null {
-  if (err.validation) {
-    const shaped = new ValidationError(err.message);
-    return { statusCode: 400, code: shaped.code, message: shaped.message, ...(err.field ? { field: err.field } : {}) };
-  }
+  if (err.validation) return { statusCode: 400, code: 'CF_ERR_VALIDATION', message: err.message, ...(err.field ? { field: err.field } : {}) };
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return toShape(new InvalidJsonError(err.message));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { ...toShape(new ValidationError('body is required: send a JSON object')), field: 'body' };
+      return { ...toShape(new ValidationError('body', 'is required: send a JSON object')), field: 'body' };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return toShape(new BodyTooLargeError(bodyLimit));
+      return toShape(new PayloadTooLargeError(bodyLimit));
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return toShape(new UnsupportedMediaTypeError(JSON.stringify(contentType)));
     default:
@@ -71,7 +69,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     const status = err.statusCode ?? 500;
     // A declared 503 (Redis memory pressure) says what to do, like a 4xx.
     if ((status >= 400 && status < 500) || (status === 503 && err.code?.startsWith('CF_ERR_'))) {
-      return send(reply, { statusCode: status, code: err.code ?? 'CF_ERR_BAD_REQUEST', message: err.message, ...(err.field ? { field: err.field } : {}) });
+      const code = err.code?.startsWith('CF_ERR_') ? err.code : new BadRequestError('').code;
+      return send(reply, { statusCode: status, code, message: err.message, ...(err.field ? { field: err.field } : {}) });
     }
     request.log.error({ err }, 'request failed');
     return send(reply, toShape(new InternalError()));

@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Config } from '@crawlfleet/core';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
+import { RateLimitedError } from '../errors.js';
 import type { ApiKeys } from './api-keys.js';
 
 /**
@@ -29,10 +30,9 @@ export async function installRateLimit(
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
     keyGenerator: (request) => keys.caller(request),
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      code: 'CF_ERR_RATE_LIMITED',
-      message: `Rate limit of ${context.max} requests per ${context.after} reached; retry after the Retry-After seconds`,
-    }),
+    errorResponseBuilder: (_request, context) => {
+      const { statusCode, code, message } = new RateLimitedError(context.max, context.after);
+      return { statusCode, code, message };
+    },
   }) as onRequestAsyncHookHandler;
 }

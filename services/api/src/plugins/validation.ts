@@ -1,4 +1,4 @@
-import { HTTP_URL_FORMAT, isFetchableUrl } from '@crawlfleet/core';
+import { HTTP_URL_FORMAT, HTTP_URL_RULE, ValidationError, isFetchableUrl } from '@crawlfleet/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
@@ -24,8 +24,6 @@ function pathOf(context: string, error: ErrorObject): string {
   return segments.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), context);
 }
 
-/** What a URL field must be, in the words of a validation error. */
-export const HTTP_URL_RULE = 'must be an absolute http:// or https:// URL, without user:password@';
 
 /** The schemas' patterns in words; any other pattern is quoted as it is. */
 const PATTERN_RULES = new Map<string, string>([[SCHEDULE_ID_PATTERN, 'must be 1 to 100 letters, digits, _ . or -']]);
@@ -54,9 +52,8 @@ function ruleOf(error: ErrorObject): string {
 }
 
 /** "body.value must be >= 0", "body[3].n must be integer", "querystring.wait is not allowed". */
-export function describeValidationError(context: string, error: ErrorObject): { field: string; message: string } {
-  const field = pathOf(context, error);
-  return { field, message: `${field} ${ruleOf(error)}` };
+export function describeValidationError(context: string, error: ErrorObject): ValidationError {
+  return new ValidationError(pathOf(context, error), ruleOf(error));
 }
 
 /** Strict validation for bodies, coercing validation for everything else. */
@@ -68,8 +65,6 @@ export function installValidation(app: FastifyInstance): void {
     return ajv.compile(schema as object);
   });
   app.setSchemaErrorFormatter((errors: FastifySchemaValidationError[], context: string) => {
-    const first = errors[0] as unknown as ErrorObject;
-    const { field, message } = describeValidationError(context, first);
-    return Object.assign(new Error(message), { field });
+    return describeValidationError(context, errors[0] as unknown as ErrorObject);
   });
 }

@@ -2,7 +2,7 @@ import { CRAWL_STATES, CrawlRequest, CrawlStats, MAX_WAIT_MS, PageRecord } from 
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { CrawlService } from '../crawls/crawl-service.js';
-import { InvalidCursorError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { holdingWait } from './hold-wait.js';
 
@@ -59,7 +59,7 @@ export function registerCrawlRoutes(app: FastifyInstance, crawls: CrawlService):
       return reply.type('application/x-ndjson').send(await crawls.stream(id));
     }
     const cursor = request.query.cursor ?? '0';
-    if (!/^\d{1,15}$/.test(cursor)) throw Object.assign(new InvalidCursorError(), { field: 'querystring.cursor' });
+    if (!/^\d{1,15}$/.test(cursor)) throw new ValidationError('querystring.cursor', 'is not a cursor this API gave out');
     return crawls.pages(id, Number(cursor), request.query.limit ?? 100);
   });
 

@@ -20,9 +20,6 @@ const ScheduleView = Type.Object({
 const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
 const tags = ['schedules'];
 
-function invalid(field: string, message: string): Error {
-  return Object.assign(new ValidationError(`${field} ${message}`), { field });
-}
 
 interface ScheduleBody { id: string; every?: number; cron?: string; input: unknown }
 
@@ -43,12 +40,12 @@ export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, 
       schema: { tags, summary: `Run a ${type} job periodically`, body, response: { 201: ScheduleView, ...errors } },
     }, async (request, reply) => {
       const { id, every, cron, input } = request.body;
-      if ((every === undefined) === (cron === undefined)) throw invalid('body.every', 'or body.cron is required, not both');
+      if ((every === undefined) === (cron === undefined)) throw new ValidationError('body.every', 'or body.cron is required, not both');
       try {
         await withRedis(() => queues.queue(type).upsertJobScheduler(id, every ? { every } : { pattern: cron! }, { name: type, data: input, opts: template }));
       } catch (err) {
         if ((err as { code?: string }).code === 'CF_ERR_REDIS_UNAVAILABLE' || isRedisDownError(err)) throw err;
-        throw invalid(cron ? 'body.cron' : 'body.every', `is not valid: ${(err as Error).message}`);
+        throw new ValidationError(cron ? 'body.cron' : 'body.every', `is not valid: ${(err as Error).message}`);
       }
       const view = (await list(queues, type)).find((schedule) => schedule.id === id);
       return reply.code(201).send(view);

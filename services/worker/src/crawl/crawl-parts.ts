@@ -1,4 +1,4 @@
-import { CrawlStore, cancelChannel, createRedis, type Config } from '@crawlfleet/core/runtime';
+import { CrawlStore, PAGE_JOB, cancelChannel, createRedis, type Config } from '@crawlfleet/core/runtime';
 import { SafeFetcher, crawlPage } from '@crawlfleet/tasks';
 import { Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { toBullmqError } from '../to-bullmq-error.js';
 import { CrawlCancels } from './crawl-cancels.js';
 import { CrawlSweep } from './crawl-sweep.js';
-import { PAGE_JOB } from './page-jobs.js';
+
 import { PageProcessor } from './page-processor.js';
 import { RobotsCache } from './robots-cache.js';
 

@@ -1,4 +1,5 @@
-import { pageJobId, type CrawlStore, type InflightPage } from '@crawlfleet/core/runtime';
+import { PageLostError, pageJobId, type CrawlStore, type InflightPage } from '@crawlfleet/core/runtime';
+import { describeFailure } from '../task-failure.js';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -70,12 +71,12 @@ export class CrawlSweep {
 
   /** Records a page whose job ended without its record. */
   private async lost(crawlId: string, page: InflightPage, state: 'failed' | 'completed' | 'unknown'): Promise<void> {
-    let why = 'its page job was removed';
+    let why = 'was removed';
     if (state !== 'unknown') {
       const job = await Job.fromId(this.deps.queue, pageJobId(crawlId, page.url));
-      why = state === 'failed' ? `its page job failed: ${job?.failedReason || 'no reason given'}` : 'its page job ended without a record';
+      why = state === 'failed' ? `failed: ${job?.failedReason || 'no reason given'}` : 'ended without a record';
     }
-    const error = `CF_ERR_PAGE_LOST: ${why}`;
+    const error = describeFailure(new PageLostError(why)).message;
     this.deps.logger.warn({ crawlId, url: page.url, error }, 'crawl page lost; recorded as failed');
     await this.deps.store.finishPage(crawlId, page.url, { url: page.url, depth: page.depth, status: null, title: null, links: 0, error }, 'failed', []);
   }

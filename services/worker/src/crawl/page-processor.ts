@@ -1,10 +1,12 @@
+import { RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
+import { addPageJobs } from '@crawlfleet/core/runtime';
 import type { ChildLink, Config, CrawlOptions, CrawlPageData, CrawlResult, CrawlStore, PageRecord } from '@crawlfleet/core';
 import { CrawlScopeFilter, crawlPage, isRetryable, type RobotsRules, type SafeFetcher } from '@crawlfleet/tasks';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
 import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
-import { addPageJobs } from './page-jobs.js';
+
 import type { RobotsCache } from './robots-cache.js';
 
 interface CrawlContext {
@@ -64,9 +66,8 @@ export class PageProcessor {
     if (!context) return { url, outcome: 'stopped' };
     const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
     if (rules && !rules.isAllowed(url)) {
-      const error = rules.unavailable === null
-        ? 'CF_ERR_ROBOTS_DISALLOWED: robots.txt disallows this URL'
-        : `CF_ERR_ROBOTS_UNAVAILABLE: ${rules.unavailable}, so the site is treated as disallowing all`;
+      const refusal = rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
+      const error = describeFailure(refusal).message;
       await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error }, 'skipped', []);
       return { url, outcome: 'skipped' };
     }
