@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { PAGE_JOB, type JobState, type JobType } from '@crawlfleet/core';
-import { Job, type JobsOptions } from 'bullmq';
+import type { Job, JobsOptions } from '../plugins/job-queues.js';
 import { IdempotencyConflictError, JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
-import { apiState, isCompletedHash, jobFieldsFromHash, type JobFields, type JobHash } from './job-view.js';
-
-/** How long a ?wait waits for the job read early (normally it is there at once). */
-const EARLY_READ_LIMIT_MS = 1000;
+import { apiState, type JobFields } from './job-view.js';
 
 /** What a client may set per job. */
 export interface SubmitOptions {
@@ -90,7 +87,7 @@ export class JobStore {
       const jobId = idempotentJobId(idempotencyKey);
       // Adding an id that exists adds nothing; the stored job is the one to show.
       const added = await queue.add(type, input, this.jobOptions(options, jobId));
-      const job = (await Job.fromId(queue, jobId)) ?? added;
+      const job = (await this.queues.getJob(type, jobId)) ?? added;
       if (!isDeepStrictEqual(job.data, input)) throw new IdempotencyConflictError(idempotencyKey);
       return { job, replayed: !claimed };
     });
@@ -122,7 +119,7 @@ export class JobStore {
     return withRedis(async () => {
       const queue = this.queues.queue(type);
       let state = apiState(await queue.getJobState(id));
-      const job = state ? await Job.fromId(queue, id) : undefined;
+      const job = state ? await this.queues.getJob(type, id) : undefined;
       // A crawl's page jobs are the crawl's own (GET /v1/crawls/{id}); as jobs they do not exist.
       if (!job || !state || job.name === PAGE_JOB) throw new JobNotFoundError(type, id);
       if (job.finishedOn && state !== 'completed' && state !== 'failed') state = apiState(await job.getState());
@@ -132,20 +129,14 @@ export class JobStore {
   }
 
   /**
-   * A job known to be completed (its `completed` event came), without reading
-   * its state back: from the hash read on the way when that shows it
-   * completed, else read now.
+   * A job whose `completed` event came: its state is known, so one read (Job.fromId) instead of
+   * find()'s two, which is what the early read through BullMQ's internals saved before.
    */
-  private async completed(type: JobType, id: string, snapshot: Promise<JobHash | null> | undefined) {
-    // The early read went over the events connection, whose commands wait
-    // while Redis is away: bounded here, then the usual (bounded) read runs.
-    const hash = snapshot && (await withRedis(() => snapshot, EARLY_READ_LIMIT_MS).catch(() => null));
-    if (hash && isCompletedHash(hash)) return { job: jobFieldsFromHash(id, hash), state: 'completed' as const };
-    return withRedis(async () => {
-      const job = await Job.fromId(this.queues.queue(type), id);
-      if (!job) throw new JobNotFoundError(type, id);
-      return { job, state: 'completed' as const };
-    });
+  private async completed(type: JobType, id: string): Promise<{ job: JobFields; state: JobState }> {
+    const job = await withRedis(() => this.queues.getJob(type, id));
+    // Gone, or run again since (retried by hand): read it as anyone would.
+    if (!job?.finishedOn || job.returnvalue === undefined) return this.find(type, id);
+    return { job, state: 'completed' };
   }
 
   /**
@@ -156,8 +147,8 @@ export class JobStore {
     const deadline = Date.now() + ms;
     const waiter = this.queues.waiter(type);
     for (;;) {
-      const { outcome, snapshot } = await waiter.wait(id, Math.max(0, deadline - Date.now()));
-      const found = outcome === 'completed' ? await this.completed(type, id, snapshot) : await this.find(type, id);
+      const outcome = await waiter.wait(id, Math.max(0, deadline - Date.now()));
+      const found = outcome === 'completed' ? await this.completed(type, id) : await this.find(type, id);
       // `failed` comes when the last attempt fails (a retried attempt sends
       // `delayed` or `waiting`); a job retried by hand after it runs again: wait on.
       if (found.state === 'completed' || found.state === 'failed' || outcome === 'timeout' || Date.now() >= deadline) {

@@ -1,5 +1,5 @@
 import type { JobState, JobType } from '@crawlfleet/core';
-import type { Job } from 'bullmq';
+import type { Job } from '../plugins/job-queues.js';
 
 /** A job as the API shows it. */
 export interface JobView {
@@ -37,45 +37,8 @@ export function apiState(state: string): JobState | null {
   }
 }
 
-/** What a view is made of: a BullMQ Job, or the same fields read from its hash. */
+/** What a view is made of: the fields of a BullMQ Job. */
 export type JobFields = Pick<Job, 'id' | 'data' | 'returnvalue' | 'failedReason' | 'progress' | 'attemptsMade' | 'timestamp' | 'processedOn' | 'finishedOn'>;
-
-/** A job's stored hash, as HGETALL gives it (empty when the job is gone). */
-export type JobHash = Record<string, string>;
-
-/** A stored JSON value, or the raw string when it is not JSON (as BullMQ reads returnvalue). */
-function parseStored(text: string | undefined, fallback: unknown): unknown {
-  if (text === undefined) return fallback;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function integer(text: string | undefined): number | undefined {
-  return text === undefined ? undefined : Number.parseInt(text, 10);
-}
-
-/** True when the hash is that of a completed job: only completion writes `returnvalue`, and a re-run deletes it. */
-export function isCompletedHash(hash: JobHash): boolean {
-  return hash.returnvalue !== undefined && hash.finishedOn !== undefined;
-}
-
-/** The fields of job `id` from its stored hash, read as BullMQ's Job.fromId reads them. */
-export function jobFieldsFromHash(id: string, hash: JobHash): JobFields {
-  return {
-    id,
-    data: parseStored(hash.data, {}),
-    returnvalue: parseStored(hash.returnvalue, null),
-    failedReason: hash.failedReason ?? '',
-    progress: parseStored(hash.progress, 0) as JobFields['progress'],
-    attemptsMade: integer(hash.atm ?? hash.attemptsMade) ?? 0,
-    timestamp: integer(hash.timestamp) ?? 0,
-    processedOn: integer(hash.processedOn),
-    finishedOn: integer(hash.finishedOn),
-  };
-}
 
 /** The view of `job`, whose BullMQ state is `state`. */
 export function toJobView(type: JobType, job: JobFields, state: JobState): JobView {

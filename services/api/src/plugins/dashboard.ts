@@ -2,8 +2,7 @@ import { isIP } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { JOB_TYPES, createRedis, type Config } from '@crawlfleet/core';
-import { Queue } from 'bullmq';
+import { createRedis, type Config } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 
 function isLoopback(host: string): boolean {
@@ -28,7 +27,7 @@ export function dashboardReadOnly(config: Pick<Config, 'dashboardReadOnly' | 'ap
  */
 export async function installDashboard(admin: FastifyInstance, config: Config): Promise<void> {
   const connection = createRedis(config.redisUrl, 'blocking', (err) => admin.log.warn({ err: err.message }, 'dashboard: Redis unreachable'));
-  const queues = JOB_TYPES.map((type) => new Queue(type, { connection, prefix: config.queuePrefix }));
+  const queues = admin.jobQueues.queuesOn(connection);
   const readOnlyMode = dashboardReadOnly(config);
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');

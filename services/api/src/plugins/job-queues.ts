@@ -1,5 +1,5 @@
 import { JOB_TYPES, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
-import { Queue, QueueEvents } from 'bullmq';
+import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import { JobWaiter } from '../jobs/job-waiter.js';
@@ -8,10 +8,14 @@ const MEMORY_POLL_MS = 1000;
 /** Share of Redis's maxmemory past which submissions get 503 (noeviction would fail them mid-write). */
 export const MEMORY_PRESSURE = 0.9;
 
+export type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
+
 /**
- * The API's handles on Redis: one BullMQ Queue per job type over one shared
- * fail-fast connection, and one QueueEvents per type (each blocking, so each
- * on its own connection) for `?wait=`.
+ * The API's handles on Redis, and the one module of the API that imports
+ * bullmq (bull-board's queueAdapters/bullMQ.ts is the model): one BullMQ Queue
+ * per job type over one shared fail-fast connection, and one QueueEvents per
+ * type (each blocking, so each on its own connection) for `?wait=`. Only
+ * BullMQ's public API is used.
  */
 export class JobQueues {
   readonly redis: Redis;
@@ -45,8 +49,7 @@ export class JobQueues {
       const events = new QueueEvents(type, { connection, prefix: config.queuePrefix });
       events.on('error', () => {});
       this.events.set(type, events);
-      // Job hashes read for ?wait go over the events connection itself, behind its XREAD.
-      this.waiters.set(type, new JobWaiter(events, async (jobId) => (await events.getBackend().client).hgetall(events.toKey(jobId))));
+      this.waiters.set(type, new JobWaiter(events));
     }
   }
 
@@ -70,6 +73,16 @@ export class JobQueues {
 
   queue(type: JobType): Queue {
     return this.queues.get(type)!;
+  }
+
+  /** A job by id through BullMQ's Job.fromId, or undefined. */
+  async getJob(type: JobType, id: string): Promise<Job | undefined> {
+    return Job.fromId(this.queue(type), id);
+  }
+
+  /** Queues of every job type on `connection`, for Bull Board (whose adapter takes BullMQ Queues). */
+  queuesOn(connection: Redis): Queue[] {
+    return JOB_TYPES.map((type) => new Queue(type, { connection, prefix: this.config.queuePrefix }));
   }
 
   /** The queue's event stream listener (progress, completed, failed). */
