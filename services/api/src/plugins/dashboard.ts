@@ -25,7 +25,8 @@ export function dashboardReadOnly(config: Pick<Config, 'dashboardReadOnly' | 'ap
  * connection, which waits for Redis instead of failing fast, so the
  * dashboard comes back by itself.
  */
-export async function installDashboard(admin: FastifyInstance, config: Config): Promise<void> {
+export default async function dashboard(admin: FastifyInstance): Promise<void> {
+  const { config } = admin;
   const connection = createRedis(config.redisUrl, 'blocking', (err) => admin.log.warn({ err: err.message }, 'dashboard: Redis unreachable'));
   const queues = admin.jobQueues.queuesOn(connection);
   const readOnlyMode = dashboardReadOnly(config);

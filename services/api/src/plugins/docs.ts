@@ -1,13 +1,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 /**
  * OpenAPI generated from the TypeBox schemas the routes validate with,
  * served at /docs/json and as a UI at /docs. Registered before the routes so
  * it sees them all.
  */
-export async function installDocs(app: FastifyInstance, version: string): Promise<void> {
+export default fp(async function docs(app: FastifyInstance) {
+  const { version } = app.config;
   await app.register(swagger, {
     hideUntagged: true,
     openapi: {
@@ -26,4 +28,4 @@ export async function installDocs(app: FastifyInstance, version: string): Promis
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-}
+}, { name: 'docs' });

@@ -1,6 +1,7 @@
+import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import type {
-  FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler,
+  FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler,
 } from 'fastify';
 import { isRedisDownError } from '../redis-errors.js';
 import {
@@ -57,7 +58,7 @@ function send(reply: FastifyReply, shaped: Shaped): FastifyReply {
  * 4xx say what to fix, Redis trouble is a 503, anything else is a logged 500
  * whose details stay in the log.
  */
-export function installErrorHandler(app: FastifyInstance): void {
+export const errorHandler = fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError & { field?: string }, request, reply) => {
     const known = fromFastify(err, app.initialConfig.bodyLimit ?? 1048576, request.headers['content-type'] ?? '');
     if (known) return send(reply, known);
@@ -75,17 +76,17 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err }, 'request failed');
     return send(reply, toShape(new InternalError()));
   });
-}
+}, { name: 'error-handler' });
 
 /**
  * The 404 of a path no route takes. It runs `guards` first (the key check and
  * rate limit), so with API_KEYS set an unknown spelling of a protected path
  * (`/V1/queues`, `/v1/queues/`) is a 401 like any other, and tells nothing.
  */
-export function installNotFound(app: FastifyInstance, guards: onRequestAsyncHookHandler[]): void {
-  app.setNotFoundHandler({ preHandler: guards as unknown as preHandlerAsyncHookHandler[] }, (request, reply) =>
+export const notFound = fp(async function notFound(app: FastifyInstance) {
+  app.setNotFoundHandler({ preHandler: app.guards as unknown as preHandlerAsyncHookHandler[] }, (request, reply) =>
     send(reply, toShape(new RouteNotFoundError(request.method, request.url.slice(0, 200)))));
-}
+}, { name: 'not-found', dependencies: ['guards'] });
 
 /** The longest path parameter (a job or crawl id, a type) the router takes; Fastify's default. */
 export const MAX_PARAM_LENGTH = 100;

@@ -1,7 +1,8 @@
 import { JOB_TYPES, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { JobWaiter } from '../jobs/job-waiter.js';
 
 const MEMORY_POLL_MS = 1000;
@@ -107,3 +108,9 @@ export class JobQueues {
     this.redis.disconnect();
   }
 }
+
+/** Decorates the app with its JobQueues (`app.jobQueues`), closed with the app. */
+export default fp(async function jobQueues(app: FastifyInstance) {
+  app.decorate('jobQueues', new JobQueues(app.config, app.log));
+  app.addHook('onClose', async () => app.jobQueues.close());
+}, { name: 'job-queues' });

@@ -1,7 +1,7 @@
 import { JOB_TYPES } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { JobQueues } from './job-queues.js';
 
 /** Joins BullMQ's per-queue exports so each metric family has one HELP and TYPE. */
 export function mergeExpositions(texts: string[]): string {
@@ -23,7 +23,8 @@ export function mergeExpositions(texts: string[]): string {
  * status, the process's own metrics, and per-queue job counts by state as
  * BullMQ exports them (bullmq_job_count, including completed and failed).
  */
-export function installMetrics(app: FastifyInstance, queues: JobQueues): void {
+export default fp(async function metrics(app: FastifyInstance) {
+  const queues = app.jobQueues;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'crawlfleet_api_' });
   const duration = new Histogram({
@@ -46,4 +47,4 @@ export function installMetrics(app: FastifyInstance, queues: JobQueues): void {
     reply.type(registry.contentType);
     return `${await registry.metrics()}\n${queueMetrics}\n`;
   });
-}
+}, { name: 'metrics', dependencies: ['job-queues'] });

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '@crawlfleet/core';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { RateLimitedError } from '../errors.js';
 import type { ApiKeys } from './api-keys.js';
@@ -13,7 +14,7 @@ import type { ApiKeys } from './api-keys.js';
  * let through (they get 503 from the routes anyway).
  * @returns the hook, or null when the limit is off.
  */
-export async function installRateLimit(
+async function rateLimitHook(
   app: FastifyInstance,
   config: Config,
   redis: Redis,
@@ -36,3 +37,13 @@ export async function installRateLimit(
     },
   }) as onRequestAsyncHookHandler;
 }
+
+/**
+ * Decorates the app with `guards`: the onRequest hooks every protected
+ * context (/v1, /admin) and the 404 handler run, in order: the rate limit,
+ * then the key check (when keys are configured).
+ */
+export default fp(async function guards(app: FastifyInstance) {
+  const limit = await rateLimitHook(app, app.config, app.jobQueues.redis, app.apiKeys);
+  app.decorate('guards', [...(limit ? [limit] : []), ...(app.apiKeys.enabled ? [app.apiKeys.require] : [])]);
+}, { name: 'guards', dependencies: ['job-queues', 'callers'] });

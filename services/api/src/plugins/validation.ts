@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin';
 import { HTTP_URL_FORMAT, HTTP_URL_RULE, ValidationError, isFetchableUrl } from '@crawlfleet/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -57,7 +58,7 @@ export function describeValidationError(context: string, error: ErrorObject): Va
 }
 
 /** Strict validation for bodies, coercing validation for everything else. */
-export function installValidation(app: FastifyInstance): void {
+export default fp(async function validation(app: FastifyInstance) {
   const strict = makeAjv(false);
   const coercing = makeAjv(true);
   app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) => {
@@ -67,4 +68,4 @@ export function installValidation(app: FastifyInstance): void {
   app.setSchemaErrorFormatter((errors: FastifySchemaValidationError[], context: string) => {
     return describeValidationError(context, errors[0] as unknown as ErrorObject);
   });
-}
+}, { name: 'validation' });

@@ -1,7 +1,6 @@
 import { CRAWL_STATES, CrawlRequest, CrawlStats, MAX_WAIT_MS, PageRecord } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { CrawlService } from '../crawls/crawl-service.js';
 import { ValidationError } from '../errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { holdingWait } from './hold-wait.js';
@@ -30,8 +29,9 @@ const tags = ['crawls'];
 interface IdRoute { Params: { id: string }; Querystring: { wait?: number } }
 interface PagesRoute { Params: { id: string }; Querystring: { limit?: number; cursor?: string } }
 
-/** The Crawls part of the API. */
-export function registerCrawlRoutes(app: FastifyInstance, crawls: CrawlService): void {
+/** The Crawls part of the API, on the app's crawl service. */
+export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
+  const { crawls } = app;
   app.post<{ Body: CrawlRequest }>('/crawls', {
     config: { submits: true },
     schema: { tags, summary: 'Start a recursive crawl from a seed URL', body: CrawlRequest, response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errors } },

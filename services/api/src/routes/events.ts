@@ -1,19 +1,17 @@
 import { JOB_TYPES, type JobType } from '@crawlfleet/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EventStream } from '../plugins/open-streams.js';
-import type { CrawlService } from '../crawls/crawl-service.js';
-import type { JobStore } from '../jobs/job-store.js';
 import { toJobView } from '../jobs/job-view.js';
 
 const CRAWL_POLL_MS = 250;
-import type { JobQueues } from '../plugins/job-queues.js';
 
 /**
  * Live events as server-sent events: a job's progress, completed and failed;
  * a crawl's stats as they change. Each stream ends when its job or crawl
  * does, and removes its listeners when the client goes away.
  */
-export function registerEventRoutes(app: FastifyInstance, queues: JobQueues, jobs: JobStore, crawls: CrawlService): void {
+export default async function eventRoutes(app: FastifyInstance): Promise<void> {
+  const { jobQueues: queues, jobs, crawls } = app;
   const tags = ['events'];
   const openStream = (request: FastifyRequest, reply: FastifyReply, onClose: () => void): EventStream =>
     app.streams.openStream(app.apiKeys.caller(request), request, reply, onClose);

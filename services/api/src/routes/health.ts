@@ -6,7 +6,7 @@ import { withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 
 /** /healthz: the process answers. /readyz: Redis answers too and is not over 90% of its maxmemory (503 otherwise). */
-export function registerHealthRoutes(app: FastifyInstance): void {
+export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   const tags = ['health'];
   app.get('/healthz', { schema: { tags, response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
   app.get('/readyz', {

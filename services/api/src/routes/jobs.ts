@@ -30,7 +30,7 @@ interface JobRoute {
 const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 503: ErrorReply };
 
 /** The Jobs part of the API for one type, with that type's schemas. */
-function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
+function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
   const { input, result } = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN })[type];
   const view = jobView(input, result);
   const { SubmitQuery, BatchQuery } = submitQueries(app.config.maxDelayMs);
@@ -99,8 +99,8 @@ function jobRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
   });
 }
 
-/** Registers POST/GET/DELETE for every job type. */
-export function registerJobRoutes(app: FastifyInstance, store: JobStore): void {
-  for (const type of JOB_TYPES) jobRoutes(app, store, type);
+/** POST/GET/DELETE for every job type, on the app's job store. */
+export default async function jobRoutes(app: FastifyInstance): Promise<void> {
+  for (const type of JOB_TYPES) typeRoutes(app, app.jobs, type);
   unknownTypeRoutes(app, ['/jobs/:type', '/jobs/:type/batch', '/jobs/:type/:id', '/jobs/:type/:id/events'], ['GET', 'POST', 'DELETE']);
 }

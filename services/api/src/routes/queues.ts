@@ -19,7 +19,7 @@ interface TypeRoute {
 }
 
 /** GET /v1/queues and pause/resume. */
-export function registerQueueRoutes(app: FastifyInstance): void {
+export default async function queueRoutes(app: FastifyInstance): Promise<void> {
   const queues = app.jobQueues;
   const info = async (type: JobType) => {
     const queue = queues.queue(type);

@@ -2,7 +2,6 @@ import { JOB_TYPES, jobSchemas, type JobType } from '@crawlfleet/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ScheduleNotFoundError, ValidationError } from '../errors.js';
-import type { JobStore } from '../jobs/job-store.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
@@ -24,7 +23,8 @@ const tags = ['schedules'];
 interface ScheduleBody { id: string; every?: number; cron?: string; input: unknown }
 
 /** Periodic jobs (Celery beat's job), on BullMQ job schedulers: one run per period however many instances run. */
-export function registerScheduleRoutes(app: FastifyInstance, queues: JobQueues, store: JobStore): void {
+export default async function scheduleRoutes(app: FastifyInstance): Promise<void> {
+  const { jobQueues: queues, jobs: store } = app;
   const schemas = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN });
   const { jobId: _jobId, ...template } = store.jobOptions({});
 
