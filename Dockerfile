@@ -9,6 +9,8 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/core/package.json packages/core/
 COPY packages/tasks/package.json packages/tasks/
+# The internal test kit: its manifest only, for npm ci; it is neither built nor shipped.
+COPY packages/testkit/package.json packages/testkit/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
 COPY services/cli/package.json services/cli/

@@ -28,7 +28,7 @@ function completedCounter(redisUrl: string, prefix: string, name = 'sqrt') {
 export async function plainBullmq(redisUrl: string): Promise<number> {
   const prefix = `bench-${randomUUID()}`;
   const counter = completedCounter(redisUrl, prefix);
-  const worker = startNode('bench/dist/bench/plain-worker.js', [redisUrl, prefix, '50'], {});
+  const worker = startNode('bench/dist/plain-worker.js', [redisUrl, prefix, '50'], {});
   try {
     await until(async () => (await counter.workers()) > 0);
     const started = performance.now();

@@ -12,7 +12,7 @@ export async function plainWaitLatency(redisUrl: string, count = 200): Promise<{
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('sqrt', { connection, prefix });
   const events = new QueueEvents('sqrt', { connection: { url: redisUrl }, prefix });
-  const worker = startNode('bench/dist/bench/plain-worker.js', [redisUrl, prefix, '50'], {});
+  const worker = startNode('bench/dist/plain-worker.js', [redisUrl, prefix, '50'], {});
   try {
     await events.waitUntilReady();
     await until(async () => (await queue.getWorkersCount()) > 0);

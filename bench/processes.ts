@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { JobType } from '@crawlfleet/core';
+import { eventually, startService } from '@crawlfleet/testkit';
 import { workerNodeArgs } from '@crawlfleet/worker/defaults';
-import { killOnExit } from '../test/helpers/processes.js';
 
-/** The repository root (bench/dist/bench/ is three levels down). */
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/*
+ * The bench's processes, through the test kit's (killed if the bench dies
+ * first); these only add the bench's defaults.
+ */
 
 /**
  * Node flags for every process the bench starts, e.g.
@@ -13,12 +14,9 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-/** Starts `node ...nodeArgs <script> ...args` quietly (LOG_LEVEL=warn). */
+/** Starts `node ...nodeArgs <script> ...args` quietly (LOG_LEVEL=warn, stdout dropped). */
 export function startNode(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  return killOnExit(spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, `${ROOT}${script}`, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  }));
+  return startService(script, args, env, [...nodeArgs, ...NODE_ARGS], true).child;
 }
 
 /** Starts a worker process for `queue` with the Node flags `npm start` gives it. */
@@ -28,11 +26,7 @@ export function startWorkerProcess(queue: JobType, env: Record<string, string>):
 
 /** Polls until `check` is true (every 20 ms, at most `timeoutMs`). */
 export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await eventually(check, timeoutMs, 'a bench step');
 }
 
 /** Sends SIGTERM and waits for the exit. */

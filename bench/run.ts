@@ -2,7 +2,7 @@
 // here. Every figure is the median of RUNS runs, printed beside its
 // reference from the same run; the machine is shared and noisy, so read
 // ratios, not absolutes.
-import { startRedis, freePort } from '../test/helpers/redis-server.js';
+import { startRedis, freePort } from '@crawlfleet/testkit';
 import { crawlRate, fetchLoop, startBenchSite } from './crawl-bench.js';
 import { batchThroughput, fibBatch, fibBig, httpFloor, plainBullmq, singlePosts, startCrawlfleet, waitLatency } from './jobs-bench.js';
 import { plainWaitLatency } from './plain-wait.js';

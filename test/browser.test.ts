@@ -5,8 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { buildApp } from '@crawlfleet/api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, testConfig } from './helpers/harness.js';
-import { ROOT } from './helpers/processes.js';
+import { eventually, testConfig, ROOT } from '@crawlfleet/testkit';
 
 /*
  * The dashboard and the API docs in a real headless Chromium (Debian's

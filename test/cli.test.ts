@@ -7,11 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { reachable, startCrawlSite } from './helpers/crawl-site.js';
-import type { FixtureSite } from './helpers/fixture-site.js';
-import { eventually, silentLogger, testConfig } from './helpers/harness.js';
-import { ROOT } from './helpers/processes.js';
-import { freePort } from './helpers/redis-server.js';
+import { reachable, startCrawlSite, type FixtureSite, eventually, silentLogger, testConfig, ROOT, freePort } from '@crawlfleet/testkit';
 
 /* The `crawlfleet` command, run as a user runs it, against a listening API. */
 

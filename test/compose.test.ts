@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { JOB_TYPES, type JobType } from '@crawlfleet/core';
 import { workerNodeArgs } from '@crawlfleet/worker';
 import { describe, expect, it } from 'vitest';
-import { composeService } from './helpers/compose.js';
-import { ROOT } from './helpers/processes.js';
+import { composeService, ROOT } from '@crawlfleet/testkit';
 
 /* Every compose file passes the compose tool's `config` check (no Docker engine needed). */
 
@@ -55,12 +54,16 @@ describe('compose api services', () => {
 });
 
 describe('Dockerfile', () => {
-  it('copies every workspace manifest before npm ci and builds and ships every workspace', () => {
+  it('copies every workspace manifest before npm ci and builds and ships every workspace but the test kit', () => {
     const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
     const { workspaces } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { workspaces: string[] };
     const build = /RUN npx tsc -b (.*)/.exec(dockerfile)?.[1]?.split(' ') ?? [];
     for (const workspace of workspaces) {
       expect(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+      if (workspace === 'packages/testkit') {
+        expect(build).not.toContain(workspace);
+        continue;
+      }
       expect(build, workspace).toContain(workspace);
       expect(dockerfile, workspace).toContain(`COPY --from=build /app/${workspace}/dist ${workspace}/dist`);
     }

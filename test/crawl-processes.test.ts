@@ -1,10 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HOSTILE, reachable, startCrawlSite } from './helpers/crawl-site.js';
-import type { FixtureSite } from './helpers/fixture-site.js';
-import { eventually, testConfig } from './helpers/harness.js';
-import { startService, type ServiceProcess } from './helpers/processes.js';
+import { HOSTILE, reachable, startCrawlSite, type FixtureSite, eventually, testConfig, startService, type ServiceProcess, postJson } from '@crawlfleet/testkit';
 
 /* Exactly once with several crawl worker processes racing over one site. */
 
@@ -31,7 +28,7 @@ afterAll(async () => {
 
 describe('three crawl worker processes', () => {
   it('fetch every page exactly once between them', async () => {
-    const start = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ url: `${site.url}/`, maxDepth: 100, maxPages: 5000 }) });
+    const start = await postJson(app, '/v1/crawls', { url: `${site.url}/`, maxDepth: 100, maxPages: 5000 });
     const done = (await app.inject({ url: `${start.json().url}?wait=30000` })).json();
     expect(done.state).toBe('completed');
     const expected = reachable(N, 100);

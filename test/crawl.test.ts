@@ -3,9 +3,7 @@ import { buildApp } from '@crawlfleet/api';
 import type { Config } from '@crawlfleet/core';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HOSTILE, reachable, startCrawlSite } from './helpers/crawl-site.js';
-import type { FixtureSite } from './helpers/fixture-site.js';
-import { eventually, silentLogger, testConfig } from './helpers/harness.js';
+import { HOSTILE, reachable, startCrawlSite, type FixtureSite, eventually, silentLogger, testConfig, postJson } from '@crawlfleet/testkit';
 
 /*
  * Recursive crawls of a generated local site through the API, with crawl
@@ -36,7 +34,7 @@ afterEach(async () => {
 });
 
 async function startCrawl(body: Record<string, unknown>) {
-  const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const reply = await postJson(app, '/v1/crawls', body);
   expect(reply.statusCode, reply.body).toBe(202);
   return reply.json() as { id: string; url: string };
 }
@@ -137,7 +135,7 @@ describe('robots.txt that cannot be read', () => {
     try {
       site = await startCrawlSite(5);
       await eventually(() => strictApp.jobQueues.ready);
-      const reply = await strictApp.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ url: `${site.url}/` }) });
+      const reply = await postJson(strictApp, '/v1/crawls', { url: `${site.url}/` });
       expect(reply.statusCode, reply.body).toBe(202);
       const done = (await strictApp.inject({ url: `${reply.json().url}?wait=30000` })).json();
       expect(done).toMatchObject({ state: 'completed', stats: { fetched: 0, failed: 0, skipped: 1 } });
@@ -207,13 +205,13 @@ describe('the crawl API', () => {
     [{ url: 'https://user:secret@example.org/' }, 'body.url'],
     [{ url: 'http://example.org:99999/' }, 'body.url'],
   ])('answers %j with a 400 naming %s', async (body, field) => {
-    const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const reply = await postJson(app, '/v1/crawls', body);
     expect(reply.statusCode).toBe(400);
     expect(reply.json()).toMatchObject({ code: 'CF_ERR_VALIDATION', field });
   });
 
   it('names the allowed scopes', async () => {
-    const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: '{"url":"https://example.org/","scope":"planet"}' });
+    const reply = await postJson(app, '/v1/crawls', '{"url":"https://example.org/","scope":"planet"}');
     expect(reply.json().message).toBe('body.scope must be one of host, domain, any');
   });
 

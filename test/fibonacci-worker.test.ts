@@ -2,7 +2,7 @@ import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, silentLogger, testConfig } from './helpers/harness.js';
+import { eventually, silentLogger, testConfig } from '@crawlfleet/testkit';
 
 /* A fibonacci worker in this process: its jobs run in threads that start with it. */
 

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startRedis } from './helpers/redis-server.js';
+import { startRedis } from '@crawlfleet/testkit';
 
 /*
  * One redis-server for the whole run, on a free port; each test file keeps to

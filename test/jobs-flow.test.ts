@@ -5,8 +5,7 @@ import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFixtureSite, type FixtureSite } from './helpers/fixture-site.js';
-import { eventually, silentLogger, testConfig } from './helpers/harness.js';
+import { startFixtureSite, type FixtureSite, eventually, silentLogger, testConfig, postJson } from '@crawlfleet/testkit';
 
 /*
  * Whole flows: the API (through inject) and real workers of every queue, in
@@ -34,7 +33,7 @@ afterAll(async () => {
 });
 
 async function submit(type: string, input: unknown, query = 'wait=10000') {
-  return app.inject({ method: 'POST', url: `/v1/jobs/${type}?${query}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(input) });
+  return postJson(app, `/v1/jobs/${type}?${query}`, input);
 }
 
 describe('jobs run by workers', () => {
@@ -85,7 +84,7 @@ describe('jobs run by workers', () => {
 
   it('runs a batch', async () => {
     const inputs = Array.from({ length: 200 }, (_, i) => ({ value: i * i }));
-    const reply = await app.inject({ method: 'POST', url: '/v1/jobs/sqrt/batch', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(inputs) });
+    const reply = await postJson(app, '/v1/jobs/sqrt/batch', inputs);
     const { ids } = reply.json();
     const last = await app.inject({ url: `/v1/jobs/sqrt/${ids[199]}?wait=10000` });
     expect(last.json().result).toEqual({ value: 199 * 199, sqrt: 199 });
@@ -150,7 +149,7 @@ describe('cancelling', () => {
     const connection = new Redis(own.redisUrl, { maxRetriesPerRequest: null });
     const holder = new Worker('sqrt', async () => held.then(() => ({ value: 1, sqrt: 1 })), { connection, prefix: own.queuePrefix });
     try {
-      const accepted = await ownApp.inject({ method: 'POST', url: '/v1/jobs/sqrt', headers: { 'content-type': 'application/json' }, payload: '{"value":1}' });
+      const accepted = await postJson(ownApp, '/v1/jobs/sqrt', '{"value":1}');
       const { url, id } = accepted.json();
       await eventually(async () => (await ownApp.inject({ url })).json().state === 'active', 5000, 'sqrt job active');
       const reply = await ownApp.inject({ method: 'DELETE', url });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import { serveMetrics, startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bodyOf, eventually, silentLogger, testConfig } from './helpers/harness.js';
+import { bodyOf, eventually, silentLogger, testConfig } from '@crawlfleet/testkit';
 
 /* Docs, metrics, dashboard and API keys, through real HTTP. */
 

@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, silentLogger, testConfig } from './helpers/harness.js';
-import { startRedis, type TestRedis } from './helpers/redis-server.js';
+import { eventually, silentLogger, testConfig, startRedis, type TestRedis } from '@crawlfleet/testkit';
 
 /*
  * Redis stopped and restarted under a running API: job routes answer 503

@@ -1,7 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { bodyOf, eventually, testConfig } from './helpers/harness.js';
-import { ROOT, startService, type ServiceProcess } from './helpers/processes.js';
-import { freePort } from './helpers/redis-server.js';
+import { bodyOf, eventually, testConfig, ROOT, startService, type ServiceProcess, freePort } from '@crawlfleet/testkit';
 
 /* `npm start` (scripts/start.mjs): the API and a worker per queue, supervised. */
 

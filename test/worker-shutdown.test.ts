@@ -2,9 +2,7 @@ import { workerNodeArgs } from '@crawlfleet/worker';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFixtureSite, type FixtureSite } from './helpers/fixture-site.js';
-import { eventually, testConfig } from './helpers/harness.js';
-import { startService } from './helpers/processes.js';
+import { startFixtureSite, type FixtureSite, eventually, testConfig, startService } from '@crawlfleet/testkit';
 
 /* A real worker process: SIGTERM lets its active jobs finish, then it exits 0. */
 

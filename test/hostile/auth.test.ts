@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '@crawlfleet/api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, testConfig } from '../helpers/harness.js';
-import { raw, spellings } from './http.js';
+import { eventually, testConfig, raw, spellings } from '@crawlfleet/testkit';
 
 /*
  * With API_KEYS set, no spelling of a protected path the router could take

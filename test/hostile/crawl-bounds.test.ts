@@ -5,7 +5,7 @@ import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, silentLogger, testConfig } from '../helpers/harness.js';
+import { eventually, silentLogger, testConfig, postJson } from '@crawlfleet/testkit';
 import { html, manyLinks, startHostileSite, type HostileSite } from './hostile-site.js';
 
 /*
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 async function crawl(body: Record<string, unknown>, ms = 20_000) {
   const started = Date.now();
-  const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const reply = await postJson(app, '/v1/crawls', body);
   expect(reply.statusCode, reply.body).toBe(202);
   const { id, url } = reply.json() as { id: string; url: string };
   const done = (await app.inject({ url: `${url}?wait=${ms}` })).json();
@@ -109,7 +109,7 @@ describe('matching that cannot backtrack', () => {
   });
 
   it('refuses at submit a glob it cannot compile and a delayMs over CRAWL_MAX_DELAY_MS, naming the field', async () => {
-    const post = (body: unknown) => app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const post = (body: unknown) => postJson(app, '/v1/crawls', body);
     const glob = await post({ url: `${site.url}/`, exclude: ['/ok/**', '/a/[bc'] });
     expect(glob.statusCode).toBe(400);
     expect(glob.json()).toMatchObject({ code: 'CF_ERR_VALIDATION', field: 'body.exclude[1]', message: 'body.exclude[1] is not a glob crawlfleet can match: The glob "/a/[bc" has a [ without its ]' });

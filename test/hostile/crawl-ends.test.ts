@@ -5,7 +5,7 @@ import { Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, silentLogger, testConfig } from '../helpers/harness.js';
+import { eventually, silentLogger, testConfig, postJson } from '@crawlfleet/testkit';
 import { html, startHostileSite, type HostileSite } from './hostile-site.js';
 
 /*
@@ -47,7 +47,7 @@ async function crawlWorker(config: Config): Promise<RunningWorker> {
 }
 
 async function start(app: FastifyInstance, body: Record<string, unknown>): Promise<{ id: string; url: string }> {
-  const reply = await app.inject({ method: 'POST', url: '/v1/crawls', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const reply = await postJson(app, '/v1/crawls', body);
   expect(reply.statusCode, reply.body).toBe(202);
   return reply.json();
 }

@@ -1,5 +1,5 @@
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { startFixtureSite, type FixtureSite, type Handler } from '../helpers/fixture-site.js';
+import { startFixtureSite, type FixtureSite, type Handler } from '@crawlfleet/testkit';
 
 export type HostileSite = FixtureSite;
 type Route = Handler;

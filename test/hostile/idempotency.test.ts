@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildApp } from '@crawlfleet/api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, testConfig } from '../helpers/harness.js';
-import { raw } from './http.js';
+import { eventually, testConfig, raw } from '@crawlfleet/testkit';
 
 /* Two requests racing with one Idempotency-Key can never both create a job. */
 

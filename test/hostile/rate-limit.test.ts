@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '@crawlfleet/api';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { eventually, testConfig } from '../helpers/harness.js';
+import { eventually, testConfig } from '@crawlfleet/testkit';
 
 /* Random bearer tokens count as their address: they neither escape nor reset the limit. */
 

@@ -2,10 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeService } from '../helpers/compose.js';
-import { eventually } from '../helpers/harness.js';
-import { TestNetwork, netnsAvailable } from '../helpers/netns.js';
-import type { ServiceProcess } from '../helpers/processes.js';
+import { composeService, eventually, TestNetwork, netnsAvailable, type ServiceProcess } from '@crawlfleet/testkit';
 
 /*
  * Three hosts as network namespaces: a broker (Redis with the shipped config,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, testConfig } from '../../../test/helpers/harness.js';
+import { eventually, testConfig, postJson } from '@crawlfleet/testkit';
 import { buildApp } from './app.js';
 
 /*
@@ -18,14 +18,7 @@ afterAll(async () => {
   await app.close();
 });
 
-function post(url: string, payload: unknown, headers: Record<string, string> = {}) {
-  return app.inject({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  });
-}
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => postJson(app, url, payload, headers);
 
 describe('POST /v1/jobs/{type}', () => {
   it('accepts a job with 202 and shows it as waiting', async () => {

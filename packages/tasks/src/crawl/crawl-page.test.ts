@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureSite, type FixtureSite } from '../../../../test/helpers/fixture-site.js';
+import { startFixtureSite, type FixtureSite } from '@crawlfleet/testkit';
 import { isRetryable } from '../errors.js';
 import { publicOnly } from './address-policy.js';
 import { crawlPage } from './crawl-page.js';

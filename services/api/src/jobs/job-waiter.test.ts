@@ -1,6 +1,6 @@
 import { Worker, type Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, silentLogger, testConfig } from '../../../../test/helpers/harness.js';
+import { eventually, silentLogger, testConfig } from '@crawlfleet/testkit';
 import { JobQueues } from '../plugins/job-queues.js';
 import { toJobView } from './job-view.js';
 import type { JobWaiter } from './job-waiter.js';

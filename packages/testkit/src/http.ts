@@ -41,3 +41,18 @@ export function spellings(word: string, limit = 200): string[] {
   const step = all.length / limit;
   return Array.from({ length: limit }, (_, i) => all[Math.floor(i * step)]!);
 }
+
+/** Something that answers fastify's inject() (an app under test); its own reply type comes back. */
+export interface Injectable {
+  inject(options: { method: 'POST'; url: string; headers: Record<string, string>; payload: string }): Promise<unknown>;
+}
+
+/** POSTs `body` as JSON (a string is sent as it is) through inject(). */
+export function postJson<A extends Injectable>(app: A, url: string, body: unknown, headers: Record<string, string> = {}): ReturnType<A['inject']> {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  }) as ReturnType<A['inject']>;
+}

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The repository's root folder. */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository's root folder (this file is packages/testkit/dist/processes.js when it runs). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Processes started here that still run: killed if this process dies first (a crash, an unhandled rejection). */
 const running = new Set<ChildProcess>();
@@ -25,11 +25,15 @@ export interface ServiceProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts `node ...nodeArgs <entry> ...args` with `env` added to this process's environment. */
-export function startService(entry: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): ServiceProcess {
+/**
+ * Starts `node ...nodeArgs <entry> ...args` with `env` added to this process's
+ * environment. Its output is kept for output(); with `quiet` (the bench),
+ * stdout is dropped, stderr passes through and it logs at `warn`.
+ */
+export function startService(entry: string, args: string[], env: Record<string, string>, nodeArgs: string[] = [], quiet = false): ServiceProcess {
   const child = killOnExit(spawn(process.execPath, [...nodeArgs, `${ROOT}${entry}`, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: quiet ? 'warn' : 'info', ...env },
+    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'pipe', 'pipe'],
   }));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
