@@ -22,6 +22,18 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => v
 const html = (title: string, body: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
 
+/** A handler answering an HTML page. */
+const page = (title: string, body: string): Handler => (_req, res) => {
+  res.setHeader('content-type', 'text/html');
+  res.end(html(title, body));
+};
+
+/** A handler answering a redirect. */
+const redirect = (status: number, location: string): Handler => (_req, res) => {
+  res.writeHead(status, { location });
+  res.end();
+};
+
 /** A gzip body that inflates to `size` bytes of zeros. */
 const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024));
 
@@ -34,22 +46,10 @@ const pages: Record<string, Handler> = {
       <a href="javascript:alert(1)">js</a> <a href="data:text/html,hi">data</a> <a href="/a">dup</a>
       <a href="#only-fragment">frag</a> <a href="">empty</a> <a>no href</a> <area href="/area">`));
   },
-  '/base': (_req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(html('Base', '<base href="/docs/v2/"><a href="intro">intro</a><a href="../v1/old">old</a><a href="/root">root</a>'));
-  },
-  '/redirect': (_req, res) => {
-    res.writeHead(302, { location: '/moved/here' });
-    res.end();
-  },
-  '/moved/here': (_req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(html('Moved', '<a href="sibling">sibling</a><a href="../up">up</a>'));
-  },
-  '/loop': (_req, res) => {
-    res.writeHead(301, { location: '/loop' });
-    res.end();
-  },
+  '/base': page('Base', '<base href="/docs/v2/"><a href="intro">intro</a><a href="../v1/old">old</a><a href="/root">root</a>'),
+  '/redirect': redirect(302, '/moved/here'),
+  '/moved/here': page('Moved', '<a href="sibling">sibling</a><a href="../up">up</a>'),
+  '/loop': redirect(301, '/loop'),
   '/slow': (_req, res, url) => {
     // Headers at once, then a byte every 100 ms for `ms` (default: forever).
     const total = Number(url.searchParams.get('ms') ?? '0');

@@ -57,15 +57,10 @@ export const BODY_LIMIT = 1024 * 1024;
 export async function buildApp(config: Config, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError, ...options });
   app.decorate('config', config);
-  await app.register(validation);
-  await app.register(errorHandler);
-  await app.register(jobQueues);
-  await app.register(callers);
-  await app.register(guards);
-  await app.register(services);
-  await app.register(docs);
-  await app.register(metrics);
-  await app.register(healthRoutes);
+  // In this order: each fastify-plugin checks that those it depends on came before.
+  for (const plugin of [validation, errorHandler, jobQueues, callers, guards, services, docs, metrics, healthRoutes]) {
+    await app.register(plugin);
+  }
   await app.register(v1, { prefix: '/v1' });
   await app.register(admin, { prefix: '/admin' });
   await app.register(notFound);

@@ -15,9 +15,5 @@ import scheduleRoutes from './schedules.js';
 export default async function v1(app: FastifyInstance): Promise<void> {
   for (const guard of app.guards) app.addHook('onRequest', guard);
   app.addHook('preHandler', requireRedis);
-  await app.register(jobRoutes);
-  await app.register(crawlRoutes);
-  await app.register(eventRoutes);
-  await app.register(queueRoutes);
-  await app.register(scheduleRoutes);
+  for (const routes of [jobRoutes, crawlRoutes, eventRoutes, queueRoutes, scheduleRoutes]) await app.register(routes);
 }
