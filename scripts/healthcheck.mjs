@@ -3,7 +3,7 @@
 // else a worker, which is healthy while its Redis answers PING.
 import { createRedis, loadConfig } from '@crawlfleet/core';
 
-const config = loadConfig();
+const config = loadConfig({}, process.env, process.env.WORKER_QUEUE ? 'worker' : 'api');
 const timer = setTimeout(() => process.exit(1), 4000);
 try {
   if (config.workerQueue) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { CONFIG_FIELDS, PROCESS_FIELDS, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -71,5 +71,23 @@ describe('loadConfig', () => {
     const flags = { workerQueue: { flag: '--queue', value: 'sqrt' } };
     expect(loadConfig(flags, { WORKER_QUEUE: 'crawl' }).workerQueue).toBe('sqrt');
     expect(() => loadConfig({ workerQueue: { flag: '--queue', value: 'x' } }, {})).toThrow(/--queue must be one of/);
+  });
+});
+
+describe('config per process kind', () => {
+  it('reads only the settings of its kind: a bad CLI URL or API key stops no worker, a bad worker setting no CLI', () => {
+    const env = { CRAWLFLEET_URL: 'not a url', API_KEYS: 'short', WORKER_CONCURRENCY: 'many' };
+    expect(() => loadConfig({}, { ...env, WORKER_CONCURRENCY: '4' }, 'worker')).not.toThrow();
+    expect(loadConfig({}, { ...env, WORKER_CONCURRENCY: '4' }, 'worker').workerConcurrency).toBe(4);
+    expect(() => loadConfig({}, { WORKER_CONCURRENCY: 'many' }, 'cli')).not.toThrow();
+    expect(() => loadConfig({}, { WORKER_CONCURRENCY: 'many' }, 'api')).not.toThrow();
+    expect(() => loadConfig({}, { API_KEYS: 'short' }, 'api')).toThrow(/API_KEYS/);
+    expect(() => loadConfig({}, { CRAWLFLEET_URL: 'not a url' }, 'cli')).toThrow(/CRAWLFLEET_URL/);
+    expect(() => loadConfig({}, env)).toThrow();
+  });
+
+  it('names every setting in some kind', () => {
+    const named = new Set(Object.values(PROCESS_FIELDS).flat());
+    expect(Object.keys(CONFIG_FIELDS).filter((key) => !named.has(key as never))).toEqual([]);
   });
 });

@@ -136,6 +136,30 @@ export const CONFIG_FIELDS = {
 } as const;
 
 type Fields = typeof CONFIG_FIELDS;
+
+const COMMON = ['redisUrl', 'queuePrefix', 'logLevel', 'resultTtlSeconds', 'jobAttempts', 'fibonacciMaxN'] as const;
+
+/**
+ * The settings each kind of process reads from its environment; the others
+ * keep their defaults there, so a bad variable of one kind (a CLI URL, an API
+ * key) never stops a process of another. `all` (the launcher) reads every one.
+ */
+export const PROCESS_FIELDS = {
+  api: [
+    ...COMMON, 'host', 'port', 'apiKeys', 'rateLimitMax', 'rateLimitWindowMs', 'dashboardReadOnly', 'maxStreamsPerClient',
+    'maxWaitsPerClient', 'maxDelayMs', 'apiShutdownTimeoutMs', 'crawlMaxDelayMs',
+  ],
+  worker: [
+    ...COMMON, 'workerQueue', 'workerConcurrency', 'workerShutdownTimeoutMs', 'workerMetricsPort', 'workerMetricsHost',
+    'workerLockDurationMs', 'crawlAllowPrivateNetworks', 'crawlUserAgent', 'crawlTimeoutMs', 'crawlConnectTimeoutMs',
+    'crawlMaxBytes', 'crawlMaxRedirects', 'crawlMaxLinksPerPage', 'crawlMaxUrlLength', 'crawlRobotsMaxRules', 'crawlMaxLinkMs',
+    'crawlMaxRobotsPerPage', 'crawlSweepIntervalMs', 'crawlMaxDelayMs',
+  ],
+  cli: ['cliApiUrl', 'cliApiKey', 'logLevel'],
+} as const satisfies Record<string, readonly (keyof typeof CONFIG_FIELDS)[]>;
+
+/** A kind of crawlfleet process, by the settings it reads (see {@link PROCESS_FIELDS}). */
+export type ProcessKind = keyof typeof PROCESS_FIELDS | 'all';
 type Parsed<F> = F extends Field<infer T, string | undefined> ? T : never;
 
 /** The validated configuration of a crawlfleet process. */
@@ -150,16 +174,18 @@ export const VERSION = '0.1.0';
 export type ConfigFlags = Partial<Record<keyof Fields, { flag: string; value: string | undefined }>>;
 
 /**
- * Reads and validates the environment once. A flag given on the command line
- * wins over its variable and is named in the error instead.
+ * Reads and validates the environment once, the settings of `kind` only (the
+ * rest at their defaults). A flag given on the command line wins over its
+ * variable and is named in the error instead.
  * @throws ConfigError naming the first invalid variable or flag.
  */
-export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env, kind: ProcessKind = 'all'): Config {
   const out: Record<string, unknown> = {};
+  const reads = kind === 'all' ? null : new Set<string>(PROCESS_FIELDS[kind]);
   for (const [key, spec] of Object.entries(CONFIG_FIELDS) as [keyof Fields, Field<unknown>][]) {
     const flag = flags[key];
     const fromFlag = flag?.value !== undefined;
-    const raw = fromFlag ? flag.value : env[spec.env];
+    const raw = fromFlag ? flag.value : reads && !reads.has(key) ? undefined : env[spec.env];
     const value = raw === undefined || raw.trim() === '' ? spec.default : raw;
     out[key] = value === undefined ? undefined : spec.parse(value, fromFlag ? flag.flag : spec.env);
   }

@@ -5,7 +5,7 @@
  */
 export { JOB_TYPES, MAX_WAIT_MS, JOB_STATES, isJobType, cancelChannel, crawlCancelChannel, type JobType, type JobState } from './job-types.js';
 export type { FibonacciInput, JobInputs, JobResults, CrawlOptions, CrawlScope, CrawlState, CrawlPageData } from './schemas.js';
-export { loadConfig, isConfigured, redactRedisUrl, CONFIG_FIELDS, VERSION, type Config, type ConfigFlags } from './config.js';
+export { loadConfig, isConfigured, redactRedisUrl, CONFIG_FIELDS, PROCESS_FIELDS, VERSION, type Config, type ConfigFlags, type ProcessKind } from './config.js';
 export { createRedis, redisOptions, type RedisRole } from './redis.js';
 export * from './errors.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';

@@ -4,7 +4,7 @@ import { buildApp } from './app.js';
 
 function readConfig(): Config {
   try {
-    return loadConfig();
+    return loadConfig({}, process.env, 'api');
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);

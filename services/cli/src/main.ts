@@ -50,7 +50,7 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
       io.out.write(USAGE);
       return values.help ? EXIT.ok : EXIT.usage;
     }
-    const config = loadConfig({ cliApiUrl: { flag: '--url', value: values.url }, cliApiKey: { flag: '--key', value: values.key } });
+    const config = loadConfig({ cliApiUrl: { flag: '--url', value: values.url }, cliApiKey: { flag: '--key', value: values.key } }, process.env, 'cli');
     const api = new ApiClient(config.cliApiUrl.replace(/\/+$/, ''), config.cliApiKey);
     const need = (count: number, shape: string) => {
       if (rest.length !== count) throw new CliError(EXIT.usage, `usage: crawlfleet ${command} ${shape}`);

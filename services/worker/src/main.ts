@@ -27,7 +27,7 @@ function readConfig(): Config {
     const config = loadConfig({
       workerQueue: { flag: '--queue', value: values.queue },
       workerConcurrency: { flag: '--concurrency', value: values.concurrency },
-    });
+    }, process.env, 'worker');
     if (!config.workerQueue) throw new ConfigError(`WORKER_QUEUE or --queue is required (one of ${JOB_TYPES.join(', ')})`);
     return config;
   } catch (err) {
