@@ -10,8 +10,12 @@ const LINKS = 20;
 /** A generated site: PAGES pages of LINKS links each, all reachable from /p/0. */
 export async function startBenchSite(): Promise<{ url: string; close(): Promise<void> }> {
   const bodies = Array.from({ length: PAGES }, (_, i) => {
-    const links = Array.from({ length: LINKS }, (_, k) => `<li><a href="/p/${k === 0 ? (i + 1) % PAGES : (i * 31 + k * 97) % PAGES}">link ${k}</a></li>`);
-    return `<!doctype html><html><head><title>Page ${i}</title></head><body><h1>Page ${i}</h1><p>${'Some text. '.repeat(40)}</p><ul>${links.join('')}</ul></body></html>`;
+    const links = Array.from(
+      { length: LINKS },
+      (_, k) => `<li><a href="/p/${k === 0 ? (i + 1) % PAGES : (i * 31 + k * 97) % PAGES}">link ${k}</a></li>`,
+    );
+    const body = `<h1>Page ${i}</h1><p>${'Some text. '.repeat(40)}</p><ul>${links.join('')}</ul>`;
+    return `<!doctype html><html><head><title>Page ${i}</title></head><body>${body}</body></html>`;
   });
   const server: Server = createServer((req, res) => {
     const match = /^\/p\/(\d+)$/.exec(req.url ?? '');
@@ -29,10 +33,11 @@ export async function startBenchSite(): Promise<{ url: string; close(): Promise<
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -41,12 +46,14 @@ export async function fetchLoop(siteUrl: string): Promise<number> {
   const agent = new Agent({ connections: 32 });
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (next < PAGES) {
-      const reply = await request(`${siteUrl}/p/${next++}`, { dispatcher: agent });
-      await reply.body.arrayBuffer();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < PAGES) {
+        const reply = await request(`${siteUrl}/p/${next++}`, { dispatcher: agent });
+        await reply.body.arrayBuffer();
+      }
+    }),
+  );
   const rate = PAGES / ((performance.now() - started) / 1000);
   await agent.close();
   return rate;
@@ -56,20 +63,35 @@ export async function fetchLoop(siteUrl: string): Promise<number> {
  * A whole crawl of the site through the API with `workers` crawl worker
  * processes at their default concurrency: pages/s from POST to completed.
  */
-export async function crawlRate(redisUrl: string, port: number, siteUrl: string, workers: number): Promise<{ rate: number; rssMb: number[]; cpuMsPerPage: number }> {
-  const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: `bench-${randomUUID()}`, PORT: String(port), CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
+export async function crawlRate(
+  redisUrl: string,
+  port: number,
+  siteUrl: string,
+  workers: number,
+): Promise<{ rate: number; rssMb: number[]; cpuMsPerPage: number }> {
+  const env = {
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `bench-${randomUUID()}`,
+    PORT: String(port),
+    CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+  };
   const api = startNode('services/api/dist/server.js', [], env);
   const crawlers = Array.from({ length: workers }, () => startWorkerProcess('crawl', env));
   const base = `http://127.0.0.1:${port}`;
   const json = async (path: string, init?: { method: string; body: string }) => {
-    const reply = await request(`${base}${path}`, init ? { ...init, headers: { 'content-type': 'application/json' } } : {});
+    const reply = await request(
+      `${base}${path}`,
+      init ? { ...init, headers: { 'content-type': 'application/json' } } : {},
+    );
     return { status: reply.statusCode, body: (await reply.body.json()) as Record<string, unknown> };
   };
   try {
     await until(async () => {
       try {
         const { body } = await json('/v1/queues');
-        const crawl = (body.queues as { type: string; workers: number }[] | undefined)?.find((queue) => queue.type === 'crawl');
+        const crawl = (body.queues as { type: string; workers: number }[] | undefined)?.find(
+          (queue) => queue.type === 'crawl',
+        );
         return crawl?.workers === workers;
       } catch {
         return false;
@@ -77,7 +99,10 @@ export async function crawlRate(redisUrl: string, port: number, siteUrl: string,
     });
     const cpuBefore = crawlers.map((child) => cpuMs(child.pid!));
     const started = performance.now();
-    const { status, body } = await json('/v1/crawls', { method: 'POST', body: JSON.stringify({ url: `${siteUrl}/p/0`, maxDepth: 100, maxPages: 10_000 }) });
+    const { status, body } = await json('/v1/crawls', {
+      method: 'POST',
+      body: JSON.stringify({ url: `${siteUrl}/p/0`, maxDepth: 100, maxPages: 10_000 }),
+    });
     if (status !== 202) throw new Error(`POST /v1/crawls answered ${status}: ${JSON.stringify(body)}`);
     let crawl: Record<string, unknown> = {};
     await until(async () => {
@@ -87,8 +112,12 @@ export async function crawlRate(redisUrl: string, port: number, siteUrl: string,
     const seconds = (performance.now() - started) / 1000;
     const stats = crawl.stats as { fetched: number };
     if (stats.fetched !== PAGES) throw new Error(`crawl fetched ${stats.fetched} pages, expected ${PAGES}`);
-    const cpu = crawlers.reduce((sum, child, i) => sum + cpuMs(child.pid!) - cpuBefore[i]!, 0);
-    return { rate: stats.fetched / seconds, rssMb: crawlers.map((child) => peakRssMb(child.pid!)), cpuMsPerPage: cpu / stats.fetched };
+    const cpu = crawlers.reduce((sum, child, i) => sum + cpuMs(child.pid!) - cpuBefore[i], 0);
+    return {
+      rate: stats.fetched / seconds,
+      rssMb: crawlers.map((child) => peakRssMb(child.pid!)),
+      cpuMsPerPage: cpu / stats.fetched,
+    };
   } finally {
     await Promise.all([api, ...crawlers].map(stopProcess));
   }

@@ -65,10 +65,14 @@ export async function startCrawlfleet(redisUrl: string, port: number) {
   });
   const post = async (path: string, body: unknown) => {
     const reply = await request(`${base}${path}`, {
-      dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
     });
     const json = (await reply.body.json()) as Record<string, unknown>;
-    if (reply.statusCode >= 300 && reply.statusCode !== 202) throw new Error(`POST ${path}: ${reply.statusCode} ${JSON.stringify(json)}`);
+    if (reply.statusCode >= 300 && reply.statusCode !== 202)
+      throw new Error(`POST ${path}: ${reply.statusCode} ${JSON.stringify(json)}`);
     return { status: reply.statusCode, json };
   };
   return {
@@ -99,7 +103,10 @@ export async function batchThroughput(fleet: Crawlfleet): Promise<number> {
   const before = await fleet.counter.completed();
   const started = performance.now();
   for (let i = 0; i < JOBS; i += BATCH) {
-    await fleet.post('/v1/jobs/sqrt/batch', Array.from({ length: BATCH }, (_, j) => ({ value: i + j })));
+    await fleet.post(
+      '/v1/jobs/sqrt/batch',
+      Array.from({ length: BATCH }, (_, j) => ({ value: i + j })),
+    );
   }
   await until(async () => (await fleet.counter.completed()) - before >= JOBS, 60_000);
   return JOBS / ((performance.now() - started) / 1000);
@@ -110,9 +117,11 @@ export async function singlePosts(fleet: Crawlfleet, clients = 32): Promise<numb
   const before = await fleet.counter.completed();
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (next < JOBS) await fleet.post('/v1/jobs/sqrt', { value: next++ });
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < JOBS) await fleet.post('/v1/jobs/sqrt', { value: next++ });
+    }),
+  );
   await until(async () => (await fleet.counter.completed()) - before >= JOBS, 60_000);
   return JOBS / ((performance.now() - started) / 1000);
 }
@@ -139,10 +148,15 @@ export async function fibBig(fleet: Crawlfleet): Promise<{ ms: number; smallMaxM
   const ended = performance.now();
   running = false;
   await meanwhile;
-  if (status !== 200 || (json.result as { digits: number }).digits !== 208_988) throw new Error(`fib(1e6) answered ${status}`);
+  if (status !== 200 || (json.result as { digits: number }).digits !== 208_988)
+    throw new Error(`fib(1e6) answered ${status}`);
   const overlapped = small.filter((s) => s.started < ended && s.ended > started);
   if (overlapped.length === 0) throw new Error('no fib(10) job ran beside fib(1e6)');
-  return { ms: ended - started, smallMaxMs: Math.max(...overlapped.map((s) => s.ended - s.started)), small: overlapped.length };
+  return {
+    ms: ended - started,
+    smallMaxMs: Math.max(...overlapped.map((s) => s.ended - s.started)),
+    small: overlapped.length,
+  };
 }
 
 /** 2000 fibonacci jobs of n = 1000 through the batch route, until all are completed: jobs/s. */
@@ -150,7 +164,10 @@ export async function fibBatch(fleet: Crawlfleet, count = 2000): Promise<number>
   const before = await fleet.fibCounter.completed();
   const started = performance.now();
   for (let i = 0; i < count; i += BATCH) {
-    await fleet.post('/v1/jobs/fibonacci/batch', Array.from({ length: Math.min(BATCH, count - i) }, () => ({ n: 1000 })));
+    await fleet.post(
+      '/v1/jobs/fibonacci/batch',
+      Array.from({ length: Math.min(BATCH, count - i) }, () => ({ n: 1000 })),
+    );
   }
   await until(async () => (await fleet.fibCounter.completed()) - before >= count, 60_000);
   return count / ((performance.now() - started) / 1000);
@@ -180,6 +197,10 @@ export async function waitLatency(fleet: Crawlfleet, count = 200) {
     samples.push(performance.now() - started);
     if (status !== 200) throw new Error(`wait answered ${status}`);
   }
-  const [api, worker, client] = pids.map((pid, i) => (cpuMs(pid) - cpuBefore[i]!) / count);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), cpuMs: { api: api!, worker: worker!, client: client! } };
+  const [api, worker, client] = pids.map((pid, i) => (cpuMs(pid) - cpuBefore[i]) / count);
+  return {
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    cpuMs: { api: api, worker: worker, client: client },
+  };
 }

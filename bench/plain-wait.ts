@@ -16,7 +16,8 @@ export async function plainWaitLatency(redisUrl: string, count = 200): Promise<{
   try {
     await events.waitUntilReady();
     await until(async () => (await queue.getWorkersCount()) > 0);
-    const once = async (value: number) => (await queue.add('sqrt', { value })).waitUntilFinished(events, 5000);
+    const once = async (value: number): Promise<unknown> =>
+      (await queue.add('sqrt', { value })).waitUntilFinished(events, 5000);
     for (let i = 0; i < LATENCY_WARM_UP; i++) await once(i);
     const samples: number[] = [];
     for (let i = 0; i < count; i++) {

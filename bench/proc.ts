@@ -12,7 +12,8 @@ export function peakRssMb(pid: number): number {
 
 /** CPU time (user + system) a live process has used so far, in ms. */
 export function cpuMs(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th, in clock ticks (100 a second on Linux).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th,
+  // in clock ticks (100 a second on Linux).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -15,7 +15,12 @@ import { workerNodeArgs } from '@crawlfleet/worker/defaults';
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Starts `node ...nodeArgs <script> ...args` quietly (LOG_LEVEL=warn, stdout dropped). */
-export function startNode(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+export function startNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ChildProcess {
   return startService(script, args, env, [...nodeArgs, ...NODE_ARGS], true).child;
 }
 

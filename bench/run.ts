@@ -4,7 +4,16 @@
 // ratios, not absolutes.
 import { startRedis, freePort } from '@crawlfleet/testkit';
 import { crawlRate, fetchLoop, startBenchSite } from './crawl-bench.js';
-import { batchThroughput, fibBatch, fibBig, httpFloor, plainBullmq, singlePosts, startCrawlfleet, waitLatency } from './jobs-bench.js';
+import {
+  batchThroughput,
+  fibBatch,
+  fibBig,
+  httpFloor,
+  plainBullmq,
+  singlePosts,
+  startCrawlfleet,
+  waitLatency,
+} from './jobs-bench.js';
 import { plainWaitLatency } from './plain-wait.js';
 import { peakRssMb } from './proc.js';
 import { LATENCY_WARM_UP, fmt, median } from './stats.js';
@@ -35,27 +44,60 @@ try {
     const single = median(await runs(() => singlePosts(fleet)));
     process.stdout.write('1-2. sqrt, 5000 jobs end to end (submitted until all completed)\n');
     line('  plain BullMQ (addBulk + Worker, concurrency 50)', `${fmt(plain)} jobs/s`, 'reference');
-    line('  crawlfleet, POST /v1/jobs/sqrt/batch (5 x 1000)', `${fmt(batch)} jobs/s`, `${pct(batch, plain)} of plain BullMQ (target >= 70%, >= 5,000 jobs/s)`);
-    line('  crawlfleet, single POST /v1/jobs/sqrt, 32 clients', `${fmt(single)} jobs/s`, `${pct(single, plain)} of plain BullMQ (target >= 3,000 jobs/s)`);
+    line(
+      '  crawlfleet, POST /v1/jobs/sqrt/batch (5 x 1000)',
+      `${fmt(batch)} jobs/s`,
+      `${pct(batch, plain)} of plain BullMQ (target >= 70%, >= 5,000 jobs/s)`,
+    );
+    line(
+      '  crawlfleet, single POST /v1/jobs/sqrt, 32 clients',
+      `${fmt(single)} jobs/s`,
+      `${pct(single, plain)} of plain BullMQ (target >= 3,000 jobs/s)`,
+    );
 
     const plainWait = await runs(() => plainWaitLatency(redis.url));
     const wait = await runs(() => waitLatency(fleet));
     const floor = median(await runs(() => httpFloor(fleet)));
-    process.stdout.write(`\n3. latency, 200 sequential jobs, each waited for, after ${fmt(LATENCY_WARM_UP)} to warm up\n`);
-    const p = (samples: { p50: number; p99: number }[]) => ({ p50: median(samples.map((s) => s.p50)), p99: median(samples.map((s) => s.p99)) });
-    line('  plain BullMQ add + waitUntilFinished p50 / p99', `${fmt(p(plainWait).p50, 2)} / ${fmt(p(plainWait).p99, 2)} ms`, 'reference');
-    line('  crawlfleet POST ?wait=5000 p50 / p99', `${fmt(p(wait).p50, 2)} / ${fmt(p(wait).p99, 2)} ms`, `${fmt(p(wait).p50 / p(plainWait).p50, 2)}x reference p50 (target p50 <= 1.2, p99 <= 3 ms)`);
+    process.stdout.write(
+      `\n3. latency, 200 sequential jobs, each waited for, after ${fmt(LATENCY_WARM_UP)} to warm up\n`,
+    );
+    const p = (samples: { p50: number; p99: number }[]) => ({
+      p50: median(samples.map((s) => s.p50)),
+      p99: median(samples.map((s) => s.p99)),
+    });
+    line(
+      '  plain BullMQ add + waitUntilFinished p50 / p99',
+      `${fmt(p(plainWait).p50, 2)} / ${fmt(p(plainWait).p99, 2)} ms`,
+      'reference',
+    );
+    line(
+      '  crawlfleet POST ?wait=5000 p50 / p99',
+      `${fmt(p(wait).p50, 2)} / ${fmt(p(wait).p99, 2)} ms`,
+      `${fmt(p(wait).p50 / p(plainWait).p50, 2)}x reference p50 (target p50 <= 1.2, p99 <= 3 ms)`,
+    );
     line('  of which the HTTP hop alone: GET /healthz p50', `${fmt(floor, 2)} ms`, 'no Redis involved');
     const cpu = (part: 'api' | 'worker' | 'client') => fmt(median(wait.map((w) => w.cpuMs[part])), 2);
-    line('  CPU per ?wait request: API / sqrt worker / client', `${cpu('api')} / ${cpu('worker')} / ${cpu('client')} ms`, 'the chain shares 2 cores with Redis');
+    line(
+      '  CPU per ?wait request: API / sqrt worker / client',
+      `${cpu('api')} / ${cpu('worker')} / ${cpu('client')} ms`,
+      'the chain shares 2 cores with Redis',
+    );
 
     const big = await runs(() => fibBig(fleet));
     const fibRate = median(await runs(() => fibBatch(fleet)));
     process.stdout.write('\n4. fibonacci\n');
     line('  fib(1,000,000) end to end, POST ?wait', `${fmt(median(big.map((b) => b.ms)))} ms`, 'target < 1,500 ms');
-    line('  meanwhile fib(10) on the same worker, slowest', `${fmt(median(big.map((b) => b.smallMaxMs)), 1)} ms`, `(${fmt(median(big.map((b) => b.small)))} small jobs ran during it)`);
+    line(
+      '  meanwhile fib(10) on the same worker, slowest',
+      `${fmt(median(big.map((b) => b.smallMaxMs)), 1)} ms`,
+      `(${fmt(median(big.map((b) => b.small)))} small jobs ran during it)`,
+    );
     line('  2000 jobs of n = 1000, batch', `${fmt(fibRate)} jobs/s`);
-    rss.push(['sqrt worker (concurrency 50)', peakRssMb(fleet.pids.sqrt)], ['fibonacci worker (one thread per core)', peakRssMb(fleet.pids.fibonacci)], ['API', peakRssMb(fleet.pids.api)]);
+    rss.push(
+      ['sqrt worker (concurrency 50)', peakRssMb(fleet.pids.sqrt)],
+      ['fibonacci worker (one thread per core)', peakRssMb(fleet.pids.fibonacci)],
+      ['API', peakRssMb(fleet.pids.api)],
+    );
   } finally {
     await fleet.stop();
   }
@@ -69,9 +111,21 @@ try {
     const twoRate = median(two.map((r) => r.rate));
     process.stdout.write('\n5. crawl of a local 2,000-page site, 20 links a page\n');
     line('  undici fetch loop, no parsing (upper bound)', `${fmt(loop)} pages/s`, 'reference');
-    line('  crawlfleet, 1 crawl worker (npm start)', `${fmt(oneRate)} pages/s`, `${pct(oneRate, loop)} of the loop (target >= 800; Scrapy ~180)`);
-    line('  crawlfleet, 2 crawl worker processes', `${fmt(twoRate)} pages/s`, `${fmt(twoRate / oneRate, 2)}x one worker`);
-    line('  crawl worker CPU per page (1 worker)', `${fmt(median(one.map((r) => r.cpuMsPerPage)), 2)} ms`, 'user + system, steadier than pages/s on a shared machine');
+    line(
+      '  crawlfleet, 1 crawl worker (npm start)',
+      `${fmt(oneRate)} pages/s`,
+      `${pct(oneRate, loop)} of the loop (target >= 800; Scrapy ~180)`,
+    );
+    line(
+      '  crawlfleet, 2 crawl worker processes',
+      `${fmt(twoRate)} pages/s`,
+      `${fmt(twoRate / oneRate, 2)}x one worker`,
+    );
+    line(
+      '  crawl worker CPU per page (1 worker)',
+      `${fmt(median(one.map((r) => r.cpuMsPerPage)), 2)} ms`,
+      'user + system, steadier than pages/s on a shared machine',
+    );
     rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two].flatMap((r) => r.rssMb))]);
   } finally {
     await site.close();

@@ -57,12 +57,25 @@ async function startLocalRedis() {
   // workers have finished their jobs.
   const child = spawn(
     'redis-server',
-    ['--port', String(LOCAL_REDIS.port), '--bind', LOCAL_REDIS.host, '--dir', dir, '--appendonly', 'yes',
-      '--maxmemory-policy', 'noeviction', '--save', ''],
+    [
+      '--port',
+      String(LOCAL_REDIS.port),
+      '--bind',
+      LOCAL_REDIS.host,
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+      '--save',
+      '',
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
   );
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) fail(`redis-server exited with code ${child.exitCode}; is port ${LOCAL_REDIS.port} taken?`);
+    if (child.exitCode !== null)
+      fail(`redis-server exited with code ${child.exitCode}; is port ${LOCAL_REDIS.port} taken?`);
     if (await redisAnswers(LOCAL_REDIS)) {
       say(`started a local redis-server on 127.0.0.1:${LOCAL_REDIS.port} (data in .data/redis, AOF on)`);
       return child;
@@ -88,7 +101,12 @@ if (!isConfigured('REDIS_URL')) {
 
 const services = [
   { name: 'api', nodeArgs: [], entry: 'services/api/dist/server.js', args: [] },
-  ...JOB_TYPES.map((queue) => ({ name: `worker-${queue}`, nodeArgs: workerNodeArgs(queue), entry: 'services/worker/dist/main.js', args: ['--queue', queue] })),
+  ...JOB_TYPES.map((queue) => ({
+    name: `worker-${queue}`,
+    nodeArgs: workerNodeArgs(queue),
+    entry: 'services/worker/dist/main.js',
+    args: ['--queue', queue],
+  })),
 ];
 
 let stopping = false;
@@ -136,11 +154,14 @@ async function stop(signal) {
   if (stopping) return;
   stopping = true;
   say(`${signal}: stopping the API and workers (active jobs finish first)…`);
-  const exits = [...running.values()].map((child) => new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  }));
+  const exits = [...running.values()].map(
+    (child) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  );
   const timeout = new Promise((resolve) => setTimeout(resolve, config.workerShutdownTimeoutMs + 5000));
   await Promise.race([Promise.all(exits), timeout]);
   for (const child of running.values()) child.kill('SIGKILL');

@@ -14,7 +14,10 @@ import { eventually, testConfig, ROOT } from '@crawlfleet/testkit';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) process.stdout.write(`browser test skipped: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium, or set CHROMIUM_PATH)\n`);
+if (!hasChromium)
+  process.stdout.write(
+    `browser test skipped: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium, or set CHROMIUM_PATH)\n`,
+  );
 
 const ARTIFACTS = `${ROOT}test-artifacts`;
 const KEY = 'browser-key-0123456789abcdef';
@@ -32,10 +35,19 @@ describe.skipIf(!hasChromium)('in a browser', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--no-first-run',
+      ],
     });
     // The dashboard sits behind the API keys, like /v1.
-    context = await browser.newContext({ extraHTTPHeaders: { authorization: `Bearer ${KEY}` }, viewport: { width: 1280, height: 900 } });
+    context = await browser.newContext({
+      extraHTTPHeaders: { authorization: `Bearer ${KEY}` },
+      viewport: { width: 1280, height: 900 },
+    });
     // Nothing leaves the machine: any request to another host fails the test.
     await context.route('**/*', (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()));
   });
@@ -59,7 +71,10 @@ describe.skipIf(!hasChromium)('in a browser', () => {
     const page = await context.newPage();
     await page.goto(`${base}/docs`);
     for (const path of ['/v1/jobs/sqrt', '/v1/jobs/fibonacci/batch', '/v1/crawls/{id}/pages']) {
-      await page.locator('.opblock-summary-path', { hasText: new RegExp(`^${path.replace(/[{}/]/g, '\\$&')}$`) }).first().waitFor({ timeout: 15_000 });
+      await page
+        .locator('.opblock-summary-path', { hasText: new RegExp(`^${path.replace(/[{}/]/g, '\\$&')}$`) })
+        .first()
+        .waitFor({ timeout: 15_000 });
     }
     expect(await page.locator('.opblock').count()).toBeGreaterThan(20);
     await page.screenshot({ path: `${ARTIFACTS}/docs.png`, fullPage: true });

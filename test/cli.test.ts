@@ -7,7 +7,16 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { reachable, startCrawlSite, type FixtureSite, eventually, silentLogger, testConfig, ROOT, freePort } from '@crawlfleet/testkit';
+import {
+  reachable,
+  startCrawlSite,
+  type FixtureSite,
+  eventually,
+  silentLogger,
+  testConfig,
+  ROOT,
+  freePort,
+} from '@crawlfleet/testkit';
 
 /* The `crawlfleet` command, run as a user runs it, against a listening API. */
 
@@ -20,12 +29,18 @@ let dir = '';
 
 beforeAll(async () => {
   const config = testConfig(inject('redisUrl'), {
-    API_KEYS: KEY, CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '1000', CRAWL_MAX_BYTES: '1048576', JOB_ATTEMPTS: '2',
+    API_KEYS: KEY,
+    CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    CRAWL_TIMEOUT_MS: '1000',
+    CRAWL_MAX_BYTES: '1048576',
+    JOB_ATTEMPTS: '2',
   });
   app = await buildApp(config, { logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  workers = await Promise.all((['sqrt', 'fibonacci', 'crawl'] as const).map((queue) => startWorker({ config, queue, logger: silentLogger })));
+  workers = await Promise.all(
+    (['sqrt', 'fibonacci', 'crawl'] as const).map((queue) => startWorker({ config, queue, logger: silentLogger })),
+  );
   site = await startCrawlSite(40);
   dir = await mkdtemp(join(tmpdir(), 'crawlfleet-cli-'));
   await eventually(() => app.jobQueues.ready);
@@ -44,11 +59,19 @@ interface Run {
 }
 
 /** Runs `npx crawlfleet ...args` from the repository root. */
-function cli(args: string[], env: Record<string, string> = { CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY }): Promise<Run> {
+function cli(
+  args: string[],
+  env: Record<string, string> = { CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY },
+): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(join(ROOT, 'node_modules/.bin/crawlfleet'), args, { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      join(ROOT, 'node_modules/.bin/crawlfleet'),
+      args,
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -67,8 +90,16 @@ describe('crawlfleet CLI', () => {
     const run = await cli(['--url', base, '--key', KEY, 'submit', 'fibonacci', '{"n": 10}'], {});
     expect(run.code, run.stderr).toBe(0);
     const job = JSON.parse(run.stdout) as { id: string };
-    await eventually(async () => JSON.parse((await cli(['status', 'fibonacci', job.id])).stdout).state === 'completed', 10_000, 'fib job');
-    expect(JSON.parse((await cli(['status', 'fibonacci', job.id])).stdout).result).toEqual({ n: 10, value: '55', digits: 2 });
+    await eventually(
+      async () => JSON.parse((await cli(['status', 'fibonacci', job.id])).stdout).state === 'completed',
+      10_000,
+      'fib job',
+    );
+    expect(JSON.parse((await cli(['status', 'fibonacci', job.id])).stdout).result).toEqual({
+      n: 10,
+      value: '55',
+      digits: 2,
+    });
   });
 
   it('lists the queues with their workers', async () => {
@@ -86,7 +117,10 @@ describe('crawlfleet CLI', () => {
     expect(run.stderr).toMatch(/crawl \S+ started/);
     expect(run.stderr).toMatch(/\[[#-]{30}\] \d+\/\d+ pages/);
     expect(run.stderr).toMatch(/crawl \S+ completed/);
-    const pages = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { url: string });
+    const pages = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { url: string });
     const paths = pages.map((page) => new URL(page.url).pathname).sort();
     expect(paths).toEqual([...reachable(40, 2).keys()].sort());
   });
@@ -103,7 +137,12 @@ describe('crawlfleet CLI', () => {
   it('writes the pages to stdout without --out', async () => {
     const run = await cli(['crawl', `${site.url}/`, '--max-depth', '0']);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line).url)).toEqual([`${site.url}/`]);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).url),
+    ).toEqual([`${site.url}/`]);
   });
 
   it('says when a job failed or the API refused the input (exit 1)', async () => {
@@ -117,7 +156,9 @@ describe('crawlfleet CLI', () => {
     const closed = await freePort();
     const run = await cli(['queues'], { CRAWLFLEET_URL: `http://127.0.0.1:${closed}`, CRAWLFLEET_KEY: KEY });
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain(`cannot reach the crawlfleet API at http://127.0.0.1:${closed} (ECONNREFUSED); is it running?`);
+    expect(run.stderr).toContain(
+      `cannot reach the crawlfleet API at http://127.0.0.1:${closed} (ECONNREFUSED); is it running?`,
+    );
   });
 
   it('exits 4 for a missing or wrong key', async () => {
@@ -131,7 +172,9 @@ describe('crawlfleet CLI', () => {
 
   it('stops quietly, exit 0, when the reader of its output goes away (as `| head` does)', async () => {
     const child = spawn(join(ROOT, 'node_modules/.bin/crawlfleet'), ['queues'], {
-      cwd: ROOT, env: { ...process.env, CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+      env: { ...process.env, CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.destroy();
     let stderr = '';
@@ -152,7 +195,9 @@ describe('crawlfleet CLI', () => {
     const notJson = await cli(['submit', 'sqrt', '{value: 1}']);
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toContain('the input is not JSON');
-    expect((await cli(['crawl', 'http://x/', '--max-pages', 'ten'])).stderr).toContain('--max-pages must be a whole number');
+    expect((await cli(['crawl', 'http://x/', '--max-pages', 'ten'])).stderr).toContain(
+      '--max-pages must be a whole number',
+    );
     const badUrl = await cli(['--url', 'ftp://example', 'queues']);
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toContain('--url must start with http:// or https://');

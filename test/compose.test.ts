@@ -9,7 +9,10 @@ import { composeService, ROOT } from '@crawlfleet/testkit';
 
 const hasCompose =
   spawnSync('docker', ['compose', 'version']).status === 0 || spawnSync('docker-compose', ['version']).status === 0;
-if (!hasCompose) process.stdout.write('compose check skipped: no docker compose or docker-compose (Debian: apt-get install docker-compose)\n');
+if (!hasCompose)
+  process.stdout.write(
+    'compose check skipped: no docker compose or docker-compose (Debian: apt-get install docker-compose)\n',
+  );
 
 describe.skipIf(!hasCompose)('compose files', () => {
   it('are valid, and a missing REDIS_PASSWORD is refused', () => {
@@ -33,7 +36,13 @@ describe('compose worker services', () => {
     for (const [file, queues] of files) {
       for (const queue of queues) {
         const { command } = composeService(file, `worker-${queue}`, env);
-        expect(command, `${file} worker-${queue}`).toEqual(['node', ...workerNodeArgs(queue), 'services/worker/dist/main.js', '--queue', queue]);
+        expect(command, `${file} worker-${queue}`).toEqual([
+          'node',
+          ...workerNodeArgs(queue),
+          'services/worker/dist/main.js',
+          '--queue',
+          queue,
+        ]);
       }
     }
   });
@@ -41,15 +50,30 @@ describe('compose worker services', () => {
 
 describe('compose api services', () => {
   it('pass the API its keys, rate limit and dashboard mode, and publish it on loopback on one host', () => {
-    const env = { REDIS_PASSWORD: 'x', BROKER_HOST: 'broker', API_KEYS: 'k'.repeat(20), RATE_LIMIT_MAX: '9', RATE_LIMIT_WINDOW_MS: '1000', DASHBOARD_READ_ONLY: 'true' };
+    const env = {
+      REDIS_PASSWORD: 'x',
+      BROKER_HOST: 'broker',
+      API_KEYS: 'k'.repeat(20),
+      RATE_LIMIT_MAX: '9',
+      RATE_LIMIT_WINDOW_MS: '1000',
+      DASHBOARD_READ_ONLY: 'true',
+    };
     for (const file of ['docker-compose.yml', 'deploy/client.yml']) {
       expect(composeService(file, 'api', env).environment, file).toMatchObject({
-        API_KEYS: env.API_KEYS, RATE_LIMIT_MAX: '9', RATE_LIMIT_WINDOW_MS: '1000', DASHBOARD_READ_ONLY: 'true',
+        API_KEYS: env.API_KEYS,
+        RATE_LIMIT_MAX: '9',
+        RATE_LIMIT_WINDOW_MS: '1000',
+        DASHBOARD_READ_ONLY: 'true',
       });
       // Unset, they are empty strings (the defaults), never YAML nulls.
-      expect(composeService(file, 'api', { REDIS_PASSWORD: 'x', BROKER_HOST: 'b' }).environment).toMatchObject({ API_KEYS: '', RATE_LIMIT_MAX: '0' });
+      expect(composeService(file, 'api', { REDIS_PASSWORD: 'x', BROKER_HOST: 'b' }).environment).toMatchObject({
+        API_KEYS: '',
+        RATE_LIMIT_MAX: '0',
+      });
     }
-    expect(readFileSync(`${ROOT}docker-compose.yml`, 'utf8')).toContain('"${API_BIND:-127.0.0.1}:${API_PORT:-3000}:3000"');
+    expect(readFileSync(`${ROOT}docker-compose.yml`, 'utf8')).toContain(
+      '"${API_BIND:-127.0.0.1}:${API_PORT:-3000}:3000"',
+    );
   });
 });
 

@@ -1,12 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HOSTILE, reachable, startCrawlSite, type FixtureSite, eventually, testConfig, startService, type ServiceProcess, postJson } from '@crawlfleet/testkit';
+import {
+  HOSTILE,
+  reachable,
+  startCrawlSite,
+  type FixtureSite,
+  eventually,
+  testConfig,
+  startService,
+  type ServiceProcess,
+  postJson,
+} from '@crawlfleet/testkit';
 
 /* Exactly once with several crawl worker processes racing over one site. */
 
 const N = 400;
-const config = testConfig(inject('redisUrl'), { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '1000', JOB_ATTEMPTS: '2' });
+const config = testConfig(inject('redisUrl'), {
+  CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+  CRAWL_TIMEOUT_MS: '1000',
+  JOB_ATTEMPTS: '2',
+});
 let app: FastifyInstance;
 let site: FixtureSite;
 const workers: ServiceProcess[] = [];
@@ -14,10 +28,21 @@ const workers: ServiceProcess[] = [];
 beforeAll(async () => {
   site = await startCrawlSite(N);
   app = await buildApp(config, { logger: false });
-  const env = { REDIS_URL: config.redisUrl, QUEUE_PREFIX: config.queuePrefix, CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '1000', JOB_ATTEMPTS: '2' };
-  for (let i = 0; i < 3; i++) workers.push(startService('services/worker/dist/main.js', ['--queue', 'crawl', '--concurrency', '8'], env));
+  const env = {
+    REDIS_URL: config.redisUrl,
+    QUEUE_PREFIX: config.queuePrefix,
+    CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    CRAWL_TIMEOUT_MS: '1000',
+    JOB_ATTEMPTS: '2',
+  };
+  for (let i = 0; i < 3; i++)
+    workers.push(startService('services/worker/dist/main.js', ['--queue', 'crawl', '--concurrency', '8'], env));
   await eventually(() => app.jobQueues.ready);
-  await eventually(async () => (await app.jobQueues.queue('crawl').getWorkersCount()) === 3, 15_000, 'three crawl workers');
+  await eventually(
+    async () => (await app.jobQueues.queue('crawl').getWorkersCount()) === 3,
+    15_000,
+    'three crawl workers',
+  );
 });
 afterAll(async () => {
   for (const worker of workers) worker.child.kill('SIGTERM');

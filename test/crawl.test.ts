@@ -3,7 +3,16 @@ import { buildApp } from '@crawlfleet/api';
 import type { Config } from '@crawlfleet/core';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HOSTILE, reachable, startCrawlSite, type FixtureSite, eventually, silentLogger, testConfig, postJson } from '@crawlfleet/testkit';
+import {
+  HOSTILE,
+  reachable,
+  startCrawlSite,
+  type FixtureSite,
+  eventually,
+  silentLogger,
+  testConfig,
+  postJson,
+} from '@crawlfleet/testkit';
 
 /*
  * Recursive crawls of a generated local site through the API, with crawl
@@ -19,7 +28,10 @@ let site: FixtureSite;
 
 beforeAll(async () => {
   config = testConfig(inject('redisUrl'), {
-    CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '1000', CRAWL_MAX_BYTES: '1048576', JOB_ATTEMPTS: '2',
+    CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    CRAWL_TIMEOUT_MS: '1000',
+    CRAWL_MAX_BYTES: '1048576',
+    JOB_ATTEMPTS: '2',
   });
   app = await buildApp(config, { logger: false });
   worker = await startWorker({ config, queue: 'crawl', logger: silentLogger });
@@ -36,7 +48,7 @@ afterEach(async () => {
 async function startCrawl(body: Record<string, unknown>) {
   const reply = await postJson(app, '/v1/crawls', body);
   expect(reply.statusCode, reply.body).toBe(202);
-  return reply.json() as { id: string; url: string };
+  return reply.json<{ id: string; url: string }>();
 }
 
 async function finished(url: string, ms = 30_000) {
@@ -47,7 +59,11 @@ async function finished(url: string, ms = 30_000) {
 async function allPages(url: string) {
   const reply = await app.inject({ url: `${url}/pages`, headers: { accept: 'application/x-ndjson' } });
   expect(reply.headers['content-type']).toMatch(/application\/x-ndjson/);
-  return reply.body.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return reply.body
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 function fetchedPaths(): string[] {
@@ -122,7 +138,9 @@ describe('limits', () => {
     await finished(crawl.url);
     const paths = fetchedPaths();
     expect(paths).toContain('/');
-    expect(paths.filter((path) => path !== '/').every((path) => path.startsWith('/p/') && !path.startsWith('/p/1'))).toBe(true);
+    expect(
+      paths.filter((path) => path !== '/').every((path) => path.startsWith('/p/') && !path.startsWith('/p/1')),
+    ).toBe(true);
     expect(paths.length).toBeGreaterThan(50);
   });
 });
@@ -140,8 +158,11 @@ describe('robots.txt that cannot be read', () => {
       const done = (await strictApp.inject({ url: `${reply.json().url}?wait=30000` })).json();
       expect(done).toMatchObject({ state: 'completed', stats: { fetched: 0, failed: 0, skipped: 1 } });
       const pages = (await strictApp.inject({ url: `${reply.json().url}/pages` })).json().items;
+      const address = '127.0.0.1 is not a public address';
+      const refused = `CF_ERR_FETCH_REFUSED: Refused to fetch ${site.url}/robots.txt: ${address}`;
       expect(pages[0].error).toBe(
-        `CF_ERR_ROBOTS_UNAVAILABLE: robots.txt of ${site.url} could not be fetched: CF_ERR_FETCH_REFUSED: Refused to fetch ${site.url}/robots.txt: 127.0.0.1 is not a public address, so the site is treated as disallowing all`,
+        `CF_ERR_ROBOTS_UNAVAILABLE: robots.txt of ${site.url} could not be fetched: ${refused}, ` +
+          'so the site is treated as disallowing all',
       );
       expect(site.hits.size).toBe(0);
     } finally {
@@ -158,7 +179,7 @@ describe('politeness and cancel', () => {
     const done = await finished(crawl.url);
     expect(done.stats.fetched).toBe(8);
     const times = site.log.filter((entry) => entry.path !== '/robots.txt').map((entry) => entry.at);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(140);
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(140);
   });
 
   it('stops fetching once DELETE returns', async () => {
@@ -184,7 +205,10 @@ describe('crawl events', () => {
     const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 100, maxPages: 40 });
     const reply = await app.inject({ url: `${crawl.url}/events` });
     expect(reply.headers['content-type']).toMatch(/text\/event-stream/);
-    const events = reply.body.split('\n\n').filter((block) => block.startsWith('event:')).map((block) => block.split('\n')[0]!.slice(7));
+    const events = reply.body
+      .split('\n\n')
+      .filter((block) => block.startsWith('event:'))
+      .map((block) => block.split('\n')[0].slice(7));
     expect(events[0]).toBe('stats');
     expect(events.at(-1)).toBe('completed');
     const last = JSON.parse(reply.body.trim().split('\n').at(-1)!.slice(6));
@@ -216,7 +240,11 @@ describe('the crawl API', () => {
   });
 
   it('answers 404 for an unknown crawl on every route', async () => {
-    for (const [method, url] of [['GET', '/v1/crawls/nope'], ['GET', '/v1/crawls/nope/pages'], ['DELETE', '/v1/crawls/nope']] as const) {
+    for (const [method, url] of [
+      ['GET', '/v1/crawls/nope'],
+      ['GET', '/v1/crawls/nope/pages'],
+      ['DELETE', '/v1/crawls/nope'],
+    ] as const) {
       const reply = await app.inject({ method, url });
       expect(reply.statusCode).toBe(404);
       expect(reply.json().code).toBe('CF_ERR_CRAWL_NOT_FOUND');
@@ -228,8 +256,17 @@ describe('the crawl API', () => {
     const crawl = await startCrawl({ url: `${site.url}/p/0`, maxPages: 30, maxDepth: 100 });
     const done = await finished(crawl.url);
     expect(done).toMatchObject({
-      id: crawl.id, seed: `${site.url}/p/0`,
-      options: { maxDepth: 100, maxPages: 30, scope: 'host', include: [], exclude: [], respectRobots: true, delayMs: null },
+      id: crawl.id,
+      seed: `${site.url}/p/0`,
+      options: {
+        maxDepth: 100,
+        maxPages: 30,
+        scope: 'host',
+        include: [],
+        exclude: [],
+        respectRobots: true,
+        delayMs: null,
+      },
     });
     const seen: string[] = [];
     let cursor: string | null = '0';

@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 async function finished(id: string) {
-  await eventually(async () => ['completed', 'failed'].includes(await queue.getJobState(id)), 20_000, `job ${id} finished`);
+  await eventually(
+    async () => ['completed', 'failed'].includes(await queue.getJobState(id)),
+    20_000,
+    `job ${id} finished`,
+  );
   return (await queue.getJob(id))!;
 }
 
@@ -37,7 +41,9 @@ describe('fibonacci worker', () => {
     expect(bigDone.returnvalue.digits).toBe(208_988);
     expect(smallDone.finishedOn!).toBeLessThan(bigDone.finishedOn!);
     // A thread started on demand would hold the small job for a good part of the big one.
-    expect(smallDone.finishedOn! - smallDone.processedOn!).toBeLessThan((bigDone.finishedOn! - bigDone.processedOn!) / 2);
+    expect(smallDone.finishedOn! - smallDone.processedOn!).toBeLessThan(
+      (bigDone.finishedOn! - bigDone.processedOn!) / 2,
+    );
   });
 
   it('fails a job over its FIBONACCI_MAX_N at once, without retries, saying why', async () => {

@@ -32,16 +32,23 @@ describe('API keys', () => {
     const none = await fetch(`${base}/v1/queues`);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(await none.json()).toMatchObject({ statusCode: 401, code: 'CF_ERR_UNAUTHORIZED', message: 'Unauthorized: send Authorization: Bearer <key>' });
+    expect(await none.json()).toMatchObject({
+      statusCode: 401,
+      code: 'CF_ERR_UNAUTHORIZED',
+      message: 'Unauthorized: send Authorization: Bearer <key>',
+    });
     const wrong = await fetch(`${base}/v1/queues`, { headers: { authorization: 'Bearer not-the-key-at-all' } });
     expect(wrong.status).toBe(401);
     expect((await bodyOf(wrong)).message).toBe('Unauthorized: the API key is not valid');
     expect((await fetch(`${base}/v1/queues`, { headers: auth })).status).toBe(200);
-    expect((await fetch(`${base}/v1/queues`, { headers: { authorization: 'Bearer other-key-0123456789' } })).status).toBe(200);
+    expect(
+      (await fetch(`${base}/v1/queues`, { headers: { authorization: 'Bearer other-key-0123456789' } })).status,
+    ).toBe(200);
   });
 
   it('keeps health, readiness, docs and metrics open', async () => {
-    for (const path of ['/healthz', '/readyz', '/docs/json', '/metrics']) expect((await fetch(`${base}${path}`)).status, path).toBe(200);
+    for (const path of ['/healthz', '/readyz', '/docs/json', '/metrics'])
+      expect((await fetch(`${base}${path}`)).status, path).toBe(200);
   });
 
   it('guards the dashboard with the same keys', async () => {
@@ -57,11 +64,28 @@ describe('API keys', () => {
 
 describe('OpenAPI', () => {
   it('documents every route with its inputs, results and errors', async () => {
-    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>> };
-    const expected = ['/v1/jobs/sqrt', '/v1/jobs/fibonacci', '/v1/jobs/crawl', '/v1/jobs/sqrt/batch', '/v1/jobs/sqrt/{id}', '/v1/crawls', '/v1/crawls/{id}', '/v1/crawls/{id}/pages', '/v1/queues', '/v1/queues/{type}/pause', '/v1/queues/{type}/resume', '/healthz', '/readyz', '/metrics'];
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
+    };
+    const expected = [
+      '/v1/jobs/sqrt',
+      '/v1/jobs/fibonacci',
+      '/v1/jobs/crawl',
+      '/v1/jobs/sqrt/batch',
+      '/v1/jobs/sqrt/{id}',
+      '/v1/crawls',
+      '/v1/crawls/{id}',
+      '/v1/crawls/{id}/pages',
+      '/v1/queues',
+      '/v1/queues/{type}/pause',
+      '/v1/queues/{type}/resume',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+    ];
     for (const path of expected) expect(doc.paths[path], path).toBeDefined();
     expect(Object.keys(doc.paths).some((path) => path.includes('{type}/') && path.startsWith('/v1/jobs'))).toBe(false);
-    const submit = doc.paths['/v1/jobs/fibonacci']!.post!;
+    const submit = doc.paths['/v1/jobs/fibonacci'].post;
     expect(JSON.stringify(submit.requestBody)).toContain('"maximum":1000000');
     expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(['200', '202', '400', '404', '413', '503']));
     expect((await fetch(`${base}/docs`, { redirect: 'follow' })).status).toBe(200);
@@ -70,12 +94,18 @@ describe('OpenAPI', () => {
 
 describe('metrics', () => {
   it('count completed sqrt jobs and time HTTP requests by route', async () => {
-    const reply = await fetch(`${base}/v1/jobs/sqrt?wait=10000`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 16}' });
+    const reply = await fetch(`${base}/v1/jobs/sqrt?wait=10000`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{"value": 16}',
+    });
     expect((await bodyOf(reply)).result.sqrt).toBe(4);
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toContain('bullmq_job_count{queue="sqrt", state="completed"} 1');
     expect(text).toMatch(/bullmq_job_completed_total\{queue="sqrt"\} 1/);
-    expect(text).toMatch(/crawlfleet_http_request_duration_seconds_count\{method="POST",route="\/v1\/jobs\/sqrt",status_code="200"\} 1/);
+    expect(text).toMatch(
+      /crawlfleet_http_request_duration_seconds_count\{method="POST",route="\/v1\/jobs\/sqrt",status_code="200"\} 1/,
+    );
     // One HELP and TYPE per metric family, as Prometheus requires.
     const helps = text.split('\n').filter((line) => line.startsWith('# HELP '));
     expect(new Set(helps).size).toBe(helps.length);
@@ -87,17 +117,24 @@ async function readEvents(url: string, headers: Record<string, string>): Promise
   const reply = await fetch(url, { headers });
   expect(reply.headers.get('content-type')).toMatch(/text\/event-stream/);
   const text = await reply.text();
-  return text.split('\n\n').filter((block) => block.startsWith('event:')).map((block) => {
-    const [eventLine, dataLine] = block.split('\n');
-    return [eventLine!.slice('event: '.length), JSON.parse(dataLine!.slice('data: '.length))];
-  });
+  return text
+    .split('\n\n')
+    .filter((block) => block.startsWith('event:'))
+    .map((block) => {
+      const [eventLine, dataLine] = block.split('\n');
+      return [eventLine.slice('event: '.length), JSON.parse(dataLine.slice('data: '.length))];
+    });
 }
 
 describe('worker metrics', () => {
   it('serve job duration histograms per queue over HTTP', async () => {
     const server = await serveMetrics(worker.metrics, 0, '127.0.0.1');
     try {
-      await fetch(`${base}/v1/jobs/sqrt?wait=10000`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 1}' });
+      await fetch(`${base}/v1/jobs/sqrt?wait=10000`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: '{"value": 1}',
+      });
       const port = (server.address() as AddressInfo).port;
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(text).toMatch(/crawlfleet_job_duration_seconds_count\{queue="sqrt",outcome="completed"\} [1-9]/);
@@ -112,7 +149,11 @@ describe('worker metrics', () => {
 
 describe('live events', () => {
   it('streams a job to its completed event, then ends', async () => {
-    const accepted = await fetch(`${base}/v1/jobs/sqrt?delay=300`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 25}' });
+    const accepted = await fetch(`${base}/v1/jobs/sqrt?delay=300`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{"value": 25}',
+    });
     const { id } = await bodyOf(accepted);
     const events = await readEvents(`${base}/v1/jobs/sqrt/${id}/events`, auth);
     expect(events[0]).toEqual(['state', { state: 'delayed' }]);
@@ -123,13 +164,19 @@ describe('live events', () => {
   it('serves several clients at once and leaves no listeners behind', async () => {
     const events = app.jobQueues.queueEvents('sqrt');
     const before = events.listenerCount('completed');
-    const accepted = await fetch(`${base}/v1/jobs/sqrt?delay=300`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"value": 36}' });
+    const accepted = await fetch(`${base}/v1/jobs/sqrt?delay=300`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{"value": 36}',
+    });
     const { id } = await bodyOf(accepted);
     const all = await Promise.all([1, 2, 3].map(() => readEvents(`${base}/v1/jobs/sqrt/${id}/events`, auth)));
     for (const stream of all) expect(stream.at(-1)![0]).toBe('completed');
     // A client that goes away early.
     const controller = new AbortController();
-    const early = await fetch(`${base}/v1/jobs/sqrt/${id}/events`, { headers: auth, signal: controller.signal }).catch(() => null);
+    const early = await fetch(`${base}/v1/jobs/sqrt/${id}/events`, { headers: auth, signal: controller.signal }).catch(
+      () => null,
+    );
     controller.abort();
     await early?.body?.cancel().catch(() => {});
     await eventually(() => events.listenerCount('completed') === before, 2000, 'listeners removed');
@@ -138,20 +185,34 @@ describe('live events', () => {
 
 describe('schedules', () => {
   it('runs a job every second until the schedule is deleted', async () => {
-    const post = (body: unknown) => fetch(`${base}/v1/schedules/sqrt`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${base}/v1/schedules/sqrt`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const created = await post({ id: 'every-second', every: 1000, input: { value: 49 } });
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ id: 'every-second', type: 'sqrt', every: 1000, cron: null, input: { value: 49 } });
+    expect(await created.json()).toMatchObject({
+      id: 'every-second',
+      type: 'sqrt',
+      every: 1000,
+      cron: null,
+      input: { value: 49 },
+    });
     const listed = await bodyOf(await fetch(`${base}/v1/schedules`, { headers: auth }));
     expect(listed.schedules.map((schedule: { id: string }) => schedule.id)).toContain('every-second');
-    const completed = async () => (await app.jobQueues.queue('sqrt').getJobs(['completed'], 0, 1000)).filter((job) => job.data.value === 49).length;
+    const completed = async () =>
+      (await app.jobQueues.queue('sqrt').getJobs(['completed'], 0, 1000)).filter((job) => job.data.value === 49).length;
     await eventually(async () => (await completed()) >= 2, 6000, 'two scheduled runs');
     const removed = await fetch(`${base}/v1/schedules/sqrt/every-second`, { method: 'DELETE', headers: auth });
     expect(removed.status).toBe(204);
     const after = await completed();
     await new Promise((resolve) => setTimeout(resolve, 2200));
     expect(await completed()).toBe(after);
-    expect((await fetch(`${base}/v1/schedules/sqrt/every-second`, { method: 'DELETE', headers: auth })).status).toBe(404);
+    expect((await fetch(`${base}/v1/schedules/sqrt/every-second`, { method: 'DELETE', headers: auth })).status).toBe(
+      404,
+    );
   });
 
   it.each([
@@ -160,10 +221,18 @@ describe('schedules', () => {
     [{ id: 'both', every: 5000, cron: '* * * * *', input: { value: 1 } }, 'body.every'],
     [{ id: 'neither', input: { value: 1 } }, 'body.every'],
     [{ id: 'bad-input', every: 5000, input: { value: -1 } }, 'body.input.value'],
-    [{ id: 'a b/c', every: 5000, input: { value: 1 } }, 'body.id', 'body.id must be 1 to 100 letters, digits, _ . or -'],
+    [
+      { id: 'a b/c', every: 5000, input: { value: 1 } },
+      'body.id',
+      'body.id must be 1 to 100 letters, digits, _ . or -',
+    ],
     [{ id: '', every: 5000, input: { value: 1 } }, 'body.id', 'body.id must be 1 to 100 letters, digits, _ . or -'],
   ])('answers %j with a 400 naming %s', async (body, field, message?: string) => {
-    const reply = await fetch(`${base}/v1/schedules/sqrt`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const reply = await fetch(`${base}/v1/schedules/sqrt`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(reply.status).toBe(400);
     const json = await bodyOf(reply);
     expect(json.field).toBe(field);

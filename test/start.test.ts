@@ -14,7 +14,10 @@ describe('npm start', () => {
     const config = testConfig(inject('redisUrl'));
     const port = await freePort();
     launcher = startService('scripts/start.mjs', [], {
-      REDIS_URL: config.redisUrl, QUEUE_PREFIX: config.queuePrefix, PORT: String(port), LOG_LEVEL: 'warn',
+      REDIS_URL: config.redisUrl,
+      QUEUE_PREFIX: config.queuePrefix,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
     });
     const running = launcher;
     await eventually(() => running.output().includes('Ctrl-C stops everything'), 20_000, 'launcher ready');
@@ -22,24 +25,42 @@ describe('npm start', () => {
     expect(output).toContain(`API listening on http://127.0.0.1:${port}`);
     const curl = /curl -s -X POST '([^']+)' -H 'content-type: application\/json' -d '([^']+)'/.exec(output);
     expect(curl).not.toBeNull();
-    const reply = await fetch(curl![1]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl![2]! });
+    const reply = await fetch(curl![1], {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: curl![2],
+    });
     expect(reply.status).toBe(200);
     expect(await reply.json()).toMatchObject({ state: 'completed', result: { value: 2, sqrt: Math.SQRT2 } });
     // The printed CLI line works as printed.
     const cli = /npx crawlfleet submit sqrt '([^']+)' --wait --url (\S+)/.exec(output);
     expect(cli, output).not.toBeNull();
     const { execFileSync } = await import('node:child_process');
-    const submitted = execFileSync(`${ROOT}node_modules/.bin/crawlfleet`, ['submit', 'sqrt', cli![1]!, '--wait', '--url', cli![2]!], { encoding: 'utf8' });
+    const submitted = execFileSync(
+      `${ROOT}node_modules/.bin/crawlfleet`,
+      ['submit', 'sqrt', cli![1], '--wait', '--url', cli![2]],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(submitted)).toMatchObject({ state: 'completed', result: { sqrt: Math.SQRT2 } });
 
     // A worker that dies is started again.
     const queues = async () => (await bodyOf(await fetch(`http://127.0.0.1:${port}/v1/queues`))).queues;
-    await eventually(async () => (await queues()).every((queue: { workers: number }) => queue.workers === 1), 10_000, 'one worker per queue');
+    await eventually(
+      async () => (await queues()).every((queue: { workers: number }) => queue.workers === 1),
+      10_000,
+      'one worker per queue',
+    );
     const { execSync } = await import('node:child_process');
     execSync(`pkill -KILL -P ${running.child.pid} -f 'queue fibonacci'`);
-    await eventually(() => running.output().includes('worker-fibonacci exited (SIGKILL); restarting'), 10_000, 'restart notice');
+    await eventually(
+      () => running.output().includes('worker-fibonacci exited (SIGKILL); restarting'),
+      10_000,
+      'restart notice',
+    );
     const fib = await fetch(`http://127.0.0.1:${port}/v1/jobs/fibonacci?wait=10000`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n": 10}',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"n": 10}',
     });
     expect((await bodyOf(fib)).result).toEqual({ n: 10, value: '55', digits: 2 });
 

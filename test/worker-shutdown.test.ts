@@ -34,7 +34,9 @@ describe('worker process', () => {
     const worker = startService('services/worker/dist/main.js', ['--queue', 'crawl', '--concurrency', '2'], env());
     try {
       await eventually(() => worker.output().includes('worker ready'), 10_000, 'worker ready');
-      const jobs = await Promise.all([1, 2].map((i) => queue.add('crawl', { url: `${site.url}/slow?ms=1200&i=${i}` }, { attempts: 1 })));
+      const jobs = await Promise.all(
+        [1, 2].map((i) => queue.add('crawl', { url: `${site.url}/slow?ms=1200&i=${i}` }, { attempts: 1 })),
+      );
       await eventually(async () => (await queue.getActiveCount()) === 2, 5000, 'two active jobs');
       worker.child.kill('SIGTERM');
       const late = await queue.add('crawl', { url: `${site.url}/late` }, { attempts: 1 });
@@ -52,7 +54,9 @@ describe('worker process', () => {
 
   it('exits by WORKER_SHUTDOWN_TIMEOUT_MS when an active job will not finish, naming it', async () => {
     const worker = startService('services/worker/dist/main.js', ['--queue', 'crawl'], {
-      ...env(), WORKER_SHUTDOWN_TIMEOUT_MS: '1000', CRAWL_TIMEOUT_MS: '120000',
+      ...env(),
+      WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
+      CRAWL_TIMEOUT_MS: '120000',
     });
     try {
       await eventually(() => worker.output().includes('worker ready'), 10_000, 'worker ready');
@@ -71,13 +75,26 @@ describe('worker process', () => {
 
   it('runs fibonacci jobs in its threads when started with V8 flags, as the launchers start it', async () => {
     const fibonacci = new Queue('fibonacci', { connection, prefix: config.queuePrefix });
-    const worker = startService('services/worker/dist/main.js', ['--queue', 'fibonacci'], env(), workerNodeArgs('fibonacci'));
+    const worker = startService(
+      'services/worker/dist/main.js',
+      ['--queue', 'fibonacci'],
+      env(),
+      workerNodeArgs('fibonacci'),
+    );
     try {
       await eventually(() => worker.output().includes('worker ready'), 10_000, 'worker ready');
       const job = await fibonacci.add('fibonacci', { n: 90 }, { attempts: 1 });
-      await eventually(async () => (await job.getState()) !== 'waiting' && (await job.getState()) !== 'active', 10_000, 'job finished');
+      await eventually(
+        async () => (await job.getState()) !== 'waiting' && (await job.getState()) !== 'active',
+        10_000,
+        'job finished',
+      );
       expect(await job.getState()).toBe('completed');
-      expect((await fibonacci.getJob(job.id!))?.returnvalue).toEqual({ n: 90, value: '2880067194370816120', digits: 19 });
+      expect((await fibonacci.getJob(job.id!))?.returnvalue).toEqual({
+        n: 90,
+        value: '2880067194370816120',
+        digits: 19,
+      });
     } finally {
       worker.child.kill('SIGKILL');
       await fibonacci.close();
@@ -87,7 +104,9 @@ describe('worker process', () => {
   it('refuses to start with a bad --queue, naming it', async () => {
     const worker = startService('services/worker/dist/main.js', ['--queue', 'email'], env());
     expect(await worker.exited).toBe(2);
-    expect(worker.output().trim()).toBe('Invalid configuration: --queue must be one of sqrt, fibonacci, crawl (got "email")');
+    expect(worker.output().trim()).toBe(
+      'Invalid configuration: --queue must be one of sqrt, fibonacci, crawl (got "email")',
+    );
   });
 
   it('refuses to start without a queue', async () => {

@@ -45,40 +45,75 @@ function v4Spellings([a, b, c, d]: [number, number, number, number]): string[] {
 
 describe('address policy, property-tested', () => {
   it('refuses an IPv4 address in every spelling exactly when ipaddr.js calls it non-unicast', () => {
-    fc.assert(fc.property(ipv4, (bytes) => {
-      const expected = ipaddr.fromByteArray(bytes).range() !== 'unicast';
-      for (const host of v4Spellings(bytes)) expect(refused(`http://${host}/`), host).toBe(expected);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(ipv4, (bytes) => {
+        const expected = ipaddr.fromByteArray(bytes).range() !== 'unicast';
+        for (const host of v4Spellings(bytes)) expect(refused(`http://${host}/`), host).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses every IPv4-compatible IPv6 address (::/96), whatever the IPv4 inside', () => {
-    fc.assert(fc.property(ipv4, ([a, b, c, d]) => {
-      expect(refused(`http://[::${a}.${b}.${c}.${d}]/`)).toBe(true);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(ipv4, ([a, b, c, d]) => {
+        expect(refused(`http://[::${a}.${b}.${c}.${d}]/`)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   const group = fc.integer({ min: 0, max: 0xffff });
   const ipv6 = fc.oneof(
     fc.array(group, { minLength: 8, maxLength: 8 }),
-    fc.tuple(fc.constantFrom(0x2001, 0x2002, 0x2606, 0xfc00, 0xfd12, 0xfe80, 0xff02, 0x0064, 0x0100, 0x3fff, 0x4000, 0x8000, 0), fc.array(group, { minLength: 7, maxLength: 7 }))
+    fc
+      .tuple(
+        fc.constantFrom(
+          0x2001,
+          0x2002,
+          0x2606,
+          0xfc00,
+          0xfd12,
+          0xfe80,
+          0xff02,
+          0x0064,
+          0x0100,
+          0x3fff,
+          0x4000,
+          0x8000,
+          0,
+        ),
+        fc.array(group, { minLength: 7, maxLength: 7 }),
+      )
       .map(([first, rest]) => [first, ...rest]),
   );
 
   it('allows an IPv6 address only when ipaddr.js calls it unicast and it is in 2000::/3', () => {
     const global = ipaddr.parseCIDR('2000::/3');
-    fc.assert(fc.property(ipv6, (groups) => {
-      const address = new ipaddr.IPv6(groups);
-      const processed = ipaddr.process(address.toString());
-      const expected = processed.kind() === 'ipv4'
-        ? processed.range() !== 'unicast'
-        : !(processed.range() === 'unicast' && address.match(global));
-      for (const spelt of [address.toString(), address.toNormalizedString(), address.toString().toUpperCase()]) {
-        expect(refused(`http://[${spelt}]/`), spelt).toBe(expected);
-      }
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(ipv6, (groups) => {
+        const address = new ipaddr.IPv6(groups);
+        const processed = ipaddr.process(address.toString());
+        const expected =
+          processed.kind() === 'ipv4'
+            ? processed.range() !== 'unicast'
+            : !(processed.range() === 'unicast' && address.match(global));
+        for (const spelt of [address.toString(), address.toNormalizedString(), address.toString().toUpperCase()]) {
+          expect(refused(`http://[${spelt}]/`), spelt).toBe(expected);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
-  it.each(['http://[::127.0.0.1]/', 'http://[::7f00:1]/', 'http://[4000::1]/', 'http://[::]/', 'http://0/', 'http://[64:ff9b::7f00:1]/'])('refuses %s', (url) => {
+  it.each([
+    'http://[::127.0.0.1]/',
+    'http://[::7f00:1]/',
+    'http://[4000::1]/',
+    'http://[::]/',
+    'http://0/',
+    'http://[64:ff9b::7f00:1]/',
+  ])('refuses %s', (url) => {
     expect(refused(url)).toBe(true);
   });
 });

@@ -26,7 +26,12 @@ afterAll(async () => {
 
 /** Every spelling of the first segment of `path`, with and without a trailing slash, and with a doubled slash. */
 function variants(segment: string, rest: string): string[] {
-  return spellings(segment, 120).flatMap((spelt) => [`/${spelt}${rest}`, `/${spelt}${rest}/`, `//${spelt}${rest}`, `/${spelt}/${rest}`]);
+  return spellings(segment, 120).flatMap((spelt) => [
+    `/${spelt}${rest}`,
+    `/${spelt}${rest}/`,
+    `//${spelt}${rest}`,
+    `/${spelt}/${rest}`,
+  ]);
 }
 
 const protectedPaths: [string, string, string][] = [
@@ -62,6 +67,7 @@ describe('API keys by route context', () => {
     expect((await raw(port, 'GET', '/v1/queues', { authorization: `Bearer ${KEY}` })).status).toBe(200);
     expect((await raw(port, 'GET', '/%761/queues', { authorization: `Bearer ${KEY}` })).status).toBe(200);
     expect((await raw(port, 'GET', '/admin/queues/api/queues', { authorization: `Bearer ${KEY}` })).status).toBe(200);
-    for (const path of ['/healthz', '/readyz', '/docs/json', '/metrics']) expect((await raw(port, 'GET', path)).status, path).toBe(200);
+    for (const path of ['/healthz', '/readyz', '/docs/json', '/metrics'])
+      expect((await raw(port, 'GET', path)).status, path).toBe(200);
   });
 });

@@ -13,7 +13,12 @@ import { html, startHostileSite, type HostileSite } from './hostile-site.js';
  * politeness does not hold up another crawl of the same host.
  */
 
-const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '2000', CRAWL_SWEEP_INTERVAL_MS: '1000', JOB_ATTEMPTS: '2' };
+const env = {
+  CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+  CRAWL_TIMEOUT_MS: '2000',
+  CRAWL_SWEEP_INTERVAL_MS: '1000',
+  JOB_ATTEMPTS: '2',
+};
 let site: HostileSite;
 let connection: Redis;
 const closers: (() => Promise<unknown>)[] = [];
@@ -52,7 +57,8 @@ async function start(app: FastifyInstance, body: Record<string, unknown>): Promi
   return reply.json();
 }
 
-const read = async (app: FastifyInstance, url: string, wait = 0) => (await app.inject({ url: `${url}${wait ? `?wait=${wait}` : ''}` })).json();
+const read = async (app: FastifyInstance, url: string, wait = 0) =>
+  (await app.inject({ url: `${url}${wait ? `?wait=${wait}` : ''}` })).json();
 
 describe('a crawl always ends', () => {
   it('when a page job is removed behind its back (the page is recorded as lost)', async () => {
@@ -71,17 +77,23 @@ describe('a crawl always ends', () => {
     const done = await read(app, crawl.url, 20_000);
     expect(done).toMatchObject({ state: 'completed', stats: { queued: 4, fetched: 3, failed: 1 } });
     const pages = (await app.inject({ url: `${crawl.url}/pages` })).json().items;
-    expect(pages.find((page: { url: string }) => page.url === `${site.url}/t/3`)).toMatchObject({ error: 'CF_ERR_PAGE_LOST: its page job was removed' });
+    expect(pages.find((page: { url: string }) => page.url === `${site.url}/t/3`)).toMatchObject({
+      error: 'CF_ERR_PAGE_LOST: its page job was removed',
+    });
   });
 
-  it('when page jobs fail outside the processor\'s own failure path and exhaust their attempts', async () => {
+  it("when page jobs fail outside the processor's own failure path and exhaust their attempts", async () => {
     const config = testConfig(inject('redisUrl'), env);
     const app = await api(config);
     // A broken processor takes the page jobs; a real crawl worker beside it (whose sweep runs)
     // may take the seed before it pauses, but never the children.
-    const broken = new Worker('crawl', async () => {
-      throw new Error('a bug in a processor');
-    }, { connection, prefix: config.queuePrefix, concurrency: 10 });
+    const broken = new Worker(
+      'crawl',
+      async () => {
+        throw new Error('a bug in a processor');
+      },
+      { connection, prefix: config.queuePrefix, concurrency: 10 },
+    );
     closers.push(() => broken.close());
     const real = await crawlWorker(config);
     await real.worker.pause(true);
@@ -90,7 +102,10 @@ describe('a crawl always ends', () => {
     expect(done.state).toBe('completed');
     expect(done.stats.fetched + done.stats.failed).toBe(done.stats.queued);
     expect(done.stats.failed).toBeGreaterThanOrEqual(1);
-    const pages = (await app.inject({ url: `${crawl.url}/pages` })).json().items as { status: number | null; error: string | null }[];
+    const pages = (await app.inject({ url: `${crawl.url}/pages` })).json().items as {
+      status: number | null;
+      error: string | null;
+    }[];
     for (const page of pages.filter((item) => item.status === null)) {
       expect(page.error).toBe('CF_ERR_PAGE_LOST: its page job failed: a bug in a processor');
     }
@@ -133,7 +148,7 @@ describe('per-crawl politeness', () => {
     const app = await api(config);
     await crawlWorker(config);
     const slow = await start(app, { url: `${site.url}/three`, maxDepth: 1, delayMs: 5000 });
-    await eventually(async () => (await read(app, slow.url)).stats.fetched === 1, 5000, 'the slow crawl\'s seed');
+    await eventually(async () => (await read(app, slow.url)).stats.fetched === 1, 5000, "the slow crawl's seed");
     const started = Date.now();
     const fast = await start(app, { url: `${site.url}/three?fast`, maxDepth: 1, delayMs: 0 });
     expect(await read(app, fast.url, 10_000)).toMatchObject({ state: 'completed', stats: { fetched: 4 } });

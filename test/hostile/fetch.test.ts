@@ -11,8 +11,12 @@ let fetcher: SafeFetcher;
 beforeAll(async () => {
   site = await startHostileSite();
   fetcher = new SafeFetcher({
-    userAgent: 'crawlfleet-test', timeoutMs: TIMEOUT_MS, connectTimeoutMs: 500,
-    maxBytes: 5 * 1024 * 1024, maxRedirects: 3, allowPrivateNetworks: true,
+    userAgent: 'crawlfleet-test',
+    timeoutMs: TIMEOUT_MS,
+    connectTimeoutMs: 500,
+    maxBytes: 5 * 1024 * 1024,
+    maxRedirects: 3,
+    allowPrivateNetworks: true,
   });
 });
 afterAll(async () => {

@@ -26,7 +26,11 @@ async function listening(env: Record<string, string>, redisUrl = inject('redisUr
 }
 
 /** Opens a GET and resolves at its response headers, leaving the body open. */
-function open(port: number, path: string, headers: Record<string, string>): Promise<IncomingMessage & { text: () => string }> {
+function open(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<IncomingMessage & { text: () => string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let text = '';
@@ -41,7 +45,13 @@ function open(port: number, path: string, headers: Record<string, string>): Prom
 }
 
 async function submit(port: number, key: string): Promise<string> {
-  const reply = await raw(port, 'POST', '/v1/jobs/sqrt', { ...auth(key), 'content-type': 'application/json' }, '{"value": 4}');
+  const reply = await raw(
+    port,
+    'POST',
+    '/v1/jobs/sqrt',
+    { ...auth(key), 'content-type': 'application/json' },
+    '{"value": 4}',
+  );
   expect(reply.status).toBe(202);
   return JSON.parse(reply.body).id;
 }
@@ -49,40 +59,49 @@ async function submit(port: number, key: string): Promise<string> {
 describe('per-client caps', () => {
   it('MAX_STREAMS_PER_CLIENT event streams per client, then 429; another client is not counted', async () => {
     const port = await listening({ API_KEYS: KEYS.join(','), MAX_STREAMS_PER_CLIENT: '2' });
-    const id = await submit(port, KEYS[0]!);
+    const id = await submit(port, KEYS[0]);
     const path = `/v1/jobs/sqrt/${id}/events`;
-    const first = await open(port, path, auth(KEYS[0]!));
-    await open(port, path, auth(KEYS[0]!));
+    const first = await open(port, path, auth(KEYS[0]));
+    await open(port, path, auth(KEYS[0]));
     expect(first.statusCode).toBe(200);
-    const third = await raw(port, 'GET', path, auth(KEYS[0]!));
+    const third = await raw(port, 'GET', path, auth(KEYS[0]));
     expect(third.status).toBe(429);
     expect(JSON.parse(third.body)).toMatchObject({ code: 'CF_ERR_TOO_MANY_STREAMS' });
-    expect((await open(port, path, auth(KEYS[1]!))).statusCode).toBe(200);
+    expect((await open(port, path, auth(KEYS[1]))).statusCode).toBe(200);
     first.destroy();
-    await eventually(async () => (await open(port, path, auth(KEYS[0]!))).statusCode === 200, 3000, 'a slot freed');
+    await eventually(async () => (await open(port, path, auth(KEYS[0]))).statusCode === 200, 3000, 'a slot freed');
   });
 
   it('MAX_WAITS_PER_CLIENT concurrent ?wait requests per client, then 429 at once', async () => {
     const port = await listening({ API_KEYS: KEYS.join(','), MAX_WAITS_PER_CLIENT: '2' });
-    const id = await submit(port, KEYS[0]!);
-    const waits = [1, 2].map(() => raw(port, 'GET', `/v1/jobs/sqrt/${id}?wait=1500`, auth(KEYS[0]!)));
+    const id = await submit(port, KEYS[0]);
+    const waits = [1, 2].map(() => raw(port, 'GET', `/v1/jobs/sqrt/${id}?wait=1500`, auth(KEYS[0])));
     await new Promise((resolve) => setTimeout(resolve, 200));
     const started = Date.now();
-    const third = await raw(port, 'GET', `/v1/jobs/sqrt/${id}?wait=1500`, auth(KEYS[0]!));
+    const third = await raw(port, 'GET', `/v1/jobs/sqrt/${id}?wait=1500`, auth(KEYS[0]));
     expect(third.status).toBe(429);
     expect(JSON.parse(third.body).code).toBe('CF_ERR_TOO_MANY_WAITS');
     expect(Date.now() - started).toBeLessThan(500);
-    expect((await raw(port, 'GET', `/v1/jobs/sqrt/${id}`, auth(KEYS[0]!))).status).toBe(200);
-    expect((await raw(port, 'GET', `/v1/jobs/sqrt/${id}?wait=100`, auth(KEYS[1]!))).status).toBe(200);
+    expect((await raw(port, 'GET', `/v1/jobs/sqrt/${id}`, auth(KEYS[0]))).status).toBe(200);
+    expect((await raw(port, 'GET', `/v1/jobs/sqrt/${id}?wait=100`, auth(KEYS[1]))).status).toBe(200);
     expect((await Promise.all(waits)).map((reply) => reply.status)).toEqual([200, 200]);
-    expect((await raw(port, 'GET', `/v1/jobs/sqrt/${id}?wait=100`, auth(KEYS[0]!))).status).toBe(200);
+    expect((await raw(port, 'GET', `/v1/jobs/sqrt/${id}?wait=100`, auth(KEYS[0]))).status).toBe(200);
   });
 
   it('caps a job delay at MAX_DELAY_MS, naming the field', async () => {
     const port = await listening({ MAX_DELAY_MS: '60000' });
-    const reply = await raw(port, 'POST', '/v1/jobs/sqrt?delay=60001', { 'content-type': 'application/json' }, '{"value": 1}');
+    const reply = await raw(
+      port,
+      'POST',
+      '/v1/jobs/sqrt?delay=60001',
+      { 'content-type': 'application/json' },
+      '{"value": 1}',
+    );
     expect(reply.status).toBe(400);
-    expect(JSON.parse(reply.body)).toMatchObject({ field: 'querystring.delay', message: 'querystring.delay must be <= 60000' });
+    expect(JSON.parse(reply.body)).toMatchObject({
+      field: 'querystring.delay',
+      message: 'querystring.delay must be <= 60000',
+    });
   });
 });
 
@@ -102,15 +121,31 @@ describe('Redis memory pressure', () => {
     const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
     // About what it uses now: the share stays over 90% however the server's own use moves.
     await admin.config('SET', 'maxmemory', String(Math.ceil(used * 1.01)));
-    await eventually(async () => (await raw(port, 'GET', '/readyz')).status === 503, 5000, '/readyz to report pressure');
+    await eventually(
+      async () => (await raw(port, 'GET', '/readyz')).status === 503,
+      5000,
+      '/readyz to report pressure',
+    );
     const refused = await raw(port, 'POST', '/v1/jobs/sqrt', { 'content-type': 'application/json' }, '{"value": 1}');
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.body)).toMatchObject({ code: 'CF_ERR_REDIS_MEMORY' });
-    const crawl = await raw(port, 'POST', '/v1/crawls', { 'content-type': 'application/json' }, '{"url": "http://127.0.0.1:9/"}');
+    const crawl = await raw(
+      port,
+      'POST',
+      '/v1/crawls',
+      { 'content-type': 'application/json' },
+      '{"url": "http://127.0.0.1:9/"}',
+    );
     expect(crawl.status).toBe(503);
     expect((await raw(port, 'GET', '/v1/queues')).status).toBe(200);
     await admin.config('SET', 'maxmemory', '0');
-    await eventually(async () => (await raw(port, 'POST', '/v1/jobs/sqrt', { 'content-type': 'application/json' }, '{"value": 1}')).status === 202, 5000, 'submissions back');
+    await eventually(
+      async () =>
+        (await raw(port, 'POST', '/v1/jobs/sqrt', { 'content-type': 'application/json' }, '{"value": 1}')).status ===
+        202,
+      5000,
+      'submissions back',
+    );
   });
 });
 
@@ -118,7 +153,12 @@ describe('API shutdown', () => {
   it('an open event stream does not keep the API from exiting on SIGTERM', async () => {
     const port = await freePort();
     const config = testConfig(inject('redisUrl'));
-    const api = startService('services/api/dist/server.js', [], { REDIS_URL: config.redisUrl, QUEUE_PREFIX: config.queuePrefix, PORT: String(port), API_SHUTDOWN_TIMEOUT_MS: '20000' });
+    const api = startService('services/api/dist/server.js', [], {
+      REDIS_URL: config.redisUrl,
+      QUEUE_PREFIX: config.queuePrefix,
+      PORT: String(port),
+      API_SHUTDOWN_TIMEOUT_MS: '20000',
+    });
     try {
       await eventually(() => api.output().includes('API ready'), 10_000, 'API ready');
       const id = await submit(port, 'none');

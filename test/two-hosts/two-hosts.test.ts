@@ -20,7 +20,12 @@ const PASSWORD = 'two-host-test';
 const BROKER_TO_CLIENT = '10.231.0.1';
 const BROKER_TO_EXTRA = '10.231.0.5';
 const SITE = `http://${BROKER_TO_EXTRA}:8080`;
-const TEST_ENV = { LOG_LEVEL: 'warn', CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', WORKER_LOCK_DURATION_MS: '4000', JOB_ATTEMPTS: '5' };
+const TEST_ENV = {
+  LOG_LEVEL: 'warn',
+  CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+  WORKER_LOCK_DURATION_MS: '4000',
+  JOB_ATTEMPTS: '5',
+};
 
 describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
   const net = new TestNetwork();
@@ -56,11 +61,17 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
     return net.run(broker, [...command, '--dir', dir], spec.environment);
   }
 
-  function startWorker(host: string, file: string, service: string, brokerAddress: string, extraEnv: Record<string, string> = {}) {
+  function startWorker(
+    host: string,
+    file: string,
+    service: string,
+    brokerAddress: string,
+    extraEnv: Record<string, string> = {},
+  ) {
     const spec = composeService(file, service, { REDIS_PASSWORD: PASSWORD, BROKER_HOST: brokerAddress });
     // Inside the broker host, compose's service name `redis` is the local Redis.
     const env: Record<string, string> = { ...spec.environment, ...TEST_ENV, ...extraEnv };
-    env.REDIS_URL = env.REDIS_URL!.replace('@redis:', '@127.0.0.1:');
+    env.REDIS_URL = env.REDIS_URL.replace('@redis:', '@127.0.0.1:');
     return net.run(host, spec.command, env);
   }
 
@@ -79,17 +90,34 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
     broker = net.host('broker');
     client = net.host('client');
     extra = net.host('extra');
-    net.link({ ns: broker, dev: 'to-client', cidr: `${BROKER_TO_CLIENT}/30` }, { ns: client, dev: 'to-broker', cidr: '10.231.0.2/30' });
-    net.link({ ns: broker, dev: 'to-extra', cidr: `${BROKER_TO_EXTRA}/30` }, { ns: extra, dev: 'to-broker', cidr: '10.231.0.6/30' });
+    net.link(
+      { ns: broker, dev: 'to-client', cidr: `${BROKER_TO_CLIENT}/30` },
+      { ns: client, dev: 'to-broker', cidr: '10.231.0.2/30' },
+    );
+    net.link(
+      { ns: broker, dev: 'to-extra', cidr: `${BROKER_TO_EXTRA}/30` },
+      { ns: extra, dev: 'to-broker', cidr: '10.231.0.6/30' },
+    );
     redis = startRedis();
-    net.run(broker, [process.execPath, 'test/two-hosts/serve-site.mjs', BROKER_TO_EXTRA, '8080', '150', '40', hitsFile], {});
+    net.run(
+      broker,
+      [process.execPath, 'test/two-hosts/serve-site.mjs', BROKER_TO_EXTRA, '8080', '150', '40', hitsFile],
+      {},
+    );
     for (const service of ['worker-sqrt', 'worker-fibonacci']) startWorker(broker, 'deploy/broker.yml', service, '');
     crawlWorkers.set('broker', startCrawlWorker('broker'));
     crawlWorkers.set('extra', startCrawlWorker('extra'));
-    const spec = composeService('deploy/client.yml', 'api', { REDIS_PASSWORD: PASSWORD, BROKER_HOST: BROKER_TO_CLIENT });
+    const spec = composeService('deploy/client.yml', 'api', {
+      REDIS_PASSWORD: PASSWORD,
+      BROKER_HOST: BROKER_TO_CLIENT,
+    });
     net.run(client, spec.command, { ...spec.environment, ...TEST_ENV });
     try {
-      await eventually(async () => (await workerCount('crawl')) === 2 && (await workerCount('sqrt')) === 1, 30_000, 'API and workers up');
+      await eventually(
+        async () => (await workerCount('crawl')) === 2 && (await workerCount('sqrt')) === 1,
+        30_000,
+        'API and workers up',
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${net.outputs()}`);
     }
@@ -109,19 +137,24 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
 
   it('loses no job when a worker is killed with SIGKILL mid-job', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(api('POST', '/v1/jobs/crawl', { url: `${SITE}/slow?ms=3000&job=${i}` }).json.id);
+    for (let i = 0; i < 12; i++)
+      ids.push(api('POST', '/v1/jobs/crawl', { url: `${SITE}/slow?ms=3000&job=${i}` }).json.id);
     await eventually(() => api('GET', '/v1/queues').json.queues[2].counts.active >= 4, 10_000, 'crawl jobs active');
     crawlWorkers.get('broker')!.child.kill('SIGKILL');
     const states = ids.map((id) => api('GET', `/v1/jobs/crawl/${id}?wait=30000`).json.state);
     const completed = states.filter((state) => state === 'completed').length;
-    process.stdout.write(`worker killed: ${ids.length} accepted, ${completed} completed, ${ids.length - completed} lost\n`);
+    process.stdout.write(
+      `worker killed: ${ids.length} accepted, ${completed} completed, ${ids.length - completed} lost\n`,
+    );
     expect(completed).toBe(ids.length);
     crawlWorkers.set('broker', startCrawlWorker('broker'));
     await eventually(async () => (await workerCount('crawl')) === 2, 15_000, 'crawl worker back');
   }, 90_000);
 
   it('answers 503 during a 10 s partition and completes every accepted job after it', async () => {
-    const before = [0, 1, 2, 3].map((i) => api('POST', '/v1/jobs/crawl', { url: `${SITE}/slow?ms=2000&p=${i}` }).json.id);
+    const before = [0, 1, 2, 3].map(
+      (i) => api('POST', '/v1/jobs/crawl', { url: `${SITE}/slow?ms=2000&p=${i}` }).json.id,
+    );
     net.setLink(client, 'to-broker', false);
     const started = Date.now();
     let refused = 0;
@@ -136,12 +169,19 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
     const after = api('POST', '/v1/jobs/sqrt?wait=10000', { value: 9 });
     expect(after.json.result.sqrt).toBe(3);
     const states = before.map((id) => api('GET', `/v1/jobs/crawl/${id}?wait=30000`).json.state);
-    process.stdout.write(`partition: ${refused} POSTs answered 503; ${before.length} accepted before, ${states.filter((s) => s === 'completed').length} completed\n`);
+    const completed = states.filter((s) => s === 'completed').length;
+    process.stdout.write(
+      `partition: ${refused} POSTs answered 503; ${before.length} accepted before, ${completed} completed\n`,
+    );
     expect(states.every((state) => state === 'completed')).toBe(true);
   }, 90_000);
 
   it('keeps every accepted job across a Redis restart (AOF)', async () => {
-    const batch = api('POST', '/v1/jobs/sqrt/batch?delay=2000', Array.from({ length: 100 }, (_, i) => ({ value: i * i })));
+    const batch = api(
+      'POST',
+      '/v1/jobs/sqrt/batch?delay=2000',
+      Array.from({ length: 100 }, (_, i) => ({ value: i * i })),
+    );
     expect(batch.status).toBe(202);
     const slow = api('POST', '/v1/jobs/crawl', { url: `${SITE}/slow?ms=1500&r=1` }).json.id;
     await new Promise((resolve) => setTimeout(resolve, 1200)); // let appendfsync everysec write
@@ -175,8 +215,12 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
     const before = hits();
     const twoMs = crawl(75);
     const after = hits();
-    const fetchedTwice = Object.keys(after).filter((path) => path.startsWith('/p/') && (after[path] ?? 0) - (before[path] ?? 0) > 1);
-    process.stdout.write(`scaling: 60 pages with one crawl worker ${oneMs} ms, with workers on two hosts ${twoMs} ms\n`);
+    const fetchedTwice = Object.keys(after).filter(
+      (path) => path.startsWith('/p/') && (after[path] ?? 0) - (before[path] ?? 0) > 1,
+    );
+    process.stdout.write(
+      `scaling: 60 pages with one crawl worker ${oneMs} ms, with workers on two hosts ${twoMs} ms\n`,
+    );
     expect(fetchedTwice).toEqual([]);
     expect(twoMs).toBeLessThan(oneMs);
   }, 90_000);

@@ -18,17 +18,20 @@ describe('loadConfig', () => {
   });
 
   it('reads every variable', () => {
-    const config = loadConfig({}, {
-      REDIS_URL: 'rediss://:secret@redis.internal:6380',
-      PORT: '8080',
-      WORKER_QUEUE: 'crawl',
-      WORKER_CONCURRENCY: '7',
-      RESULT_TTL_SECONDS: '60',
-      FIBONACCI_MAX_N: '10',
-      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
-      CRAWL_USER_AGENT: 'bot/1',
-      API_KEYS: '0123456789abcdef, fedcba9876543210',
-    });
+    const config = loadConfig(
+      {},
+      {
+        REDIS_URL: 'rediss://:secret@redis.internal:6380',
+        PORT: '8080',
+        WORKER_QUEUE: 'crawl',
+        WORKER_CONCURRENCY: '7',
+        RESULT_TTL_SECONDS: '60',
+        FIBONACCI_MAX_N: '10',
+        CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+        CRAWL_USER_AGENT: 'bot/1',
+        API_KEYS: '0123456789abcdef, fedcba9876543210',
+      },
+    );
     expect(config).toMatchObject({
       redisUrl: 'rediss://:secret@redis.internal:6380',
       port: 8080,
@@ -75,7 +78,7 @@ describe('loadConfig', () => {
 });
 
 describe('config per process kind', () => {
-  it('reads only the settings of its kind: a bad CLI URL or API key stops no worker, a bad worker setting no CLI', () => {
+  it('reads only the settings of its kind: a bad CLI setting stops no worker, a bad worker setting no CLI', () => {
     const env = { CRAWLFLEET_URL: 'not a url', API_KEYS: 'short', WORKER_CONCURRENCY: 'many' };
     expect(() => loadConfig({}, { ...env, WORKER_CONCURRENCY: '4' }, 'worker')).not.toThrow();
     expect(loadConfig({}, { ...env, WORKER_CONCURRENCY: '4' }, 'worker').workerConcurrency).toBe(4);

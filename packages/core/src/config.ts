@@ -54,7 +54,8 @@ function urlOf(protocols: string[], example: string): Parser<string> {
     } catch {
       return fail(name, `must be a URL like ${example}`, raw);
     }
-    if (!protocols.includes(url.protocol)) fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`, raw);
+    if (!protocols.includes(url.protocol))
+      fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`, raw);
     return url.toString();
   };
 }
@@ -79,7 +80,10 @@ function prefix(raw: string, name: string): string {
 }
 
 function keyList(raw: string, name: string): string[] {
-  const keys = raw.split(',').map((key) => key.trim()).filter(Boolean);
+  const keys = raw
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
   if (keys.length === 0) fail(name, 'must list at least one key, comma-separated', raw);
   const short = keys.find((key) => key.length < 16);
   if (short !== undefined) fail(name, 'keys must be at least 16 characters', raw.replace(/[^,]/g, '*'));
@@ -146,14 +150,40 @@ const COMMON = ['redisUrl', 'queuePrefix', 'logLevel', 'resultTtlSeconds', 'jobA
  */
 export const PROCESS_FIELDS = {
   api: [
-    ...COMMON, 'host', 'port', 'apiKeys', 'rateLimitMax', 'rateLimitWindowMs', 'dashboardReadOnly', 'maxStreamsPerClient',
-    'maxWaitsPerClient', 'maxDelayMs', 'apiShutdownTimeoutMs', 'crawlMaxDelayMs',
+    ...COMMON,
+    'host',
+    'port',
+    'apiKeys',
+    'rateLimitMax',
+    'rateLimitWindowMs',
+    'dashboardReadOnly',
+    'maxStreamsPerClient',
+    'maxWaitsPerClient',
+    'maxDelayMs',
+    'apiShutdownTimeoutMs',
+    'crawlMaxDelayMs',
   ],
   worker: [
-    ...COMMON, 'workerQueue', 'workerConcurrency', 'workerShutdownTimeoutMs', 'workerMetricsPort', 'workerMetricsHost',
-    'workerLockDurationMs', 'crawlAllowPrivateNetworks', 'crawlUserAgent', 'crawlTimeoutMs', 'crawlConnectTimeoutMs',
-    'crawlMaxBytes', 'crawlMaxRedirects', 'crawlMaxLinksPerPage', 'crawlMaxUrlLength', 'crawlRobotsMaxRules', 'crawlMaxLinkMs',
-    'crawlMaxRobotsPerPage', 'crawlSweepIntervalMs', 'crawlMaxDelayMs',
+    ...COMMON,
+    'workerQueue',
+    'workerConcurrency',
+    'workerShutdownTimeoutMs',
+    'workerMetricsPort',
+    'workerMetricsHost',
+    'workerLockDurationMs',
+    'crawlAllowPrivateNetworks',
+    'crawlUserAgent',
+    'crawlTimeoutMs',
+    'crawlConnectTimeoutMs',
+    'crawlMaxBytes',
+    'crawlMaxRedirects',
+    'crawlMaxLinksPerPage',
+    'crawlMaxUrlLength',
+    'crawlRobotsMaxRules',
+    'crawlMaxLinkMs',
+    'crawlMaxRobotsPerPage',
+    'crawlSweepIntervalMs',
+    'crawlMaxDelayMs',
   ],
   cli: ['cliApiUrl', 'cliApiKey', 'logLevel'],
 } as const satisfies Record<string, readonly (keyof typeof CONFIG_FIELDS)[]>;
@@ -179,7 +209,11 @@ export type ConfigFlags = Partial<Record<keyof Fields, { flag: string; value: st
  * variable and is named in the error instead.
  * @throws ConfigError naming the first invalid variable or flag.
  */
-export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env, kind: ProcessKind = 'all'): Config {
+export function loadConfig(
+  flags: ConfigFlags = {},
+  env: Record<string, string | undefined> = process.env,
+  kind: ProcessKind = 'all',
+): Config {
   const out: Record<string, unknown> = {};
   const reads = kind === 'all' ? null : new Set<string>(PROCESS_FIELDS[kind]);
   for (const [key, spec] of Object.entries(CONFIG_FIELDS) as [keyof Fields, Field<unknown>][]) {

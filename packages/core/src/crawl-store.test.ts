@@ -29,8 +29,13 @@ describe('CrawlStore', () => {
     expect(again).toEqual(claimed);
     expect(await store.claimedBy(id, 'http://s.test/')).toEqual(claimed);
     let crawl = await store.get(id);
-    expect(crawl).toMatchObject({ state: 'running', stats: { discovered: 5, queued: 3, fetched: 1, failed: 0, skipped: 2 } });
-    await store.finishPage(id, 'http://s.test/a', record('http://s.test/a'), 'fetched', [{ url: 'http://s.test/', allowed: true }]);
+    expect(crawl).toMatchObject({
+      state: 'running',
+      stats: { discovered: 5, queued: 3, fetched: 1, failed: 0, skipped: 2 },
+    });
+    await store.finishPage(id, 'http://s.test/a', record('http://s.test/a'), 'fetched', [
+      { url: 'http://s.test/', allowed: true },
+    ]);
     await store.finishPage(id, 'http://s.test/b', record('http://s.test/b'), 'failed', []);
     crawl = await store.get(id);
     expect(crawl).toMatchObject({ state: 'completed', stats: { queued: 3, fetched: 2, failed: 1 } });
@@ -41,7 +46,9 @@ describe('CrawlStore', () => {
   it('expires every key of a crawl with the result TTL', async () => {
     const id = randomUUID();
     await store.create(id, 'http://s.test/', crawlOptions({}));
-    await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [{ url: 'http://s.test/a', allowed: true }]);
+    await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [
+      { url: 'http://s.test/a', allowed: true },
+    ]);
     const keys = await redis.keys(`*crawl-run:${id}:*`);
     expect(keys.length).toBe(6);
     for (const key of keys) {
@@ -58,7 +65,11 @@ describe('CrawlStore', () => {
     expect(await store.cancel(id)).toBe('cancelled');
     expect(await store.cancel('missing')).toBeNull();
     // A page finishing after the cancel is recorded but claims nothing.
-    expect(await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [{ url: 'http://s.test/a', allowed: true }])).toEqual([]);
+    expect(
+      await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [
+        { url: 'http://s.test/a', allowed: true },
+      ]),
+    ).toEqual([]);
   });
 
   it('hands out one request slot per delay for a host', async () => {
@@ -68,7 +79,7 @@ describe('CrawlStore', () => {
     expect(await store.reserveSlots('c1', host, 0, 1000, 11_000)).toBe(0);
   });
 
-  it("spaces a crawl by its own delay without holding up another crawl of the host", async () => {
+  it('spaces a crawl by its own delay without holding up another crawl of the host', async () => {
     const host = `h-${randomUUID()}`;
     expect(await store.reserveSlots('slow', host, 60_000, 0, 10_000)).toBe(0);
     expect(await store.reserveSlots('slow', host, 60_000, 0, 10_100)).toBe(59_900);
@@ -86,7 +97,10 @@ describe('CrawlStore', () => {
     const children = Array.from({ length: 200 }, (_, i) => ({ url: `http://s.test/${i}`, allowed: true }));
     expect(await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', children)).toEqual([]);
     expect(await redis.scard(`${(store as unknown as { prefix: string }).prefix}:crawl-run:${id}:seen`)).toBe(1);
-    expect(await store.get(id)).toMatchObject({ state: 'completed', stats: { queued: 1, skipped: 200, discovered: 201 } });
+    expect(await store.get(id)).toMatchObject({
+      state: 'completed',
+      stats: { queued: 1, skipped: 200, discovered: 201 },
+    });
   });
 
   it('takes 100,000 children in one call and keeps what is in flight', async () => {

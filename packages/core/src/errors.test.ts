@@ -8,7 +8,10 @@ import * as errors from './errors.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const declared = Object.keys(errors.ERRORS);
-const constructors = Object.entries(errors).filter(([name]) => name.endsWith('Error')) as [string, new (...args: string[]) => Error & { code: string; statusCode: number }][];
+const constructors = Object.entries(errors).filter(([name]) => name.endsWith('Error')) as [
+  string,
+  new (...args: string[]) => Error & { code: string; statusCode: number },
+][];
 
 describe('the error table', () => {
   it('has one constructor per code, whose errors carry that code and status', () => {
@@ -22,7 +25,8 @@ describe('the error table', () => {
 
   it('is the only place errors are declared, and every code used in the source is in it', () => {
     const files = execFileSync('git', ['ls-files', 'packages', 'services', 'scripts'], { cwd: ROOT, encoding: 'utf8' })
-      .split('\n').filter((file) => /\.(ts|mjs|js)$/.test(file) && !file.endsWith('.test.ts'));
+      .split('\n')
+      .filter((file) => /\.(ts|mjs|js)$/.test(file) && !file.endsWith('.test.ts'));
     for (const file of files) {
       const text = readFileSync(`${ROOT}${file}`, 'utf8');
       if (file !== 'packages/core/src/errors.ts') expect(text, file).not.toMatch(/createError\(/);
@@ -38,13 +42,22 @@ describe('the error table', () => {
 
   it('gives ValidationError its field and the rule in its message', () => {
     const error = new errors.ValidationError('body.value', 'must be >= 0');
-    expect(error).toMatchObject({ code: 'CF_ERR_VALIDATION', statusCode: 400, field: 'body.value', message: 'body.value must be >= 0' });
+    expect(error).toMatchObject({
+      code: 'CF_ERR_VALIDATION',
+      statusCode: 400,
+      field: 'body.value',
+      message: 'body.value must be >= 0',
+    });
   });
 
-  it('is the README\'s table of codes, row for row, with each status', () => {
+  it("is the README's table of codes, row for row, with each status", () => {
     const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-    const rows = [...readme.matchAll(/^\| `(CF_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map(([, code, status]) => [code, Number(status)]);
+    const rows = [...readme.matchAll(/^\| `(CF_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map(([, code, status]) => [
+      code,
+      Number(status),
+    ]);
     expect(rows.map(([code]) => code)).toEqual(declared);
-    for (const [code, status] of rows) expect(status, String(code)).toBe(errors.ERRORS[code as errors.ErrorCode].status);
+    for (const [code, status] of rows)
+      expect(status, String(code)).toBe(errors.ERRORS[code as errors.ErrorCode].status);
   });
 });

@@ -37,10 +37,20 @@ export function pageJobOptions(config: PageJobConfig, crawlId: string, url: stri
 }
 
 /** Queues pages of a crawl at `depth` in one round trip. */
-export async function addPageJobs(queue: Queue, config: PageJobConfig, crawlId: string, urls: string[], depth: number): Promise<void> {
+export async function addPageJobs(
+  queue: Queue,
+  config: PageJobConfig,
+  crawlId: string,
+  urls: string[],
+  depth: number,
+): Promise<void> {
   if (urls.length === 0) return;
   await queue.addBulk(
-    urls.map((url) => ({ name: PAGE_JOB, data: { crawlId, url, depth } satisfies CrawlPageData, opts: pageJobOptions(config, crawlId, url) })),
+    urls.map((url) => ({
+      name: PAGE_JOB,
+      data: { crawlId, url, depth } satisfies CrawlPageData,
+      opts: pageJobOptions(config, crawlId, url),
+    })),
   );
 }
 

@@ -1,11 +1,38 @@
 /*
  * The core without the TypeBox schemas: what workers need at run time.
- * Loading typebox costs a process ~170 ms and ~20 MB, and only the API
- * validates with the schemas; `@crawlfleet/core` exports both.
+ * Loading typebox costs a process start-up time and memory (bench/README.md),
+ * and only the API validates with the schemas; `@crawlfleet/core` exports both.
  */
-export { JOB_TYPES, MAX_WAIT_MS, JOB_STATES, isJobType, cancelChannel, crawlCancelChannel, type JobType, type JobState } from './job-types.js';
-export type { FibonacciInput, JobInputs, JobResults, CrawlOptions, CrawlScope, CrawlState, CrawlPageData } from './schemas.js';
-export { loadConfig, isConfigured, redactRedisUrl, CONFIG_FIELDS, PROCESS_FIELDS, VERSION, type Config, type ConfigFlags, type ProcessKind } from './config.js';
+export {
+  JOB_TYPES,
+  MAX_WAIT_MS,
+  JOB_STATES,
+  isJobType,
+  cancelChannel,
+  crawlCancelChannel,
+  type JobType,
+  type JobState,
+} from './job-types.js';
+export type {
+  FibonacciInput,
+  JobInputs,
+  JobResults,
+  CrawlOptions,
+  CrawlScope,
+  CrawlState,
+  CrawlPageData,
+} from './schemas.js';
+export {
+  loadConfig,
+  isConfigured,
+  redactRedisUrl,
+  CONFIG_FIELDS,
+  PROCESS_FIELDS,
+  VERSION,
+  type Config,
+  type ConfigFlags,
+  type ProcessKind,
+} from './config.js';
 export { createRedis, redisOptions, type RedisRole } from './redis.js';
 export * from './errors.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';

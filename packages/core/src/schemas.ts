@@ -116,13 +116,40 @@ const glob = Type.String({ minLength: 1, maxLength: 500 });
 export const CrawlRequest = Type.Object(
   {
     url: CrawlInput.properties.url,
-    maxDepth: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'Links followed from the seed; 0 fetches only the seed' })),
-    maxPages: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Pages fetched at most' })),
-    scope: Type.Optional(Type.Enum(CRAWL_SCOPES, { default: 'host', description: 'host: the seed host; domain: it and its subdomains; any' })),
-    include: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match one of (the seed is always fetched)' })),
+    maxDepth: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        default: 2,
+        description: 'Links followed from the seed; 0 fetches only the seed',
+      }),
+    ),
+    maxPages: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Pages fetched at most' }),
+    ),
+    scope: Type.Optional(
+      Type.Enum(CRAWL_SCOPES, {
+        default: 'host',
+        description: 'host: the seed host; domain: it and its subdomains; any',
+      }),
+    ),
+    include: Type.Optional(
+      Type.Array(glob, {
+        maxItems: 100,
+        description: 'Path globs a URL must match one of (the seed is always fetched)',
+      }),
+    ),
     exclude: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match none of' })),
     respectRobots: Type.Optional(Type.Boolean({ default: true })),
-    delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'At most one request per this many ms to a host for this crawl (<= CRAWL_MAX_DELAY_MS); robots.txt Crawl-delay also applies' })),
+    delayMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 3_600_000,
+        description:
+          'At most one request per this many ms to a host for this crawl (<= CRAWL_MAX_DELAY_MS); ' +
+          'robots.txt Crawl-delay also applies',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

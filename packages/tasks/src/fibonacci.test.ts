@@ -31,6 +31,8 @@ describe('fibonacci', () => {
   });
 
   it('refuses an input that is not an object, as invalid (never retried)', () => {
-    expect(() => fibonacci(null as unknown as { n: number }, 1000)).toThrow(expect.objectContaining({ code: 'CF_ERR_INVALID_INPUT' }));
+    expect(() => fibonacci(null as unknown as { n: number }, 1000)).toThrow(
+      expect.objectContaining({ code: 'CF_ERR_INVALID_INPUT' }),
+    );
   });
 });

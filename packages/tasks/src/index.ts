@@ -2,7 +2,13 @@ export { sqrt } from './sqrt.js';
 export { fibonacci } from './fibonacci.js';
 export { crawlPage, isHtml } from './crawl/crawl-page.js';
 export { SafeFetcher, checkFetchUrl, type SafeFetchOptions, type FetchedPage } from './crawl/safe-fetch.js';
-export { extractLinks, resolveLink, DEFAULT_LINK_LIMITS, type PageLinks, type LinkLimits } from './crawl/extract-links.js';
+export {
+  extractLinks,
+  resolveLink,
+  DEFAULT_LINK_LIMITS,
+  type PageLinks,
+  type LinkLimits,
+} from './crawl/extract-links.js';
 export {
   addressPolicy,
   addressRange,

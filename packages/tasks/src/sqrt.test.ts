@@ -22,6 +22,8 @@ describe('sqrt', () => {
   });
 
   it('refuses an input that is not an object without retries', () => {
-    expect(() => sqrt(null as unknown as { value: number })).toThrow(expect.objectContaining({ code: 'CF_ERR_INVALID_INPUT', message: expect.stringMatching(/got undefined/) }));
+    expect(() => sqrt(null as unknown as { value: number })).toThrow(
+      expect.objectContaining({ code: 'CF_ERR_INVALID_INPUT', message: expect.stringMatching(/got undefined/) }),
+    );
   });
 });

@@ -13,13 +13,16 @@ export interface ComposeService {
 
 /** Fills in ${VAR}, ${VAR:-default} and ${VAR:?message} as compose does. */
 function interpolate(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g, (_, name: string, op: string | undefined, arg: string | undefined) => {
-    const value = env[name];
-    if (value !== undefined && value !== '') return value;
-    if (op === ':-') return arg ?? '';
-    if (op === ':?') throw new Error(`compose: ${name} is required: ${arg}`);
-    return '';
-  });
+  return text.replace(
+    /\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g,
+    (_, name: string, op: string | undefined, arg: string | undefined) => {
+      const value = env[name];
+      if (value !== undefined && value !== '') return value;
+      if (op === ':-') return arg ?? '';
+      if (op === ':?') throw new Error(`compose: ${name} is required: ${arg}`);
+      return '';
+    },
+  );
 }
 
 /**
@@ -38,6 +41,8 @@ export function composeService(file: string, service: string, env: Record<string
     const [source, target] = volume.split(':');
     if (source?.startsWith('.') && target) mounts[target] = resolve(dirname(path), source);
   }
-  const environment = Object.fromEntries(Object.entries(spec.environment ?? {}).map(([key, value]) => [key, String(value)]));
+  const environment = Object.fromEntries(
+    Object.entries(spec.environment ?? {}).map(([key, value]) => [key, String(value)]),
+  );
   return { command: spec.command.map(String), environment, mounts };
 }

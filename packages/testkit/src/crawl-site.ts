@@ -58,18 +58,26 @@ export async function startCrawlSite(n = 300): Promise<FixtureSite> {
       res.end('User-agent: *\nDisallow: /private\n');
     },
     '/': (_req, res) =>
-      html(res, page('Home', `<a href="/p/0">start</a> <a href="/private/secret">secret</a> ${HOSTILE.map((path) => `<a href="${path}">${path}</a>`).join(' ')}`)),
+      html(
+        res,
+        page(
+          'Home',
+          `<a href="/p/0">start</a> <a href="/private/secret">secret</a> ` +
+            HOSTILE.map((path) => `<a href="${path}">${path}</a>`).join(' '),
+        ),
+      ),
     '/private/secret': (_req, res) => html(res, page('Secret', '')),
   };
   for (let i = 0; i < n; i++) {
     extra[`/p/${i}`] = (_req, res) => {
       const variants = [
         (j: number) => `<a href="../p/${j}">relative</a>`,
-        (j: number) => `<a href="${origin.replace('http://', 'HTTP://')}/p/${j}#section">absolute, upper-case scheme</a>`,
+        (j: number) =>
+          `<a href="${origin.replace('http://', 'HTTP://')}/p/${j}#section">absolute, upper-case scheme</a>`,
         (j: number) => `<a href="/p/${j}#top">root-relative with fragment</a>`,
       ];
       const links = [
-        ...linksOf(i, n).map((j, k) => variants[k % variants.length]!(j)),
+        ...linksOf(i, n).map((j, k) => variants[k % variants.length](j)),
         `<a href="#self">self</a>`,
         `<a href="/private/secret?from=${i}">disallowed</a>`,
         `<a href="mailto:team@example.org">mail</a>`,

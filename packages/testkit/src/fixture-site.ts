@@ -23,16 +23,20 @@ const html = (title: string, body: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
 
 /** A handler answering an HTML page. */
-const page = (title: string, body: string): Handler => (_req, res) => {
-  res.setHeader('content-type', 'text/html');
-  res.end(html(title, body));
-};
+const page =
+  (title: string, body: string): Handler =>
+  (_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(html(title, body));
+  };
 
 /** A handler answering a redirect. */
-const redirect = (status: number, location: string): Handler => (_req, res) => {
-  res.writeHead(status, { location });
-  res.end();
-};
+const redirect =
+  (status: number, location: string): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { location });
+    res.end();
+  };
 
 /** A gzip body that inflates to `size` bytes of zeros. */
 const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024));
@@ -40,13 +44,21 @@ const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024));
 const pages: Record<string, Handler> = {
   '/': (_req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
-    res.end(html('  Home \n page ', `
+    res.end(
+      html(
+        '  Home \n page ',
+        `
       <a href="/a">A</a> <a href="b.html#section">B</a> <a href="./c/../c/d?x=1#top">D</a>
       <a href="HTTP://EXAMPLE.org:80/Path#frag">ext</a> <a href="mailto:x@example.org">mail</a>
       <a href="javascript:alert(1)">js</a> <a href="data:text/html,hi">data</a> <a href="/a">dup</a>
-      <a href="#only-fragment">frag</a> <a href="">empty</a> <a>no href</a> <area href="/area">`));
+      <a href="#only-fragment">frag</a> <a href="">empty</a> <a>no href</a> <area href="/area">`,
+      ),
+    );
   },
-  '/base': page('Base', '<base href="/docs/v2/"><a href="intro">intro</a><a href="../v1/old">old</a><a href="/root">root</a>'),
+  '/base': page(
+    'Base',
+    '<base href="/docs/v2/"><a href="intro">intro</a><a href="../v1/old">old</a><a href="/root">root</a>',
+  ),
   '/redirect': redirect(302, '/moved/here'),
   '/moved/here': page('Moved', '<a href="sibling">sibling</a><a href="../up">up</a>'),
   '/loop': redirect(301, '/loop'),

@@ -14,7 +14,11 @@ export function testConfig(redisUrl: string, env: Record<string, string> = {}): 
 }
 
 /** Polls `check` every 20 ms until it returns true, or fails after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -24,6 +28,26 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 }
 
 /** A fetch reply's JSON body, loosely typed for assertions (fetch types it as unknown). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on fields of any shape
 export async function bodyOf(reply: Response): Promise<any> {
   return reply.json();
+}
+
+/** An app under test: buildApp's result, as far as the kit needs it. */
+interface TestableApp {
+  jobQueues: { ready: boolean };
+}
+
+/**
+ * Builds the API for a test with {@link testConfig} and quiet logs, and waits
+ * for its Redis connection. `build` is buildApp (the kit does not import the API).
+ */
+export async function testApi<A extends TestableApp>(
+  build: (config: Config, options: { logger: false }) => Promise<A>,
+  redisUrl: string,
+  env: Record<string, string> = {},
+): Promise<A> {
+  const app = await build(testConfig(redisUrl, env), { logger: false });
+  await eventually(() => app.jobQueues.ready, 10_000, 'Redis connection');
+  return app;
 }

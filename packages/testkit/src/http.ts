@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { STATUS_CODES, request } from 'node:http';
 
 /** A reply to a raw request. */
 export interface RawReply {
@@ -11,7 +11,13 @@ export interface RawReply {
  * Sends `method path` exactly as written (node:http does not normalize or
  * re-encode the path, unlike fetch), to a server on 127.0.0.1.
  */
-export function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawReply> {
+export function raw(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let text = '';
@@ -29,7 +35,8 @@ export function raw(port: number, method: string, path: string, headers: Record<
 function spellingsOf(char: string): string[] {
   const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
   const forms = new Set([char, `%${hex.toLowerCase()}`, `%${hex.toUpperCase()}`]);
-  if (char.toUpperCase() !== char.toLowerCase()) forms.add(char === char.toLowerCase() ? char.toUpperCase() : char.toLowerCase());
+  if (char.toUpperCase() !== char.toLowerCase())
+    forms.add(char === char.toLowerCase() ? char.toUpperCase() : char.toLowerCase());
   return [...forms];
 }
 
@@ -39,7 +46,7 @@ export function spellings(word: string, limit = 200): string[] {
   for (const char of word) all = all.flatMap((prefix) => spellingsOf(char).map((form) => prefix + form));
   if (all.length <= limit) return all;
   const step = all.length / limit;
-  return Array.from({ length: limit }, (_, i) => all[Math.floor(i * step)]!);
+  return Array.from({ length: limit }, (_, i) => all[Math.floor(i * step)]);
 }
 
 /** Something that answers fastify's inject() (an app under test); its own reply type comes back. */
@@ -48,11 +55,21 @@ export interface Injectable {
 }
 
 /** POSTs `body` as JSON (a string is sent as it is) through inject(). */
-export function postJson<A extends Injectable>(app: A, url: string, body: unknown, headers: Record<string, string> = {}): ReturnType<A['inject']> {
+export function postJson<A extends Injectable>(
+  app: A,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ReturnType<A['inject']> {
   return app.inject({
     method: 'POST',
     url,
     headers: { 'content-type': 'application/json', ...headers },
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   }) as ReturnType<A['inject']>;
+}
+
+/** The API's error reply: `{statusCode, error, code, message}`, and `field` when given. */
+export function errorBody(statusCode: number, code: string, message: string, field?: string) {
+  return { statusCode, error: STATUS_CODES[statusCode], code, message, ...(field === undefined ? {} : { field }) };
 }

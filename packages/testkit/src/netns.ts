@@ -8,7 +8,8 @@ export function netnsAvailable(): { ok: boolean; why: string } {
   if (process.getuid?.() !== 0) return { ok: false, why: 'network namespaces need root' };
   const probe = `cf-probe-${randomBytes(3).toString('hex')}`;
   const added = spawnSync('ip', ['netns', 'add', probe]);
-  if (added.error || added.status !== 0) return { ok: false, why: `'ip netns add' failed: ${added.error ?? added.stderr}` };
+  if (added.error || added.status !== 0)
+    return { ok: false, why: `'ip netns add' failed: ${added.error?.message ?? added.stderr.toString()}` };
   spawnSync('ip', ['netns', 'del', probe]);
   return { ok: true, why: '' };
 }
@@ -65,26 +66,53 @@ export class TestNetwork {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    const exited = new Promise<number | string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+    );
     const started = { child, output: () => output, exited };
     this.processes.push(started);
     return started;
   }
 
   /** Runs curl inside a host: status and body. */
-  curl(ns: string, method: string, url: string, body?: unknown, timeoutSeconds = 20): { status: number; body: string; ms: number } {
-    const args = ['netns', 'exec', ns, 'curl', '-s', '-m', String(timeoutSeconds), '-X', method, '-w', '\n%{http_code}', url];
+  curl(
+    ns: string,
+    method: string,
+    url: string,
+    body?: unknown,
+    timeoutSeconds = 20,
+  ): { status: number; body: string; ms: number } {
+    const args = [
+      'netns',
+      'exec',
+      ns,
+      'curl',
+      '-s',
+      '-m',
+      String(timeoutSeconds),
+      '-X',
+      method,
+      '-w',
+      '\n%{http_code}',
+      url,
+    ];
     if (body !== undefined) args.push('-H', 'content-type: application/json', '-d', JSON.stringify(body));
     const started = Date.now();
     // curl exits non-zero when it cannot connect; that is status 0 here.
     const out = spawnSync('ip', args, { encoding: 'utf8' }).stdout ?? '';
     const cut = out.lastIndexOf('\n');
-    return { status: cut < 0 ? 0 : Number(out.slice(cut + 1)), body: cut < 0 ? '' : out.slice(0, cut), ms: Date.now() - started };
+    return {
+      status: cut < 0 ? 0 : Number(out.slice(cut + 1)),
+      body: cut < 0 ? '' : out.slice(0, cut),
+      ms: Date.now() - started,
+    };
   }
 
   /** What every process printed, for a failing test's message. */
   outputs(): string {
-    return this.processes.map((proc) => `--- ${proc.child.spawnargs.slice(4).join(' ')}\n${proc.output().slice(-2000)}`).join('\n');
+    return this.processes
+      .map((proc) => `--- ${proc.child.spawnargs.slice(4).join(' ')}\n${proc.output().slice(-2000)}`)
+      .join('\n');
   }
 
   async destroy(): Promise<void> {

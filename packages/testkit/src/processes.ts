@@ -30,11 +30,19 @@ export interface ServiceProcess {
  * environment. Its output is kept for output(); with `quiet` (the bench),
  * stdout is dropped, stderr passes through and it logs at `warn`.
  */
-export function startService(entry: string, args: string[], env: Record<string, string>, nodeArgs: string[] = [], quiet = false): ServiceProcess {
-  const child = killOnExit(spawn(process.execPath, [...nodeArgs, `${ROOT}${entry}`, ...args], {
-    env: { ...process.env, LOG_LEVEL: quiet ? 'warn' : 'info', ...env },
-    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'pipe', 'pipe'],
-  }));
+export function startService(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  quiet = false,
+): ServiceProcess {
+  const child = killOnExit(
+    spawn(process.execPath, [...nodeArgs, `${ROOT}${entry}`, ...args], {
+      env: { ...process.env, LOG_LEVEL: quiet ? 'warn' : 'info', ...env },
+      stdio: quiet ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,5 +1,5 @@
 import type { Config } from '@crawlfleet/core';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestAsyncHookHandler } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { CrawlService } from './crawls/crawl-service.js';
 import type { JobStore } from './jobs/job-store.js';
 import type { ApiKeys } from './plugins/api-keys.js';
@@ -10,7 +10,7 @@ import { errorHandler, MAX_PARAM_LENGTH, notFound, routerError } from './plugins
 import jobQueues, { type JobQueues } from './plugins/job-queues.js';
 import metrics from './plugins/metrics.js';
 import type { OpenStreams } from './plugins/open-streams.js';
-import guards from './plugins/rate-limit.js';
+import guards, { type Guard } from './plugins/rate-limit.js';
 import services from './plugins/services.js';
 import validation from './plugins/validation.js';
 import admin from './routes/admin.js';
@@ -24,7 +24,7 @@ declare module 'fastify' {
     apiKeys: ApiKeys;
     streams: OpenStreams;
     waits: ClientSlots;
-    guards: onRequestAsyncHookHandler[];
+    guards: Guard[];
     jobs: JobStore;
     crawls: CrawlService;
   }
@@ -55,7 +55,12 @@ export const BODY_LIMIT = 1024 * 1024;
  * too. /healthz, /readyz, /docs and /metrics sit at the root, open.
  */
 export async function buildApp(config: Config, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError, ...options });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (err, request, reply) => void routerError(err, request, reply),
+    ...options,
+  });
   app.decorate('config', config);
   // In this order: each fastify-plugin checks that those it depends on came before.
   for (const plugin of [validation, errorHandler, jobQueues, callers, guards, services, docs, metrics, healthRoutes]) {

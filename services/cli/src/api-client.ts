@@ -29,10 +29,16 @@ export class ApiClient {
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new CliError(EXIT.unavailable, `cannot reach the crawlfleet API at ${this.baseUrl} (${why}); is it running? (--url or CRAWLFLEET_URL)`);
+      throw new CliError(
+        EXIT.unavailable,
+        `cannot reach the crawlfleet API at ${this.baseUrl} (${why}); is it running? (--url or CRAWLFLEET_URL)`,
+      );
     }
     if (reply.status === 401) {
-      throw new CliError(EXIT.unauthorized, `the API refused the key (${this.key ? 'wrong key' : 'no key given'}); pass --key or set CRAWLFLEET_KEY`);
+      throw new CliError(
+        EXIT.unauthorized,
+        `the API refused the key (${this.key ? 'wrong key' : 'no key given'}); pass --key or set CRAWLFLEET_KEY`,
+      );
     }
     if (reply.status >= 500) {
       const text = await reply.text();

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ApiClient } from './api-client.js';
 import { CliError, EXIT } from './errors.js';
@@ -25,11 +25,18 @@ function parseInput(text: string): unknown {
 }
 
 /** submit <type> <json> [--wait]: exit 1 when the job failed. */
-export async function submit(api: ApiClient, io: Io, type: string, json: string, waitMs: number | undefined): Promise<number> {
+export async function submit(
+  api: ApiClient,
+  io: Io,
+  type: string,
+  json: string,
+  waitMs: number | undefined,
+): Promise<number> {
   const query = waitMs ? `?wait=${waitMs}` : '';
   const { status, body } = await api.json('POST', `/v1/jobs/${encodeURIComponent(type)}${query}`, parseInput(json));
   print(io, body);
-  if (status === 202 && waitMs) io.err.write(`job ${String(body.id)} is not finished yet; see: crawlfleet status ${type} ${String(body.id)}\n`);
+  if (status === 202 && waitMs)
+    io.err.write(`job ${String(body.id)} is not finished yet; see: crawlfleet status ${type} ${String(body.id)}\n`);
   return body.state === 'failed' ? EXIT.failed : EXIT.ok;
 }
 
@@ -43,8 +50,15 @@ export async function status(api: ApiClient, io: Io, type: string, id: string): 
 /** queues: one line per queue. */
 export async function queues(api: ApiClient, io: Io): Promise<number> {
   const { body } = await api.json('GET', '/v1/queues');
-  for (const queue of body.queues as { type: string; paused: boolean; workers: number; counts: Record<string, number> }[]) {
-    const counts = Object.entries(queue.counts).map(([state, count]) => `${state}=${count}`).join(' ');
+  for (const queue of body.queues as {
+    type: string;
+    paused: boolean;
+    workers: number;
+    counts: Record<string, number>;
+  }[]) {
+    const counts = Object.entries(queue.counts)
+      .map(([state, count]) => `${state}=${count}`)
+      .join(' ');
     io.out.write(`${queue.type.padEnd(10)} workers=${queue.workers} ${queue.paused ? 'PAUSED ' : ''}${counts}\n`);
   }
   return EXIT.ok;
@@ -55,7 +69,10 @@ async function checkOut(outFile: string): Promise<void> {
   try {
     await (await open(outFile, 'w')).close();
   } catch (err) {
-    throw new CliError(EXIT.usage, `--out ${outFile}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new CliError(
+      EXIT.usage,
+      `--out ${outFile}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }
 
@@ -63,7 +80,12 @@ async function checkOut(outFile: string): Promise<void> {
  * crawl <url>: starts a crawl, shows progress on stderr until it ends, then
  * writes every page record as NDJSON to stdout or `outFile`.
  */
-export async function crawl(api: ApiClient, io: Io, request: Record<string, unknown>, outFile: string | undefined): Promise<number> {
+export async function crawl(
+  api: ApiClient,
+  io: Io,
+  request: Record<string, unknown>,
+  outFile: string | undefined,
+): Promise<number> {
   if (outFile !== undefined) await checkOut(outFile);
   const { body } = await api.json('POST', '/v1/crawls', request);
   const id = String(body.id);
@@ -80,7 +102,7 @@ export async function crawl(api: ApiClient, io: Io, request: Record<string, unkn
   const pages = await api.request('GET', `/v1/crawls/${id}/pages`, undefined, 'application/x-ndjson');
   if (pages.body) {
     const target: NodeJS.WritableStream = outFile ? createWriteStream(outFile) : io.out;
-    await pipeline(Readable.fromWeb(pages.body as import('node:stream/web').ReadableStream), target as Writable, { end: Boolean(outFile) });
+    await pipeline(Readable.fromWeb(pages.body), target as Writable, { end: Boolean(outFile) });
     if (outFile) io.err.write(`pages written to ${outFile}\n`);
   }
   return crawlState.state === 'completed' ? EXIT.ok : EXIT.failed;

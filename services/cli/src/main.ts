@@ -19,15 +19,24 @@ Exit codes: 0 ok, 1 job failed or input refused, 2 usage, 3 API unreachable or u
 `;
 
 const OPTIONS = {
-  url: { type: 'string' }, key: { type: 'string' }, wait: { type: 'string' }, out: { type: 'string' },
-  'max-pages': { type: 'string' }, 'max-depth': { type: 'string' }, scope: { type: 'string' },
-  include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
-  'delay-ms': { type: 'string' }, 'no-robots': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  url: { type: 'string' },
+  key: { type: 'string' },
+  wait: { type: 'string' },
+  out: { type: 'string' },
+  'max-pages': { type: 'string' },
+  'max-depth': { type: 'string' },
+  scope: { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  'delay-ms': { type: 'string' },
+  'no-robots': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new CliError(EXIT.usage, `--${name} must be a whole number (got ${JSON.stringify(value)})`);
+  if (!/^\d+$/.test(value))
+    throw new CliError(EXIT.usage, `--${name} must be a whole number (got ${JSON.stringify(value)})`);
   return Number(value);
 }
 
@@ -50,7 +59,11 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
       io.out.write(USAGE);
       return values.help ? EXIT.ok : EXIT.usage;
     }
-    const config = loadConfig({ cliApiUrl: { flag: '--url', value: values.url }, cliApiKey: { flag: '--key', value: values.key } }, process.env, 'cli');
+    const config = loadConfig(
+      { cliApiUrl: { flag: '--url', value: values.url }, cliApiKey: { flag: '--key', value: values.key } },
+      process.env,
+      'cli',
+    );
     const api = new ApiClient(config.cliApiUrl.replace(/\/+$/, ''), config.cliApiKey);
     const need = (count: number, shape: string) => {
       if (rest.length !== count) throw new CliError(EXIT.usage, `usage: crawlfleet ${command} ${shape}`);
@@ -58,20 +71,27 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
     switch (command) {
       case 'submit':
         need(2, '<type> <json> [--wait[=ms]]');
-        return await submit(api, io, rest[0]!, rest[1]!, integer('wait', values.wait));
+        return await submit(api, io, rest[0], rest[1], integer('wait', values.wait));
       case 'status':
         need(2, '<type> <id>');
-        return await status(api, io, rest[0]!, rest[1]!);
+        return await status(api, io, rest[0], rest[1]);
       case 'queues':
         need(0, '');
         return await queues(api, io);
       case 'crawl': {
         need(1, '<url> [options]');
-        const request = Object.fromEntries(Object.entries({
-          url: rest[0], maxPages: integer('max-pages', values['max-pages']), maxDepth: integer('max-depth', values['max-depth']),
-          scope: values.scope, include: values.include, exclude: values.exclude, delayMs: integer('delay-ms', values['delay-ms']),
-          respectRobots: values['no-robots'] ? false : undefined,
-        }).filter(([, value]) => value !== undefined));
+        const request = Object.fromEntries(
+          Object.entries({
+            url: rest[0],
+            maxPages: integer('max-pages', values['max-pages']),
+            maxDepth: integer('max-depth', values['max-depth']),
+            scope: values.scope,
+            include: values.include,
+            exclude: values.exclude,
+            delayMs: integer('delay-ms', values['delay-ms']),
+            respectRobots: values['no-robots'] ? false : undefined,
+          }).filter(([, value]) => value !== undefined),
+        );
         return await crawl(api, io, request, values.out);
       }
       default:

@@ -20,11 +20,11 @@ export function defaultConcurrency(queue: JobType): number {
 /**
  * Node flags a worker process for `queue` is started with by `npm start`, the
  * compose files and the bench: a smaller V8 young generation than the default
- * 2 x 16 MB semi-spaces, which bursts of jobs fill. The fibonacci worker's main
- * thread only hands jobs to its threads: 4 MB semi-spaces save it ~25 MB of RSS
- * at the same rate. The crawl worker parses pages on its main thread: 8 MB
- * save ~11 MB for ~3% of its rate (4 MB cost it 10-20%). bench/README.md has
- * the figures.
+ * semi-spaces, which bursts of jobs fill. The fibonacci worker's main thread
+ * only hands jobs to its threads, so a small young generation costs it
+ * nothing; the crawl worker parses pages on its main thread, so it gets a
+ * larger one, where the memory saved still outweighs the rate lost.
+ * bench/README.md has the figures.
  */
 export function workerNodeArgs(queue: JobType): string[] {
   switch (queue) {

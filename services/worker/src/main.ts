@@ -24,11 +24,16 @@ function readConfig(): Config {
     process.exit(0);
   }
   try {
-    const config = loadConfig({
-      workerQueue: { flag: '--queue', value: values.queue },
-      workerConcurrency: { flag: '--concurrency', value: values.concurrency },
-    }, process.env, 'worker');
-    if (!config.workerQueue) throw new ConfigError(`WORKER_QUEUE or --queue is required (one of ${JOB_TYPES.join(', ')})`);
+    const config = loadConfig(
+      {
+        workerQueue: { flag: '--queue', value: values.queue },
+        workerConcurrency: { flag: '--concurrency', value: values.concurrency },
+      },
+      process.env,
+      'worker',
+    );
+    if (!config.workerQueue)
+      throw new ConfigError(`WORKER_QUEUE or --queue is required (one of ${JOB_TYPES.join(', ')})`);
     return config;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
@@ -41,8 +46,12 @@ const queue = config.workerQueue!;
 const logger = pino({ level: config.logLevel, base: { service: 'worker', pid: process.pid } });
 logger.info({ redis: redactRedisUrl(config.redisUrl), prefix: config.queuePrefix }, 'starting worker');
 const running = await startWorker({ config, queue, logger });
-const metricsServer = config.workerMetricsPort === undefined ? null : await serveMetrics(running.metrics, config.workerMetricsPort, config.workerMetricsHost);
-if (metricsServer) logger.info({ host: config.workerMetricsHost, port: config.workerMetricsPort }, 'metrics on /metrics');
+const metricsServer =
+  config.workerMetricsPort === undefined
+    ? null
+    : await serveMetrics(running.metrics, config.workerMetricsPort, config.workerMetricsHost);
+if (metricsServer)
+  logger.info({ host: config.workerMetricsHost, port: config.workerMetricsPort }, 'metrics on /metrics');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

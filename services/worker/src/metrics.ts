@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Worker } from 'bullmq';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -25,7 +25,8 @@ export function workerMetrics(worker: Worker, queue: string): Registry {
   });
   const observe = (outcome: string, job?: { processedOn?: number | undefined; finishedOn?: number | undefined }) => {
     finished.inc({ queue, outcome });
-    if (job?.processedOn) duration.observe({ queue, outcome }, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+    if (job?.processedOn)
+      duration.observe({ queue, outcome }, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
   };
   worker.on('completed', (job) => observe('completed', job));
   worker.on('failed', (job) => observe('failed', job));
@@ -34,14 +35,15 @@ export function workerMetrics(worker: Worker, queue: string): Registry {
 
 /** Serves `GET /metrics` from the registry on `host`:`port` (WORKER_METRICS_HOST, loopback unless set). */
 export async function serveMetrics(registry: Registry, port: number, host: string): Promise<Server> {
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => void respond(req, res));
+  async function respond(req: IncomingMessage, res: ServerResponse) {
     if (req.url !== '/metrics') {
       res.statusCode = 404;
       return res.end();
     }
     res.setHeader('content-type', registry.contentType);
     return res.end(await registry.metrics());
-  });
+  }
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;
 }

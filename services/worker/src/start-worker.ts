@@ -37,10 +37,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const { config, queue } = options;
   const logger = options.logger.child({ queue });
   const concurrency = options.concurrency ?? config.workerConcurrency ?? defaultConcurrency(queue);
-  const connection = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'Redis unreachable; retrying'));
-  // Only a crawl worker loads the crawler (undici, the HTML parser, …):
-  // ~5 MB of heap and ~8 MB of RSS less for the sqrt and fibonacci workers.
-  const crawl = queue === 'crawl' ? await (await import('./crawl/crawl-parts.js')).startCrawlParts(config, logger) : null;
+  const connection = createRedis(config.redisUrl, 'blocking', (err) =>
+    logger.warn({ err: err.message }, 'Redis unreachable; retrying'),
+  );
+  // Only a crawl worker loads the crawler (undici, the HTML parser, …): the
+  // sqrt and fibonacci workers stay smaller (bench/README.md).
+  const crawl =
+    queue === 'crawl' ? await (await import('./crawl/crawl-parts.js')).startCrawlParts(config, logger) : null;
   const keep = { age: config.resultTtlSeconds };
   // The name shows in each job's processedBy and in the queue's worker list.
   const name = `${hostname()}-${process.pid}`;
@@ -49,9 +52,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const locks = { lockDuration: config.workerLockDurationMs, stalledInterval: config.workerLockDurationMs };
   // Per-minute completed/failed counts for a week, exported by the API's /metrics.
   const bullmqMetrics = { maxDataPoints: MetricsTime.ONE_WEEK };
-  const common = { name, connection, prefix: config.queuePrefix, concurrency, removeOnComplete: keep, removeOnFail: keep, metrics: bullmqMetrics, ...locks };
+  const common = {
+    name,
+    connection,
+    prefix: config.queuePrefix,
+    concurrency,
+    removeOnComplete: keep,
+    removeOnFail: keep,
+    metrics: bullmqMetrics,
+    ...locks,
+  };
   const fibonacci = queue === 'fibonacci' ? fibonacciProcessor(config.fibonacciMaxN, concurrency) : null;
-  const run = crawl?.processor ?? fibonacci?.process ?? sqrtProcessor();
+  const run = crawl?.processor ?? (fibonacci ? (job: Job) => fibonacci.process(job) : sqrtProcessor());
   // The ids of the jobs running here, named in the log when shutdown cannot wait for them.
   const active = new Set<string>();
   const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
@@ -94,7 +106,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       if (!finished) {
         // worker.close(true) does not stop a processor that ignores it, so nothing here waits
         // for those jobs: their locks lapse and the stalled-job check hands them to another worker.
-        logger.warn({ timeoutMs, jobs: [...active] }, 'active jobs did not finish in time; leaving them to other workers');
+        logger.warn(
+          { timeoutMs, jobs: [...active] },
+          'active jobs did not finish in time; leaving them to other workers',
+        );
         void worker.close(true).catch(() => {});
       }
       await Promise.race([

@@ -16,6 +16,7 @@ export interface TaskFailure {
 export function describeFailure(err: unknown): TaskFailure {
   const error = err instanceof Error ? err : new Error(String(err));
   const code = (error as { code?: unknown }).code;
-  const message = typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+  const message =
+    typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
   return { message, retryable: isRetryable(error) };
 }

@@ -55,7 +55,9 @@ describe('crawlPage against a local site', () => {
   });
 
   it.each([null, {}, { url: 5 }])('refuses %j as invalid input, never retried', async (input) => {
-    await expect(crawlPage(fetcher, input as unknown as { url: string })).rejects.toMatchObject({ code: 'CF_ERR_INVALID_INPUT' });
+    await expect(crawlPage(fetcher, input as unknown as { url: string })).rejects.toMatchObject({
+      code: 'CF_ERR_INVALID_INPUT',
+    });
   });
 
   it('resolves links against <base href>', async () => {

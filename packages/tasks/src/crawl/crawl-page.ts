@@ -39,9 +39,10 @@ export async function crawlPage(
   const started = performance.now();
   const page = await fetcher.fetch(url, signal, isHtml);
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
-  const parsed = page.body && isHtml(page.contentType)
-    ? extractLinks(decode(page.body, page.contentType), page.finalUrl, limits)
-    : { title: null, links: [] };
+  const parsed =
+    page.body && isHtml(page.contentType)
+      ? extractLinks(decode(page.body, page.contentType), page.finalUrl, limits)
+      : { title: null, links: [] };
   return {
     url,
     finalUrl: page.finalUrl,

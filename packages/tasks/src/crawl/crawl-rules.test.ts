@@ -37,7 +37,11 @@ describe('CrawlScopeFilter', () => {
   });
 
   it('applies include and exclude globs to the path', () => {
-    const scope = new CrawlScopeFilter('https://a.test/', { scope: 'host', include: ['/docs/**'], exclude: ['**/*.pdf'] });
+    const scope = new CrawlScopeFilter('https://a.test/', {
+      scope: 'host',
+      include: ['/docs/**'],
+      exclude: ['**/*.pdf'],
+    });
     expect(scope.allows('https://a.test/docs/intro')).toBe(true);
     expect(scope.allows('https://a.test/docs/guide.pdf')).toBe(false);
     expect(scope.allows('https://a.test/blog/post')).toBe(false);
@@ -66,9 +70,19 @@ describe('robotsRules', () => {
   it('says why nothing is allowed when robots.txt could not be read', () => {
     expect(robotsRules('https://a.test', { status: 200, body }, 'x').unavailable).toBeNull();
     expect(robotsRules('https://a.test', { status: 404, body: '' }, 'x').unavailable).toBeNull();
-    expect(robotsRules('https://a.test', { status: 503, body: '' }, 'x').unavailable).toBe('robots.txt of https://a.test answered HTTP 503');
-    const refused = { status: 0, body: '', error: 'CF_ERR_FETCH_REFUSED: Refused to fetch https://a.test/robots.txt: 10.0.0.1 is not a public address' };
-    expect(robotsRules('https://a.test', refused, 'x').unavailable).toBe(`robots.txt of https://a.test could not be fetched: ${refused.error}`);
-    expect(robotsRules('https://a.test', { status: 0, body: '' }, 'x').unavailable).toBe('robots.txt of https://a.test could not be fetched: no answer');
+    expect(robotsRules('https://a.test', { status: 503, body: '' }, 'x').unavailable).toBe(
+      'robots.txt of https://a.test answered HTTP 503',
+    );
+    const refused = {
+      status: 0,
+      body: '',
+      error: 'CF_ERR_FETCH_REFUSED: Refused to fetch https://a.test/robots.txt: 10.0.0.1 is not a public address',
+    };
+    expect(robotsRules('https://a.test', refused, 'x').unavailable).toBe(
+      `robots.txt of https://a.test could not be fetched: ${refused.error}`,
+    );
+    expect(robotsRules('https://a.test', { status: 0, body: '' }, 'x').unavailable).toBe(
+      'robots.txt of https://a.test could not be fetched: no answer',
+    );
   });
 });

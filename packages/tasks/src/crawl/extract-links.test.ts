@@ -21,12 +21,18 @@ describe('extractLinks', () => {
   });
 
   it('resolves against <base href>, itself relative to the page', () => {
-    const { links } = extractLinks('<base href="/docs/v2/"><a href="intro">i</a><a href="../v1/x">x</a>', 'http://s.test/p');
+    const { links } = extractLinks(
+      '<base href="/docs/v2/"><a href="intro">i</a><a href="../v1/x">x</a>',
+      'http://s.test/p',
+    );
     expect(links).toEqual(['http://s.test/docs/v2/intro', 'http://s.test/docs/v1/x']);
   });
 
   it('applies <base href> to links before it too, as browsers do', () => {
-    const { links } = extractLinks('<a href="early">e</a><base href="http://cdn.test/x/"><base href="/ignored/"><a href="late">l</a>', 'http://s.test/p');
+    const { links } = extractLinks(
+      '<a href="early">e</a><base href="http://cdn.test/x/"><base href="/ignored/"><a href="late">l</a>',
+      'http://s.test/p',
+    );
     expect(links).toEqual(['http://cdn.test/x/early', 'http://cdn.test/x/late']);
   });
 

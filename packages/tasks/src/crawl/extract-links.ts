@@ -59,7 +59,8 @@ class LinkCollector implements TokenizerCallbacks {
   }
   onattribdata(start: number, end: number): void {
     // A value past the URL cap is dropped anyway: stop copying it.
-    if (this.attribute === 'href' && this.value.length <= this.limits.maxUrlLength) this.value += this.html.slice(start, end);
+    if (this.attribute === 'href' && this.value.length <= this.limits.maxUrlLength)
+      this.value += this.html.slice(start, end);
   }
   onattribentity(codepoint: number): void {
     if (this.attribute === 'href') this.value += String.fromCodePoint(codepoint);
@@ -72,7 +73,8 @@ class LinkCollector implements TokenizerCallbacks {
     const { tag, href } = this;
     if (tag === 'a' || tag === 'area') {
       // Duplicates are common, so more raw hrefs than links are kept, but never without bound.
-      if (href !== undefined && href.length <= this.limits.maxUrlLength && this.hrefs.length < this.limits.maxLinks * 4) this.hrefs.push(href);
+      if (href !== undefined && href.length <= this.limits.maxUrlLength && this.hrefs.length < this.limits.maxLinks * 4)
+        this.hrefs.push(href);
     } else if (tag === 'base') {
       if (this.baseHref === undefined && href !== undefined) this.baseHref = href;
     } else if (tag === 'title' && this.title === null) {

@@ -24,10 +24,10 @@ function translate(glob: string): string {
   let out = '';
   let depth = 0;
   for (let i = 0; i < glob.length; i++) {
-    const char = glob[i]!;
+    const char = glob[i];
     if (char === '\\') {
       if (i + 1 >= glob.length) throw new Error('ends with a lone \\');
-      out += escape(glob[++i]!);
+      out += escape(glob[++i]);
     } else if (char === '*') {
       if (glob[i + 1] !== '*') {
         out += '[^/]*';

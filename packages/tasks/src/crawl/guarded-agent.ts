@@ -18,7 +18,7 @@ type Callback = Parameters<LookupFunction>[2];
  * name that resolves to a private address (or is rebound to one) is refused
  * before any packet is sent to it.
  */
-export function guardedLookup(policy: AddressPolicy, resolve: LookupFunction = dnsLookup as LookupFunction) {
+export function guardedLookup(policy: AddressPolicy, resolve: LookupFunction = dnsLookup) {
   return (hostname: string, options: LookupOptions, callback: Callback): void => {
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
@@ -27,7 +27,7 @@ export function guardedLookup(policy: AddressPolicy, resolve: LookupFunction = d
       if (!first) {
         const seen = (addresses as LookupAddress[]).map((entry) => entry.address).join(', ');
         const refused = new FetchRefusedError(hostname, `it resolves to a non-public address (${seen})`);
-        return callback(refused as NodeJS.ErrnoException, []);
+        return callback(refused, []);
       }
       if (options.all) return callback(null, list);
       return callback(null, first.address, first.family);

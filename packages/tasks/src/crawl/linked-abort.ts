@@ -1,8 +1,8 @@
 /**
  * An abort signal that follows a parent signal and, optionally, fires after a
  * deadline: what `AbortSignal.any([parent, AbortSignal.timeout(ms)])` gives,
- * at a fraction of its cost (a profile of a crawl worker showed those two at
- * ~2% of its time, a few per page). Call dispose() when the work is done.
+ * for less: those two showed in a crawl worker's profile, a few per page
+ * (bench/README.md). Call dispose() when the work is done.
  */
 export class LinkedAbort {
   private readonly controller = new AbortController();

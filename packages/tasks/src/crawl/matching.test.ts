@@ -47,13 +47,17 @@ describe('globMatcher', () => {
 /** A reference matcher: the pattern as a backtracking RegExp (fine on the small inputs fast-check makes). */
 function reference(pattern: string, path: string): boolean {
   const anchored = pattern.endsWith('$');
-  const body = (anchored ? pattern.slice(0, -1) : pattern).split('*').map((piece) => piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const body = (anchored ? pattern.slice(0, -1) : pattern)
+    .split('*')
+    .map((piece) => piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${body}${anchored ? '$' : ''}`, 's').test(path);
 }
 
 describe('compileWildcard (robots.txt patterns)', () => {
   it('agrees with a regular-expression reference on generated patterns and paths', () => {
-    const text = (chars: string[], max: number) => fc.array(fc.constantFrom(...chars), { maxLength: max }).map((list) => list.join(''));
+    const text = (chars: string[], max: number) =>
+      fc.array(fc.constantFrom(...chars), { maxLength: max }).map((list) => list.join(''));
     fc.assert(
       fc.property(text(['/', 'a', 'b', '*'], 8), fc.boolean(), text(['/', 'a', 'b'], 12), (pattern, anchored, path) => {
         const full = `/${pattern}${anchored ? '$' : ''}`;
@@ -76,8 +80,14 @@ describe('compileWildcard (robots.txt patterns)', () => {
 
 describe('robotsRules (RFC 9309)', () => {
   const body = [
-    'User-agent: CrawlFleet', 'Disallow: /private', 'Allow: /private/open', 'Disallow: /*.json$', 'Crawl-delay: 1.5',
-    '', 'User-agent: *', 'Disallow: /',
+    'User-agent: CrawlFleet',
+    'Disallow: /private',
+    'Allow: /private/open',
+    'Disallow: /*.json$',
+    'Crawl-delay: 1.5',
+    '',
+    'User-agent: *',
+    'Disallow: /',
     'Sitemap: https://a.test/sitemap.xml',
   ].join('\n');
   const rules = robotsRules('https://a.test', { status: 200, body }, 'crawlfleet/0.1.0');
@@ -96,20 +106,29 @@ describe('robotsRules (RFC 9309)', () => {
   it('reads Crawl-delay and Sitemap lines, and keeps other agents to the * group', () => {
     expect(rules.crawlDelayMs).toBe(1500);
     expect(rules.sitemaps).toEqual(['https://a.test/sitemap.xml']);
-    expect(robotsRules('https://a.test', { status: 200, body }, 'otherbot').isAllowed('https://a.test/public')).toBe(false);
+    expect(robotsRules('https://a.test', { status: 200, body }, 'otherbot').isAllowed('https://a.test/public')).toBe(
+      false,
+    );
   });
 
   it('lets an allow win a tie and compares percent-escapes as URLs serialize them', () => {
-    const tie = robotsRules('https://a.test', { status: 200, body: 'User-agent: *\nDisallow: /page\nAllow: /page\nDisallow: /caf%c3%a9\n' }, 'x');
+    const tie = robotsRules(
+      'https://a.test',
+      { status: 200, body: 'User-agent: *\nDisallow: /page\nAllow: /page\nDisallow: /caf%c3%a9\n' },
+      'x',
+    );
     expect(tie.isAllowed('https://a.test/page')).toBe(true);
     expect(tie.isAllowed('https://a.test/café')).toBe(false);
   });
 
   it('keeps at most maxRules rules and drops rules over 2,048 characters', () => {
-    const many = `User-agent: *\n${Array.from({ length: 10 }, (_, i) => `Disallow: /r${i}`).join('\n')}\nDisallow: /${'x'.repeat(3000)}\n`;
+    const rules = Array.from({ length: 10 }, (_, i) => `Disallow: /r${i}`).join('\n');
+    const many = `User-agent: *\n${rules}\nDisallow: /${'x'.repeat(3000)}\n`;
     const capped = robotsRules('https://a.test', { status: 200, body: many }, 'x', 5);
     expect(capped.isAllowed('https://a.test/r4')).toBe(false);
     expect(capped.isAllowed('https://a.test/r5')).toBe(true);
-    expect(robotsRules('https://a.test', { status: 200, body: many }, 'x').isAllowed(`https://a.test/${'x'.repeat(3000)}`)).toBe(true);
+    expect(
+      robotsRules('https://a.test', { status: 200, body: many }, 'x').isAllowed(`https://a.test/${'x'.repeat(3000)}`),
+    ).toBe(true);
   });
 });

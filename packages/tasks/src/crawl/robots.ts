@@ -50,7 +50,12 @@ interface Group {
 }
 
 const allowAll: RobotsRules = { isAllowed: () => true, crawlDelayMs: null, unavailable: null, sitemaps: [] };
-const disallowAll = (unavailable: string): RobotsRules => ({ isAllowed: () => false, crawlDelayMs: null, unavailable, sitemaps: [] });
+const disallowAll = (unavailable: string): RobotsRules => ({
+  isAllowed: () => false,
+  crawlDelayMs: null,
+  unavailable,
+  sitemaps: [],
+});
 
 /** Percent-escapes as WHATWG URLs serialize paths: non-ASCII encoded, hex digits upper-case. */
 function normalizeEncoding(path: string): string {
@@ -121,12 +126,19 @@ function decide(rules: Rule[], path: string): boolean {
  * (no robots.txt) allows everything; 5xx or unreachable disallows everything
  * for now (the server may be in trouble; the cache period decides when to ask again).
  */
-export function robotsRules(origin: string, fetched: RobotsFetch, userAgent: string, maxRules = DEFAULT_MAX_ROBOTS_RULES): RobotsRules {
+export function robotsRules(
+  origin: string,
+  fetched: RobotsFetch,
+  userAgent: string,
+  maxRules = DEFAULT_MAX_ROBOTS_RULES,
+): RobotsRules {
   if (fetched.status >= 200 && fetched.status < 300) {
     const { groups, sitemaps } = parse(fetched.body, maxRules);
     const agent = (userAgent.split('/')[0] ?? userAgent).trim().toLowerCase();
     const mine = groupsFor(groups, agent);
-    const rules = mine.flatMap((group) => group.rules).sort((a, b) => b.length - a.length || Number(b.allow) - Number(a.allow));
+    const rules = mine
+      .flatMap((group) => group.rules)
+      .sort((a, b) => b.length - a.length || Number(b.allow) - Number(a.allow));
     const delay = mine.find((group) => group.crawlDelay !== null)?.crawlDelay ?? null;
     return {
       isAllowed: (url) => {

@@ -1,12 +1,6 @@
 import type { Readable } from 'node:stream';
 import { request, type Agent } from 'undici';
-import {
-  CancelledError,
-  FetchFailedError,
-  FetchRefusedError,
-  FetchTimeoutError,
-  RedirectError,
-} from '../errors.js';
+import { CancelledError, FetchFailedError, FetchRefusedError, FetchTimeoutError, RedirectError } from '../errors.js';
 import { addressPolicy, isIpLiteral, unbracket, type AddressPolicy } from './address-policy.js';
 import { createGuardedAgent, type LookupFunction } from './guarded-agent.js';
 import { readBody } from './read-body.js';
@@ -120,7 +114,8 @@ export class SafeFetcher {
       if (scope.timedOut) throw new FetchTimeoutError(url, this.options.timeoutMs);
       if ((err as { code?: string }).code?.startsWith('CF_ERR_')) throw err;
       const cause = err as NodeJS.ErrnoException;
-      if (cause.cause && (cause.cause as { code?: string }).code?.startsWith('CF_ERR_')) throw cause.cause;
+      if (cause.cause instanceof Error && (cause.cause as { code?: string }).code?.startsWith('CF_ERR_'))
+        throw cause.cause;
       throw new FetchFailedError(url, cause.code ?? cause.message);
     } finally {
       scope.dispose();
@@ -147,7 +142,7 @@ export class SafeFetcher {
       });
       const location = header(response.headers, 'location');
       if (REDIRECTS.has(response.statusCode) && location) {
-        discard(response.body as Readable);
+        discard(response.body);
         if (hop >= this.options.maxRedirects) {
           throw new RedirectError(start, `more than ${this.options.maxRedirects} redirects`);
         }
@@ -161,7 +156,7 @@ export class SafeFetcher {
         continue;
       }
       const contentType = header(response.headers, 'content-type') ?? null;
-      const { bytes, data } = await readBody(response.body as Readable, {
+      const { bytes, data } = await readBody(response.body, {
         url: current.toString(),
         encoding: header(response.headers, 'content-encoding'),
         maxBytes: truncateAt ?? this.options.maxBytes,

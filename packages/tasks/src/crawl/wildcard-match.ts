@@ -12,12 +12,12 @@ export interface Wildcard {
 export function compileWildcard(pattern: string): Wildcard {
   const anchored = pattern.endsWith('$');
   const pieces = (anchored ? pattern.slice(0, -1) : pattern).split('*');
-  const first = pieces[0]!;
+  const first = pieces[0];
   if (pieces.length === 1) {
     return { matches: anchored ? (path) => path === first : (path) => path.startsWith(first) };
   }
   const middle = pieces.slice(1, -1).filter(Boolean);
-  const last = pieces[pieces.length - 1]!;
+  const last = pieces[pieces.length - 1];
   return {
     matches(path) {
       if (!path.startsWith(first)) return false;

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CrawlStore, HTTP_URL_RULE, addPageJobs, crawlCancelChannel, crawlOptions, removePageJobs, type CrawlRecord, type CrawlRequest } from '@crawlfleet/core';
+import {
+  CrawlStore,
+  HTTP_URL_RULE,
+  addPageJobs,
+  crawlCancelChannel,
+  crawlOptions,
+  removePageJobs,
+  type CrawlRecord,
+  type CrawlRequest,
+} from '@crawlfleet/core';
 import { globProblem, normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
@@ -44,7 +53,8 @@ export class CrawlService {
     for (const list of ['include', 'exclude'] as const) {
       for (const [index, glob] of options[list].entries()) {
         const problem = globProblem(glob);
-        if (problem) throw new ValidationError(`body.${list}[${index}]`, `is not a glob crawlfleet can match: ${problem}`);
+        if (problem)
+          throw new ValidationError(`body.${list}[${index}]`, `is not a glob crawlfleet can match: ${problem}`);
       }
     }
   }

@@ -82,7 +82,8 @@ export class JobStore {
   async add(type: JobType, input: unknown, options: SubmitOptions, idempotencyKey?: string) {
     return withRedis(async () => {
       const queue = this.queues.queue(type);
-      if (idempotencyKey === undefined) return { job: await queue.add(type, input, this.jobOptions(options)), replayed: false };
+      if (idempotencyKey === undefined)
+        return { job: await queue.add(type, input, this.jobOptions(options)), replayed: false };
       const claimed = await this.claim(type, idempotencyKey, input, options.delay);
       const jobId = idempotentJobId(idempotencyKey);
       // Adding an id that exists adds nothing; the stored job is the one to show.
@@ -98,13 +99,23 @@ export class JobStore {
    * batch sent before under the key gets the same ids (`replayed`), unless
    * its inputs differ (409), as for one job.
    */
-  async addBatch(type: JobType, inputs: unknown[], options: SubmitOptions, idempotencyKey?: string): Promise<{ ids: string[]; replayed: boolean }> {
+  async addBatch(
+    type: JobType,
+    inputs: unknown[],
+    options: SubmitOptions,
+    idempotencyKey?: string,
+  ): Promise<{ ids: string[]; replayed: boolean }> {
     return withRedis(async () => {
-      const claimed = idempotencyKey === undefined || (await this.claim(type, `batch:${idempotencyKey}`, inputs, options.delay));
+      const claimed =
+        idempotencyKey === undefined || (await this.claim(type, `batch:${idempotencyKey}`, inputs, options.delay));
       const base = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
       // With a key the ids are fixed, so a replay adds nothing new.
       const jobs = await this.queues.queue(type).addBulk(
-        inputs.map((data, index) => ({ name: type, data, opts: this.jobOptions(options, base && `${base}-${index}`) })),
+        inputs.map((data, index) => ({
+          name: type,
+          data,
+          opts: this.jobOptions(options, base && `${base}-${index}`),
+        })),
       );
       return { ids: jobs.map((job) => String(job.id)), replayed: !claimed };
     });

@@ -38,7 +38,18 @@ export function apiState(state: string): JobState | null {
 }
 
 /** What a view is made of: the fields of a BullMQ Job. */
-export type JobFields = Pick<Job, 'id' | 'data' | 'returnvalue' | 'failedReason' | 'progress' | 'attemptsMade' | 'timestamp' | 'processedOn' | 'finishedOn'>;
+export type JobFields = Pick<
+  Job,
+  | 'id'
+  | 'data'
+  | 'returnvalue'
+  | 'failedReason'
+  | 'progress'
+  | 'attemptsMade'
+  | 'timestamp'
+  | 'processedOn'
+  | 'finishedOn'
+>;
 
 /** The view of `job`, whose BullMQ state is `state`. */
 export function toJobView(type: JobType, job: JobFields, state: JobState): JobView {

@@ -21,13 +21,17 @@ beforeAll(async () => {
   await eventually(() => queues.ready, 10_000, 'Redis connection');
   queue = queues.queue('sqrt');
   waiter = queues.waiter('sqrt');
-  worker = new Worker('sqrt', async (job) => {
-    // Long enough that `active` and `completed` reach the API in separate reads.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await job.updateProgress(job.data.progress ?? 0);
-    if (job.attemptsMade === 0 && job.data.failFirst) throw new Error('first attempt fails');
-    return { value: job.data.value, sqrt: Math.sqrt(job.data.value) };
-  }, { connection: { url: config.redisUrl }, prefix: config.queuePrefix, concurrency: 5 });
+  worker = new Worker(
+    'sqrt',
+    async (job) => {
+      // Long enough that `active` and `completed` reach the API in separate reads.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await job.updateProgress(job.data.progress ?? 0);
+      if (job.attemptsMade === 0 && job.data.failFirst) throw new Error('first attempt fails');
+      return { value: job.data.value, sqrt: Math.sqrt(job.data.value) };
+    },
+    { connection: { url: config.redisUrl }, prefix: config.queuePrefix, concurrency: 5 },
+  );
   await Promise.all([queues.queueEvents('sqrt').waitUntilReady(), worker.waitUntilReady()]);
 });
 afterAll(async () => {
@@ -41,12 +45,19 @@ describe('JobWaiter', () => {
     expect(await waiter.wait(job.id!, 5000)).toBe('completed');
     const stored = await queues.getJob('sqrt', job.id!);
     expect(toJobView('sqrt', stored!, 'completed')).toMatchObject({
-      result: { value: 16, sqrt: 4 }, progress: 40, attempts: 1, input: { value: 16, progress: 40 },
+      result: { value: 16, sqrt: 4 },
+      progress: 40,
+      attempts: 1,
+      input: { value: 16, progress: 40 },
     });
   });
 
   it('waits through a retried attempt to the completion: attempts and the earlier error', async () => {
-    const job = await queue.add('sqrt', { value: 9, failFirst: true }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+    const job = await queue.add(
+      'sqrt',
+      { value: 9, failFirst: true },
+      { attempts: 2, backoff: { type: 'fixed', delay: 10 } },
+    );
     // A retried attempt sends no `failed`: the wait ends with the completion.
     expect(await waiter.wait(job.id!, 5000)).toBe('completed');
     const stored = await queues.getJob('sqrt', job.id!);

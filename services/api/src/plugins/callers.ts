@@ -11,11 +11,14 @@ import { OpenStreams } from './open-streams.js';
  * caller, ended before the app closes) and `waits` (concurrent ?wait
  * requests per caller).
  */
-export default fp(async function callers(app: FastifyInstance) {
-  const { config } = app;
-  app.decorate('apiKeys', new ApiKeys(config.apiKeys));
-  app.decorate('streams', new OpenStreams(config.maxStreamsPerClient));
-  app.decorate('waits', new ClientSlots(config.maxWaitsPerClient, TooManyWaitsError));
-  // Before the server stops taking connections: an open stream would keep close() waiting for ever.
-  app.addHook('preClose', async () => app.streams.closeAll());
-}, { name: 'callers' });
+export default fp(
+  async function callers(app: FastifyInstance) {
+    const { config } = app;
+    app.decorate('apiKeys', new ApiKeys(config.apiKeys));
+    app.decorate('streams', new OpenStreams(config.maxStreamsPerClient));
+    app.decorate('waits', new ClientSlots(config.maxWaitsPerClient, TooManyWaitsError));
+    // Before the server stops taking connections: an open stream would keep close() waiting for ever.
+    app.addHook('preClose', async () => app.streams.closeAll());
+  },
+  { name: 'callers' },
+);

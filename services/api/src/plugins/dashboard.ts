@@ -27,7 +27,9 @@ export function dashboardReadOnly(config: Pick<Config, 'dashboardReadOnly' | 'ap
  */
 export default async function dashboard(admin: FastifyInstance): Promise<void> {
   const { config } = admin;
-  const connection = createRedis(config.redisUrl, 'blocking', (err) => admin.log.warn({ err: err.message }, 'dashboard: Redis unreachable'));
+  const connection = createRedis(config.redisUrl, 'blocking', (err) =>
+    admin.log.warn({ err: err.message }, 'dashboard: Redis unreachable'),
+  );
   const queues = admin.jobQueues.queuesOn(connection);
   const readOnlyMode = dashboardReadOnly(config);
   const serverAdapter = new FastifyAdapter();

@@ -8,24 +8,31 @@ import fp from 'fastify-plugin';
  * served at /docs/json and as a UI at /docs. Registered before the routes so
  * it sees them all.
  */
-export default fp(async function docs(app: FastifyInstance) {
-  const { version } = app.config;
-  await app.register(swagger, {
-    hideUntagged: true,
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'crawlfleet', version, description: 'Jobs (sqrt, fibonacci, crawl) and recursive crawls over HTTP, run by BullMQ workers.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-      tags: [
-        { name: 'jobs', description: 'Submit, read, wait for and remove jobs' },
-        { name: 'crawls', description: 'Recursive crawls' },
-        { name: 'queues', description: 'Queue counts, pause and resume' },
-        { name: 'schedules', description: 'Periodic jobs' },
-        { name: 'events', description: 'Live server-sent events' },
-        { name: 'health', description: 'Liveness and readiness' },
-      ],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-}, { name: 'docs' });
+export default fp(
+  async function docs(app: FastifyInstance) {
+    const { version } = app.config;
+    await app.register(swagger, {
+      hideUntagged: true,
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'crawlfleet',
+          version,
+          description: 'Jobs (sqrt, fibonacci, crawl) and recursive crawls over HTTP, run by BullMQ workers.',
+        },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: [{ bearer: [] }],
+        tags: [
+          { name: 'jobs', description: 'Submit, read, wait for and remove jobs' },
+          { name: 'crawls', description: 'Recursive crawls' },
+          { name: 'queues', description: 'Queue counts, pause and resume' },
+          { name: 'schedules', description: 'Periodic jobs' },
+          { name: 'events', description: 'Live server-sent events' },
+          { name: 'health', description: 'Liveness and readiness' },
+        ],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  },
+  { name: 'docs' },
+);

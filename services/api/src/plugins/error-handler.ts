@@ -1,8 +1,6 @@
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
-import type {
-  FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler,
-} from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRedisDownError } from '../redis-errors.js';
 import {
   BadUrlError,
@@ -21,7 +19,13 @@ type Shaped = { statusCode: number; code: string; message: string; field?: strin
 
 /** Fastify's own request errors, in the API's codes and words. */
 function fromFastify(err: FastifyError & { field?: string }, bodyLimit: number, contentType: string): Shaped | null {
-  if (err.validation) return { statusCode: 400, code: 'CF_ERR_VALIDATION', message: err.message, ...(err.field ? { field: err.field } : {}) };
+  if (err.validation)
+    return {
+      statusCode: 400,
+      code: 'CF_ERR_VALIDATION',
+      message: err.message,
+      ...(err.field ? { field: err.field } : {}),
+    };
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return toShape(new InvalidJsonError(err.message));
@@ -58,35 +62,47 @@ function send(reply: FastifyReply, shaped: Shaped): FastifyReply {
  * 4xx say what to fix, Redis trouble is a 503, anything else is a logged 500
  * whose details stay in the log.
  */
-export const errorHandler = fp(async function errorHandler(app: FastifyInstance) {
-  app.setErrorHandler((err: FastifyError & { field?: string }, request, reply) => {
-    const known = fromFastify(err, app.initialConfig.bodyLimit ?? 1048576, request.headers['content-type'] ?? '');
-    if (known) return send(reply, known);
-    if (err.code === 'CF_ERR_REDIS_UNAVAILABLE' || isRedisDownError(err)) {
-      const unavailable = err.code === 'CF_ERR_REDIS_UNAVAILABLE' ? err : new RedisUnavailableError(err.message);
-      request.log.warn({ err: unavailable.message }, 'Redis unavailable');
-      return send(reply, toShape(unavailable));
-    }
-    const status = err.statusCode ?? 500;
-    // A declared 503 (Redis memory pressure) says what to do, like a 4xx.
-    if ((status >= 400 && status < 500) || (status === 503 && err.code?.startsWith('CF_ERR_'))) {
-      const code = err.code?.startsWith('CF_ERR_') ? err.code : new BadRequestError('').code;
-      return send(reply, { statusCode: status, code, message: err.message, ...(err.field ? { field: err.field } : {}) });
-    }
-    request.log.error({ err }, 'request failed');
-    return send(reply, toShape(new InternalError()));
-  });
-}, { name: 'error-handler' });
+export const errorHandler = fp(
+  async function errorHandler(app: FastifyInstance) {
+    app.setErrorHandler((err: FastifyError & { field?: string }, request, reply) => {
+      const known = fromFastify(err, app.initialConfig.bodyLimit ?? 1048576, request.headers['content-type'] ?? '');
+      if (known) return send(reply, known);
+      if (err.code === 'CF_ERR_REDIS_UNAVAILABLE' || isRedisDownError(err)) {
+        const unavailable = err.code === 'CF_ERR_REDIS_UNAVAILABLE' ? err : new RedisUnavailableError(err.message);
+        request.log.warn({ err: unavailable.message }, 'Redis unavailable');
+        return send(reply, toShape(unavailable));
+      }
+      const status = err.statusCode ?? 500;
+      // A declared 503 (Redis memory pressure) says what to do, like a 4xx.
+      if ((status >= 400 && status < 500) || (status === 503 && err.code?.startsWith('CF_ERR_'))) {
+        const code = err.code?.startsWith('CF_ERR_') ? err.code : new BadRequestError('').code;
+        return send(reply, {
+          statusCode: status,
+          code,
+          message: err.message,
+          ...(err.field ? { field: err.field } : {}),
+        });
+      }
+      request.log.error({ err }, 'request failed');
+      return send(reply, toShape(new InternalError()));
+    });
+  },
+  { name: 'error-handler' },
+);
 
 /**
  * The 404 of a path no route takes. It runs `guards` first (the key check and
  * rate limit), so with API_KEYS set an unknown spelling of a protected path
  * (`/V1/queues`, `/v1/queues/`) is a 401 like any other, and tells nothing.
  */
-export const notFound = fp(async function notFound(app: FastifyInstance) {
-  app.setNotFoundHandler({ preHandler: app.guards as unknown as preHandlerAsyncHookHandler[] }, (request, reply) =>
-    send(reply, toShape(new RouteNotFoundError(request.method, request.url.slice(0, 200)))));
-}, { name: 'not-found', dependencies: ['guards'] });
+export const notFound = fp(
+  async function notFound(app: FastifyInstance) {
+    app.setNotFoundHandler({ preHandler: app.guards }, (request, reply) =>
+      send(reply, toShape(new RouteNotFoundError(request.method, request.url.slice(0, 200)))),
+    );
+  },
+  { name: 'not-found', dependencies: ['guards'] },
+);
 
 /** The longest path parameter (a job or crawl id, a type) the router takes; Fastify's default. */
 export const MAX_PARAM_LENGTH = 100;

@@ -32,7 +32,8 @@ export class JobQueues {
     readonly config: Config,
     logger: FastifyBaseLogger,
   ) {
-    const warn = (what: string) => (err: Error) => logger.warn({ err: err.message }, `${what}: Redis unreachable; retrying`);
+    const warn = (what: string) => (err: Error) =>
+      logger.warn({ err: err.message }, `${what}: Redis unreachable; retrying`);
     this.redis = createRedis(config.redisUrl, 'fail-fast', warn('queues'));
     // BullMQ checks the server version when a Queue is made, and a failed
     // check is final; with no offline queue it would fail while Redis is
@@ -110,7 +111,10 @@ export class JobQueues {
 }
 
 /** Decorates the app with its JobQueues (`app.jobQueues`), closed with the app. */
-export default fp(async function jobQueues(app: FastifyInstance) {
-  app.decorate('jobQueues', new JobQueues(app.config, app.log));
-  app.addHook('onClose', async () => app.jobQueues.close());
-}, { name: 'job-queues' });
+export default fp(
+  async function jobQueues(app: FastifyInstance) {
+    app.decorate('jobQueues', new JobQueues(app.config, app.log));
+    app.addHook('onClose', async () => app.jobQueues.close());
+  },
+  { name: 'job-queues' },
+);

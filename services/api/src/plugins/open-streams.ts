@@ -31,7 +31,12 @@ export class OpenStreams {
   openStream(caller: string, request: FastifyRequest, reply: FastifyReply, onClose: () => void): EventStream {
     const release = this.slots.take(caller);
     reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     let open = true;
     const heartbeat = setInterval(() => reply.raw.write(': ping\n\n'), HEARTBEAT_MS);
     const stream: EventStream = {
@@ -49,7 +54,7 @@ export class OpenStreams {
       },
     };
     this.open.add(stream);
-    request.raw.on('close', stream.close);
+    request.raw.on('close', () => stream.close());
     return stream;
   }
 

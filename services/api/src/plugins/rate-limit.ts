@@ -1,10 +1,13 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '@crawlfleet/core';
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { RateLimitedError } from '../errors.js';
 import type { ApiKeys } from './api-keys.js';
+
+/** A hook every protected context runs on each request: it answers (401, 429) or lets the request on. */
+export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
  * With RATE_LIMIT_MAX > 0, a hook that lets each client (its configured key,
@@ -14,12 +17,7 @@ import type { ApiKeys } from './api-keys.js';
  * let through (they get 503 from the routes anyway).
  * @returns the hook, or null when the limit is off.
  */
-async function rateLimitHook(
-  app: FastifyInstance,
-  config: Config,
-  redis: Redis,
-  keys: ApiKeys,
-): Promise<onRequestAsyncHookHandler | null> {
+async function rateLimitHook(app: FastifyInstance, config: Config, redis: Redis, keys: ApiKeys): Promise<Guard | null> {
   if (config.rateLimitMax <= 0) return null;
   await app.register(rateLimit, {
     global: false,
@@ -35,7 +33,7 @@ async function rateLimitHook(
       const { statusCode, code, message } = new RateLimitedError(context.max, context.after);
       return { statusCode, code, message };
     },
-  }) as onRequestAsyncHookHandler;
+  });
 }
 
 /**
@@ -43,7 +41,10 @@ async function rateLimitHook(
  * context (/v1, /admin) and the 404 handler run, in order: the rate limit,
  * then the key check (when keys are configured).
  */
-export default fp(async function guards(app: FastifyInstance) {
-  const limit = await rateLimitHook(app, app.config, app.jobQueues.redis, app.apiKeys);
-  app.decorate('guards', [...(limit ? [limit] : []), ...(app.apiKeys.enabled ? [app.apiKeys.require] : [])]);
-}, { name: 'guards', dependencies: ['job-queues', 'callers'] });
+export default fp(
+  async function guards(app: FastifyInstance) {
+    const limit = await rateLimitHook(app, app.config, app.jobQueues.redis, app.apiKeys);
+    app.decorate('guards', [...(limit ? [limit] : []), ...(app.apiKeys.enabled ? [app.apiKeys.require] : [])]);
+  },
+  { name: 'guards', dependencies: ['job-queues', 'callers'] },
+);

@@ -19,12 +19,14 @@ function makeAjv(coerceTypes: boolean): Ajv {
 }
 
 function pathOf(context: string, error: ErrorObject): string {
-  const segments = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
   if (error.keyword === 'additionalProperties') segments.push(String(error.params.additionalProperty));
   return segments.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), context);
 }
-
 
 /** The schemas' patterns in words; any other pattern is quoted as it is. */
 const PATTERN_RULES = new Map<string, string>([[SCHEDULE_ID_PATTERN, 'must be 1 to 100 letters, digits, _ . or -']]);
@@ -58,14 +60,17 @@ export function describeValidationError(context: string, error: ErrorObject): Va
 }
 
 /** Strict validation for bodies, coercing validation for everything else. */
-export default fp(async function validation(app: FastifyInstance) {
-  const strict = makeAjv(false);
-  const coercing = makeAjv(true);
-  app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? strict : coercing;
-    return ajv.compile(schema as object);
-  });
-  app.setSchemaErrorFormatter((errors: FastifySchemaValidationError[], context: string) => {
-    return describeValidationError(context, errors[0] as unknown as ErrorObject);
-  });
-}, { name: 'validation' });
+export default fp(
+  async function validation(app: FastifyInstance) {
+    const strict = makeAjv(false);
+    const coercing = makeAjv(true);
+    app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) => {
+      const ajv = httpPart === 'body' ? strict : coercing;
+      return ajv.compile(schema as object);
+    });
+    app.setSchemaErrorFormatter((errors: FastifySchemaValidationError[], context: string) => {
+      return describeValidationError(context, errors[0]);
+    });
+  },
+  { name: 'validation' },
+);

@@ -10,60 +10,115 @@ const CrawlView = Type.Object({
   state: Type.Enum(CRAWL_STATES),
   seed: Type.String(),
   options: Type.Object({
-    maxDepth: Type.Integer(), maxPages: Type.Integer(), scope: Type.String(), include: Type.Array(Type.String()),
-    exclude: Type.Array(Type.String()), respectRobots: Type.Boolean(), delayMs: Type.Union([Type.Integer(), Type.Null()]),
+    maxDepth: Type.Integer(),
+    maxPages: Type.Integer(),
+    scope: Type.String(),
+    include: Type.Array(Type.String()),
+    exclude: Type.Array(Type.String()),
+    respectRobots: Type.Boolean(),
+    delayMs: Type.Union([Type.Integer(), Type.Null()]),
   }),
   stats: CrawlStats,
   createdAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-const WaitQuery = Type.Object({ wait: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS })) }, { additionalProperties: false });
-const PagesQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  cursor: Type.Optional(Type.String({ maxLength: 20 })),
-}, { additionalProperties: false });
+const WaitQuery = Type.Object(
+  { wait: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS })) },
+  { additionalProperties: false },
+);
+const PagesQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ maxLength: 20 })),
+  },
+  { additionalProperties: false },
+);
 const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
 const tags = ['crawls'];
 
-interface IdRoute { Params: { id: string }; Querystring: { wait?: number } }
-interface PagesRoute { Params: { id: string }; Querystring: { limit?: number; cursor?: string } }
+interface IdRoute {
+  Params: { id: string };
+  Querystring: { wait?: number };
+}
+interface PagesRoute {
+  Params: { id: string };
+  Querystring: { limit?: number; cursor?: string };
+}
 
 /** The Crawls part of the API, on the app's crawl service. */
 export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
   const { crawls } = app;
-  app.post<{ Body: CrawlRequest }>('/crawls', {
-    config: { submits: true },
-    schema: { tags, summary: 'Start a recursive crawl from a seed URL', body: CrawlRequest, response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errors } },
-  }, async (request, reply) => {
-    const id = await crawls.start(request.body);
-    return reply.code(202).send({ id, url: `/v1/crawls/${id}` });
-  });
-
-  app.get<IdRoute>('/crawls/:id', {
-    schema: { tags, summary: 'A crawl and its stats; ?wait=ms waits for it to finish', params: IdParams, querystring: WaitQuery, response: { 200: CrawlView, ...errors } },
-  }, async (request) => {
-    const { wait } = request.query;
-    return wait ? holdingWait(request, () => crawls.waitFor(request.params.id, wait)) : crawls.get(request.params.id);
-  });
-
-  app.get<PagesRoute>('/crawls/:id/pages', {
-    schema: {
-      tags, summary: 'The page records of a crawl; Accept: application/x-ndjson streams them all',
-      params: IdParams, querystring: PagesQuery,
-      response: { 200: Type.Object({ items: Type.Array(PageRecord), next: Type.Union([Type.String(), Type.Null()]) }), ...errors },
+  app.post<{ Body: CrawlRequest }>(
+    '/crawls',
+    {
+      config: { submits: true },
+      schema: {
+        tags,
+        summary: 'Start a recursive crawl from a seed URL',
+        body: CrawlRequest,
+        response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errors },
+      },
     },
-  }, async (request, reply) => {
-    const { id } = request.params;
-    if ((request.headers.accept ?? '').includes('application/x-ndjson')) {
-      return reply.type('application/x-ndjson').send(await crawls.stream(id));
-    }
-    const cursor = request.query.cursor ?? '0';
-    if (!/^\d{1,15}$/.test(cursor)) throw new ValidationError('querystring.cursor', 'is not a cursor this API gave out');
-    return crawls.pages(id, Number(cursor), request.query.limit ?? 100);
-  });
+    async (request, reply) => {
+      const id = await crawls.start(request.body);
+      return reply.code(202).send({ id, url: `/v1/crawls/${id}` });
+    },
+  );
 
-  app.delete<IdRoute>('/crawls/:id', {
-    schema: { tags, summary: 'Stop a crawl: nothing new is fetched, queued pages go', params: IdParams, response: { 200: CrawlView, ...errors } },
-  }, async (request) => crawls.cancel(request.params.id));
+  app.get<IdRoute>(
+    '/crawls/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A crawl and its stats; ?wait=ms waits for it to finish',
+        params: IdParams,
+        querystring: WaitQuery,
+        response: { 200: CrawlView, ...errors },
+      },
+    },
+    async (request) => {
+      const { wait } = request.query;
+      return wait ? holdingWait(request, () => crawls.waitFor(request.params.id, wait)) : crawls.get(request.params.id);
+    },
+  );
+
+  app.get<PagesRoute>(
+    '/crawls/:id/pages',
+    {
+      schema: {
+        tags,
+        summary: 'The page records of a crawl; Accept: application/x-ndjson streams them all',
+        params: IdParams,
+        querystring: PagesQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(PageRecord), next: Type.Union([Type.String(), Type.Null()]) }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if ((request.headers.accept ?? '').includes('application/x-ndjson')) {
+        return reply.type('application/x-ndjson').send(await crawls.stream(id));
+      }
+      const cursor = request.query.cursor ?? '0';
+      if (!/^\d{1,15}$/.test(cursor))
+        throw new ValidationError('querystring.cursor', 'is not a cursor this API gave out');
+      return crawls.pages(id, Number(cursor), request.query.limit ?? 100);
+    },
+  );
+
+  app.delete<IdRoute>(
+    '/crawls/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Stop a crawl: nothing new is fetched, queued pages go',
+        params: IdParams,
+        response: { 200: CrawlView, ...errors },
+      },
+    },
+    async (request) => crawls.cancel(request.params.id),
+  );
 }

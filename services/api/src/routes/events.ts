@@ -16,23 +16,30 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
   const openStream = (request: FastifyRequest, reply: FastifyReply, onClose: () => void): EventStream =>
     app.streams.openStream(app.apiKeys.caller(request), request, reply, onClose);
   for (const type of JOB_TYPES) {
-    app.get<{ Params: { id: string } }>(`/jobs/${type}/:id/events`, {
-      schema: { tags, summary: `Server-sent events of a ${type} job: progress, completed, failed` },
-    }, async (request, reply) => streamJob(type, request, reply));
+    app.get<{ Params: { id: string } }>(
+      `/jobs/${type}/:id/events`,
+      {
+        schema: { tags, summary: `Server-sent events of a ${type} job: progress, completed, failed` },
+      },
+      async (request, reply) => streamJob(type, request, reply),
+    );
   }
 
   async function streamJob(type: JobType, request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
     const { id } = request.params;
     const found = await jobs.find(type, id);
     const events = queues.queueEvents(type);
-    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => jobId === id && stream.send('progress', { progress: data });
-    const onFinished = async ({ jobId }: { jobId: string }) => {
+    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) =>
+      jobId === id && stream.send('progress', { progress: data });
+    const finish = async ({ jobId }: { jobId: string }) => {
       if (jobId !== id) return;
       const final = await jobs.find(type, id).catch(() => null);
-      if (final && final.state !== 'completed' && final.state !== 'failed') return; // retried by hand since: it runs again
+      // Retried by hand since: it runs again.
+      if (final && final.state !== 'completed' && final.state !== 'failed') return;
       stream.send(final?.state ?? 'failed', final ? toJobView(type, final.job, final.state) : { id });
       stream.close();
     };
+    const onFinished = (event: { jobId: string }) => void finish(event);
     const stream = openStream(request, reply, () => {
       events.off('progress', onProgress);
       events.off('completed', onFinished);
@@ -50,35 +57,39 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
     }
   }
 
-  app.get<{ Params: { id: string } }>('/crawls/:id/events', {
-    schema: { tags, summary: 'Server-sent events of a crawl: its stats as they change, then its end' },
-  }, async (request, reply) => {
-    let crawl = await crawls.get(request.params.id);
-    let timer: NodeJS.Timeout | undefined;
-    const stream = openStream(request, reply, () => clearTimeout(timer));
-    let last = '';
-    const tick = async () => {
-      try {
-        crawl = await crawls.get(crawl.id);
-      } catch (err) {
-        // Expired (or removed) while watched: say so and end, never poll for ever.
-        if ((err as { code?: string }).code === 'CF_ERR_CRAWL_NOT_FOUND') {
-          stream.send('gone', { id: crawl.id });
+  app.get<{ Params: { id: string } }>(
+    '/crawls/:id/events',
+    {
+      schema: { tags, summary: 'Server-sent events of a crawl: its stats as they change, then its end' },
+    },
+    async (request, reply) => {
+      let crawl = await crawls.get(request.params.id);
+      let timer: NodeJS.Timeout | undefined;
+      const stream = openStream(request, reply, () => clearTimeout(timer));
+      let last = '';
+      const tick = async () => {
+        try {
+          crawl = await crawls.get(crawl.id);
+        } catch (err) {
+          // Expired (or removed) while watched: say so and end, never poll for ever.
+          if ((err as { code?: string }).code === 'CF_ERR_CRAWL_NOT_FOUND') {
+            stream.send('gone', { id: crawl.id });
+            stream.close();
+            return;
+          }
+          // Redis away for a moment: try again next tick.
+        }
+        const stats = JSON.stringify(crawl.stats);
+        if (stats !== last) stream.send('stats', crawl.stats);
+        last = stats;
+        if (crawl.state !== 'running') {
+          stream.send(crawl.state, crawl);
           stream.close();
           return;
         }
-        // Redis away for a moment: try again next tick.
-      }
-      const stats = JSON.stringify(crawl.stats);
-      if (stats !== last) stream.send('stats', crawl.stats);
-      last = stats;
-      if (crawl.state !== 'running') {
-        stream.send(crawl.state, crawl);
-        stream.close();
-        return;
-      }
-      timer = setTimeout(() => void tick(), CRAWL_POLL_MS);
-    };
-    await tick();
-  });
+        timer = setTimeout(() => void tick(), CRAWL_POLL_MS);
+      };
+      await tick();
+    },
+  );
 }

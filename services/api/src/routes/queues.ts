@@ -34,13 +34,24 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
   const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
   const params = Type.Object({ type: Type.String({ description: `One of ${JOB_TYPES.join(', ')}` }) });
 
-  app.get('/queues', {
-    schema: { tags, summary: 'Counts by state, workers and pause state of every queue', response: { 200: Type.Object({ queues: Type.Array(QueueInfo) }), ...errors } },
-  }, async () => ({ queues: await withRedis(() => Promise.all(JOB_TYPES.map(info))) }));
+  app.get(
+    '/queues',
+    {
+      schema: {
+        tags,
+        summary: 'Counts by state, workers and pause state of every queue',
+        response: { 200: Type.Object({ queues: Type.Array(QueueInfo) }), ...errors },
+      },
+    },
+    async () => ({ queues: await withRedis(() => Promise.all(JOB_TYPES.map(info))) }),
+  );
 
   for (const action of ['pause', 'resume'] as const) {
     const schema: FastifySchema = {
-      tags, summary: `${action === 'pause' ? 'Pause' : 'Resume'} a queue`, params, response: { 200: QueueInfo, ...errors },
+      tags,
+      summary: `${action === 'pause' ? 'Pause' : 'Resume'} a queue`,
+      params,
+      response: { 200: QueueInfo, ...errors },
     };
     app.post<TypeRoute>(`/queues/:type/${action}`, { schema }, async (request) => {
       const type = jobTypeOf(request.params.type);

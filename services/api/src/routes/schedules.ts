@@ -19,8 +19,12 @@ const ScheduleView = Type.Object({
 const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
 const tags = ['schedules'];
 
-
-interface ScheduleBody { id: string; every?: number; cron?: string; input: unknown }
+interface ScheduleBody {
+  id: string;
+  every?: number;
+  cron?: string;
+  input: unknown;
+}
 
 /** Periodic jobs (Celery beat's job), on BullMQ job schedulers: one run per period however many instances run. */
 export default async function scheduleRoutes(app: FastifyInstance): Promise<void> {
@@ -29,42 +33,77 @@ export default async function scheduleRoutes(app: FastifyInstance): Promise<void
   const { jobId: _jobId, ...template } = store.jobOptions({});
 
   for (const type of JOB_TYPES) {
-    const body = Type.Object({
-      id: ScheduleId,
-      every: Type.Optional(Type.Integer({ minimum: 1000, maximum: 31_536_000_000, description: 'Run every this many ms' })),
-      cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Or a cron pattern (5 or 6 fields)' })),
-      input: schemas[type].input,
-    }, { additionalProperties: false });
-    app.post<{ Body: ScheduleBody }>(`/schedules/${type}`, {
-      config: { submits: true },
-      schema: { tags, summary: `Run a ${type} job periodically`, body, response: { 201: ScheduleView, ...errors } },
-    }, async (request, reply) => {
-      const { id, every, cron, input } = request.body;
-      if ((every === undefined) === (cron === undefined)) throw new ValidationError('body.every', 'or body.cron is required, not both');
-      try {
-        await withRedis(() => queues.queue(type).upsertJobScheduler(id, every ? { every } : { pattern: cron! }, { name: type, data: input, opts: template }));
-      } catch (err) {
-        if ((err as { code?: string }).code === 'CF_ERR_REDIS_UNAVAILABLE' || isRedisDownError(err)) throw err;
-        throw new ValidationError(cron ? 'body.cron' : 'body.every', `is not valid: ${(err as Error).message}`);
-      }
-      const view = (await list(queues, type)).find((schedule) => schedule.id === id);
-      return reply.code(201).send(view);
-    });
+    const body = Type.Object(
+      {
+        id: ScheduleId,
+        every: Type.Optional(
+          Type.Integer({ minimum: 1000, maximum: 31_536_000_000, description: 'Run every this many ms' }),
+        ),
+        cron: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 200, description: 'Or a cron pattern (5 or 6 fields)' }),
+        ),
+        input: schemas[type].input,
+      },
+      { additionalProperties: false },
+    );
+    app.post<{ Body: ScheduleBody }>(
+      `/schedules/${type}`,
+      {
+        config: { submits: true },
+        schema: { tags, summary: `Run a ${type} job periodically`, body, response: { 201: ScheduleView, ...errors } },
+      },
+      async (request, reply) => {
+        const { id, every, cron, input } = request.body;
+        if ((every === undefined) === (cron === undefined))
+          throw new ValidationError('body.every', 'or body.cron is required, not both');
+        try {
+          await withRedis(() =>
+            queues.queue(type).upsertJobScheduler(id, every ? { every } : { pattern: cron! }, {
+              name: type,
+              data: input,
+              opts: template,
+            }),
+          );
+        } catch (err) {
+          if ((err as { code?: string }).code === 'CF_ERR_REDIS_UNAVAILABLE' || isRedisDownError(err)) throw err;
+          throw new ValidationError(cron ? 'body.cron' : 'body.every', `is not valid: ${(err as Error).message}`);
+        }
+        const view = (await list(queues, type)).find((schedule) => schedule.id === id);
+        return reply.code(201).send(view);
+      },
+    );
   }
 
-  app.get('/schedules', {
-    schema: { tags, summary: 'Every schedule of every queue', response: { 200: Type.Object({ schedules: Type.Array(ScheduleView) }), ...errors } },
-  }, async () => ({ schedules: (await Promise.all(JOB_TYPES.map((type) => list(queues, type)))).flat() }));
+  app.get(
+    '/schedules',
+    {
+      schema: {
+        tags,
+        summary: 'Every schedule of every queue',
+        response: { 200: Type.Object({ schedules: Type.Array(ScheduleView) }), ...errors },
+      },
+    },
+    async () => ({ schedules: (await Promise.all(JOB_TYPES.map((type) => list(queues, type)))).flat() }),
+  );
 
-  app.delete<{ Params: { type: string; id: string } }>('/schedules/:type/:id', {
-    schema: { tags, summary: 'Stop a schedule', params: Type.Object({ type: Type.String(), id: Type.String({ maxLength: 100 }) }), response: errors },
-  }, async (request: FastifyRequest<{ Params: { type: string; id: string } }>, reply) => {
-    const { id } = request.params;
-    const type = jobTypeOf(request.params.type);
-    const removed = await withRedis(() => queues.queue(type).removeJobScheduler(id));
-    if (!removed) throw new ScheduleNotFoundError(type, id);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { type: string; id: string } }>(
+    '/schedules/:type/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Stop a schedule',
+        params: Type.Object({ type: Type.String(), id: Type.String({ maxLength: 100 }) }),
+        response: errors,
+      },
+    },
+    async (request: FastifyRequest<{ Params: { type: string; id: string } }>, reply) => {
+      const { id } = request.params;
+      const type = jobTypeOf(request.params.type);
+      const removed = await withRedis(() => queues.queue(type).removeJobScheduler(id));
+      if (!removed) throw new ScheduleNotFoundError(type, id);
+      return reply.code(204).send();
+    },
+  );
   unknownTypeRoutes(app, ['/schedules/:type'], ['POST']);
 }
 
@@ -76,6 +115,6 @@ async function list(queues: JobQueues, type: JobType) {
     every: scheduler.every ?? null,
     cron: scheduler.pattern ?? null,
     next: scheduler.next ? new Date(scheduler.next).toISOString() : null,
-    input: scheduler.template?.data ?? null,
+    input: (scheduler.template?.data as unknown) ?? null,
   }));
 }

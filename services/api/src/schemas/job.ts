@@ -23,8 +23,16 @@ function jobOptions(maxDelayMs: number) {
     priority: Type.Optional(
       Type.Integer({ minimum: 0, maximum: MAX_PRIORITY, description: '1 runs first; 0 (default) means no priority' }),
     ),
-    delay: Type.Optional(Type.Integer({ minimum: 0, maximum: maxDelayMs, description: `Run no earlier than this many ms from now (<= ${maxDelayMs}, MAX_DELAY_MS)` })),
-    attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Tries before the job fails (default JOB_ATTEMPTS)' })),
+    delay: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: maxDelayMs,
+        description: `Run no earlier than this many ms from now (<= ${maxDelayMs}, MAX_DELAY_MS)`,
+      }),
+    ),
+    attempts: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'Tries before the job fails (default JOB_ATTEMPTS)' }),
+    ),
   };
 }
 

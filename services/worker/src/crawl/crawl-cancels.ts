@@ -13,7 +13,9 @@ export class CrawlCancels {
 
   /** Subscribes to the cancel channel. */
   async listen(redisUrl: string, prefix: string, logger: Logger): Promise<void> {
-    this.subscriber = createRedis(redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl cancel listener lost Redis'));
+    this.subscriber = createRedis(redisUrl, 'blocking', (err) =>
+      logger.warn({ err: err.message }, 'crawl cancel listener lost Redis'),
+    );
     this.subscriber.on('message', (_channel: string, crawlId: string) => {
       const scopes = this.running.get(crawlId);
       if (!scopes) return;
@@ -24,7 +26,11 @@ export class CrawlCancels {
   }
 
   /** Runs `work` with a signal that aborts when the crawl is cancelled (or `signal` aborts). */
-  async run<T>(crawlId: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async run<T>(
+    crawlId: string,
+    signal: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const scope = new LinkedAbort(signal);
     const scopes = this.running.get(crawlId) ?? new Set();
     this.running.set(crawlId, scopes);

@@ -1,4 +1,12 @@
-import { CrawlStore, PAGE_JOB, cancelChannel, createRedis, type Config } from '@crawlfleet/core/runtime';
+import {
+  CrawlStore,
+  PAGE_JOB,
+  cancelChannel,
+  createRedis,
+  type Config,
+  type CrawlPageData,
+} from '@crawlfleet/core/runtime';
+import type { CrawlInput } from '@crawlfleet/core';
 import { SafeFetcher, crawlPage } from '@crawlfleet/tasks';
 import { Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -38,27 +46,50 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
   const fetcher = createFetcher(config);
   // No blocking command ever runs here, so the commands of concurrent pages
   // issued in one tick can share a socket write (auto-pipelining).
-  const commands = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'), { enableAutoPipelining: true });
+  const commands = createRedis(
+    config.redisUrl,
+    'blocking',
+    (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'),
+    { enableAutoPipelining: true },
+  );
   const queue = new Queue('crawl', { connection: commands, prefix: config.queuePrefix });
   const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
-  const robots = new RobotsCache(commands, config.queuePrefix, fetcher, config.crawlUserAgent, config.crawlRobotsMaxRules);
+  const robots = new RobotsCache(
+    commands,
+    config.queuePrefix,
+    fetcher,
+    config.crawlUserAgent,
+    config.crawlRobotsMaxRules,
+  );
   const cancels = new CrawlCancels();
   await cancels.listen(config.redisUrl, config.queuePrefix, logger);
   const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels });
-  const sweep = new CrawlSweep({ store, queue, redis: commands, prefix: config.queuePrefix, intervalMs: config.crawlSweepIntervalMs, logger });
+  const sweep = new CrawlSweep({
+    store,
+    queue,
+    redis: commands,
+    prefix: config.queuePrefix,
+    intervalMs: config.crawlSweepIntervalMs,
+    logger,
+  });
   sweep.start();
   let subscriber: Redis | null = null;
   return {
     async processor(job, token, signal) {
-      if (job.name === PAGE_JOB) return pages.process(job, token, signal);
+      if (job.name === PAGE_JOB) return pages.process(job as Job<CrawlPageData>, token, signal);
       try {
-        return await crawlPage(fetcher, job.data, signal, { maxLinks: config.crawlMaxLinksPerPage, maxUrlLength: config.crawlMaxUrlLength });
+        return await crawlPage(fetcher, job.data as CrawlInput, signal, {
+          maxLinks: config.crawlMaxLinksPerPage,
+          maxUrlLength: config.crawlMaxUrlLength,
+        });
       } catch (err) {
         throw toBullmqError(err);
       }
     },
     async listenForCancels(worker) {
-      subscriber = createRedis(config.redisUrl, 'blocking', (err) => logger.warn({ err: err.message }, 'cancel listener lost Redis'));
+      subscriber = createRedis(config.redisUrl, 'blocking', (err) =>
+        logger.warn({ err: err.message }, 'cancel listener lost Redis'),
+      );
       subscriber.on('message', (_channel: string, jobId: string) => {
         if (worker.cancelJob(jobId, 'cancelled by DELETE')) logger.info({ jobId }, 'job cancelled');
       });

@@ -23,14 +23,23 @@ export class CrawlSweep {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly deps: { store: CrawlStore; queue: Queue; redis: Redis; prefix: string; intervalMs: number; logger: Logger },
+    private readonly deps: {
+      store: CrawlStore;
+      queue: Queue;
+      redis: Redis;
+      prefix: string;
+      intervalMs: number;
+      logger: Logger;
+    },
   ) {}
 
   start(): void {
     this.timer = setInterval(() => {
-      this.running ??= this.sweep().catch((err: Error) => this.deps.logger.warn({ err: err.message }, 'crawl sweep failed')).finally(() => {
-        this.running = null;
-      });
+      this.running ??= this.sweep()
+        .catch((err: Error) => this.deps.logger.warn({ err: err.message }, 'crawl sweep failed'))
+        .finally(() => {
+          this.running = null;
+        });
     }, this.deps.intervalMs);
     this.timer.unref();
   }
@@ -55,7 +64,7 @@ export class CrawlSweep {
     for await (const batch of this.deps.store.inflight(crawlId)) {
       const states = await Promise.all(batch.map((page) => this.deps.queue.getJobState(pageJobId(crawlId, page.url))));
       for (const [index, state] of states.entries()) {
-        const page = batch[index]!;
+        const page = batch[index];
         if (state === 'unknown') missing.push(page);
         else if (state === 'failed' || state === 'completed') await this.lost(crawlId, page, state);
       }
@@ -65,7 +74,8 @@ export class CrawlSweep {
     if (missing.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
     for (const page of missing) {
-      if ((await this.deps.queue.getJobState(pageJobId(crawlId, page.url))) === 'unknown') await this.lost(crawlId, page, 'unknown');
+      if ((await this.deps.queue.getJobState(pageJobId(crawlId, page.url))) === 'unknown')
+        await this.lost(crawlId, page, 'unknown');
     }
   }
 
@@ -78,6 +88,12 @@ export class CrawlSweep {
     }
     const error = describeFailure(new PageLostError(why)).message;
     this.deps.logger.warn({ crawlId, url: page.url, error }, 'crawl page lost; recorded as failed');
-    await this.deps.store.finishPage(crawlId, page.url, { url: page.url, depth: page.depth, status: null, title: null, links: 0, error }, 'failed', []);
+    await this.deps.store.finishPage(
+      crawlId,
+      page.url,
+      { url: page.url, depth: page.depth, status: null, title: null, links: 0, error },
+      'failed',
+      [],
+    );
   }
 }

@@ -1,6 +1,14 @@
 import { RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
 import { addPageJobs } from '@crawlfleet/core/runtime';
-import type { ChildLink, Config, CrawlOptions, CrawlPageData, CrawlResult, CrawlStore, PageRecord } from '@crawlfleet/core';
+import type {
+  ChildLink,
+  Config,
+  CrawlOptions,
+  CrawlPageData,
+  CrawlResult,
+  CrawlStore,
+  PageRecord,
+} from '@crawlfleet/core';
 import { CrawlScopeFilter, crawlPage, isRetryable, type RobotsRules, type SafeFetcher } from '@crawlfleet/tasks';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
@@ -51,7 +59,11 @@ export class PageProcessor {
     return context;
   }
 
-  async process(job: Job<CrawlPageData>, token: string | undefined, signal: AbortSignal | undefined): Promise<PageOutcome> {
+  async process(
+    job: Job<CrawlPageData>,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<PageOutcome> {
     const { crawlId, url, depth } = job.data;
     const { store, config } = this.deps;
     // Both reads leave in one write (the store's connection auto-pipelines).
@@ -66,7 +78,8 @@ export class PageProcessor {
     if (!context) return { url, outcome: 'stopped' };
     const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
     if (rules && !rules.isAllowed(url)) {
-      const refusal = rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
+      const refusal =
+        rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
       const error = describeFailure(refusal).message;
       await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error }, 'skipped', []);
       return { url, outcome: 'skipped' };
@@ -85,16 +98,34 @@ export class PageProcessor {
     let result: CrawlResult;
     try {
       const limits = { maxLinks: config.crawlMaxLinksPerPage, maxUrlLength: config.crawlMaxUrlLength };
-      result = await this.deps.cancels.run(crawlId, signal, (abort) => crawlPage(this.deps.fetcher, { url }, abort, limits));
+      result = await this.deps.cancels.run(crawlId, signal, (abort) =>
+        crawlPage(this.deps.fetcher, { url }, abort, limits),
+      );
     } catch (err) {
       if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
-      await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error: describeFailure(err).message }, 'failed', []);
+      await this.finish(
+        crawlId,
+        url,
+        { url, depth, status: null, title: null, links: 0, error: describeFailure(err).message },
+        'failed',
+        [],
+      );
       return { url, outcome: 'failed' };
     }
-    const { children, dropped } = depth < context.options.maxDepth ? await this.children(crawlId, result.links, context) : { children: [], dropped: 0 };
-    const record: PageRecord = { url, depth, status: result.status, title: result.title, links: result.links.length, error: null };
+    const { children, dropped } =
+      depth < context.options.maxDepth
+        ? await this.children(crawlId, result.links, context)
+        : { children: [], dropped: 0 };
+    const record: PageRecord = {
+      url,
+      depth,
+      status: result.status,
+      title: result.title,
+      links: result.links.length,
+      error: null,
+    };
     await this.finish(crawlId, url, record, 'fetched', children, dropped);
     return { url, outcome: 'fetched' };
   }
@@ -108,7 +139,11 @@ export class PageProcessor {
    * page may bring them again. Links not reached within CRAWL_MAX_LINK_MS
    * are dropped the same way.
    */
-  private async children(crawlId: string, links: string[], context: CrawlContext): Promise<{ children: ChildLink[]; dropped: number }> {
+  private async children(
+    crawlId: string,
+    links: string[],
+    context: CrawlContext,
+  ): Promise<{ children: ChildLink[]; dropped: number }> {
     const children: ChildLink[] = [];
     const unknown: string[] = [];
     // Linear matching is still rules x path length a link: a page's links get CRAWL_MAX_LINK_MS in all.
@@ -123,7 +158,8 @@ export class PageProcessor {
       const url = new URL(link);
       if (!context.scope.allows(url)) continue;
       const rules = context.options.respectRobots ? this.deps.robots.cached(url) : null;
-      if (rules || !context.options.respectRobots) children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true });
+      if (rules || !context.options.respectRobots)
+        children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true });
       else unknown.push(link);
     }
     if (unknown.length === 0) return { children, dropped: late };
@@ -142,7 +178,9 @@ export class PageProcessor {
       picked.push(link);
     }
     // The new origins' robots.txt load side by side: a page waits for one fetch deadline at most, not one per origin.
-    const rules = new Map(await Promise.all([...origins].map(async ([origin, pending]) => [origin, await pending] as const)));
+    const rules = new Map(
+      await Promise.all([...origins].map(async ([origin, pending]) => [origin, await pending] as const)),
+    );
     for (const link of picked) children.push({ url: link, allowed: rules.get(new URL(link).origin)!.isAllowed(link) });
     return { children, dropped };
   }

@@ -40,7 +40,9 @@ export class RobotsCache {
     const cached = this.local.get(origin);
     if (cached && cached.expires > Date.now()) return cached.settled ?? cached.rules;
     const entry: { rules: Promise<RobotsRules>; settled?: RobotsRules; expires: number } = {
-      rules: this.load(origin).then((fetched) => (entry.settled = robotsRules(origin, fetched, this.userAgent, this.maxRules))),
+      rules: this.load(origin).then(
+        (fetched) => (entry.settled = robotsRules(origin, fetched, this.userAgent, this.maxRules)),
+      ),
       expires: Date.now() + LOCAL_TTL_MS,
     };
     entry.rules.catch(() => this.local.delete(origin));

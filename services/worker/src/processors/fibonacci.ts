@@ -14,7 +14,7 @@ const EXTRA_THREAD_IDLE_MS = 60_000;
  * large n never blocks the worker's event loop (its locks keep being renewed)
  * and jobs run side by side. The threads, one per core up to `concurrency`,
  * start with the worker, so the first jobs that overlap do not wait for one
- * to start (~12 ms idle, ~45 ms beside a running fib(1,000,000)).
+ * to start (which takes longest beside a running fib(1,000,000); bench/README.md).
  * @param maxN the largest n accepted (`FIBONACCI_MAX_N`)
  */
 export function fibonacciProcessor(maxN: number, concurrency: number) {
@@ -29,7 +29,7 @@ export function fibonacciProcessor(maxN: number, concurrency: number) {
   });
   return {
     async process(job: Job): Promise<unknown> {
-      const outcome = await pool.run({ input: job.data, maxN });
+      const outcome = await pool.run({ input: job.data as FibonacciTask['input'], maxN } satisfies FibonacciTask);
       if ('failure' in outcome) throw failureError(outcome.failure);
       return outcome.result;
     },

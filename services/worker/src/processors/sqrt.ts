@@ -1,3 +1,4 @@
+import type { SqrtInput } from '@crawlfleet/core';
 import { sqrt } from '@crawlfleet/tasks/sqrt';
 import type { Job } from 'bullmq';
 import { toBullmqError } from '../to-bullmq-error.js';
@@ -6,7 +7,7 @@ import { toBullmqError } from '../to-bullmq-error.js';
 export function sqrtProcessor() {
   return async (job: Job) => {
     try {
-      return sqrt(job.data);
+      return sqrt(job.data as SqrtInput);
     } catch (err) {
       throw toBullmqError(err);
     }
