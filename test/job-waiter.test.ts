@@ -1,9 +1,7 @@
 import { Worker, type Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, silentLogger, testConfig } from '@crawlfleet/testkit';
-import { JobQueues } from '../plugins/job-queues.js';
-import { toJobView } from './job-view.js';
-import type { JobWaiter } from './job-waiter.js';
+import { JobQueues, toJobView, type JobWaiter } from '@crawlfleet/api';
 
 /*
  * The API's waiter, wired as the API wires it, against the run's real
