@@ -218,6 +218,7 @@ describe('schedules', () => {
   it.each([
     [{ id: 'bad-cron', cron: 'every tuesday', input: { value: 1 } }, 'body.cron'],
     [{ id: 'too-fast', every: 10, input: { value: 1 } }, 'body.every'],
+    [{ id: 'just-under', every: 999, input: { value: 1 } }, 'body.every', 'body.every must be >= 1000'],
     [{ id: 'both', every: 5000, cron: '* * * * *', input: { value: 1 } }, 'body.every'],
     [{ id: 'neither', input: { value: 1 } }, 'body.every'],
     [{ id: 'bad-input', every: 5000, input: { value: -1 } }, 'body.input.value'],

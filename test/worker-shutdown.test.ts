@@ -1,8 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { workerNodeArgs } from '@crawlfleet/worker';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFixtureSite, type FixtureSite, eventually, testConfig, startService } from '@crawlfleet/testkit';
+import {
+  startFixtureSite,
+  type FixtureSite,
+  eventually,
+  testConfig,
+  startService,
+  freePort,
+} from '@crawlfleet/testkit';
 
 /* A real worker process: SIGTERM lets its active jobs finish, then it exits 0. */
 
@@ -68,6 +76,30 @@ describe('worker process', () => {
       expect(Date.now() - started).toBeLessThan(4000);
       expect(worker.output()).toContain('active jobs did not finish in time');
       expect(worker.output()).toContain(`"jobs":["${job.id}"]`);
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
+  });
+
+  it('serves /metrics on WORKER_METRICS_HOST, 127.0.0.1 unless set, never all interfaces by default', async () => {
+    const port = await freePort();
+    const worker = startService('services/worker/dist/main.js', ['--queue', 'sqrt'], {
+      ...env(),
+      WORKER_METRICS_PORT: String(port),
+    });
+    try {
+      await eventually(() => worker.output().includes('metrics on /metrics'), 10_000, 'metrics listening');
+      // /proc/net/tcp: local address as hex IP:port, state 0A = LISTEN; 0100007F is 127.0.0.1.
+      const listening = readFileSync('/proc/net/tcp', 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(' 0A '));
+      const local = listening
+        .map((line) => line.trim().split(/\s+/)[1])
+        .find((address) => address?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`));
+      expect(local).toBe(`0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain(
+        'crawlfleet_jobs_finished_total',
+      );
     } finally {
       worker.child.kill('SIGKILL');
     }

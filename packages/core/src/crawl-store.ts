@@ -221,13 +221,12 @@ export class CrawlStore {
   /** Crawls still running, with when each last finished a page; ended and expired ones leave the list. */
   async running(limit = 1000): Promise<{ id: string; lastAt: number }[]> {
     const ids = await this.redis.zrange(this.runningKey, 0, limit - 1);
-    const found: { id: string; lastAt: number }[] = [];
-    for (const id of ids) {
-      const [state, lastAt] = await this.redis.hmget(this.keys(id).meta, 'state', 'lastAt');
-      if (state === 'running') found.push({ id, lastAt: Number(lastAt ?? 0) });
-      else await this.redis.zrem(this.runningKey, id);
-    }
-    return found;
+    const metas = await Promise.all(ids.map((id) => this.redis.hmget(this.keys(id).meta, 'state', 'lastAt')));
+    const ended = ids.filter((_, index) => metas[index][0] !== 'running');
+    if (ended.length) await this.redis.zrem(this.runningKey, ...ended);
+    return ids.flatMap((id, index) =>
+      metas[index][0] === 'running' ? [{ id, lastAt: Number(metas[index][1] ?? 0) }] : [],
+    );
   }
 
   /** The children a finished page claimed, or null when the page is not finished. */
