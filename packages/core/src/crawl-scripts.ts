@@ -13,28 +13,41 @@
 
 /**
  * Finishes a page: records it, claims its new children, updates the counters.
- * KEYS: meta, seen, done, pages, expanded, inflight
+ * KEYS: meta, seen, done, pages, expanded, inflight, content
  * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped), ttlSeconds, now,
  *       childrenJson (one argument: [[hash, url, allowed (1|0)], ...]), childDepth,
- *       dropped (links the worker left out, counted as skipped)
+ *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl
+ * A page whose contentHash an earlier page of the crawl had is a duplicate:
+ * its record gets duplicateOf (that page's URL) and it claims no children.
  * A child past maxPages is counted as skipped but never enters the seen-set,
  * so the set holds at most maxPages URLs plus those robots.txt refused.
  * Returns the JSON list of claimed child URLs (the stored one if the page was
  * already finished).
  */
 export const FINISH_PAGE = `
-local meta, seen, done, pages, expanded, inflight = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local meta, seen, done, pages, expanded, inflight, content = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 if redis.call('SADD', done, ARGV[1]) == 0 then
   return redis.call('HGET', expanded, ARGV[1]) or '[]'
 end
 local state = redis.call('HGET', meta, 'state')
 if not state then return '[]' end
-redis.call('RPUSH', pages, ARGV[2])
+local record = ARGV[2]
+local duplicate = false
+if ARGV[9] ~= '' then
+  local first = redis.call('HGET', content, ARGV[9])
+  if first then
+    duplicate = true
+    record = string.sub(record, 1, -2) .. ',"duplicateOf":' .. cjson.encode(first) .. '}'
+  else
+    redis.call('HSET', content, ARGV[9], ARGV[10])
+  end
+end
+redis.call('RPUSH', pages, record)
 redis.call('HINCRBY', meta, ARGV[3], 1)
 redis.call('HDEL', inflight, ARGV[1])
 redis.call('HSET', meta, 'lastAt', ARGV[5])
 local claimed = {}
-if state == 'running' then
+if state == 'running' and not duplicate then
   local maxPages = tonumber(redis.call('HGET', meta, 'maxPages'))
   local queued = tonumber(redis.call('HGET', meta, 'queued'))
   local discovered, skipped = 0, tonumber(ARGV[8])

@@ -10,7 +10,26 @@ const redis = new Redis(inject('redisUrl'));
 const store = new CrawlStore(redis, `test-${randomUUID()}`, 600);
 afterAll(() => redis.disconnect());
 
-const record = (url: string) => ({ url, depth: 0, status: 200, title: null, links: 2, error: null });
+const record = (url: string, contentHash: string | null = null) => ({
+  url,
+  depth: 0,
+  status: 200,
+  title: null,
+  links: 2,
+  error: null,
+  finalUrl: url,
+  contentType: 'text/html',
+  bytes: 10,
+  metadata: {
+    title: null,
+    description: null,
+    canonical: null,
+    lang: null,
+    etag: null,
+    lastModified: null,
+    contentHash,
+  },
+});
 
 describe('CrawlStore', () => {
   it('claims each URL once, counts, and completes when nothing is pending', async () => {
@@ -101,6 +120,28 @@ describe('CrawlStore', () => {
       state: 'completed',
       stats: { queued: 1, skipped: 200, discovered: 201 },
     });
+  });
+
+  it('marks a page whose text an earlier page had as duplicateOf, atomically, and follows none of its links', async () => {
+    const id = randomUUID();
+    await store.create(id, 'http://s.test/', crawlOptions({ maxPages: 100 }));
+    const children = Array.from({ length: 20 }, (_, i) => ({ url: `http://s.test/copy-${i}`, allowed: true }));
+    await store.finishPage(id, 'http://s.test/', record('http://s.test/', 'other'), 'fetched', children);
+    // Twenty copies of one page finish at once: exactly one is the original.
+    const claimed = await Promise.all(
+      children.map((child) =>
+        store.finishPage(id, child.url, record(child.url, 'same'), 'fetched', [
+          { url: `${child.url}/next`, allowed: true },
+        ]),
+      ),
+    );
+    const pages = (await store.pages(id, 0, 100)).map(
+      (text) => JSON.parse(text) as { url: string; duplicateOf?: string },
+    );
+    const originals = pages.filter((page) => page.url.includes('copy') && !page.duplicateOf);
+    expect(originals).toHaveLength(1);
+    expect(pages.filter((page) => page.duplicateOf === originals[0].url)).toHaveLength(19);
+    expect(claimed.filter((urls) => urls.length > 0)).toEqual([[`${originals[0].url}/next`]]);
   });
 
   it('takes 100,000 children in one call and keeps what is in flight', async () => {

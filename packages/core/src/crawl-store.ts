@@ -42,7 +42,7 @@ type Scripted = Redis & {
 function withScripts(redis: Redis): Scripted {
   const scripted = redis as Scripted;
   if (typeof scripted.cfFinishPage !== 'function') {
-    redis.defineCommand('cfFinishPage', { numberOfKeys: 6, lua: FINISH_PAGE });
+    redis.defineCommand('cfFinishPage', { numberOfKeys: 7, lua: FINISH_PAGE });
     redis.defineCommand('cfCancel', { numberOfKeys: 1, lua: CANCEL });
     redis.defineCommand('cfReserveSlots', { numberOfKeys: 2, lua: RESERVE_SLOTS });
   }
@@ -82,6 +82,7 @@ export class CrawlStore {
       pages: `${base}:pages`,
       expanded: `${base}:expanded`,
       inflight: `${base}:inflight`,
+      content: `${base}:content`,
     };
   }
 
@@ -174,6 +175,7 @@ export class CrawlStore {
       keys.pages,
       keys.expanded,
       keys.inflight,
+      keys.content,
       urlHash(url),
       JSON.stringify(record),
       outcome,
@@ -182,6 +184,8 @@ export class CrawlStore {
       encoded,
       childDepth,
       dropped,
+      record.metadata?.contentHash ?? '',
+      url,
     );
     return JSON.parse(claimed) as string[];
   }

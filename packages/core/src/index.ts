@@ -15,5 +15,6 @@ export {
   CrawlRequest,
   CrawlStats,
   PageRecord,
+  PageMetadata,
   crawlOptions,
 } from './schemas.js';

@@ -35,5 +35,6 @@ export {
 } from './config.js';
 export { createRedis, redisOptions, type RedisRole } from './redis.js';
 export * from './errors.js';
+export { fetchedPageRecord, unfetchedPageRecord } from './page-record.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
 export { PAGE_JOB, addPageJobs, pageJobId, pageJobOptions, removePageJobs } from './page-jobs.js';

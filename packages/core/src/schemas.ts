@@ -71,6 +71,20 @@ export const CrawlInput = Type.Object(
 );
 export type CrawlInput = Static<typeof CrawlInput>;
 
+/** What a page says about itself, on every crawl result and page record. */
+export const PageMetadata = Type.Object({
+  title: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()], { description: '<meta name="description">' }),
+  canonical: Type.Union([Type.String(), Type.Null()], { description: '<link rel="canonical">, absolute' }),
+  lang: Type.Union([Type.String(), Type.Null()], { description: '<html lang>' }),
+  etag: Type.Union([Type.String(), Type.Null()]),
+  lastModified: Type.Union([Type.String(), Type.Null()]),
+  contentHash: Type.Union([Type.String(), Type.Null()], {
+    description: 'sha256 hex of the page text, whitespace collapsed; null for bodies not parsed',
+  }),
+});
+export type PageMetadata = Static<typeof PageMetadata>;
+
 export const CrawlResult = Type.Object({
   url: Type.String(),
   finalUrl: Type.String(),
@@ -80,6 +94,7 @@ export const CrawlResult = Type.Object({
   links: Type.Array(Type.String()),
   bytes: Type.Integer(),
   durationMs: Type.Number(),
+  metadata: PageMetadata,
 });
 export type CrawlResult = Static<typeof CrawlResult>;
 
@@ -188,6 +203,13 @@ export const PageRecord = Type.Object({
   title: Type.Union([Type.String(), Type.Null()]),
   links: Type.Integer({ description: 'Links found on the page' }),
   error: Type.Union([Type.String(), Type.Null()]),
+  finalUrl: Type.Union([Type.String(), Type.Null()]),
+  contentType: Type.Union([Type.String(), Type.Null()]),
+  bytes: Type.Union([Type.Integer(), Type.Null()]),
+  metadata: Type.Union([PageMetadata, Type.Null()], { description: 'null when the page was not fetched' }),
+  duplicateOf: Type.Optional(
+    Type.String({ description: 'The first page of this crawl with the same contentHash; its links were not followed' }),
+  ),
 });
 export type PageRecord = Static<typeof PageRecord>;
 

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { CrawlInput, CrawlResult } from '@crawlfleet/core';
 import { InvalidInputError, UpstreamStatusError } from '../errors.js';
 import { DEFAULT_LINK_LIMITS, extractLinks, type LinkLimits } from './extract-links.js';
@@ -23,7 +24,8 @@ function decode(body: Buffer, contentType: string | null): string {
 }
 
 /**
- * Fetches one page and returns what it is and where it links. Non-HTML bodies
+ * Fetches one page and returns what it is, where it links and its metadata
+ * (contentHash: sha256 of its text, whitespace collapsed). Non-HTML bodies
  * are counted, not parsed. A 5xx answer throws a retryable error; other
  * statuses (404 included) are results.
  */
@@ -42,15 +44,24 @@ export async function crawlPage(
   const parsed =
     page.body && isHtml(page.contentType)
       ? extractLinks(decode(page.body, page.contentType), page.finalUrl, limits)
-      : { title: null, links: [] };
+      : null;
   return {
     url,
     finalUrl: page.finalUrl,
     status: page.status,
     contentType: page.contentType,
-    title: parsed.title,
-    links: parsed.links,
+    title: parsed?.title ?? null,
+    links: parsed?.links ?? [],
     bytes: page.bytes,
     durationMs: Math.round((performance.now() - started) * 100) / 100,
+    metadata: {
+      title: parsed?.title ?? null,
+      description: parsed?.description ?? null,
+      canonical: parsed?.canonical ?? null,
+      lang: parsed?.lang ?? null,
+      etag: page.etag,
+      lastModified: page.lastModified,
+      contentHash: parsed ? hash('sha256', parsed.text, 'hex') : null,
+    },
   };
 }

@@ -1,11 +1,22 @@
 import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { normalizeUrl } from './normalize-url.js';
 
-/** What a page says about itself: its title and its outgoing links. */
+/** What a page says about itself: its title, outgoing links, the metadata it declares, and its text. */
 export interface PageLinks {
   title: string | null;
   links: string[];
+  /** `<meta name="description" content>`. */
+  description: string | null;
+  /** `<link rel="canonical" href>`, resolved like the links. */
+  canonical: string | null;
+  /** `<html lang>`. */
+  lang: string | null;
+  /** The text outside script, style, noscript and template (the title's included), whitespace collapsed. */
+  text: string;
 }
+
+/** Elements whose content is not text of the page. */
+const NOT_TEXT = new Set(['script', 'style', 'noscript', 'template']);
 
 /** Caps on what one page may hand the crawler (`CRAWL_MAX_LINKS_PER_PAGE`, `CRAWL_MAX_URL_LENGTH`). */
 export interface LinkLimits {
@@ -28,6 +39,8 @@ export function resolveLink(href: string, base: URL): string | null {
 
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 
+const KEPT_ATTRIBUTES = new Set(['lang', 'name', 'content', 'rel']);
+
 /**
  * What the tokenizer reports that matters for links: `<a>`, `<area>` and
  * `<base>` hrefs (the first of each tag), and the text of the first `<title>`.
@@ -37,6 +50,13 @@ class LinkCollector implements TokenizerCallbacks {
   readonly hrefs: string[] = [];
   baseHref: string | undefined;
   title: string | null = null;
+  description: string | null = null;
+  canonicalHref: string | undefined;
+  lang: string | null = null;
+  private readonly text: string[] = [];
+  /** Open elements whose text is not the page's (script, style, …). */
+  private hidden = 0;
+  private attributes = new Map<string, string>();
   private inTitle = false;
   private titleText = '';
   private tag = '';
@@ -52,25 +72,32 @@ class LinkCollector implements TokenizerCallbacks {
   onopentagname(start: number, end: number): void {
     this.tag = this.html.slice(start, end).toLowerCase();
     this.href = undefined;
+    this.attributes = new Map();
   }
   onattribname(start: number, end: number): void {
     this.attribute = this.html.slice(start, end).toLowerCase();
     this.value = '';
   }
   onattribdata(start: number, end: number): void {
-    // A value past the URL cap is dropped anyway: stop copying it.
-    if (this.attribute === 'href' && this.value.length <= this.limits.maxUrlLength)
-      this.value += this.html.slice(start, end);
+    // A value past the URL cap is dropped anyway: stop copying it (and any attribute kept).
+    if (this.value.length <= this.limits.maxUrlLength) this.value += this.html.slice(start, end);
   }
   onattribentity(codepoint: number): void {
-    if (this.attribute === 'href') this.value += String.fromCodePoint(codepoint);
+    if (this.value.length <= this.limits.maxUrlLength) this.value += String.fromCodePoint(codepoint);
   }
   onattribend(): void {
     if (this.attribute === 'href' && this.href === undefined) this.href = this.value;
+    // The few attributes metadata needs, the first of each.
+    if (KEPT_ATTRIBUTES.has(this.attribute) && !this.attributes.has(this.attribute)) {
+      this.attributes.set(this.attribute, this.value);
+    }
     this.attribute = '';
+    this.value = '';
   }
   onopentagend(): void {
     const { tag, href } = this;
+    this.metadata();
+    if (NOT_TEXT.has(tag)) this.hidden++;
     if (tag === 'a' || tag === 'area') {
       // Duplicates are common, so more raw hrefs than links are kept, but never without bound.
       if (href !== undefined && href.length <= this.limits.maxUrlLength && this.hrefs.length < this.limits.maxLinks * 4)
@@ -83,15 +110,44 @@ class LinkCollector implements TokenizerCallbacks {
   }
   onselfclosingtag(): void {
     this.onopentagend();
+    if (NOT_TEXT.has(this.tag)) this.hidden--;
   }
   ontext(start: number, end: number): void {
-    if (this.inTitle) this.titleText += this.html.slice(start, end);
+    this.addText(this.html.slice(start, end));
   }
   ontextentity(codepoint: number): void {
-    if (this.inTitle) this.titleText += String.fromCodePoint(codepoint);
+    this.addText(String.fromCodePoint(codepoint));
+  }
+  private addText(text: string): void {
+    if (this.inTitle) this.titleText += text;
+    if (this.hidden === 0) this.text.push(text);
   }
   onclosetag(start: number, end: number): void {
-    if (this.inTitle && this.html.slice(start, end).toLowerCase() === 'title') this.endTitle();
+    const name = this.html.slice(start, end).toLowerCase();
+    if (NOT_TEXT.has(name) && this.hidden > 0) this.hidden--;
+    if (this.inTitle && name === 'title') this.endTitle();
+  }
+
+  /** Reads `<html lang>`, `<meta name=description>` and `<link rel=canonical>`, the first of each. */
+  private metadata(): void {
+    const { attributes, tag } = this;
+    if (tag === 'html' && this.lang === null) {
+      this.lang = attributes.get('lang')?.trim() || null;
+    } else if (
+      tag === 'meta' &&
+      this.description === null &&
+      attributes.get('name')?.trim().toLowerCase() === 'description'
+    ) {
+      this.description = collapse(attributes.get('content') ?? '') || null;
+    } else if (tag === 'link' && this.canonicalHref === undefined) {
+      if ((attributes.get('rel') ?? '').toLowerCase().split(/\s+/).includes('canonical'))
+        this.canonicalHref = this.href;
+    }
+  }
+
+  /** The page's text, whitespace collapsed. */
+  pageText(): string {
+    return collapse(this.text.join(' '));
   }
   onend(): void {
     if (this.inTitle) this.endTitle();
@@ -140,5 +196,13 @@ export function extractLinks(html: string, pageUrl: string, limits: LinkLimits =
     if (resolved && resolved.length <= limits.maxUrlLength) links.add(resolved);
     if (links.size >= limits.maxLinks) break;
   }
-  return { title: collector.title === '' ? null : collector.title, links: [...links] };
+  const canonical = collector.canonicalHref === undefined ? null : resolveLink(collector.canonicalHref, base);
+  return {
+    title: collector.title === '' ? null : collector.title,
+    links: [...links],
+    description: collector.description,
+    canonical,
+    lang: collector.lang,
+    text: collector.pageText(),
+  };
 }

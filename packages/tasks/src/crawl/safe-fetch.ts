@@ -32,6 +32,9 @@ export interface FetchedPage {
   finalUrl: string;
   status: number;
   contentType: string | null;
+  /** The final response's ETag and Last-Modified, for conditional requests. */
+  etag: string | null;
+  lastModified: string | null;
   /** The decompressed body, or null when `keepBody` said not to keep it. */
   body: Buffer | null;
   bytes: number;
@@ -163,7 +166,10 @@ export class SafeFetcher {
         keep: keepBody(contentType),
         truncate: truncateAt !== undefined,
       });
-      return { url: start, finalUrl: current.toString(), status: response.statusCode, contentType, body: data, bytes };
+      const etag = header(response.headers, 'etag') ?? null;
+      const lastModified = header(response.headers, 'last-modified') ?? null;
+      const finalUrl = current.toString();
+      return { url: start, finalUrl, status: response.statusCode, contentType, etag, lastModified, body: data, bytes };
     }
   }
 

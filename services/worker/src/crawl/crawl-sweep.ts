@@ -1,4 +1,10 @@
-import { PageLostError, pageJobId, type CrawlStore, type InflightPage } from '@crawlfleet/core/runtime';
+import {
+  PageLostError,
+  pageJobId,
+  unfetchedPageRecord,
+  type CrawlStore,
+  type InflightPage,
+} from '@crawlfleet/core/runtime';
 import { describeFailure } from '../task-failure.js';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -88,12 +94,6 @@ export class CrawlSweep {
     }
     const error = describeFailure(new PageLostError(why)).message;
     this.deps.logger.warn({ crawlId, url: page.url, error }, 'crawl page lost; recorded as failed');
-    await this.deps.store.finishPage(
-      crawlId,
-      page.url,
-      { url: page.url, depth: page.depth, status: null, title: null, links: 0, error },
-      'failed',
-      [],
-    );
+    await this.deps.store.finishPage(crawlId, page.url, unfetchedPageRecord(page.url, page.depth, error), 'failed', []);
   }
 }

@@ -1,5 +1,5 @@
 import { RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
-import { addPageJobs } from '@crawlfleet/core/runtime';
+import { addPageJobs, fetchedPageRecord, unfetchedPageRecord } from '@crawlfleet/core/runtime';
 import type {
   ChildLink,
   Config,
@@ -81,7 +81,7 @@ export class PageProcessor {
       const refusal =
         rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
       const error = describeFailure(refusal).message;
-      await this.finish(crawlId, url, { url, depth, status: null, title: null, links: 0, error }, 'skipped', []);
+      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, error), 'skipped', []);
       return { url, outcome: 'skipped' };
     }
     // The crawl's delayMs spaces this crawl; Crawl-delay spaces every crawl of the host.
@@ -105,28 +105,14 @@ export class PageProcessor {
       if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
-      await this.finish(
-        crawlId,
-        url,
-        { url, depth, status: null, title: null, links: 0, error: describeFailure(err).message },
-        'failed',
-        [],
-      );
+      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, describeFailure(err).message), 'failed', []);
       return { url, outcome: 'failed' };
     }
     const { children, dropped } =
       depth < context.options.maxDepth
         ? await this.children(crawlId, result.links, context)
         : { children: [], dropped: 0 };
-    const record: PageRecord = {
-      url,
-      depth,
-      status: result.status,
-      title: result.title,
-      links: result.links.length,
-      error: null,
-    };
-    await this.finish(crawlId, url, record, 'fetched', children, dropped);
+    await this.finish(crawlId, url, fetchedPageRecord(result, depth), 'fetched', children, dropped);
     return { url, outcome: 'fetched' };
   }
 
