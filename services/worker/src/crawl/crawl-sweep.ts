@@ -1,10 +1,5 @@
-import {
-  PageLostError,
-  pageJobId,
-  unfetchedPageRecord,
-  type CrawlStore,
-  type InflightPage,
-} from '@crawlfleet/core/runtime';
+import { PageLostError, pageJobId, unfetchedPageRecord } from '@crawlfleet/core/runtime';
+import type { CrawlStore, InflightPage } from '@crawlfleet/core/runtime';
 import { describeFailure } from '../task-failure.js';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
