@@ -30,9 +30,4 @@ export class ClientSlots {
       else this.held.delete(caller);
     };
   }
-
-  /** Slots held by `caller` now. */
-  count(caller: string): number {
-    return this.held.get(caller) ?? 0;
-  }
 }
