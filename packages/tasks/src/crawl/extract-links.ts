@@ -39,6 +39,8 @@ export function resolveLink(href: string, base: URL): string | null {
 
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 
+/** The tags metadata comes from, and the attributes read from them. */
+const METADATA_TAGS = new Set(['html', 'meta', 'link']);
 const KEPT_ATTRIBUTES = new Set(['lang', 'name', 'content', 'rel']);
 
 /**
@@ -63,6 +65,8 @@ class LinkCollector implements TokenizerCallbacks {
   private attribute = '';
   private value = '';
   private href: string | undefined;
+  /** Whether the attribute being read is one we keep (so its value is copied). */
+  private wanted = false;
 
   constructor(
     private readonly html: string,
@@ -72,27 +76,30 @@ class LinkCollector implements TokenizerCallbacks {
   onopentagname(start: number, end: number): void {
     this.tag = this.html.slice(start, end).toLowerCase();
     this.href = undefined;
-    this.attributes = new Map();
+    if (METADATA_TAGS.has(this.tag)) this.attributes = new Map();
   }
   onattribname(start: number, end: number): void {
     this.attribute = this.html.slice(start, end).toLowerCase();
     this.value = '';
+    // Only href and the metadata tags' few attributes are copied: class, style and the rest cost nothing.
+    this.wanted = this.attribute === 'href' || (METADATA_TAGS.has(this.tag) && KEPT_ATTRIBUTES.has(this.attribute));
   }
   onattribdata(start: number, end: number): void {
-    // A value past the URL cap is dropped anyway: stop copying it (and any attribute kept).
-    if (this.value.length <= this.limits.maxUrlLength) this.value += this.html.slice(start, end);
+    // A value past the URL cap is dropped anyway: stop copying it.
+    if (this.wanted && this.value.length <= this.limits.maxUrlLength) this.value += this.html.slice(start, end);
   }
   onattribentity(codepoint: number): void {
-    if (this.value.length <= this.limits.maxUrlLength) this.value += String.fromCodePoint(codepoint);
+    if (this.wanted && this.value.length <= this.limits.maxUrlLength) this.value += String.fromCodePoint(codepoint);
   }
   onattribend(): void {
     if (this.attribute === 'href' && this.href === undefined) this.href = this.value;
-    // The few attributes metadata needs, the first of each.
-    if (KEPT_ATTRIBUTES.has(this.attribute) && !this.attributes.has(this.attribute)) {
+    // The first of each attribute metadata needs.
+    if (this.wanted && METADATA_TAGS.has(this.tag) && !this.attributes.has(this.attribute)) {
       this.attributes.set(this.attribute, this.value);
     }
     this.attribute = '';
     this.value = '';
+    this.wanted = false;
   }
   onopentagend(): void {
     const { tag, href } = this;
@@ -131,6 +138,7 @@ class LinkCollector implements TokenizerCallbacks {
   /** Reads `<html lang>`, `<meta name=description>` and `<link rel=canonical>`, the first of each. */
   private metadata(): void {
     const { attributes, tag } = this;
+    if (!METADATA_TAGS.has(tag)) return;
     if (tag === 'html' && this.lang === null) {
       this.lang = attributes.get('lang')?.trim() || null;
     } else if (
