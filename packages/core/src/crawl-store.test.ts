@@ -144,6 +144,19 @@ describe('CrawlStore', () => {
     expect(claimed.filter((urls) => urls.length > 0)).toEqual([[`${originals[0].url}/next`]]);
   });
 
+  it('lists every running crawl in batches, however many, and drops ended ones from the list', async () => {
+    const own = new CrawlStore(redis, `test-${randomUUID()}`, 600);
+    const ids = Array.from({ length: 1203 }, () => randomUUID());
+    for (const [index, id] of ids.entries()) await own.create(id, 'http://s.test/', crawlOptions({}), 1000 + index);
+    for (const id of ids.slice(0, 700)) if (ids.indexOf(id) % 2 === 0) await own.cancel(id);
+    const listed: string[] = [];
+    for await (const batch of own.running(100)) listed.push(...batch.map((crawl) => crawl.id));
+    expect(listed).toEqual(ids.filter((_, index) => !(index < 700 && index % 2 === 0)));
+    const again: string[] = [];
+    for await (const batch of own.running(100)) again.push(...batch.map((crawl) => crawl.id));
+    expect(again).toEqual(listed);
+  });
+
   it('takes 100,000 children in one call and keeps what is in flight', async () => {
     const id = randomUUID();
     await store.create(id, 'http://s.test/', crawlOptions({ maxPages: 1_000_000 }));

@@ -222,15 +222,23 @@ export class CrawlStore {
     } while (cursor !== '0');
   }
 
-  /** Crawls still running, with when each last finished a page; ended and expired ones leave the list. */
-  async running(limit = 1000): Promise<{ id: string; lastAt: number }[]> {
-    const ids = await this.redis.zrange(this.runningKey, 0, limit - 1);
-    const metas = await Promise.all(ids.map((id) => this.redis.hmget(this.keys(id).meta, 'state', 'lastAt')));
-    const ended = ids.filter((_, index) => metas[index][0] !== 'running');
-    if (ended.length) await this.redis.zrem(this.runningKey, ...ended);
-    return ids.flatMap((id, index) =>
-      metas[index][0] === 'running' ? [{ id, lastAt: Number(metas[index][1] ?? 0) }] : [],
-    );
+  /**
+   * Every crawl still running, with when it last finished a page, in batches
+   * (oldest first); ended and expired ones leave the list on the way.
+   */
+  async *running(batchSize = 500): AsyncGenerator<{ id: string; lastAt: number }[]> {
+    for (let start = 0; ;) {
+      const ids = await this.redis.zrange(this.runningKey, start, start + batchSize - 1);
+      if (ids.length === 0) return;
+      const metas = await Promise.all(ids.map((id) => this.redis.hmget(this.keys(id).meta, 'state', 'lastAt')));
+      const ended = ids.filter((_, index) => metas[index][0] !== 'running');
+      if (ended.length) await this.redis.zrem(this.runningKey, ...ended);
+      // Removing the ended shifts the ones after them down by as many.
+      start += ids.length - ended.length;
+      yield ids.flatMap((id, index) =>
+        metas[index][0] === 'running' ? [{ id, lastAt: Number(metas[index][1] ?? 0) }] : [],
+      );
+    }
   }
 
   /** The children a finished page claimed, or null when the page is not finished. */

@@ -54,8 +54,8 @@ export class CrawlSweep {
   async sweep(now = Date.now()): Promise<void> {
     const { redis, prefix, intervalMs, store } = this.deps;
     if (!(await redis.set(`${prefix}:crawl-sweep:lock`, '1', 'PX', Math.max(100, intervalMs - 100), 'NX'))) return;
-    for (const crawl of await store.running()) {
-      if (now - crawl.lastAt >= intervalMs) await this.sweepCrawl(crawl.id);
+    for await (const crawls of store.running()) {
+      for (const crawl of crawls) if (now - crawl.lastAt >= intervalMs) await this.sweepCrawl(crawl.id);
     }
   }
 
