@@ -10,7 +10,7 @@ import { errorHandler, MAX_PARAM_LENGTH, notFound, routerError } from './plugins
 import jobQueues, { type JobQueues } from './plugins/job-queues.js';
 import metrics from './plugins/metrics.js';
 import type { OpenStreams } from './plugins/open-streams.js';
-import guards, { type Guard } from './plugins/rate-limit.js';
+import guards, { type Guard } from './plugins/guards.js';
 import services from './plugins/services.js';
 import validation from './plugins/validation.js';
 import admin from './routes/admin.js';
