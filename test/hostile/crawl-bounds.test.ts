@@ -86,6 +86,21 @@ describe('matching that cannot backtrack', () => {
     }
   });
 
+  it('drops the line that the 512 KiB cut of a robots.txt falls in, instead of obeying what is left of it', async () => {
+    // The cut lands just after "Disallow: /" of a longer rule: kept, that stub would disallow everything.
+    const head = 'User-agent: *\n';
+    const padding = '#'.repeat(512 * 1024 - head.length - 1 - 'Disallow: /'.length);
+    const origin = await startHostileSite({
+      '/robots.txt': (_req, res) => res.end(`${head}${padding}\nDisallow: /only-this-very-long-path\n`),
+    });
+    try {
+      const { done, pages } = await crawl({ url: `${origin.url}/open`, maxDepth: 0 });
+      expect(done, JSON.stringify(pages[0])).toMatchObject({ state: 'completed', stats: { fetched: 1, skipped: 0 } });
+    } finally {
+      await origin.close();
+    }
+  });
+
   it('crawls under a robots.txt of 480 long wildcard rules (480 KB) within the link time budget', async () => {
     const rule = `/${'*a'.repeat(500)}*b`;
     // A long <base href> turns 5,000 short hrefs into 5,000 links of 4 KB each, from a 90 KB page.
