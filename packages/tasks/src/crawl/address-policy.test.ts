@@ -23,6 +23,10 @@ describe('address policy', () => {
     'ff02::1',
     '::ffff:127.0.0.1',
     '[::1]',
+    // IPv4-compatible (::/96, as URLs spell [::127.0.0.1]), unallocated, NAT64: ipaddr.js calls the first two unicast.
+    '::7f00:1',
+    '4000::1',
+    '64:ff9b::7f00:1',
   ])('refuses %s by default and allows it when private networks are allowed', (address) => {
     expect(strict(address)).toBe(false);
     expect(open(address)).toBe(true);
