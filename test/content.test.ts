@@ -14,6 +14,13 @@ let site: FixtureSite;
 const twin = (next: string) =>
   `<html><head><title>Twin</title></head><body><p>The same words.</p><a href="${next}">next</a></body></html>`;
 
+/** A page with all markdown knows, in a frame of navigation. */
+const article = (next: string) => `<html><head><title>Guide</title></head><body>
+<nav><a href="/home">Home nav</a></nav><header><p>Site header</p></header>
+<main><h1>Guide</h1><h2>Steps</h2><p>Read <em>this</em> and <strong>that</strong>, then <a href="${next}">go on</a>.</p>
+<ul><li>first</li><li>second</li></ul><table><tr><th>Key</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table>
+<pre><code>npm start</code></pre></main><aside>Sidebar ads</aside><footer>Footer text</footer></body></html>`;
+
 beforeAll(async () => {
   site = await startFixtureSite('127.0.0.1', {
     '/meta': (_req, res) => {
@@ -32,10 +39,21 @@ beforeAll(async () => {
       res.setHeader('content-type', 'text/html');
       res.end('<html><body><a href="/twin-a">a</a> <a href="/twin-b">b</a></body></html>');
     },
+    '/article': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(article('/article-next')),
+    '/article-next': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(article('/article')),
+    '/big': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<html><body><main><p>${'big words '.repeat(330 * 1024)}</p></main></body></html>`);
+    },
     '/twin-a': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(twin('/after-a')),
     '/twin-b': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(twin('/after-b')),
   });
-  const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
+  // 3 MiB pages pass the body cap; content is stored up to 1 MiB a page and 2.5 MiB a crawl.
+  const env = {
+    CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    CRAWL_MAX_BYTES: String(4 * 1024 * 1024),
+    CRAWL_MAX_STORED_BYTES_PER_CRAWL: String(2.5 * 1024 * 1024),
+  };
   app = await testApi(buildApp, inject('redisUrl'), env);
   worker = await startWorker({
     config: { ...testConfig(inject('redisUrl'), env), queuePrefix: app.config.queuePrefix },
@@ -83,5 +101,108 @@ describe('duplicates within a crawl', () => {
     expect(site.hits.get(after(original))).toBe(1);
     expect(site.hits.get(after(copy))).toBeUndefined();
     expect(pages.every((page) => page.metadata !== undefined)).toBe(true);
+  });
+});
+
+describe('formats', () => {
+  it('returns a crawl job page as markdown, main content only by default', async () => {
+    const reply = await postJson(app, '/v1/jobs/crawl?wait=10000', {
+      url: `${site.url}/article`,
+      formats: ['markdown', 'text'],
+    });
+    const { result } = reply.json();
+    expect(result.markdown).toBe(
+      [
+        '# Guide',
+        '## Steps',
+        `Read _this_ and **that**, then [go on](${site.url}/article-next).`,
+        '-   first\n-   second',
+        '| Key | Value |\n| --- | --- |\n| a   | 1   |',
+        '```\nnpm start\n```',
+      ].join('\n\n'),
+    );
+    expect(result.text).toBe(
+      'Guide\nSteps\nRead this and that, then go on.\nfirst\nsecond\nKey\nValue\na\n1\nnpm start',
+    );
+    expect(result.html).toBeUndefined();
+  });
+
+  it('keeps nav, header, aside and footer with onlyMainContent: false', async () => {
+    const reply = await postJson(app, '/v1/jobs/crawl?wait=10000', {
+      url: `${site.url}/article`,
+      formats: ['markdown'],
+      onlyMainContent: false,
+    });
+    const { markdown } = reply.json().result as { markdown: string };
+    for (const frame of ['Home nav', 'Site header', 'Sidebar ads', 'Footer text']) expect(markdown).toContain(frame);
+  });
+
+  it('computes and stores nothing extra when no formats are asked', async () => {
+    const reply = await postJson(app, '/v1/jobs/crawl?wait=10000', { url: `${site.url}/article` });
+    const { result } = reply.json();
+    for (const field of ['markdown', 'text', 'html', 'truncated']) expect(result).not.toHaveProperty(field);
+  });
+
+  it('refuses an unknown format with a 400 naming formats', async () => {
+    for (const path of ['/v1/jobs/crawl', '/v1/crawls']) {
+      const reply = await postJson(app, path, { url: `${site.url}/article`, formats: ['markdown', 'pdf'] });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json()).toMatchObject({ code: 'CF_ERR_VALIDATION', field: expect.stringMatching(/^body\.formats/) });
+    }
+  });
+
+  it('stores each crawled page with its content, the links as a list with formats: ["links"]', async () => {
+    const start = await postJson(app, '/v1/crawls', {
+      url: `${site.url}/article`,
+      maxDepth: 1,
+      include: ['/article*'],
+      formats: ['markdown', 'html', 'links'],
+    });
+    const { url } = start.json<{ url: string }>();
+    const crawl = (await app.inject({ url: `${url}?wait=15000` })).json();
+    expect(crawl.options).toMatchObject({ formats: ['markdown', 'html', 'links'], onlyMainContent: true });
+    const ndjson = await app.inject({ url: `${url}/pages`, headers: { accept: 'application/x-ndjson' } });
+    const records = ndjson.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((record) => record.url).sort()).toEqual([`${site.url}/article`, `${site.url}/article-next`]);
+    for (const record of records) {
+      expect(record.markdown).toMatch(/^# Guide\n\n## Steps/);
+      expect(record.html).toMatch(/^<main><h1>Guide<\/h1>/);
+      expect(record.links).toEqual([`${site.url}/home`, expect.stringMatching(/\/article(-next)?$/)]);
+    }
+    expect(crawl.stats.storedBytes).toBeGreaterThan(0);
+    expect(crawl.stats.notStored).toBe(0);
+    const listed = (await app.inject({ url: `${url}/pages` })).json().items as Record<string, unknown>[];
+    expect(listed.map((record) => record.markdown)).toEqual(records.map((record) => record.markdown));
+  });
+
+  it('stores a 3 MiB page cut at CRAWL_MAX_STORED_BYTES with truncated: true', async () => {
+    const reply = await postJson(app, '/v1/jobs/crawl?wait=15000', { url: `${site.url}/big`, formats: ['text'] });
+    const { result } = reply.json();
+    expect(result.bytes).toBeGreaterThan(3 * 1024 * 1024);
+    expect(Buffer.byteLength(result.text as string)).toBe(1024 * 1024);
+    expect(result.truncated).toBe(true);
+  });
+
+  it('stops storing content past CRAWL_MAX_STORED_BYTES_PER_CRAWL, and the stats say so', async () => {
+    for (let i = 0; i < 3; i++) site.route(`/big-${i}`, (_req, res) => res.writeHead(302, { location: '/big' }).end());
+    site.route('/bigs', (_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<a href="/big-0">0</a><a href="/big-1">1</a><a href="/big-2">2</a>'),
+    );
+    const start = await postJson(app, '/v1/crawls', { url: `${site.url}/bigs`, maxDepth: 1, formats: ['text'] });
+    const { url } = start.json<{ url: string }>();
+    const crawl = (await app.inject({ url: `${url}?wait=20000` })).json();
+    expect(crawl.state).toBe('completed');
+    // The seed's few bytes and two 1 MiB texts fit in 2.5 MiB; the third does not.
+    expect(crawl.stats.notStored).toBe(1);
+    expect(crawl.stats.storedBytes).toBeLessThanOrEqual(2.5 * 1024 * 1024);
+    const records = (await app.inject({ url: `${url}/pages` })).json().items as Record<string, unknown>[];
+    const unstored = records.filter((record) => record.text === undefined);
+    expect(unstored).toHaveLength(1);
+    expect(unstored[0]).toMatchObject({ truncated: true, status: 200 });
   });
 });

@@ -16,7 +16,8 @@
  * KEYS: meta, seen, done, pages, expanded, inflight, content
  * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped), ttlSeconds, now,
  *       childrenJson (one argument: [[hash, url, allowed (1|0)], ...]), childDepth,
- *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl
+ *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl,
+ *       content (JSON members, '' for none), its bytes, the crawl's byte cap, fallback (members stored instead)
  * A page whose contentHash an earlier page of the crawl had is a duplicate:
  * its record gets duplicateOf (that page's URL) and it claims no children.
  * A child past maxPages is counted as skipped but never enters the seen-set,
@@ -40,6 +41,16 @@ if ARGV[9] ~= '' then
     record = string.sub(record, 1, -2) .. ',"duplicateOf":' .. cjson.encode(first) .. '}'
   else
     redis.call('HSET', content, ARGV[9], ARGV[10])
+  end
+end
+if ARGV[11] ~= '' then
+  local size = tonumber(ARGV[12])
+  if tonumber(redis.call('HGET', meta, 'storedBytes') or '0') + size <= tonumber(ARGV[13]) then
+    redis.call('HINCRBY', meta, 'storedBytes', size)
+    record = string.sub(record, 1, -2) .. ',' .. ARGV[11] .. '}'
+  else
+    redis.call('HINCRBY', meta, 'notStored', 1)
+    record = string.sub(record, 1, -2) .. ',' .. ARGV[14] .. '}'
   end
 end
 redis.call('RPUSH', pages, record)

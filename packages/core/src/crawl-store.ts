@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CANCEL, FINISH_PAGE, RESERVE_SLOTS } from './crawl-scripts.js';
+import { recordParts } from './page-record.js';
 import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './schemas.js';
 
 /** A crawl as the store holds it. */
@@ -56,7 +57,16 @@ export interface InflightPage {
   depth: number;
 }
 
-const COUNTERS = ['discovered', 'queued', 'fetched', 'failed', 'skipped'] as const;
+const COUNTERS = [
+  'discovered',
+  'queued',
+  'fetched',
+  'failed',
+  'skipped',
+  'storedBytes',
+  'notStored',
+  'fromSitemaps',
+] as const;
 
 /**
  * The state of recursive crawls in Redis, shared by the API (create, read,
@@ -137,7 +147,12 @@ export class CrawlStore {
       id,
       state: meta.state as CrawlState,
       seed: meta.seed ?? '',
-      options: JSON.parse(meta.options ?? '{}') as CrawlOptions,
+      // Crawls stored before formats existed have none.
+      options: {
+        formats: [],
+        onlyMainContent: true,
+        ...(JSON.parse(meta.options ?? '{}') as Partial<CrawlOptions>),
+      } as CrawlOptions,
       stats,
       createdAt: new Date(Number(meta.createdAt)).toISOString(),
       finishedAt: meta.finishedAt ? new Date(Number(meta.finishedAt)).toISOString() : null,
@@ -154,6 +169,7 @@ export class CrawlStore {
    * The children go as one JSON argument, whatever their number (one
    * argument per child overflowed the stack at 100,000 links).
    * @param dropped links the caller left out (over budget), counted as skipped
+   * @param maxStoredBytes the crawl's cap on content bytes (CRAWL_MAX_STORED_BYTES_PER_CRAWL)
    * @returns the child URLs this page claimed, to be queued; a page finished
    *   before (a retry) returns the same list, so re-adding is idempotent.
    */
@@ -163,11 +179,13 @@ export class CrawlStore {
     record: PageRecord,
     outcome: 'fetched' | 'failed' | 'skipped',
     children: ChildLink[],
-    options: { childDepth?: number; dropped?: number; now?: number } = {},
+    options: { childDepth?: number; dropped?: number; now?: number; maxStoredBytes?: number } = {},
   ): Promise<string[]> {
     const keys = this.keys(id);
     const encoded = JSON.stringify(children.map((child) => [urlHash(child.url), child.url, child.allowed ? 1 : 0]));
-    const { childDepth = record.depth + 1, dropped = 0, now = Date.now() } = options;
+    const { childDepth = record.depth + 1, dropped = 0, now = Date.now(), maxStoredBytes = Infinity } = options;
+    // Content is stored while the crawl is within its cap; Redis decides, however many workers race.
+    const parts = recordParts(record);
     const claimed = await this.redis.cfFinishPage(
       keys.meta,
       keys.seen,
@@ -177,7 +195,7 @@ export class CrawlStore {
       keys.inflight,
       keys.content,
       urlHash(url),
-      JSON.stringify(record),
+      JSON.stringify(parts.base),
       outcome,
       this.ttlSeconds,
       now,
@@ -186,6 +204,10 @@ export class CrawlStore {
       dropped,
       record.metadata?.contentHash ?? '',
       url,
+      parts.content,
+      parts.bytes,
+      Number.isFinite(maxStoredBytes) ? maxStoredBytes : Number.MAX_SAFE_INTEGER,
+      parts.fallback,
     );
     return JSON.parse(claimed) as string[];
   }

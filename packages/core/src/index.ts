@@ -17,4 +17,5 @@ export {
   PageRecord,
   PageMetadata,
   crawlOptions,
+  CONTENT_FORMATS,
 } from './schemas.js';

@@ -21,6 +21,7 @@ export type {
   CrawlScope,
   CrawlState,
   CrawlPageData,
+  ContentFormat,
 } from './schemas.js';
 export {
   loadConfig,

@@ -57,7 +57,28 @@ export function isFetchableUrl(value: string): boolean {
 /** What a URL field must be, in the words of a validation error. */
 export const HTTP_URL_RULE = 'must be an absolute http:// or https:// URL, without user:password@';
 
-/** `crawl` input: one http(s) URL. */
+/** What a page's content can be returned as. */
+export const CONTENT_FORMATS = ['markdown', 'text', 'html', 'links'] as const;
+export type ContentFormat = (typeof CONTENT_FORMATS)[number];
+
+/** `formats` and `onlyMainContent`, on crawl jobs and crawls alike. */
+const contentFields = {
+  formats: Type.Optional(
+    Type.Array(Type.Enum(CONTENT_FORMATS), {
+      maxItems: CONTENT_FORMATS.length,
+      uniqueItems: true,
+      description: 'What of the page to return beside its metadata: markdown, text, html, links',
+    }),
+  ),
+  onlyMainContent: Type.Optional(
+    Type.Boolean({
+      default: true,
+      description: 'Drop nav, header, footer, aside, scripts, styles and boilerplate from markdown, text and html',
+    }),
+  ),
+};
+
+/** `crawl` input: one http(s) URL, and what of the page to return. */
 export const CrawlInput = Type.Object(
   {
     url: Type.String({
@@ -66,10 +87,22 @@ export const CrawlInput = Type.Object(
       format: HTTP_URL_FORMAT,
       description: 'An absolute http:// or https:// URL, without credentials',
     }),
+    ...contentFields,
   },
   { additionalProperties: false },
 );
 export type CrawlInput = Static<typeof CrawlInput>;
+
+/** The content fields a result or page record carries when `formats` asked for them. */
+const contentResult = {
+  markdown: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+  html: Type.Optional(Type.String()),
+  truncated: Type.Optional(
+    Type.Boolean({ description: 'Content was cut at CRAWL_MAX_STORED_BYTES, or not stored (crawl over its cap)' }),
+  ),
+  warning: Type.Optional(Type.String({ description: 'Why the content is not what was asked (e.g. text only)' })),
+};
 
 /** What a page says about itself, on every crawl result and page record. */
 export const PageMetadata = Type.Object({
@@ -95,6 +128,7 @@ export const CrawlResult = Type.Object({
   bytes: Type.Integer(),
   durationMs: Type.Number(),
   metadata: PageMetadata,
+  ...contentResult,
 });
 export type CrawlResult = Static<typeof CrawlResult>;
 
@@ -165,6 +199,7 @@ export const CrawlRequest = Type.Object(
           'robots.txt Crawl-delay also applies',
       }),
     ),
+    ...contentFields,
   },
   { additionalProperties: false },
 );
@@ -180,6 +215,8 @@ export interface CrawlOptions {
   respectRobots: boolean;
   /** null: from robots.txt Crawl-delay, else 0. */
   delayMs: number | null;
+  formats: ContentFormat[];
+  onlyMainContent: boolean;
 }
 
 /** Fills in the documented defaults. */
@@ -192,6 +229,8 @@ export function crawlOptions(request: Omit<CrawlRequest, 'url'>): CrawlOptions {
     exclude: request.exclude ?? [],
     respectRobots: request.respectRobots ?? true,
     delayMs: request.delayMs ?? null,
+    formats: request.formats ?? [],
+    onlyMainContent: request.onlyMainContent ?? true,
   };
 }
 
@@ -201,7 +240,9 @@ export const PageRecord = Type.Object({
   depth: Type.Integer(),
   status: Type.Union([Type.Integer(), Type.Null()]),
   title: Type.Union([Type.String(), Type.Null()]),
-  links: Type.Integer({ description: 'Links found on the page' }),
+  links: Type.Union([Type.Integer(), Type.Array(Type.String())], {
+    description: 'Links found on the page: their number, or the links themselves with formats: ["links"]',
+  }),
   error: Type.Union([Type.String(), Type.Null()]),
   finalUrl: Type.Union([Type.String(), Type.Null()]),
   contentType: Type.Union([Type.String(), Type.Null()]),
@@ -210,6 +251,7 @@ export const PageRecord = Type.Object({
   duplicateOf: Type.Optional(
     Type.String({ description: 'The first page of this crawl with the same contentHash; its links were not followed' }),
   ),
+  ...contentResult,
 });
 export type PageRecord = Static<typeof PageRecord>;
 
@@ -219,6 +261,11 @@ export const CrawlStats = Type.Object({
   fetched: Type.Integer(),
   failed: Type.Integer(),
   skipped: Type.Integer(),
+  storedBytes: Type.Integer({
+    description: 'Bytes of page content stored (formats), up to CRAWL_MAX_STORED_BYTES_PER_CRAWL',
+  }),
+  notStored: Type.Integer({ description: 'Fetched pages whose content was not stored: the crawl was at its cap' }),
+  fromSitemaps: Type.Integer({ description: 'Pages claimed from sitemaps' }),
 });
 export type CrawlStats = Static<typeof CrawlStats>;
 

@@ -35,3 +35,6 @@ export { CrawlScopeFilter } from './crawl/scope.js';
 export { robotsRules, DEFAULT_MAX_ROBOTS_RULES, type RobotsRules, type RobotsFetch } from './crawl/robots.js';
 export { globMatcher, globProblem } from './crawl/glob.js';
 export { LinkedAbort } from './crawl/linked-abort.js';
+export { DEFAULT_PAGE_LIMITS, type PageLimits } from './crawl/crawl-page.js';
+export { extractContent, type ContentOptions } from './crawl/content.js';
+export { capContent, pageContent, type Content, type ContentLimits } from './crawl/page-content.js';

@@ -1,8 +1,19 @@
 import { hash } from 'node:crypto';
 import type { CrawlInput, CrawlResult } from '@crawlfleet/core';
 import { InvalidInputError, UpstreamStatusError } from '../errors.js';
+import { capContent, pageContent, type ContentLimits } from './page-content.js';
 import { DEFAULT_LINK_LIMITS, extractLinks, type LinkLimits } from './extract-links.js';
 import type { SafeFetcher } from './safe-fetch.js';
+
+/** What one page may cost: links kept, and content extracted and returned. */
+export type PageLimits = LinkLimits & ContentLimits;
+
+export const DEFAULT_PAGE_LIMITS: PageLimits = {
+  ...DEFAULT_LINK_LIMITS,
+  maxStoredBytes: 1024 * 1024,
+  maxContentDepth: 512,
+  maxContentElements: 100_000,
+};
 
 /** True for content types whose body is parsed for links. */
 export function isHtml(contentType: string | null): boolean {
@@ -24,8 +35,9 @@ function decode(body: Buffer, contentType: string | null): string {
 }
 
 /**
- * Fetches one page and returns what it is, where it links and its metadata
- * (contentHash: sha256 of its text, whitespace collapsed). Non-HTML bodies
+ * Fetches one page and returns what it is, where it links, its metadata
+ * (contentHash: sha256 of its text, whitespace collapsed) and the content
+ * `input.formats` asks for, within CRAWL_MAX_STORED_BYTES. Non-HTML bodies
  * are counted, not parsed. A 5xx answer throws a retryable error; other
  * statuses (404 included) are results.
  */
@@ -33,7 +45,7 @@ export async function crawlPage(
   fetcher: SafeFetcher,
   input: CrawlInput,
   signal?: AbortSignal,
-  limits: LinkLimits = DEFAULT_LINK_LIMITS,
+  limits: PageLimits = DEFAULT_PAGE_LIMITS,
 ): Promise<CrawlResult> {
   // As in sqrt: a job added by other means may hold anything, null included.
   const url: unknown = (input as Partial<CrawlInput> | null)?.url;
@@ -41,17 +53,23 @@ export async function crawlPage(
   const started = performance.now();
   const page = await fetcher.fetch(url, signal, isHtml);
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
-  const parsed =
-    page.body && isHtml(page.contentType)
-      ? extractLinks(decode(page.body, page.contentType), page.finalUrl, limits)
-      : null;
+  const html = page.body && isHtml(page.contentType) ? decode(page.body, page.contentType) : null;
+  const parsed = html === null ? null : extractLinks(html, page.finalUrl, limits);
+  const formats = input.formats ?? [];
+  const { links, ...content } =
+    formats.length === 0
+      ? { links: undefined }
+      : capContent(
+          pageContent(html, parsed, page.finalUrl, formats, input.onlyMainContent ?? true, limits),
+          limits.maxStoredBytes,
+        );
   return {
     url,
     finalUrl: page.finalUrl,
     status: page.status,
     contentType: page.contentType,
     title: parsed?.title ?? null,
-    links: parsed?.links ?? [],
+    links: links ?? parsed?.links ?? [],
     bytes: page.bytes,
     durationMs: Math.round((performance.now() - started) * 100) / 100,
     metadata: {
@@ -63,5 +81,6 @@ export async function crawlPage(
       lastModified: page.lastModified,
       contentHash: parsed ? hash('sha256', parsed.text, 'hex') : null,
     },
+    ...content,
   };
 }

@@ -13,7 +13,17 @@ export interface PageLinks {
   lang: string | null;
   /** The text outside script, style, noscript and template (the title's included), whitespace collapsed. */
   text: string;
+  /** Start tags on the page. */
+  elements: number;
+  /** How deep elements nest at most, counted as a parser would at worst (unclosed tags stay open). */
+  depth: number;
 }
+
+/** Elements that hold no others, or that a parser closes by itself (a new `<p>` or `<li>` ends the last). */
+const NOT_NESTING = new Set([
+  ...'area base br col embed hr img input link meta source track wbr param'.split(' '),
+  ...'p li dt dd option optgroup tr td th thead tbody tfoot rp rt colgroup caption'.split(' '),
+]);
 
 /** Elements whose content is not text of the page. */
 const NOT_TEXT = new Set(['script', 'style', 'noscript', 'template']);
@@ -56,6 +66,11 @@ class LinkCollector implements TokenizerCallbacks {
   canonicalHref: string | undefined;
   lang: string | null = null;
   private readonly text: string[] = [];
+  elements = 0;
+  maxDepth = 0;
+  private depth = 0;
+  /** Open elements by name, for the nesting depth. */
+  private readonly open = new Map<string, number>();
   /** Open elements whose text is not the page's (script, style, …). */
   private hidden = 0;
   private attributes = new Map<string, string>();
@@ -104,6 +119,11 @@ class LinkCollector implements TokenizerCallbacks {
   onopentagend(): void {
     const { tag, href } = this;
     this.metadata();
+    this.elements++;
+    if (!NOT_NESTING.has(tag)) {
+      this.open.set(tag, (this.open.get(tag) ?? 0) + 1);
+      this.maxDepth = Math.max(this.maxDepth, ++this.depth);
+    }
     if (NOT_TEXT.has(tag)) this.hidden++;
     if (tag === 'a' || tag === 'area') {
       // Duplicates are common, so more raw hrefs than links are kept, but never without bound.
@@ -132,6 +152,11 @@ class LinkCollector implements TokenizerCallbacks {
   onclosetag(start: number, end: number): void {
     const name = this.html.slice(start, end).toLowerCase();
     if (NOT_TEXT.has(name) && this.hidden > 0) this.hidden--;
+    const open = this.open.get(name);
+    if (open) {
+      this.open.set(name, open - 1);
+      this.depth--;
+    }
     if (this.inTitle && name === 'title') this.endTitle();
   }
 
@@ -212,5 +237,7 @@ export function extractLinks(html: string, pageUrl: string, limits: LinkLimits =
     canonical,
     lang: collector.lang,
     text: collector.pageText(),
+    elements: collector.elements,
+    depth: collector.maxDepth,
   };
 }

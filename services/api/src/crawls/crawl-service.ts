@@ -17,6 +17,8 @@ import { withRedis } from '../redis-errors.js';
 
 const POLL_MS = 25;
 const STREAM_CHUNK = 500;
+/** Records with content are up to CRAWL_MAX_STORED_BYTES each: fewer at a time. */
+const CONTENT_STREAM_CHUNK = 8;
 
 /** Starts, reads, waits for, lists and cancels recursive crawls. */
 export class CrawlService {
@@ -86,13 +88,15 @@ export class CrawlService {
 
   /** Every page record as NDJSON, read from Redis a chunk at a time. */
   async stream(id: string): Promise<Readable> {
-    await this.get(id);
+    const crawl = await this.get(id);
     const store = this.store;
+    const size = crawl.options.formats?.length ? CONTENT_STREAM_CHUNK : STREAM_CHUNK;
+    // Readable.from reads the next chunk when the client has taken the last: one chunk in memory.
     async function* lines() {
-      for (let start = 0; ; start += STREAM_CHUNK) {
-        const chunk = await withRedis(() => store.pages(id, start, STREAM_CHUNK));
+      for (let start = 0; ; start += size) {
+        const chunk = await withRedis(() => store.pages(id, start, size));
         if (chunk.length) yield `${chunk.join('\n')}\n`;
-        if (chunk.length < STREAM_CHUNK) return;
+        if (chunk.length < size) return;
       }
     }
     return Readable.from(lines());

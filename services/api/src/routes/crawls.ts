@@ -17,6 +17,8 @@ const CrawlView = Type.Object({
     exclude: Type.Array(Type.String()),
     respectRobots: Type.Boolean(),
     delayMs: Type.Union([Type.Integer(), Type.Null()]),
+    formats: Type.Array(Type.String()),
+    onlyMainContent: Type.Boolean(),
   }),
   stats: CrawlStats,
   createdAt: Type.String({ format: 'date-time' }),

@@ -7,7 +7,7 @@ import {
   type CrawlPageData,
 } from '@crawlfleet/core/runtime';
 import type { CrawlInput } from '@crawlfleet/core';
-import { SafeFetcher, crawlPage } from '@crawlfleet/tasks';
+import { SafeFetcher, crawlPage, type PageLimits } from '@crawlfleet/tasks';
 import { Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -63,7 +63,14 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
   );
   const cancels = new CrawlCancels();
   await cancels.listen(config.redisUrl, config.queuePrefix, logger);
-  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels });
+  const limits: PageLimits = {
+    maxLinks: config.crawlMaxLinksPerPage,
+    maxUrlLength: config.crawlMaxUrlLength,
+    maxStoredBytes: config.crawlMaxStoredBytes,
+    maxContentDepth: config.crawlMaxContentDepth,
+    maxContentElements: config.crawlMaxContentElements,
+  };
+  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels, limits });
   const sweep = new CrawlSweep({
     store,
     queue,
@@ -78,10 +85,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     async processor(job, token, signal) {
       if (job.name === PAGE_JOB) return pages.process(job as Job<CrawlPageData>, token, signal);
       try {
-        return await crawlPage(fetcher, job.data as CrawlInput, signal, {
-          maxLinks: config.crawlMaxLinksPerPage,
-          maxUrlLength: config.crawlMaxUrlLength,
-        });
+        return await crawlPage(fetcher, job.data as CrawlInput, signal, limits);
       } catch (err) {
         throw toBullmqError(err);
       }

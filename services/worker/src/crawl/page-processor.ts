@@ -9,7 +9,14 @@ import type {
   CrawlStore,
   PageRecord,
 } from '@crawlfleet/core';
-import { CrawlScopeFilter, crawlPage, isRetryable, type RobotsRules, type SafeFetcher } from '@crawlfleet/tasks';
+import {
+  CrawlScopeFilter,
+  crawlPage,
+  isRetryable,
+  type PageLimits,
+  type RobotsRules,
+  type SafeFetcher,
+} from '@crawlfleet/tasks';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
 import { toBullmqError } from '../to-bullmq-error.js';
@@ -36,6 +43,7 @@ export interface PageProcessorDeps {
   fetcher: SafeFetcher;
   robots: RobotsCache;
   cancels: CrawlCancels;
+  limits: PageLimits;
 }
 
 /**
@@ -97,9 +105,10 @@ export class PageProcessor {
     }
     let result: CrawlResult;
     try {
-      const limits = { maxLinks: config.crawlMaxLinksPerPage, maxUrlLength: config.crawlMaxUrlLength };
+      // Crawls started before formats existed have none.
+      const { formats = [], onlyMainContent = true } = context.options;
       result = await this.deps.cancels.run(crawlId, signal, (abort) =>
-        crawlPage(this.deps.fetcher, { url }, abort, limits),
+        crawlPage(this.deps.fetcher, { url, formats, onlyMainContent }, abort, this.deps.limits),
       );
     } catch (err) {
       if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
@@ -112,7 +121,8 @@ export class PageProcessor {
       depth < context.options.maxDepth
         ? await this.children(crawlId, result.links, context)
         : { children: [], dropped: 0 };
-    await this.finish(crawlId, url, fetchedPageRecord(result, depth), 'fetched', children, dropped);
+    const record = fetchedPageRecord(result, depth, context.options.formats?.includes('links'));
+    await this.finish(crawlId, url, record, 'fetched', children, dropped);
     return { url, outcome: 'fetched' };
   }
 
@@ -179,7 +189,11 @@ export class PageProcessor {
     children: ChildLink[],
     dropped = 0,
   ): Promise<void> {
-    const claimed = await this.deps.store.finishPage(crawlId, url, record, outcome, children, { dropped });
+    const maxStoredBytes = this.deps.config.crawlMaxStoredBytesPerCrawl;
+    const claimed = await this.deps.store.finishPage(crawlId, url, record, outcome, children, {
+      dropped,
+      maxStoredBytes,
+    });
     await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, record.depth + 1);
   }
 }

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { extractContent } from './content.js';
+import { extractLinks } from './extract-links.js';
+import { capContent, pageContent } from './page-content.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/pages/${name}`, import.meta.url), 'utf8');
+const all = { markdown: true, text: true, html: true };
+const limits = { maxStoredBytes: 1024 * 1024, maxContentDepth: 512, maxContentElements: 100_000 };
+
+describe('main content as markdown, on pages shaped like real ones', () => {
+  // Hand-written in the shape of real pages (no internet here): a docs page, a news article, a forum thread.
+  for (const name of ['docs', 'news', 'forum']) {
+    it(`${name}.html matches its expected markdown`, async () => {
+      const { markdown } = extractContent(fixture(`${name}.html`), `https://example.org/${name}/`, {
+        ...all,
+        onlyMainContent: true,
+      });
+      await expect(`${markdown}\n`).toMatchFileSnapshot(`../../fixtures/pages/${name}.md`);
+    });
+  }
+
+  it('keeps headings, emphasis, lists, tables and code, and drops the furniture', () => {
+    const { markdown } = extractContent(fixture('docs.html'), 'https://docs.example/guides/retries', {
+      ...all,
+      onlyMainContent: true,
+    });
+    for (const kept of [
+      '# Configuring retries',
+      '## Backoff strategies',
+      '### Dead letters',
+      '**attempts**',
+      '_one_',
+      '1.  validation errors',
+      '-   Failed jobs keep their stack trace.',
+      '| Strategy | Wait before attempt n | Use it for |',
+      "```ts\nawait queue.add('send-email'",
+    ])
+      expect(markdown).toContain(kept);
+    for (const dropped of ['Read the release notes', 'Edit this page', 'Copyright', 'cookies', 'On this page', 'Docs'])
+      expect(markdown).not.toContain(dropped);
+  });
+
+  it('keeps the furniture with onlyMainContent false, scripts and styles aside', () => {
+    const { markdown, html } = extractContent(fixture('docs.html'), 'https://docs.example/', {
+      ...all,
+      onlyMainContent: false,
+    });
+    expect(markdown).toContain('Edit this page');
+    expect(markdown).toContain('Copyright © 2026 Quarry Labs');
+    expect(markdown).toContain('# Configuring retries');
+    expect(markdown).not.toContain('__DOCS_CONFIG__');
+    expect(html).toBe(fixture('docs.html'));
+  });
+
+  it('makes links absolute, and gives text a line per block', () => {
+    const html = '<main><p>See <a href="../faq#top">the FAQ</a>.</p><ul><li>one</li><li>two <b>2</b></li></ul></main>';
+    const content = extractContent(html, 'https://a.example/docs/page', { ...all, onlyMainContent: true });
+    expect(content.markdown).toContain('[the FAQ](https://a.example/faq#top)');
+    expect(content.text).toBe('See the FAQ.\none\ntwo 2');
+    expect(content.html).toBe(
+      '<main><p>See <a href="https://a.example/faq#top">the FAQ</a>.</p><ul><li>one</li><li>two <b>2</b></li></ul></main>',
+    );
+  });
+
+  it('keeps a wrapper whose class names boilerplate when the main content is inside it', () => {
+    const html =
+      '<body><div class="layout-with-sidebar"><article><h1>Title</h1><p>Body text</p></article></div></body>';
+    const { text } = extractContent(html, 'https://a.example/', { ...all, onlyMainContent: true });
+    expect(text).toBe('Title\nBody text');
+  });
+});
+
+describe('content bounds', () => {
+  it('gives a page nested past CRAWL_MAX_CONTENT_DEPTH its text only, in linear time', () => {
+    // Every parser tried is quadratic in depth: 100,000 unclosed <div> took parse5 54 s.
+    const html = `${'<div>'.repeat(200_000)}deep text`;
+    const started = performance.now();
+    const parsed = extractLinks(html, 'https://a.example/');
+    const content = pageContent(html, parsed, 'https://a.example/', ['markdown', 'text'], true, limits);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(parsed.depth).toBe(200_000);
+    expect(content.markdown).toBe('deep text');
+    expect(content.warning).toMatch(/CRAWL_MAX_CONTENT_DEPTH \(512\): text only/);
+  });
+
+  it('counts unclosed <p> and <li> as a parser does: they close themselves', () => {
+    const parsed = extractLinks(`<ul>${'<li><p>item'.repeat(5000)}</ul>`, 'https://a.example/');
+    expect(parsed.depth).toBe(1);
+    expect(parsed.elements).toBe(10_001);
+  });
+
+  it('gives a page with more than CRAWL_MAX_CONTENT_ELEMENTS elements its text only', () => {
+    const html = '<p>x</p>'.repeat(50);
+    const parsed = extractLinks(html, 'https://a.example/');
+    const content = pageContent(html, parsed, 'https://a.example/', ['text'], true, {
+      ...limits,
+      maxContentElements: 10,
+    });
+    expect(content.warning).toMatch(/50 elements, over CRAWL_MAX_CONTENT_ELEMENTS \(10\)/);
+  });
+
+  it('cuts content at the byte cap, never inside a character, and says so', () => {
+    const capped = capContent({ markdown: 'é'.repeat(10), text: 'more', links: ['https://a.example/'] }, 9);
+    expect(capped.markdown).toBe('éééé');
+    expect(capped.text).toBe('');
+    expect(capped.links).toEqual([]);
+    expect(capped.truncated).toBe(true);
+    expect(capContent({ markdown: 'short' }, 9)).toEqual({ markdown: 'short' });
+  });
+});

@@ -1,0 +1,105 @@
+import type { ContentFormat } from '@crawlfleet/core';
+import { extractContent } from './content.js';
+import type { PageLinks } from './extract-links.js';
+
+/** Bounds on extracting and returning a page's content. */
+export interface ContentLimits {
+  /** Bytes of content (markdown, text, html, links together) returned a page: `CRAWL_MAX_STORED_BYTES`. */
+  maxStoredBytes: number;
+  /** Deeper pages get their text only: `CRAWL_MAX_CONTENT_DEPTH`. */
+  maxContentDepth: number;
+  /** Pages with more elements get their text only: `CRAWL_MAX_CONTENT_ELEMENTS`. */
+  maxContentElements: number;
+}
+
+/** A page's content in the asked formats, before the byte cap. */
+export interface Content {
+  markdown?: string;
+  text?: string;
+  html?: string;
+  links?: string[];
+  truncated?: boolean;
+  warning?: string;
+}
+
+/**
+ * The content `formats` asks for. A page past the depth or element bound is
+ * not parsed into a tree (each parser is quadratic in depth): its markdown
+ * and text are then the tokenizer's text, and `warning` says why.
+ */
+export function pageContent(
+  html: string | null,
+  parsed: PageLinks | null,
+  pageUrl: string,
+  formats: readonly ContentFormat[],
+  onlyMainContent: boolean,
+  limits: ContentLimits,
+): Content {
+  const content: Content = {};
+  if (formats.includes('links')) content.links = parsed?.links ?? [];
+  if (html === null || parsed === null) {
+    if (formats.some((format) => format !== 'links')) content.warning = 'not HTML: no content extracted';
+    return content;
+  }
+  const wanted = {
+    markdown: formats.includes('markdown'),
+    text: formats.includes('text'),
+    html: formats.includes('html'),
+    onlyMainContent,
+  };
+  if (!wanted.markdown && !wanted.text && !wanted.html) return content;
+  const tooDeep = parsed.depth > limits.maxContentDepth;
+  if (tooDeep || parsed.elements > limits.maxContentElements) {
+    content.warning = tooDeep
+      ? `elements nest ${parsed.depth} deep, over CRAWL_MAX_CONTENT_DEPTH (${limits.maxContentDepth}): text only`
+      : `${parsed.elements} elements, over CRAWL_MAX_CONTENT_ELEMENTS (${limits.maxContentElements}): text only`;
+    if (wanted.markdown) content.markdown = parsed.text;
+    if (wanted.text) content.text = parsed.text;
+    if (wanted.html) content.html = html;
+    return content;
+  }
+  return { ...content, ...extractContent(html, pageUrl, wanted) };
+}
+
+/** `text` cut to at most `bytes` bytes of UTF-8, never inside a character. */
+function cutUtf8(text: string, bytes: number): string {
+  const encoded = Buffer.from(text, 'utf8');
+  if (encoded.length <= bytes) return text;
+  let end = bytes;
+  // Back up to the start of a character (continuation bytes are 10xxxxxx).
+  while (end > 0 && (encoded[end] & 0xc0) === 0x80) end--;
+  return encoded.subarray(0, end).toString('utf8');
+}
+
+/**
+ * Keeps a page's content within `maxBytes` in all, fields in the order
+ * markdown, text, html, links; what is cut or left out sets `truncated`.
+ */
+export function capContent(content: Content, maxBytes: number): Content {
+  let left = maxBytes;
+  const out: Content = { ...content };
+  for (const field of ['markdown', 'text', 'html'] as const) {
+    const value = content[field];
+    if (value === undefined) continue;
+    const size = Buffer.byteLength(value, 'utf8');
+    if (size > left) {
+      out[field] = cutUtf8(value, left);
+      out.truncated = true;
+    }
+    left = Math.max(0, left - size);
+  }
+  if (content.links) {
+    const kept: string[] = [];
+    for (const link of content.links) {
+      // As in JSON: the link, its quotes and a comma.
+      left -= Buffer.byteLength(link, 'utf8') + 3;
+      if (left < 0) {
+        out.truncated = true;
+        break;
+      }
+      kept.push(link);
+    }
+    out.links = kept;
+  }
+  return out;
+}
