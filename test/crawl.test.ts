@@ -66,8 +66,11 @@ async function allPages(url: string) {
     .map((line) => JSON.parse(line));
 }
 
+/** What a crawl reads beside its pages (the site has no sitemap: /sitemap.xml answers 404). */
+const SITE_FILES = ['/robots.txt', '/sitemap.xml'];
+
 function fetchedPaths(): string[] {
-  return [...site.hits.keys()].filter((path) => path !== '/robots.txt');
+  return [...site.hits.keys()].filter((path) => !SITE_FILES.includes(path));
 }
 
 describe('a full crawl', () => {
@@ -83,6 +86,7 @@ describe('a full crawl', () => {
     }
     expect(site.hits.get('/private/secret')).toBeUndefined();
     expect(site.hits.get('/robots.txt')).toBe(1);
+    expect(site.hits.get('/sitemap.xml')).toBe(1);
 
     const pages = await allPages(crawl.url);
     const normal = expected.size - HOSTILE.length;
@@ -178,7 +182,7 @@ describe('politeness and cancel', () => {
     const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 100, maxPages: 8, delayMs: 150 });
     const done = await finished(crawl.url);
     expect(done.stats.fetched).toBe(8);
-    const times = site.log.filter((entry) => entry.path !== '/robots.txt').map((entry) => entry.at);
+    const times = site.log.filter((entry) => !SITE_FILES.includes(entry.path)).map((entry) => entry.at);
     for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(140);
   });
 

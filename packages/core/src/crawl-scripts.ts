@@ -15,7 +15,7 @@
  * Finishes a page: records it, claims its new children, updates the counters.
  * KEYS: meta, seen, done, pages, expanded, inflight, content
  * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped), ttlSeconds, now,
- *       childrenJson (one argument: [[hash, url, allowed (1|0)], ...]), childDepth,
+ *       childrenJson (one argument: [[hash, url, allowed (1|0), fromSitemap (1|0)], ...]), childDepth,
  *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl,
  *       content (JSON members, '' for none), its bytes, the crawl's byte cap, fallback (members stored instead)
  * A page whose contentHash an earlier page of the crawl had is a duplicate:
@@ -61,7 +61,7 @@ local claimed = {}
 if state == 'running' and not duplicate then
   local maxPages = tonumber(redis.call('HGET', meta, 'maxPages'))
   local queued = tonumber(redis.call('HGET', meta, 'queued'))
-  local discovered, skipped = 0, tonumber(ARGV[8])
+  local discovered, skipped, fromSitemaps = 0, tonumber(ARGV[8]), 0
   local depth = ARGV[7]
   for _, child in ipairs(cjson.decode(ARGV[6])) do
     local hash, url, allowed = child[1], child[2], child[3]
@@ -76,6 +76,7 @@ if state == 'running' and not duplicate then
         queued = queued + 1
         claimed[#claimed + 1] = url
         redis.call('HSET', inflight, hash, depth .. ' ' .. url)
+        if child[4] == 1 then fromSitemaps = fromSitemaps + 1 end
       else
         skipped = skipped + 1
       end
@@ -85,6 +86,7 @@ if state == 'running' and not duplicate then
   redis.call('HINCRBY', meta, 'discovered', discovered)
   redis.call('HINCRBY', meta, 'skipped', skipped)
   redis.call('HINCRBY', meta, 'pending', #claimed)
+  if fromSitemaps > 0 then redis.call('HINCRBY', meta, 'fromSitemaps', fromSitemaps) end
 end
 local pending = redis.call('HINCRBY', meta, 'pending', -1)
 if pending <= 0 and state == 'running' then

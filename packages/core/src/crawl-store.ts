@@ -20,6 +20,8 @@ export interface ChildLink {
   url: string;
   /** false: in scope but refused (robots.txt); counted as skipped, not fetched. */
   allowed: boolean;
+  /** Found in a sitemap, not on the page (counted in stats.fromSitemaps). */
+  fromSitemap?: boolean;
 }
 
 /** The hash that stands for a normalized URL in a crawl's seen-set. */
@@ -147,7 +149,7 @@ export class CrawlStore {
       id,
       state: meta.state as CrawlState,
       seed: meta.seed ?? '',
-      // Crawls stored before formats existed have none.
+      // Crawls stored before formats and sitemaps existed have none.
       options: {
         formats: [],
         onlyMainContent: true,
@@ -182,7 +184,9 @@ export class CrawlStore {
     options: { childDepth?: number; dropped?: number; now?: number; maxStoredBytes?: number } = {},
   ): Promise<string[]> {
     const keys = this.keys(id);
-    const encoded = JSON.stringify(children.map((child) => [urlHash(child.url), child.url, child.allowed ? 1 : 0]));
+    const encoded = JSON.stringify(
+      children.map((child) => [urlHash(child.url), child.url, child.allowed ? 1 : 0, child.fromSitemap ? 1 : 0]),
+    );
     const { childDepth = record.depth + 1, dropped = 0, now = Date.now(), maxStoredBytes = Infinity } = options;
     // Content is stored while the crawl is within its cap; Redis decides, however many workers race.
     const parts = recordParts(record);

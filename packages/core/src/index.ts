@@ -18,4 +18,5 @@ export {
   PageMetadata,
   crawlOptions,
   CONTENT_FORMATS,
+  SITEMAP_MODES,
 } from './schemas.js';

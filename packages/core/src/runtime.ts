@@ -22,6 +22,7 @@ export type {
   CrawlState,
   CrawlPageData,
   ContentFormat,
+  SitemapMode,
 } from './schemas.js';
 export {
   loadConfig,

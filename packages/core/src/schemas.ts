@@ -155,6 +155,10 @@ export interface JobResults {
   crawl: CrawlResult;
 }
 
+/** How a crawl uses the site's sitemaps. */
+export const SITEMAP_MODES = ['include', 'only', 'skip'] as const;
+export type SitemapMode = (typeof SITEMAP_MODES)[number];
+
 /** Scopes a crawl can keep to. */
 export const CRAWL_SCOPES = ['host', 'domain', 'any'] as const;
 export type CrawlScope = (typeof CRAWL_SCOPES)[number];
@@ -199,6 +203,14 @@ export const CrawlRequest = Type.Object(
           'robots.txt Crawl-delay also applies',
       }),
     ),
+    sitemap: Type.Optional(
+      Type.Enum(SITEMAP_MODES, {
+        default: 'include',
+        description:
+          "include: also the pages of the site's sitemaps (robots.txt Sitemap: lines, else /sitemap.xml), at depth 1; " +
+          'only: the seed and those pages, no links followed; skip',
+      }),
+    ),
     ...contentFields,
   },
   { additionalProperties: false },
@@ -217,6 +229,7 @@ export interface CrawlOptions {
   delayMs: number | null;
   formats: ContentFormat[];
   onlyMainContent: boolean;
+  sitemap: SitemapMode;
 }
 
 /** Fills in the documented defaults. */
@@ -231,6 +244,7 @@ export function crawlOptions(request: Omit<CrawlRequest, 'url'>): CrawlOptions {
     delayMs: request.delayMs ?? null,
     formats: request.formats ?? [],
     onlyMainContent: request.onlyMainContent ?? true,
+    sitemap: request.sitemap ?? 'include',
   };
 }
 

@@ -19,6 +19,7 @@ const CrawlView = Type.Object({
     delayMs: Type.Union([Type.Integer(), Type.Null()]),
     formats: Type.Array(Type.String()),
     onlyMainContent: Type.Boolean(),
+    sitemap: Type.String(),
   }),
   stats: CrawlStats,
   createdAt: Type.String({ format: 'date-time' }),

@@ -7,7 +7,7 @@ import {
   type CrawlPageData,
 } from '@crawlfleet/core/runtime';
 import type { CrawlInput } from '@crawlfleet/core';
-import { SafeFetcher, crawlPage, type PageLimits } from '@crawlfleet/tasks';
+import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@crawlfleet/tasks';
 import { Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -17,6 +17,9 @@ import { CrawlSweep } from './crawl-sweep.js';
 
 import { PageProcessor } from './page-processor.js';
 import { RobotsCache } from './robots-cache.js';
+
+/** Sitemap files (indexes included) read for one crawl. */
+const SITEMAP_MAX_FILES = 50;
 
 /** What a crawl worker runs beside its BullMQ Worker, loaded only by crawl workers. */
 export interface CrawlParts {
@@ -70,7 +73,13 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     maxContentDepth: config.crawlMaxContentDepth,
     maxContentElements: config.crawlMaxContentElements,
   };
-  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels, limits });
+  const sitemapLimits: SitemapLimits = {
+    maxUrls: config.crawlSitemapMaxUrls,
+    maxFiles: SITEMAP_MAX_FILES,
+    maxBytes: config.crawlMaxBytes,
+    deadlineMs: config.crawlTimeoutMs * 4,
+  };
+  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels, limits, sitemapLimits });
   const sweep = new CrawlSweep({
     store,
     queue,

@@ -16,6 +16,8 @@ import {
   type PageLimits,
   type RobotsRules,
   type SafeFetcher,
+  type SitemapLimits,
+  sitemapUrls,
 } from '@crawlfleet/tasks';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
@@ -44,6 +46,7 @@ export interface PageProcessorDeps {
   robots: RobotsCache;
   cancels: CrawlCancels;
   limits: PageLimits;
+  sitemapLimits: SitemapLimits;
 }
 
 /**
@@ -117,13 +120,25 @@ export class PageProcessor {
       await this.finish(crawlId, url, unfetchedPageRecord(url, depth, describeFailure(err).message), 'failed', []);
       return { url, outcome: 'failed' };
     }
+    const { maxDepth, sitemap } = context.options;
+    // With sitemap: only, the seed's links are not followed either: the sitemaps say what to fetch.
+    const links = depth < maxDepth && sitemap !== 'only' ? result.links : [];
+    const listed = depth === 0 && maxDepth > 0 && sitemap !== 'skip' ? await this.sitemapLinks(url, signal) : [];
+    const fromSitemap = new Set(listed.filter((link) => !links.includes(link)));
     const { children, dropped } =
-      depth < context.options.maxDepth
-        ? await this.children(crawlId, result.links, context)
+      links.length || fromSitemap.size
+        ? await this.children(crawlId, [...links, ...fromSitemap], context, fromSitemap)
         : { children: [], dropped: 0 };
     const record = fetchedPageRecord(result, depth, context.options.formats?.includes('links'));
     await this.finish(crawlId, url, record, 'fetched', children, dropped);
     return { url, outcome: 'fetched' };
+  }
+
+  /** The pages the site's sitemaps list: those robots.txt names, else /sitemap.xml. */
+  private async sitemapLinks(seed: string, signal: AbortSignal | undefined): Promise<string[]> {
+    const rules = await this.deps.robots.rulesFor(seed);
+    const roots = rules.sitemaps.length ? rules.sitemaps : [`${new URL(seed).origin}/sitemap.xml`];
+    return sitemapUrls(this.deps.fetcher, roots, this.deps.sitemapLimits, signal);
   }
 
   /**
@@ -139,6 +154,7 @@ export class PageProcessor {
     crawlId: string,
     links: string[],
     context: CrawlContext,
+    fromSitemap: Set<string>,
   ): Promise<{ children: ChildLink[]; dropped: number }> {
     const children: ChildLink[] = [];
     const unknown: string[] = [];
@@ -155,7 +171,7 @@ export class PageProcessor {
       if (!context.scope.allows(url)) continue;
       const rules = context.options.respectRobots ? this.deps.robots.cached(url) : null;
       if (rules || !context.options.respectRobots)
-        children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true });
+        children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true, fromSitemap: fromSitemap.has(link) });
       else unknown.push(link);
     }
     if (unknown.length === 0) return { children, dropped: late };
@@ -177,7 +193,10 @@ export class PageProcessor {
     const rules = new Map(
       await Promise.all([...origins].map(async ([origin, pending]) => [origin, await pending] as const)),
     );
-    for (const link of picked) children.push({ url: link, allowed: rules.get(new URL(link).origin)!.isAllowed(link) });
+    for (const link of picked) {
+      const allowed = rules.get(new URL(link).origin)!.isAllowed(link);
+      children.push({ url: link, allowed, fromSitemap: fromSitemap.has(link) });
+    }
     return { children, dropped };
   }
 

@@ -1,0 +1,153 @@
+import { gunzipSync } from 'node:zlib';
+import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { normalizeUrl } from './normalize-url.js';
+import type { SafeFetcher } from './safe-fetch.js';
+
+/** A sitemap file: a list of pages (`<urlset>`) or of further sitemaps (`<sitemapindex>`). */
+export interface SitemapFile {
+  index: boolean;
+  locs: string[];
+}
+
+/** Element names without their namespace prefix (`<sm:loc>` is a `<loc>`). */
+const localName = (name: string) => name.slice(name.indexOf(':') + 1).toLowerCase();
+
+/**
+ * Reads `<loc>`s with htmlparser2's tokenizer in XML mode: linear, no
+ * element stack, and no DTD, so no entity expansion (a "billion laughs"
+ * file is only text). At most `maxLocs` are kept.
+ */
+class LocCollector implements TokenizerCallbacks {
+  index: boolean | null = null;
+  readonly locs: string[] = [];
+  private tag = '';
+  /** Inside a `<url>` or `<sitemap>`, and how deep below it (a loc counts only as its direct child). */
+  private inEntry = false;
+  private below = 0;
+  private inLoc = false;
+  private loc = '';
+
+  constructor(
+    private readonly xml: string,
+    private readonly maxLocs: number,
+  ) {}
+
+  onopentagname(start: number, end: number): void {
+    this.tag = localName(this.xml.slice(start, end));
+    this.index ??= this.tag === 'sitemapindex';
+  }
+  onopentagend(): void {
+    if (!this.inEntry) {
+      this.inEntry = this.tag === 'url' || this.tag === 'sitemap';
+      return;
+    }
+    if (this.tag === 'loc' && this.below === 0) {
+      this.inLoc = true;
+      this.loc = '';
+    }
+    this.below++;
+  }
+  onclosetag(start: number, end: number): void {
+    if (!this.inEntry) return;
+    if (this.below === 0) {
+      this.inEntry = false;
+      return;
+    }
+    this.below--;
+    if (!this.inLoc || localName(this.xml.slice(start, end)) !== 'loc') return;
+    this.inLoc = false;
+    if (this.locs.length < this.maxLocs) this.locs.push(this.loc.trim());
+  }
+  ontext(start: number, end: number): void {
+    if (this.inLoc && this.loc.length <= 8192) this.loc += this.xml.slice(start, end);
+  }
+  ontextentity(codepoint: number): void {
+    if (this.inLoc) this.loc += String.fromCodePoint(codepoint);
+  }
+  oncdata(start: number, end: number, offset: number): void {
+    // `end` is past the closing "]]" (`offset` of it), as htmlparser2's Parser reads it.
+    if (this.inLoc) this.loc += this.xml.slice(start, end - offset);
+  }
+  onattribname(): void {}
+  onattribdata(): void {}
+  onattribentity(): void {}
+  onattribend(): void {}
+  onselfclosingtag(): void {}
+  oncomment(): void {}
+  ondeclaration(): void {}
+  onprocessinginstruction(): void {}
+  onend(): void {}
+}
+
+/** The `<loc>`s of a sitemap or sitemap index (sitemaps.org protocol), at most `maxLocs`. */
+export function parseSitemap(xml: string, maxLocs: number): SitemapFile {
+  const collector = new LocCollector(xml, maxLocs);
+  const tokenizer = new Tokenizer({ xmlMode: true, decodeEntities: true }, collector);
+  tokenizer.write(xml);
+  tokenizer.end();
+  return { index: collector.index === true, locs: collector.locs };
+}
+
+/** Bounds on reading a site's sitemaps. */
+export interface SitemapLimits {
+  /** Page URLs returned at most: `CRAWL_SITEMAP_MAX_URLS`. */
+  maxUrls: number;
+  /** Sitemap files fetched at most, indexes included. */
+  maxFiles: number;
+  /** Bytes of one file after gunzip (the fetch's own cap applies to what is sent). */
+  maxBytes: number;
+  /** Time for all of them. */
+  deadlineMs: number;
+}
+
+/** A `.xml.gz` file (or any gzip body): inflated within `maxBytes`, else null. */
+function inflate(body: Buffer, maxBytes: number): Buffer | null {
+  if (body[0] !== 0x1f || body[1] !== 0x8b) return body;
+  try {
+    return gunzipSync(body, { maxOutputLength: maxBytes });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The page URLs listed by the sitemaps at `roots`, following sitemap
+ * indexes breadth first, normalized and unique. Each file goes through the
+ * fetcher's rules (address policy, size cap, deadline); a file that fails,
+ * is not 2xx or is not a sitemap is passed over, as a missing /sitemap.xml is
+ * common.
+ */
+export async function sitemapUrls(
+  fetcher: SafeFetcher,
+  roots: string[],
+  limits: SitemapLimits,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const deadline = Date.now() + limits.deadlineMs;
+  const queue = [...new Set(roots)];
+  const fetched = new Set<string>();
+  const urls = new Set<string>();
+  while (queue.length && fetched.size < limits.maxFiles && urls.size < limits.maxUrls && Date.now() < deadline) {
+    const file = queue.shift()!;
+    if (fetched.has(file)) continue;
+    fetched.add(file);
+    let body: Buffer | null;
+    try {
+      // Past the fetch's byte cap (CRAWL_MAX_BYTES) a file is refused, not cut: a cut .gz does not inflate.
+      const page = await fetcher.fetch(file, signal, () => true);
+      body = page.status >= 200 && page.status < 300 && page.body ? inflate(page.body, limits.maxBytes) : null;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      continue;
+    }
+    if (!body) continue;
+    const { index, locs } = parseSitemap(body.toString('utf8'), limits.maxUrls);
+    for (const loc of locs) {
+      const url = normalizeUrl(loc);
+      if (!url) continue;
+      if (index) queue.push(url);
+      else if (urls.size < limits.maxUrls) urls.add(url);
+    }
+  }
+  return [...urls];
+}
