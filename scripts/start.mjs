@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { JOB_TYPES, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
+import { WORKER_KINDS, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
 import { workerNodeArgs } from '@crawlfleet/worker/defaults';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -101,7 +101,7 @@ if (!isConfigured('REDIS_URL')) {
 
 const services = [
   { name: 'api', nodeArgs: [], entry: 'services/api/dist/server.js', args: [] },
-  ...JOB_TYPES.map((queue) => ({
+  ...WORKER_KINDS.map((queue) => ({
     name: `worker-${queue}`,
     nodeArgs: workerNodeArgs(queue),
     entry: 'services/worker/dist/main.js',
@@ -184,7 +184,7 @@ const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
 const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
 for (let i = 0; i < 300 && !stopping; i++) {
   if (await apiAnswers()) {
-    say(`API listening on ${base} (workers: ${JOB_TYPES.join(', ')})`);
+    say(`API listening on ${base} (workers: ${WORKER_KINDS.join(', ')})`);
     say('try it:');
     process.stdout.write(
       `\n  curl -s -X POST '${base}/v1/jobs/sqrt?wait=5000' -H 'content-type: application/json' -d '{"value": 2}'\n` +

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { JOB_TYPES, type JobType } from '@crawlfleet/core';
+import { WORKER_KINDS, type WorkerKind } from '@crawlfleet/core';
 import { workerNodeArgs } from '@crawlfleet/worker';
 import { describe, expect, it } from 'vitest';
 import { composeService, ROOT } from '@crawlfleet/testkit';
@@ -28,9 +28,9 @@ describe.skipIf(!hasCompose)('compose files', () => {
 describe('compose worker services', () => {
   it('start every worker with the Node flags npm start gives it', () => {
     const env = { REDIS_PASSWORD: 'x', BROKER_HOST: 'broker' };
-    const files: [string, readonly JobType[]][] = [
-      ['docker-compose.yml', JOB_TYPES],
-      ['deploy/broker.yml', JOB_TYPES],
+    const files: [string, readonly WorkerKind[]][] = [
+      ['docker-compose.yml', WORKER_KINDS],
+      ['deploy/broker.yml', WORKER_KINDS],
       ['deploy/worker-host.yml', ['crawl']],
     ];
     for (const [file, queues] of files) {

@@ -104,7 +104,8 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
       [process.execPath, 'test/two-hosts/serve-site.mjs', BROKER_TO_EXTRA, '8080', '150', '40', hitsFile],
       {},
     );
-    for (const service of ['worker-sqrt', 'worker-fibonacci']) startWorker(broker, 'deploy/broker.yml', service, '');
+    for (const service of ['worker-sqrt', 'worker-fibonacci', 'worker-webhook'])
+      startWorker(broker, 'deploy/broker.yml', service, '');
     crawlWorkers.set('broker', startCrawlWorker('broker'));
     crawlWorkers.set('extra', startCrawlWorker('extra'));
     const spec = composeService('deploy/client.yml', 'api', {

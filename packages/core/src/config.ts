@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { JOB_TYPES, type JobType } from './job-types.js';
+import { WORKER_KINDS, type WorkerKind } from './job-types.js';
 
 /*
  * The one place that reads process.env. Each setting is declared once, with
@@ -63,12 +63,12 @@ function urlOf(protocols: string[], example: string): Parser<string> {
 const redisUrl = urlOf(['redis:', 'rediss:'], 'redis://host:6379 or rediss://:password@host:6380');
 const httpUrl = urlOf(['http:', 'https:'], 'http://host:3000');
 
-function jobType(raw: string, name: string): JobType {
+function workerKind(raw: string, name: string): WorkerKind {
   const value = raw.trim();
-  if (!(JOB_TYPES as readonly string[]).includes(value)) {
-    fail(name, `must be one of ${JOB_TYPES.join(', ')}`, raw);
+  if (!(WORKER_KINDS as readonly string[]).includes(value)) {
+    fail(name, `must be one of ${WORKER_KINDS.join(', ')}`, raw);
   }
-  return value as JobType;
+  return value as WorkerKind;
 }
 
 function prefix(raw: string, name: string): string {
@@ -110,7 +110,7 @@ export const CONFIG_FIELDS = {
   rateLimitWindowMs: field('RATE_LIMIT_WINDOW_MS', '60000', integer(100, 86_400_000)),
   dashboardReadOnly: field('DASHBOARD_READ_ONLY', undefined, boolean),
   apiShutdownTimeoutMs: field('API_SHUTDOWN_TIMEOUT_MS', '10000', integer(0, 3_600_000)),
-  workerQueue: field('WORKER_QUEUE', undefined, jobType),
+  workerQueue: field('WORKER_QUEUE', undefined, workerKind),
   workerConcurrency: field('WORKER_CONCURRENCY', undefined, integer(1, 10000)),
   workerShutdownTimeoutMs: field('WORKER_SHUTDOWN_TIMEOUT_MS', '30000', integer(0, 3_600_000)),
   workerMetricsPort: field('WORKER_METRICS_PORT', undefined, integer(0, 65535)),
@@ -141,6 +141,7 @@ export const CONFIG_FIELDS = {
   crawlMaxContentDepth: field('CRAWL_MAX_CONTENT_DEPTH', '512', integer(1, 5000)),
   crawlMaxContentElements: field('CRAWL_MAX_CONTENT_ELEMENTS', '100000', integer(1, 10_000_000)),
   crawlSitemapMaxUrls: field('CRAWL_SITEMAP_MAX_URLS', '50000', integer(0, 10_000_000)),
+  webhookTimeoutMs: field('WEBHOOK_TIMEOUT_MS', '10000', integer(100, 600_000)),
   maxDelayMs: field('MAX_DELAY_MS', String(30 * 86_400_000), integer(0, 10 * 365 * 86_400_000)),
   maxStreamsPerClient: field('MAX_STREAMS_PER_CLIENT', '20', integer(1, 100_000)),
   maxWaitsPerClient: field('MAX_WAITS_PER_CLIENT', '200', integer(1, 100_000)),
@@ -171,6 +172,7 @@ export const PROCESS_FIELDS = {
     'maxDelayMs',
     'apiShutdownTimeoutMs',
     'crawlMaxDelayMs',
+    'crawlAllowPrivateNetworks',
   ],
   worker: [
     ...COMMON,
@@ -198,6 +200,7 @@ export const PROCESS_FIELDS = {
     'crawlMaxContentDepth',
     'crawlMaxContentElements',
     'crawlSitemapMaxUrls',
+    'webhookTimeoutMs',
   ],
   cli: ['cliApiUrl', 'cliApiKey', 'logLevel'],
 } as const satisfies Record<string, readonly (keyof typeof CONFIG_FIELDS)[]>;

@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+
 /*
  * Lua scripts of the crawl store. Each runs atomically in Redis, which is
  * what makes "one fetch per URL", "never more than maxPages" and "completed
@@ -135,3 +137,27 @@ for i = 1, 2 do
 end
 return 0
 `;
+
+/** A connection with the crawl scripts as commands. */
+export type Scripted = Redis & {
+  cfFinishPage(...args: (string | number)[]): Promise<string>;
+  cfCancel(meta: string, now: string): Promise<string | null>;
+  cfReserveSlots(
+    crawlKey: string,
+    hostKey: string,
+    now: number,
+    crawlDelayMs: number,
+    hostDelayMs: number,
+  ): Promise<number>;
+};
+
+/** Defines the crawl scripts on `redis` once. */
+export function withScripts(redis: Redis): Scripted {
+  const scripted = redis as Scripted;
+  if (typeof scripted.cfFinishPage !== 'function') {
+    redis.defineCommand('cfFinishPage', { numberOfKeys: 7, lua: FINISH_PAGE });
+    redis.defineCommand('cfCancel', { numberOfKeys: 1, lua: CANCEL });
+    redis.defineCommand('cfReserveSlots', { numberOfKeys: 2, lua: RESERVE_SLOTS });
+  }
+  return scripted;
+}

@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CANCEL, FINISH_PAGE, RESERVE_SLOTS } from './crawl-scripts.js';
+import { withScripts, type Scripted } from './crawl-scripts.js';
 import { recordParts } from './page-record.js';
+import type { WebhookSpec } from './webhooks.js';
 import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './schemas.js';
 
 /** A crawl as the store holds it. */
@@ -28,28 +29,6 @@ export interface ChildLink {
 export function urlHash(url: string): string {
   // One-shot hash() rather than createHash(): cheaper for short inputs, and it runs for every link (bench/README.md).
   return hash('sha256', url, 'hex').slice(0, 32);
-}
-
-type Scripted = Redis & {
-  cfFinishPage(...args: (string | number)[]): Promise<string>;
-  cfCancel(meta: string, now: string): Promise<string | null>;
-  cfReserveSlots(
-    crawlKey: string,
-    hostKey: string,
-    now: number,
-    crawlDelayMs: number,
-    hostDelayMs: number,
-  ): Promise<number>;
-};
-
-function withScripts(redis: Redis): Scripted {
-  const scripted = redis as Scripted;
-  if (typeof scripted.cfFinishPage !== 'function') {
-    redis.defineCommand('cfFinishPage', { numberOfKeys: 7, lua: FINISH_PAGE });
-    redis.defineCommand('cfCancel', { numberOfKeys: 1, lua: CANCEL });
-    redis.defineCommand('cfReserveSlots', { numberOfKeys: 2, lua: RESERVE_SLOTS });
-  }
-  return scripted;
 }
 
 /** A page claimed by a crawl and not finished yet. */
@@ -103,12 +82,13 @@ export class CrawlStore {
     return `${this.prefix}:crawls:running`;
   }
 
-  /** Creates a running crawl whose seed is claimed and pending. */
-  async create(id: string, seed: string, options: CrawlOptions, now = Date.now()): Promise<void> {
+  /** Creates a running crawl whose seed is claimed and pending; its webhook is kept apart from its options. */
+  async create(id: string, seed: string, options: CrawlOptions, webhook?: WebhookSpec, now = Date.now()) {
     const keys = this.keys(id);
     await this.redis
       .multi()
       .hset(keys.meta, {
+        ...(webhook ? { webhook: JSON.stringify(webhook) } : {}),
         seed,
         options: JSON.stringify(options),
         state: 'running',
@@ -159,6 +139,12 @@ export class CrawlStore {
       createdAt: new Date(Number(meta.createdAt)).toISOString(),
       finishedAt: meta.finishedAt ? new Date(Number(meta.finishedAt)).toISOString() : null,
     };
+  }
+
+  /** The crawl's webhook, or null when it has none. */
+  async webhook(id: string): Promise<WebhookSpec | null> {
+    const spec = await this.redis.hget(this.keys(id).meta, 'webhook');
+    return spec === null ? null : (JSON.parse(spec) as WebhookSpec);
   }
 
   /** The crawl's state, or null when it does not exist. */

@@ -18,5 +18,6 @@ export {
   PageMetadata,
   crawlOptions,
   CONTENT_FORMATS,
+  webhookSpec,
   SITEMAP_MODES,
 } from './schemas.js';

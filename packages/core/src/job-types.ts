@@ -4,6 +4,12 @@
  */
 export const JOB_TYPES = ['sqrt', 'fibonacci', 'crawl'] as const;
 
+/** The queues workers serve: one per job type, and `webhook` (deliveries of webhook events). */
+export const WORKER_KINDS = [...JOB_TYPES, 'webhook'] as const;
+
+/** One of {@link WORKER_KINDS}. */
+export type WorkerKind = (typeof WORKER_KINDS)[number];
+
 /** Longest `?wait=` a request may ask for, in ms (the API's limit, the CLI's `--wait`). */
 export const MAX_WAIT_MS = 30_000;
 

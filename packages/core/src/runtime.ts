@@ -5,12 +5,14 @@
  */
 export {
   JOB_TYPES,
+  WORKER_KINDS,
   MAX_WAIT_MS,
   JOB_STATES,
   isJobType,
   cancelChannel,
   crawlCancelChannel,
   type JobType,
+  type WorkerKind,
   type JobState,
 } from './job-types.js';
 export type {
@@ -23,6 +25,7 @@ export type {
   CrawlPageData,
   ContentFormat,
   SitemapMode,
+  PageRecord,
 } from './schemas.js';
 export {
   loadConfig,
@@ -40,3 +43,18 @@ export * from './errors.js';
 export { fetchedPageRecord, unfetchedPageRecord } from './page-record.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
 export { PAGE_JOB, addPageJobs, pageJobId, pageJobOptions, removePageJobs } from './page-jobs.js';
+export { apiState, toJobView, acceptedReply, type JobView, type JobFields } from './job-view.js';
+export {
+  WEBHOOK_QUEUE,
+  WEBHOOK_ATTEMPTS,
+  CRAWL_EVENTS,
+  JOB_EVENTS,
+  HOOKED_JOB,
+  jobWebhookKey,
+  crawlDeliveriesKey,
+  webhookDelivery,
+  queueDelivery,
+  type WebhookSpec,
+  type WebhookDelivery,
+  type WebhookEvent,
+} from './webhooks.js';

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { CRAWL_EVENTS } from './webhooks.js';
 
 /*
  * Each job type's input and result, declared once. The API validates requests
@@ -104,6 +105,29 @@ const contentResult = {
   warning: Type.Optional(Type.String({ description: 'Why the content is not what was asked (e.g. text only)' })),
 };
 
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$";
+
+/** `webhook`: where to POST which events of a crawl or job. */
+export function webhookSpec(events: readonly string[]) {
+  return Type.Object(
+    {
+      url: Type.String({ minLength: 1, maxLength: 2048, format: HTTP_URL_FORMAT }),
+      events: Type.Array(Type.Enum(events), { minItems: 1, maxItems: events.length, uniqueItems: true }),
+      secret: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 256, description: 'Signs each delivery: x-crawlfleet-signature' }),
+      ),
+      headers: Type.Optional(
+        Type.Record(Type.String({ pattern: HEADER_NAME }), Type.String({ maxLength: 1024, pattern: '^[^\\r\\n]*$' }), {
+          maxProperties: 20,
+          description: 'Sent with every delivery',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+}
+
 /** What a page says about itself, on every crawl result and page record. */
 export const PageMetadata = Type.Object({
   title: Type.Union([Type.String(), Type.Null()]),
@@ -203,6 +227,7 @@ export const CrawlRequest = Type.Object(
           'robots.txt Crawl-delay also applies',
       }),
     ),
+    webhook: Type.Optional(webhookSpec(CRAWL_EVENTS)),
     sitemap: Type.Optional(
       Type.Enum(SITEMAP_MODES, {
         default: 'include',
@@ -233,7 +258,7 @@ export interface CrawlOptions {
 }
 
 /** Fills in the documented defaults. */
-export function crawlOptions(request: Omit<CrawlRequest, 'url'>): CrawlOptions {
+export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): CrawlOptions {
   return {
     maxDepth: request.maxDepth ?? 2,
     maxPages: request.maxPages ?? 1000,

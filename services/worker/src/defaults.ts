@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
-import type { JobType } from '@crawlfleet/core';
+import type { WorkerKind } from '@crawlfleet/core';
 
 /**
  * Jobs one worker process runs at once when `WORKER_CONCURRENCY` is unset:
  * sqrt is tiny, so many at once hide Redis round trips; fibonacci is CPU work
- * in worker threads, one per core; crawl waits on the network.
+ * in worker threads, one per core; crawl and webhook wait on the network.
  */
-export function defaultConcurrency(queue: JobType): number {
+export function defaultConcurrency(queue: WorkerKind): number {
   switch (queue) {
     case 'sqrt':
       return 50;
@@ -14,6 +14,8 @@ export function defaultConcurrency(queue: JobType): number {
       return Math.max(1, availableParallelism());
     case 'crawl':
       return 32;
+    case 'webhook':
+      return 16;
   }
 }
 
@@ -26,9 +28,10 @@ export function defaultConcurrency(queue: JobType): number {
  * larger one, where the memory saved still outweighs the rate lost.
  * bench/README.md has the figures.
  */
-export function workerNodeArgs(queue: JobType): string[] {
+export function workerNodeArgs(queue: WorkerKind): string[] {
   switch (queue) {
     case 'sqrt':
+    case 'webhook':
       return [];
     case 'fibonacci':
       return ['--max-semi-space-size=4'];

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, redactRedisUrl, JOB_TYPES, type Config } from '@crawlfleet/core/runtime';
+import { ConfigError, loadConfig, redactRedisUrl, WORKER_KINDS, type Config } from '@crawlfleet/core/runtime';
 import { pino } from 'pino';
 import { serveMetrics } from './metrics.js';
 import { startWorker } from './start-worker.js';
 
-const USAGE = `Usage: crawlfleet-worker --queue ${JOB_TYPES.join('|')} [--concurrency N]
+const USAGE = `Usage: crawlfleet-worker --queue ${WORKER_KINDS.join('|')} [--concurrency N]
   (or WORKER_QUEUE, WORKER_CONCURRENCY in the environment)`;
 
 function readConfig(): Config {
@@ -33,7 +33,7 @@ function readConfig(): Config {
       'worker',
     );
     if (!config.workerQueue)
-      throw new ConfigError(`WORKER_QUEUE or --queue is required (one of ${JOB_TYPES.join(', ')})`);
+      throw new ConfigError(`WORKER_QUEUE or --queue is required (one of ${WORKER_KINDS.join(', ')})`);
     return config;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);

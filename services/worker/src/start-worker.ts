@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createRedis, type Config, type JobType } from '@crawlfleet/core/runtime';
+import { HOOKED_JOB, createRedis, type Config, type WebhookDelivery, type WorkerKind } from '@crawlfleet/core/runtime';
 import { MetricsTime, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -7,11 +7,13 @@ import { defaultConcurrency } from './defaults.js';
 import { workerMetrics } from './metrics.js';
 import { fibonacciProcessor } from './processors/fibonacci.js';
 import { sqrtProcessor } from './processors/sqrt.js';
+import { webhookProcessor } from './processors/webhook.js';
+import { JobHooks } from './job-hooks.js';
 
 /** A worker consuming one queue, and how to stop it. */
 export interface RunningWorker {
   readonly worker: Worker;
-  readonly queue: JobType;
+  readonly queue: WorkerKind;
   readonly concurrency: number;
   /** Job durations and counts of this worker, for Prometheus. */
   readonly metrics: Registry;
@@ -26,7 +28,7 @@ export interface RunningWorker {
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
   config: Config;
-  queue: JobType;
+  queue: WorkerKind;
   logger: Logger;
   /** @defaultValue `WORKER_CONCURRENCY`, else {@link defaultConcurrency} */
   concurrency?: number;
@@ -63,7 +65,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     ...locks,
   };
   const fibonacci = queue === 'fibonacci' ? fibonacciProcessor(config.fibonacciMaxN, concurrency) : null;
-  const run = crawl?.processor ?? (fibonacci ? (job: Job) => fibonacci.process(job) : sqrtProcessor());
+  const webhook = queue === 'webhook' ? webhookProcessor(config, connection) : null;
+  const run =
+    crawl?.processor ??
+    (fibonacci
+      ? (job: Job) => fibonacci.process(job)
+      : webhook
+        ? (job: Job, token?: string, signal?: AbortSignal) =>
+            webhook.process(job as Job<WebhookDelivery>, token, signal)
+        : sqrtProcessor());
   // The ids of the jobs running here, named in the log when shutdown cannot wait for them.
   const active = new Set<string>();
   const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
@@ -79,6 +89,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   worker.on('failed', (job, err) => {
     logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
   });
+  // Jobs sent with a webhook tell it how they ended (a failure once no attempt is left).
+  const hooks = queue === 'webhook' ? null : new JobHooks(config, queue, logger);
+  if (hooks) {
+    worker.on('completed', (job) => {
+      if (job.name === HOOKED_JOB) hooks.report(job, 'completed');
+    });
+    worker.on('failed', (job) => {
+      if (job?.name === HOOKED_JOB && job.finishedOn) hooks.report(job, 'failed');
+    });
+  }
   // BullMQ reports a lost Redis every second; say it once per minute.
   let lastError = { message: '', at: 0 };
   worker.on('error', (err) => {
@@ -113,7 +133,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         void worker.close(true).catch(() => {});
       }
       await Promise.race([
-        Promise.allSettled([crawl?.close(), fibonacci?.close()]),
+        Promise.allSettled([crawl?.close(), fibonacci?.close(), webhook?.close(), hooks?.close()]),
         new Promise((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
       connection.disconnect();

@@ -109,9 +109,34 @@ export class SafeFetcher {
     keepBody: (contentType: string | null) => boolean = () => true,
     truncateAt?: number,
   ): Promise<FetchedPage> {
+    return this.bounded(url, signal, (bounded) => this.follow(url, bounded, keepBody, truncateAt));
+  }
+
+  /**
+   * POSTs `body` to `url` (a webhook delivery) under the same address guard
+   * and deadline, following no redirect. The answer's body is not read.
+   * @returns the HTTP status
+   */
+  async post(url: string, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<number> {
+    const target = checkFetchUrl(url, this.policy);
+    return this.bounded(url, signal, async (bounded) => {
+      const response = await request(target, {
+        method: 'POST',
+        body,
+        headers: { 'user-agent': this.options.userAgent, ...headers },
+        dispatcher: this.agent,
+        signal: bounded,
+      });
+      discard(response.body);
+      return response.statusCode;
+    });
+  }
+
+  /** Runs `work` within the fetch deadline, its failures in crawlfleet's errors. */
+  private async bounded<T>(url: string, signal: AbortSignal | undefined, work: (bounded: AbortSignal) => Promise<T>) {
     const scope = new LinkedAbort(signal, this.options.timeoutMs);
     try {
-      return await this.follow(url, scope.signal, keepBody, truncateAt);
+      return await work(scope.signal);
     } catch (err) {
       if (signal?.aborted) throw new CancelledError(`fetch of ${url} aborted`);
       if (scope.timedOut) throw new FetchTimeoutError(url, this.options.timeoutMs);

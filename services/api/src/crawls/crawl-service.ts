@@ -5,7 +5,9 @@ import {
   HTTP_URL_RULE,
   addPageJobs,
   crawlCancelChannel,
+  crawlDeliveriesKey,
   crawlOptions,
+  queueDelivery,
   removePageJobs,
   type CrawlRecord,
   type CrawlRequest,
@@ -14,6 +16,7 @@ import { globProblem, normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
+import { checkWebhook } from '../webhook-check.js';
 
 const POLL_MS = 25;
 const STREAM_CHUNK = 500;
@@ -32,11 +35,12 @@ export class CrawlService {
   async start(request: CrawlRequest): Promise<string> {
     const seed = normalizeUrl(request.url);
     if (!seed) throw new ValidationError('body.url', HTTP_URL_RULE);
-    const { url: _url, ...rest } = request;
+    const { url: _url, webhook, ...rest } = request;
     const options = crawlOptions(rest);
     this.checkLimits(options);
+    checkWebhook(webhook, this.queues.config);
     const id = randomUUID();
-    await withRedis(() => this.store.create(id, seed, options));
+    await withRedis(() => this.store.create(id, seed, options, webhook));
     try {
       await withRedis(() => addPageJobs(this.queues.queue('crawl'), this.queues.config, id, [seed], 0));
     } catch (err) {
@@ -112,6 +116,16 @@ export class CrawlService {
     if (before === 'completed') throw new CrawlFinishedError(id, before);
     await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
     await withRedis(() => removePageJobs(this.queues.queue('crawl'), this.store, id), 10_000);
-    return this.get(id);
+    const crawl = await this.get(id);
+    const webhook = await withRedis(() => this.store.webhook(id));
+    const target = { queue: this.queues.webhooks, redis: this.queues.redis };
+    const subject = { id, type: 'crawl', data: crawl };
+    await withRedis(() =>
+      queueDelivery(target, webhook, `${id}-end`, 'cancelled', subject, {
+        ttlSeconds: this.queues.config.resultTtlSeconds,
+        after: crawlDeliveriesKey(this.queues.config.queuePrefix, id),
+      }),
+    );
+    return crawl;
   }
 }

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { PAGE_JOB, type JobState, type JobType } from '@crawlfleet/core';
+import { HOOKED_JOB, PAGE_JOB, jobWebhookKey, type JobState, type JobType, type WebhookSpec } from '@crawlfleet/core';
 import type { Job, JobsOptions } from '../plugins/job-queues.js';
 import { IdempotencyConflictError, JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
-import { apiState, type JobFields } from './job-view.js';
+import { apiState, type JobFields } from '@crawlfleet/core';
 
 /** What a client may set per job. */
 export interface SubmitOptions {
@@ -79,19 +79,31 @@ export class JobStore {
    * returned instead (`replayed`), unless its input differs (409), also when
    * two requests with the key race.
    */
-  async add(type: JobType, input: unknown, options: SubmitOptions, idempotencyKey?: string) {
+  async add(type: JobType, input: unknown, options: SubmitOptions, idempotencyKey?: string, webhook?: WebhookSpec) {
     return withRedis(async () => {
       const queue = this.queues.queue(type);
-      if (idempotencyKey === undefined)
-        return { job: await queue.add(type, input, this.jobOptions(options)), replayed: false };
+      const name = webhook ? HOOKED_JOB : type;
+      if (idempotencyKey === undefined) {
+        const jobId = webhook ? randomUUID() : undefined;
+        if (jobId) await this.keepWebhook(type, jobId, webhook!, options.delay);
+        return { job: await queue.add(name, input, this.jobOptions(options, jobId)), replayed: false };
+      }
       const claimed = await this.claim(type, idempotencyKey, input, options.delay);
       const jobId = idempotentJobId(idempotencyKey);
+      if (webhook && claimed) await this.keepWebhook(type, jobId, webhook, options.delay);
       // Adding an id that exists adds nothing; the stored job is the one to show.
-      const added = await queue.add(type, input, this.jobOptions(options, jobId));
+      const added = await queue.add(name, input, this.jobOptions(options, jobId));
       const job = (await this.queues.getJob(type, jobId)) ?? added;
       if (!isDeepStrictEqual(job.data, input)) throw new IdempotencyConflictError(idempotencyKey);
       return { job, replayed: !claimed };
     });
+  }
+
+  /** Keeps a job's webhook beside it, for the worker that finishes the job, as long as the job is kept. */
+  private async keepWebhook(type: JobType, jobId: string, webhook: WebhookSpec, delayMs = 0): Promise<void> {
+    const { redis, config } = this.queues;
+    const ttl = config.resultTtlSeconds + Math.ceil(delayMs / 1000) + 60;
+    await redis.set(jobWebhookKey(config.queuePrefix, type, jobId), JSON.stringify(webhook), 'EX', ttl);
   }
 
   /**

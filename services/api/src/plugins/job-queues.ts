@@ -1,4 +1,4 @@
-import { JOB_TYPES, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
+import { JOB_TYPES, WEBHOOK_QUEUE, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -21,6 +21,8 @@ export type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
 export class JobQueues {
   readonly redis: Redis;
   private readonly queues = new Map<JobType, Queue>();
+  /** Where webhook deliveries wait (a crawl's `cancelled` is queued by the API). */
+  private webhookQueue: Queue | null = null;
   private readonly events = new Map<JobType, QueueEvents>();
   private readonly waiters = new Map<JobType, JobWaiter>();
   private readonly eventConnections: Redis[] = [];
@@ -42,6 +44,7 @@ export class JobQueues {
       for (const type of JOB_TYPES) {
         this.queues.set(type, new Queue(type, { connection: this.redis, prefix: config.queuePrefix }));
       }
+      this.webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: this.redis, prefix: config.queuePrefix });
     });
     this.memoryTimer = setInterval(() => void this.readMemory(), MEMORY_POLL_MS);
     this.memoryTimer.unref();
@@ -77,6 +80,10 @@ export class JobQueues {
     return this.queues.get(type)!;
   }
 
+  get webhooks(): Queue {
+    return this.webhookQueue!;
+  }
+
   /** A job by id through BullMQ's Job.fromId, or undefined. */
   async getJob(type: JobType, id: string): Promise<Job | undefined> {
     return Job.fromId(this.queue(type), id);
@@ -104,7 +111,8 @@ export class JobQueues {
   async close(): Promise<void> {
     clearInterval(this.memoryTimer);
     await Promise.allSettled([...this.events.values()].map((events) => events.close()));
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    const queues = [...this.queues.values(), ...(this.webhookQueue ? [this.webhookQueue] : [])];
+    await Promise.allSettled(queues.map((queue) => queue.close()));
     for (const connection of this.eventConnections) connection.disconnect();
     this.redis.disconnect();
   }

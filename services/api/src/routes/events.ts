@@ -1,7 +1,7 @@
 import { JOB_TYPES, type JobType } from '@crawlfleet/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EventStream } from '../plugins/open-streams.js';
-import { toJobView } from '../jobs/job-view.js';
+import { toJobView } from '@crawlfleet/core';
 
 const CRAWL_POLL_MS = 250;
 

@@ -1,8 +1,8 @@
-import { JOB_TYPES, jobSchemas, type JobType } from '@crawlfleet/core';
+import { JOB_EVENTS, JOB_TYPES, jobSchemas, webhookSpec, type JobType, type WebhookSpec } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { JobNotCancellableError } from '../errors.js';
-import { acceptedReply, toJobView } from '../jobs/job-view.js';
+import { acceptedReply, toJobView } from '@crawlfleet/core';
 import type { JobStore, SubmitOptions } from '../jobs/job-store.js';
 import {
   BatchAccepted,
@@ -14,6 +14,7 @@ import {
   submitQueries,
   jobView,
 } from '../schemas/job.js';
+import { checkWebhook } from '../webhook-check.js';
 import { holdingWait } from './hold-wait.js';
 import { unknownTypeRoutes } from './unknown-type.js';
 
@@ -33,6 +34,11 @@ const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorRe
 function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
   const { input, result } = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN })[type];
   const view = jobView(input, result);
+  // A job's webhook rides beside its input fields, and is taken off before the input is stored.
+  const body = Type.Object(
+    { ...input.properties, webhook: Type.Optional(webhookSpec(JOB_EVENTS)) },
+    { additionalProperties: false },
+  );
   const { SubmitQuery, BatchQuery } = submitQueries(app.config.maxDelayMs);
   const tags = [`jobs`];
 
@@ -43,7 +49,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void 
       schema: {
         tags,
         summary: `Submit a ${type} job`,
-        body: input,
+        body,
         querystring: SubmitQuery,
         headers: IdempotencyHeaders,
         response: { 200: view, 202: JobAccepted, ...errors },
@@ -52,7 +58,9 @@ function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void 
     async (request, reply) => {
       const { wait, ...options } = request.query;
       const key = request.headers['idempotency-key'];
-      const { job, replayed } = await store.add(type, request.body, options, key);
+      const { webhook, ...data } = request.body as { webhook?: WebhookSpec };
+      checkWebhook(webhook, app.config);
+      const { job, replayed } = await store.add(type, data, options, key, webhook);
       if (replayed) reply.header('idempotent-replayed', 'true');
       if (wait) {
         const found = await holdingWait(request, () => store.waitFor(type, String(job.id), wait));

@@ -1,6 +1,7 @@
 import {
   CrawlStore,
   PAGE_JOB,
+  WEBHOOK_QUEUE,
   cancelChannel,
   createRedis,
   type Config,
@@ -15,6 +16,7 @@ import { toBullmqError } from '../to-bullmq-error.js';
 import { CrawlCancels } from './crawl-cancels.js';
 import { CrawlSweep } from './crawl-sweep.js';
 
+import { CrawlHooks } from './crawl-hooks.js';
 import { PageProcessor } from './page-processor.js';
 import { RobotsCache } from './robots-cache.js';
 
@@ -79,7 +81,15 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     maxBytes: config.crawlMaxBytes,
     deadlineMs: config.crawlTimeoutMs * 4,
   };
-  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels, limits, sitemapLimits });
+  const webhooks = new Queue(WEBHOOK_QUEUE, { connection: commands, prefix: config.queuePrefix });
+  const hooks = new CrawlHooks({
+    store,
+    webhooks,
+    redis: commands,
+    prefix: config.queuePrefix,
+    ttlSeconds: config.resultTtlSeconds,
+  });
+  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels, limits, sitemapLimits, hooks });
   const sweep = new CrawlSweep({
     store,
     queue,
@@ -87,6 +97,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     prefix: config.queuePrefix,
     intervalMs: config.crawlSweepIntervalMs,
     logger,
+    hooks,
   });
   sweep.start();
   let subscriber: Redis | null = null;
@@ -113,6 +124,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
       cancels.close();
       await sweep.stop();
       await queue.close();
+      await webhooks.close();
       commands.disconnect();
       await fetcher.close();
     },

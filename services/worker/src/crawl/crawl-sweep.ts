@@ -4,6 +4,7 @@ import { describeFailure } from '../task-failure.js';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { CrawlHooks } from './crawl-hooks.js';
 
 /** Page jobs checked per crawl per sweep; the rest wait for the next sweep. */
 const MAX_CHECKS_PER_CRAWL = 5000;
@@ -31,6 +32,7 @@ export class CrawlSweep {
       prefix: string;
       intervalMs: number;
       logger: Logger;
+      hooks: CrawlHooks;
     },
   ) {}
 
@@ -89,6 +91,8 @@ export class CrawlSweep {
     }
     const error = describeFailure(new PageLostError(why)).message;
     this.deps.logger.warn({ crawlId, url: page.url, error }, 'crawl page lost; recorded as failed');
-    await this.deps.store.finishPage(crawlId, page.url, unfetchedPageRecord(page.url, page.depth, error), 'failed', []);
+    const record = unfetchedPageRecord(page.url, page.depth, error);
+    await this.deps.store.finishPage(crawlId, page.url, record, 'failed', []);
+    await this.deps.hooks.pageFinished(crawlId, record);
   }
 }

@@ -23,6 +23,7 @@ import { DelayedError, type Job, type Queue } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
 import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
+import type { CrawlHooks } from './crawl-hooks.js';
 
 import type { RobotsCache } from './robots-cache.js';
 
@@ -47,6 +48,7 @@ export interface PageProcessorDeps {
   cancels: CrawlCancels;
   limits: PageLimits;
   sitemapLimits: SitemapLimits;
+  hooks: CrawlHooks;
 }
 
 /**
@@ -214,5 +216,6 @@ export class PageProcessor {
       maxStoredBytes,
     });
     await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, record.depth + 1);
+    await this.deps.hooks.pageFinished(crawlId, record);
   }
 }

@@ -1,5 +1,5 @@
-import type { JobState, JobType } from '@crawlfleet/core';
-import type { Job } from '../plugins/job-queues.js';
+import type { JobState, JobType } from './job-types.js';
+import type { Job } from 'bullmq';
 
 /** A job as the API shows it. */
 export interface JobView {

@@ -1,0 +1,64 @@
+import {
+  crawlDeliveriesKey,
+  queueDelivery,
+  urlHash,
+  type CrawlStore,
+  type PageRecord,
+  type WebhookSpec,
+} from '@crawlfleet/core/runtime';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/**
+ * A crawl's webhook events, queued by the worker that finished a page: `page`
+ * for each record, then `completed` (or `failed`, when no page could be
+ * fetched) once the crawl has ended, sent after every page delivery.
+ */
+export class CrawlHooks {
+  private readonly specs = new Map<string, Promise<WebhookSpec | null>>();
+
+  constructor(
+    private readonly deps: { store: CrawlStore; webhooks: Queue; redis: Redis; prefix: string; ttlSeconds: number },
+  ) {}
+
+  private spec(crawlId: string): Promise<WebhookSpec | null> {
+    let spec = this.specs.get(crawlId);
+    if (!spec) {
+      spec = this.deps.store.webhook(crawlId);
+      spec.catch(() => this.specs.delete(crawlId));
+      this.specs.set(crawlId, spec);
+      if (this.specs.size > 1000) this.specs.delete(this.specs.keys().next().value!);
+    }
+    return spec;
+  }
+
+  /** After a page's record is stored. */
+  async pageFinished(crawlId: string, record: PageRecord): Promise<void> {
+    const spec = await this.spec(crawlId);
+    if (!spec) return;
+    const { store, webhooks, redis, prefix, ttlSeconds } = this.deps;
+    const target = { queue: webhooks, redis };
+    const pending = crawlDeliveriesKey(prefix, crawlId);
+    const subject = { id: crawlId, type: 'crawl', data: record };
+    await queueDelivery(target, spec, `${crawlId}-page-${urlHash(record.url)}`, 'page', subject, {
+      ttlSeconds,
+      pending,
+    });
+    if (!spec.events.includes('completed') && !spec.events.includes('failed')) return;
+    const crawl = await store.get(crawlId);
+    if (crawl?.state !== 'completed') return;
+    const event = crawl.stats.fetched === 0 && crawl.stats.failed > 0 ? 'failed' : 'completed';
+    // One id per crawl: two workers that both see the end queue it once.
+    await queueDelivery(
+      target,
+      spec,
+      `${crawlId}-end`,
+      event,
+      { id: crawlId, type: 'crawl', data: crawl },
+      {
+        ttlSeconds,
+        after: pending,
+      },
+    );
+  }
+}

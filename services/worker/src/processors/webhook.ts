@@ -1,0 +1,46 @@
+import type { Config, WebhookDelivery } from '@crawlfleet/core/runtime';
+import { SafeFetcher } from '@crawlfleet/tasks';
+import { DelayedError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** How long a crawl's end waits for its page deliveries at most, then goes anyway. */
+const ORDER_WAIT_MS = 10 * 60_000;
+const ORDER_POLL_MS = 200;
+
+/**
+ * Delivers webhook events: a POST through the crawler's address guard with
+ * WEBHOOK_TIMEOUT_MS; a non-2xx answer or a failure throws, so BullMQ retries
+ * with backoff. A delivery that must come after others (a crawl's end after
+ * its pages) waits in the delayed set, not in a slot, while they are pending.
+ */
+export function webhookProcessor(config: Config, redis: Redis) {
+  const fetcher = new SafeFetcher({
+    userAgent: config.crawlUserAgent,
+    timeoutMs: config.webhookTimeoutMs,
+    connectTimeoutMs: config.crawlConnectTimeoutMs,
+    maxBytes: 64 * 1024,
+    maxRedirects: 0,
+    allowPrivateNetworks: config.crawlAllowPrivateNetworks,
+  });
+  return {
+    async process(job: Job<WebhookDelivery>, token?: string, signal?: AbortSignal): Promise<{ status: number }> {
+      const delivery = job.data;
+      if (delivery.after && Date.now() - job.timestamp < ORDER_WAIT_MS && (await redis.scard(delivery.after)) > 0) {
+        await job.moveToDelayed(Date.now() + ORDER_POLL_MS, token);
+        throw new DelayedError();
+      }
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      try {
+        const status = await fetcher.post(delivery.url, delivery.body, delivery.headers, signal);
+        if (status < 200 || status >= 300) throw new Error(`${delivery.url} answered HTTP ${status}`);
+        if (delivery.pending) await redis.srem(delivery.pending, String(job.id));
+        return { status };
+      } catch (err) {
+        // Given up: what waits for this delivery may go.
+        if (lastAttempt && delivery.pending) await redis.srem(delivery.pending, String(job.id));
+        throw err;
+      }
+    },
+    close: () => fetcher.close(),
+  };
+}
