@@ -125,6 +125,31 @@ describe('crawlfleet CLI', () => {
     expect(paths).toEqual([...reachable(40, 2).keys()].sort());
   });
 
+  it('crawls with --format markdown: every page record in --out has its markdown', async () => {
+    const out = join(dir, 'markdown.ndjson');
+    const run = await cli(['crawl', `${site.url}/p/0`, '--max-depth', '1', '--format', 'markdown', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const pages = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { url: string; status: number | null; markdown?: string });
+    const fetched = pages.filter((page) => page.status === 200);
+    expect(fetched.length).toBeGreaterThan(1);
+    for (const page of fetched) expect(page.markdown, page.url).toMatch(/\]\(http:\/\/127\.0\.0\.1:\d+\/p\/\d+\)/);
+  });
+
+  it('scrapes one page and prints its markdown, or one link a line with --format links', async () => {
+    const markdown = await cli(['scrape', `${site.url}/p/1`]);
+    expect(markdown.code, markdown.stderr).toBe(0);
+    expect(markdown.stdout).toContain(`](${site.url}/p/`);
+    expect(markdown.stdout).not.toMatch(/^\{/);
+    const links = await cli(['scrape', `${site.url}/p/1`, '--format', 'links']);
+    expect(links.code, links.stderr).toBe(0);
+    const lines = links.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+  });
+
   it('refuses an --out it cannot write before starting the crawl (exit 2)', async () => {
     const crawlsBefore = (await app.jobQueues.redis.keys(`${app.config.queuePrefix}:crawl:*`)).length;
     const run = await cli(['crawl', `${site.url}/`, '--out', join(dir, 'no-such-dir', 'pages.ndjson')]);

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { MAX_WAIT_MS } from '@crawlfleet/core/runtime';
 import type { ApiClient } from './api-client.js';
 import { CliError, EXIT } from './errors.js';
 import { progressLine } from './progress.js';
@@ -61,6 +62,35 @@ export async function queues(api: ApiClient, io: Io): Promise<number> {
       .join(' ');
     io.out.write(`${queue.type.padEnd(10)} workers=${queue.workers} ${queue.paused ? 'PAUSED ' : ''}${counts}\n`);
   }
+  return EXIT.ok;
+}
+
+/**
+ * scrape <url>: one crawl job with `format`, waited for; prints that field of
+ * the result (links one a line). Exit 1 when the job failed.
+ */
+export async function scrape(
+  api: ApiClient,
+  io: Io,
+  url: string,
+  format: string,
+  onlyMainContent: boolean,
+): Promise<number> {
+  const request = { url, formats: [format], onlyMainContent };
+  const { status, body } = await api.json('POST', `/v1/jobs/crawl?wait=${MAX_WAIT_MS}`, request);
+  if (status === 202) {
+    io.err.write(`job ${String(body.id)} is not finished yet; see: crawlfleet status crawl ${String(body.id)}\n`);
+    return EXIT.failed;
+  }
+  const result = body.result as { warning?: string; truncated?: boolean; [format: string]: unknown } | null;
+  if (body.state !== 'completed' || !result) {
+    io.err.write(`${typeof body.error === 'string' ? body.error : 'the job failed'}\n`);
+    return EXIT.failed;
+  }
+  const value = result[format];
+  io.out.write(`${Array.isArray(value) ? value.join('\n') : typeof value === 'string' ? value : ''}\n`);
+  if (result.warning) io.err.write(`warning: ${result.warning}\n`);
+  if (result.truncated) io.err.write('warning: cut at CRAWL_MAX_STORED_BYTES\n');
   return EXIT.ok;
 }
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, MAX_WAIT_MS, loadConfig } from '@crawlfleet/core/runtime';
 import { ApiClient } from './api-client.js';
-import { crawl, queues, status, submit, type Io } from './commands.js';
+import { crawl, queues, scrape, status, submit, type Io } from './commands.js';
 import { CliError, EXIT } from './errors.js';
 
 export const USAGE = `Usage: crawlfleet [--url URL] [--key KEY] <command>
@@ -10,8 +10,11 @@ Commands:
   submit <type> <json> [--wait[=ms]]   submit a job (sqrt, fibonacci, crawl); --wait prints its result
   status <type> <id>                   show a job
   crawl <url> [--max-pages N] [--max-depth N] [--scope host|domain|any]
-              [--include GLOB]... [--exclude GLOB]... [--delay-ms N] [--no-robots] [--out FILE]
+              [--include GLOB]... [--exclude GLOB]... [--delay-ms N] [--no-robots]
+              [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip] [--out FILE]
                                        crawl a site with live progress, then write its pages as NDJSON
+  scrape <url> [--format markdown|text|html|links] [--all-content]
+                                       fetch one page and print it (markdown by default)
   queues                               counts, workers and pause state per queue
 
 --url defaults to CRAWLFLEET_URL or http://127.0.0.1:3000; --key to CRAWLFLEET_KEY.
@@ -30,6 +33,9 @@ const OPTIONS = {
   exclude: { type: 'string', multiple: true },
   'delay-ms': { type: 'string' },
   'no-robots': { type: 'boolean' },
+  format: { type: 'string', multiple: true },
+  'all-content': { type: 'boolean' },
+  sitemap: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -90,9 +96,18 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
             exclude: values.exclude,
             delayMs: integer('delay-ms', values['delay-ms']),
             respectRobots: values['no-robots'] ? false : undefined,
+            formats: values.format,
+            onlyMainContent: values['all-content'] ? false : undefined,
+            sitemap: values.sitemap,
           }).filter(([, value]) => value !== undefined),
         );
         return await crawl(api, io, request, values.out);
+      }
+      case 'scrape': {
+        need(1, '<url> [--format markdown|text|html|links] [--all-content]');
+        const format = values.format ?? ['markdown'];
+        if (format.length !== 1) throw new CliError(EXIT.usage, 'scrape prints one --format');
+        return await scrape(api, io, rest[0], format[0], !values['all-content']);
       }
       default:
         throw new CliError(EXIT.usage, `unknown command ${JSON.stringify(command)}\n${USAGE}`);
