@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { Agent, request } from 'undici';
 import { startNode, startWorkerProcess, stopProcess, until } from './processes.js';
 import { cpuMs, peakRssMb } from './proc.js';
+import { percentile } from './stats.js';
 
 const PAGES = 2000;
 const LINKS = 20;
@@ -59,16 +60,13 @@ export async function fetchLoop(siteUrl: string): Promise<number> {
   return rate;
 }
 
-/**
- * A whole crawl of the site through the API with `workers` crawl worker
- * processes at their default concurrency: pages/s from POST to completed.
- */
-export async function crawlRate(
-  redisUrl: string,
-  port: number,
-  siteUrl: string,
-  workers: number,
-): Promise<{ rate: number; rssMb: number[]; cpuMsPerPage: number }> {
+type Json = (
+  path: string,
+  init?: { method: string; body: string },
+) => Promise<{ status: number; body: Record<string, unknown> }>;
+
+/** An API and `workers` crawl worker processes on a fresh prefix, once the API sees the workers. */
+async function startCrawlers(redisUrl: string, port: number, workers: number) {
   const env = {
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: `bench-${randomUUID()}`,
@@ -78,13 +76,14 @@ export async function crawlRate(
   const api = startNode('services/api/dist/server.js', [], env);
   const crawlers = Array.from({ length: workers }, () => startWorkerProcess('crawl', env));
   const base = `http://127.0.0.1:${port}`;
-  const json = async (path: string, init?: { method: string; body: string }) => {
+  const json: Json = async (path, init) => {
     const reply = await request(
       `${base}${path}`,
       init ? { ...init, headers: { 'content-type': 'application/json' } } : {},
     );
     return { status: reply.statusCode, body: (await reply.body.json()) as Record<string, unknown> };
   };
+  const stop = () => Promise.all([api, ...crawlers].map(stopProcess));
   try {
     await until(async () => {
       try {
@@ -97,11 +96,32 @@ export async function crawlRate(
         return false;
       }
     });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { json, crawlers, stop };
+}
+
+/**
+ * A whole crawl of the site through the API with `workers` crawl worker
+ * processes at their default concurrency: pages/s from POST to completed.
+ * `options` go into the crawl's request (formats, for one).
+ */
+export async function crawlRate(
+  redisUrl: string,
+  port: number,
+  siteUrl: string,
+  workers: number,
+  options: Record<string, unknown> = {},
+): Promise<{ rate: number; rssMb: number[]; cpuMsPerPage: number }> {
+  const { json, crawlers, stop } = await startCrawlers(redisUrl, port, workers);
+  try {
     const cpuBefore = crawlers.map((child) => cpuMs(child.pid!));
     const started = performance.now();
     const { status, body } = await json('/v1/crawls', {
       method: 'POST',
-      body: JSON.stringify({ url: `${siteUrl}/p/0`, maxDepth: 100, maxPages: 10_000 }),
+      body: JSON.stringify({ url: `${siteUrl}/p/0`, maxDepth: 100, maxPages: 10_000, ...options }),
     });
     if (status !== 202) throw new Error(`POST /v1/crawls answered ${status}: ${JSON.stringify(body)}`);
     let crawl: Record<string, unknown> = {};
@@ -119,6 +139,32 @@ export async function crawlRate(
       cpuMsPerPage: cpu / stats.fetched,
     };
   } finally {
-    await Promise.all([api, ...crawlers].map(stopProcess));
+    await stop();
+  }
+}
+
+/** p50 and p99 of single-page crawl jobs with formats: ["markdown"], each waited for, one at a time. */
+export async function markdownJobLatency(
+  redisUrl: string,
+  port: number,
+  siteUrl: string,
+): Promise<{ p50: number; p99: number }> {
+  const { json, stop } = await startCrawlers(redisUrl, port, 1);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 700; i++) {
+      const started = performance.now();
+      const { body } = await json('/v1/jobs/crawl?wait=5000', {
+        method: 'POST',
+        body: JSON.stringify({ url: `${siteUrl}/p/${i % PAGES}`, formats: ['markdown'] }),
+      });
+      if (typeof (body.result as { markdown?: unknown } | undefined)?.markdown !== 'string')
+        throw new Error(`no markdown: ${JSON.stringify(body)}`);
+      // The first 200 warm the JIT up.
+      if (i >= 200) times.push(performance.now() - started);
+    }
+    return { p50: percentile(times, 50), p99: percentile(times, 99) };
+  } finally {
+    await stop();
   }
 }

@@ -3,7 +3,7 @@
 // reference from the same run; the machine is shared and noisy, so read
 // ratios, not absolutes.
 import { startRedis, freePort } from '@crawlfleet/testkit';
-import { crawlRate, fetchLoop, startBenchSite } from './crawl-bench.js';
+import { crawlRate, fetchLoop, markdownJobLatency, startBenchSite } from './crawl-bench.js';
 import {
   batchThroughput,
   fibBatch,
@@ -126,13 +126,34 @@ try {
       `${fmt(median(one.map((r) => r.cpuMsPerPage)), 2)} ms`,
       'user + system, steadier than pages/s on a shared machine',
     );
-    rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two].flatMap((r) => r.rssMb))]);
+    const markdown = await runs(async () =>
+      crawlRate(redis.url, await freePort(), site.url, 1, { formats: ['markdown'] }),
+    );
+    const markdownRate = median(markdown.map((r) => r.rate));
+    line(
+      '  1 crawl worker, formats: ["markdown"]',
+      `${fmt(markdownRate)} pages/s`,
+      `${pct(markdownRate, oneRate)} of no formats (target >= 50%)`,
+    );
+    line(
+      '  crawl worker CPU per page, markdown',
+      `${fmt(median(markdown.map((r) => r.cpuMsPerPage)), 2)} ms`,
+      `${fmt(median(markdown.map((r) => r.cpuMsPerPage)) - median(one.map((r) => r.cpuMsPerPage)), 2)} ms more`,
+    );
+    const latency = await runs(async () => markdownJobLatency(redis.url, await freePort(), site.url));
+    line(
+      '  single-page crawl job, markdown, ?wait p50 / p99',
+      `${fmt(median(latency.map((l) => l.p50)), 2)} / ${fmt(median(latency.map((l) => l.p99)), 2)} ms`,
+      '500 sequential jobs after 200 to warm up',
+    );
+    rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two, ...markdown].flatMap((r) => r.rssMb))]);
   } finally {
     await site.close();
   }
 
   process.stdout.write('\n6. peak RSS (VmHWM) over the runs above\n');
-  for (const [label, mb] of rss) line(`  ${label}`, `${fmt(mb)} MB`, label === 'API' ? '' : 'target < 150 MB');
+  for (const [label, mb] of rss)
+    line(`  ${label}`, `${fmt(mb)} MB`, label === 'API' || label.includes('markdown') ? '' : 'target < 150 MB');
 } finally {
   await redis.destroy();
 }

@@ -116,8 +116,8 @@ describe('formats', () => {
         '# Guide',
         '## Steps',
         `Read _this_ and **that**, then [go on](${site.url}/article-next).`,
-        '-   first\n-   second',
-        '| Key | Value |\n| --- | --- |\n| a   | 1   |',
+        '- first\n- second',
+        '| Key | Value |\n| --- | ----- |\n| a   | 1     |',
         '```\nnpm start\n```',
       ].join('\n\n'),
     );

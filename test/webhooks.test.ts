@@ -32,9 +32,18 @@ const deliveries: Delivery[] = [];
 /** Delivery ids to answer 500 once. */
 const failOnce = new Set<string>();
 let failNextPage = true;
+let hung = false;
+const hangs: string[] = [];
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
+    // The first request to /hang gets no answer: the delivery times out and is tried again.
+    if (req.url === '/hang' && !hung) {
+      hung = true;
+      hangs.push(String(req.headers['x-crawlfleet-delivery']));
+      return;
+    }
+    if (req.url === '/hang') hangs.push(String(req.headers['x-crawlfleet-delivery']));
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
     req.on('end', () => {
@@ -59,7 +68,7 @@ beforeAll(async () => {
   site.route('/w', page('<a href="/w1">1</a><a href="/w2">2</a>'));
   site.route('/w1', page('<p>one</p>'));
   site.route('/w2', page('<p>two</p>'));
-  const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
+  const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT_MS: '500' };
   app = await testApi(buildApp, inject('redisUrl'), env);
   const config = { ...testConfig(inject('redisUrl'), env), queuePrefix: app.config.queuePrefix };
   workers = await Promise.all(
@@ -162,6 +171,17 @@ describe('job webhooks', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(of(id).map((delivery) => delivery.body.event)).toEqual(['failed']);
     expect(of(id)[0].body.data).toMatchObject({ state: 'failed', attempts: 2 });
+  });
+
+  it('tries a delivery again when the receiver does not answer within WEBHOOK_TIMEOUT_MS', async () => {
+    const reply = await postJson(app, '/v1/jobs/sqrt', {
+      value: 9,
+      webhook: { url: hookUrl.replace('/hooks', '/hang'), events: ['completed'] },
+    });
+    const { id } = reply.json<{ id: string }>();
+    await eventually(() => of(id).length > 0, 10_000, 'delivered after a timeout');
+    expect(hangs).toEqual([`sqrt-${id}-completed`, `sqrt-${id}-completed`]);
+    expect(of(id)[0].body.data).toMatchObject({ result: { sqrt: 3 } });
   });
 });
 

@@ -31,9 +31,9 @@ describe('main content as markdown, on pages shaped like real ones', () => {
       '### Dead letters',
       '**attempts**',
       '_one_',
-      '1.  validation errors',
-      '-   Failed jobs keep their stack trace.',
-      '| Strategy | Wait before attempt n | Use it for |',
+      '1. validation errors',
+      '- Failed jobs keep their stack trace.',
+      '| Strategy    | Wait before attempt n   | Use it for                    |',
       "```ts\nawait queue.add('send-email'",
     ])
       expect(markdown).toContain(kept);

@@ -1,7 +1,6 @@
-import { gfm } from '@joplin/turndown-plugin-gfm';
-import { load, type CheerioAPI } from 'cheerio';
-import { hasChildren, isTag, isText, type AnyNode } from 'domhandler';
-import TurndownService from 'turndown';
+import { load, type CheerioAPI } from 'cheerio/slim';
+import { hasChildren, isDocument, isTag, isText, type AnyNode, type Element } from 'domhandler';
+import { NodeHtmlMarkdown } from 'node-html-markdown';
 
 /** What of a page to return, and how much of it. */
 export interface ContentOptions {
@@ -19,54 +18,39 @@ export interface PageContent {
 }
 
 /** Never content, whatever the page. */
-const NOT_CONTENT = 'script,style,noscript,template,iframe,object,embed,svg,canvas,form,button,input,select,dialog';
+const NOT_CONTENT = new Set(
+  'script style noscript template iframe object embed svg canvas form button input select dialog'.split(' '),
+);
 
-/** Page furniture: the page's navigation, its frame, and the usual boilerplate by role, class or id. */
-const FURNITURE = [
-  'nav',
-  'aside',
-  'footer',
-  'menu',
-  '[role=navigation]',
-  '[role=banner]',
-  '[role=contentinfo]',
-  '[role=complementary]',
-  '[role=search]',
-  '[aria-hidden=true]',
-  '[hidden]',
-  ...[
-    'cookie',
-    'consent',
-    'advert',
-    'ad-slot',
-    'newsletter',
-    'share',
-    'social',
-    'related',
-    'comments',
-    'sidebar',
-    'breadcrumb',
-    'pagination',
-    'skip-link',
-    'popup',
-    'modal',
-    'post-controls',
-    'footer-buttons',
-    'suggested',
-  ].flatMap((word) => [`[class*="${word}"]`, `[id*="${word}"]`]),
-].join(',');
+/** Page furniture: the page's navigation and frame by tag or role, and the usual boilerplate by class or id. */
+const FURNITURE_TAGS = new Set(['nav', 'aside', 'footer', 'menu']);
+const FURNITURE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search']);
+const BOILERPLATE = [
+  'cookie',
+  'consent',
+  'advert',
+  'ad-slot',
+  'newsletter',
+  'share',
+  'social',
+  'related',
+  'comments',
+  'sidebar',
+  'breadcrumb',
+  'pagination',
+  'skip-link',
+  'popup',
+  'modal',
+  'post-controls',
+  'footer-buttons',
+  'suggested',
+];
 
-/** Where the main content is, best first. */
-const MAIN = ['main', '[role=main]', 'article'];
+/** Main content, best first: `main`, `[role=main]`, `article`. */
+const mainRank = (element: Element) =>
+  element.name === 'main' ? 0 : element.attribs.role === 'main' ? 1 : element.name === 'article' ? 2 : -1;
 
-const turndown = new TurndownService({
-  headingStyle: 'atx',
-  codeBlockStyle: 'fenced',
-  bulletListMarker: '-',
-  emDelimiter: '_',
-});
-turndown.use(gfm);
-turndown.remove(['script', 'style', 'noscript', 'template']);
+const markdown = new NodeHtmlMarkdown({ bulletMarker: '-', codeFence: '```', emDelimiter: '_', strongDelimiter: '**' });
 
 /** Elements after which text breaks a line. */
 const BLOCKS = new Set(
@@ -101,59 +85,91 @@ function textOf(root: AnyNode): string {
     .join('\n');
 }
 
-/** Links and images point where they would from the page. */
-function absolutize($: CheerioAPI, base: URL): void {
-  for (const [selector, attribute] of [
-    ['a[href]', 'href'],
-    ['img[src]', 'src'],
-  ] as const) {
-    $(selector).each((_, element) => {
-      try {
-        element.attribs[attribute] = new URL(element.attribs[attribute] ?? '', base).href;
-      } catch {
-        delete element.attribs[attribute];
-      }
-    });
+/** Every element under `root`, in document order. Iterative: depth never grows the stack. */
+function elementsOf(root: AnyNode): Element[] {
+  const out: Element[] = [];
+  const stack: AnyNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (isTag(node)) out.push(node);
+    if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  return out;
+}
+
+function isFurniture(element: Element): boolean {
+  const { name, attribs } = element;
+  if (FURNITURE_TAGS.has(name) || FURNITURE_ROLES.has(attribs.role ?? '')) return true;
+  if (attribs['aria-hidden'] === 'true' || attribs.hidden !== undefined) return true;
+  const { class: className, id } = attribs;
+  return BOILERPLATE.some((word) => className?.includes(word) || id?.includes(word));
+}
+
+/** True when `element` is inside main content (a header there is the article's, with its headline). */
+function inMain(element: Element): boolean {
+  for (let node = element.parent; node; node = node.parent) if (isTag(node) && mainRank(node) >= 0) return true;
+  return false;
+}
+
+/** `value` resolved against `base`, or undefined when it does not resolve. */
+function absolute(value: string, base: URL): string | undefined {
+  try {
+    return new URL(value, base).href;
+  } catch {
+    return undefined;
   }
 }
 
 /**
- * Drops page furniture, except what holds the main content (a wrapper
- * `<div class="has-sidebar">` around everything stays).
+ * Drops what is never content and, for main content only, the page's
+ * furniture, except what holds the main content or a headline (a wrapper
+ * `<div class="has-sidebar">` around everything stays); makes links and
+ * images absolute. One walk over the elements: cheerio's selectors compiled
+ * the same 40 selectors anew on every page. @returns the main content element.
  */
-function dropFurniture($: CheerioAPI): void {
+function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | undefined {
+  const elements = elementsOf($.root().get(0)!);
   const keep = new Set<AnyNode>();
-  $(`${MAIN.join(',')},h1`).each((_, element) => {
+  let main: Element | undefined;
+  for (const element of elements) {
+    const rank = mainRank(element);
+    if (rank < 0 && element.name !== 'h1') continue;
+    if (rank >= 0 && (!main || rank < mainRank(main))) main = element;
     for (let node: AnyNode | null = element; node && !keep.has(node); node = node.parent) keep.add(node);
-  });
-  $(FURNITURE)
-    .filter((_, element) => !keep.has(element))
-    .remove();
-  // A header of the page, not of the article (which holds its headline).
-  $('header')
-    .filter((_, element) => !keep.has(element) && $(element).closest(MAIN.join(',')).length === 0)
-    .remove();
+  }
+  const drop: Element[] = [];
+  for (const element of elements) {
+    if (NOT_CONTENT.has(element.name)) drop.push(element);
+    else if (onlyMainContent && !keep.has(element) && isFurniture(element)) drop.push(element);
+    else if (onlyMainContent && element.name === 'header' && !keep.has(element) && !inMain(element)) drop.push(element);
+    else if (element.name === 'a' || element.name === 'img') {
+      const attribute = element.name === 'a' ? 'href' : 'src';
+      const value = element.attribs[attribute];
+      if (value === undefined) continue;
+      const resolved = absolute(value, base);
+      if (resolved === undefined) delete element.attribs[attribute];
+      else element.attribs[attribute] = resolved;
+    }
+  }
+  $(drop).remove();
+  return onlyMainContent ? main : undefined;
 }
 
 /**
- * The page's content in the asked forms: cheerio cleans it (main content
- * only, links made absolute), turndown writes markdown. Callers keep the
- * page within CRAWL_MAX_CONTENT_DEPTH and CRAWL_MAX_CONTENT_ELEMENTS first:
- * every HTML parser tried (parse5, htmlparser2, domino) is quadratic in how
- * deep elements nest.
+ * The page's content in the asked forms: cheerio (on htmlparser2) cleans it
+ * (main content only, links made absolute), node-html-markdown writes
+ * markdown. Callers keep the page within CRAWL_MAX_CONTENT_DEPTH and
+ * CRAWL_MAX_CONTENT_ELEMENTS first: every HTML parser tried (parse5,
+ * htmlparser2, domino, node-html-parser) is quadratic in how deep elements nest.
  */
 export function extractContent(html: string, pageUrl: string, options: ContentOptions): PageContent {
-  const $ = load(html, { baseURI: pageUrl });
-  $(NOT_CONTENT).remove();
-  if (options.onlyMainContent) dropFurniture($);
-  absolutize($, new URL(pageUrl));
-  const main = options.onlyMainContent
-    ? MAIN.map((selector) => $(selector).first()).find((found) => found.length)
-    : undefined;
-  const root: AnyNode = (main ?? $('body')).get(0) ?? $.root().get(0)!;
+  const $ = load(html);
+  const main = clean($, new URL(pageUrl), options.onlyMainContent);
+  const root: AnyNode = main ?? $('body').get(0) ?? $.root().get(0)!;
+  const rootHtml = isDocument(root) ? $.html() : $.html(root);
   const content: PageContent = {};
-  if (options.markdown) content.markdown = turndown.turndown($.html(root)).trim();
+  if (options.markdown) content.markdown = markdown.translate(rootHtml).trim();
   if (options.text) content.text = textOf(root);
-  if (options.html) content.html = options.onlyMainContent ? $.html(root) : html;
+  if (options.html) content.html = options.onlyMainContent ? rootHtml : html;
   return content;
 }
