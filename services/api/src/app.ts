@@ -1,4 +1,4 @@
-import type { Config } from '@crawlfleet/core';
+import { HTTP_URL_FORMAT, type Config } from '@crawlfleet/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { CrawlService } from './crawls/crawl-service.js';
 import type { JobStore } from './jobs/job-store.js';
@@ -59,6 +59,8 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (err, request, reply) => void routerError(err, request, reply),
+    // The reply serializer only tells union members apart; it need not check URLs, but must know the format.
+    serializerOpts: { ajv: { formats: { [HTTP_URL_FORMAT]: true } } },
     ...options,
   });
   app.decorate('config', config);
