@@ -7,7 +7,6 @@ import { defaultConcurrency } from './defaults.js';
 import { workerMetrics } from './metrics.js';
 import { fibonacciProcessor } from './processors/fibonacci.js';
 import { sqrtProcessor } from './processors/sqrt.js';
-import { webhookProcessor } from './processors/webhook.js';
 import { JobHooks } from './job-hooks.js';
 
 /** A worker consuming one queue, and how to stop it. */
@@ -65,7 +64,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     ...locks,
   };
   const fibonacci = queue === 'fibonacci' ? fibonacciProcessor(config.fibonacciMaxN, concurrency) : null;
-  const webhook = queue === 'webhook' ? webhookProcessor(config, connection) : null;
+  // Like the crawler, the webhook sender (undici, the address guard) is loaded only where it runs.
+  const webhook =
+    queue === 'webhook' ? (await import('./processors/webhook.js')).webhookProcessor(config, connection) : null;
   const run =
     crawl?.processor ??
     (fibonacci
