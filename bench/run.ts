@@ -146,7 +146,8 @@ try {
       `${fmt(median(latency.map((l) => l.p50)), 2)} / ${fmt(median(latency.map((l) => l.p99)), 2)} ms`,
       '500 sequential jobs after 200 to warm up',
     );
-    rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two, ...markdown].flatMap((r) => r.rssMb))]);
+    rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two].flatMap((r) => r.rssMb))]);
+    rss.push(['crawl worker, formats: ["markdown"]', Math.max(...markdown.flatMap((r) => r.rssMb))]);
   } finally {
     await site.close();
   }
