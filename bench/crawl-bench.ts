@@ -8,8 +8,8 @@ import { percentile } from './stats.js';
 const PAGES = 2000;
 const LINKS = 20;
 
-/** A generated site: PAGES pages of LINKS links each, all reachable from /p/0. */
-export async function startBenchSite(): Promise<{ url: string; close(): Promise<void> }> {
+/** A generated site: PAGES pages of LINKS links each, all reachable from /p/0, each answered after `delayMs`. */
+export async function startBenchSite(delayMs = 0): Promise<{ url: string; close(): Promise<void> }> {
   const bodies = Array.from({ length: PAGES }, (_, i) => {
     const links = Array.from(
       { length: LINKS },
@@ -26,6 +26,7 @@ export async function startBenchSite(): Promise<{ url: string; close(): Promise<
       return res.end();
     }
     res.setHeader('content-type', 'text/html; charset=utf-8');
+    if (delayMs > 0) return void setTimeout(() => res.end(body), delayMs);
     return res.end(body);
   });
   server.keepAliveTimeout = 30_000;
@@ -66,12 +67,13 @@ type Json = (
 ) => Promise<{ status: number; body: Record<string, unknown> }>;
 
 /** An API and `workers` crawl worker processes on a fresh prefix, once the API sees the workers. */
-async function startCrawlers(redisUrl: string, port: number, workers: number) {
+async function startCrawlers(redisUrl: string, port: number, workers: number, extraEnv: Record<string, string> = {}) {
   const env = {
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: `bench-${randomUUID()}`,
     PORT: String(port),
     CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+    ...extraEnv,
   };
   const api = startNode('services/api/dist/server.js', [], env);
   const crawlers = Array.from({ length: workers }, () => startWorkerProcess('crawl', env));
@@ -106,7 +108,7 @@ async function startCrawlers(redisUrl: string, port: number, workers: number) {
 /**
  * A whole crawl of the site through the API with `workers` crawl worker
  * processes at their default concurrency: pages/s from POST to completed.
- * `options` go into the crawl's request (formats, for one).
+ * `options` go into the crawl's request (formats, for one), `env` to the processes.
  */
 export async function crawlRate(
   redisUrl: string,
@@ -114,8 +116,9 @@ export async function crawlRate(
   siteUrl: string,
   workers: number,
   options: Record<string, unknown> = {},
+  env: Record<string, string> = {},
 ): Promise<{ rate: number; rssMb: number[]; cpuMsPerPage: number }> {
-  const { json, crawlers, stop } = await startCrawlers(redisUrl, port, workers);
+  const { json, crawlers, stop } = await startCrawlers(redisUrl, port, workers, env);
   try {
     const cpuBefore = crawlers.map((child) => cpuMs(child.pid!));
     const started = performance.now();

@@ -85,3 +85,16 @@ export const CancelledError = declared('CF_ERR_CANCELLED');
 export const RobotsDisallowedError = declared('CF_ERR_ROBOTS_DISALLOWED');
 export const RobotsUnavailableError = declared('CF_ERR_ROBOTS_UNAVAILABLE');
 export const PageLostError = declared('CF_ERR_PAGE_LOST');
+export const HostUnavailableError = declared('CF_ERR_HOST_UNAVAILABLE');
+
+const HostBusyBase = declared('CF_ERR_HOST_BUSY');
+
+/** A 429 or 503: the host asks to wait, for `retryAfter` (its Retry-After header) when it says. */
+export class HostBusyError extends HostBusyBase {
+  readonly retryAfter: string | null;
+
+  constructor(url: string, status: number, retryAfter: string | null) {
+    super(url, status);
+    this.retryAfter = retryAfter;
+  }
+}

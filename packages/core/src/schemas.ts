@@ -227,6 +227,13 @@ export const CrawlRequest = Type.Object(
           'robots.txt Crawl-delay also applies',
       }),
     ),
+    maxConcurrencyPerHost: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description: 'Requests in flight to one host for this crawl, at most CRAWL_HOST_CONCURRENCY',
+      }),
+    ),
     webhook: Type.Optional(webhookSpec(CRAWL_EVENTS)),
     sitemap: Type.Optional(
       Type.Enum(SITEMAP_MODES, {
@@ -255,6 +262,8 @@ export interface CrawlOptions {
   formats: ContentFormat[];
   onlyMainContent: boolean;
   sitemap: SitemapMode;
+  /** null: CRAWL_HOST_CONCURRENCY alone. */
+  maxConcurrencyPerHost: number | null;
 }
 
 /** Fills in the documented defaults. */
@@ -270,6 +279,7 @@ export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): Cr
     formats: request.formats ?? [],
     onlyMainContent: request.onlyMainContent ?? true,
     sitemap: request.sitemap ?? 'include',
+    maxConcurrencyPerHost: request.maxConcurrencyPerHost ?? null,
   };
 }
 
@@ -316,4 +326,6 @@ export interface CrawlPageData {
   crawlId: string;
   url: string;
   depth: number;
+  /** Pauses of the host (429/503) this page has waited out. */
+  hostWaits?: number;
 }

@@ -10,6 +10,7 @@ export {
   FetchFailedError,
   FetchRefusedError,
   FetchTimeoutError,
+  HostBusyError,
   InvalidGlobError,
   InvalidInputError,
   RedirectError,

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { CrawlInput, CrawlResult } from '@crawlfleet/core';
-import { InvalidInputError, UpstreamStatusError } from '../errors.js';
+import { HostBusyError, InvalidInputError, UpstreamStatusError } from '../errors.js';
 import { capContent, pageContent, type ContentLimits } from './page-content.js';
 import { DEFAULT_LINK_LIMITS, extractLinks, type LinkLimits } from './extract-links.js';
 import type { SafeFetcher } from './safe-fetch.js';
@@ -38,7 +38,8 @@ function decode(body: Buffer, contentType: string | null): string {
  * Fetches one page and returns what it is, where it links, its metadata
  * (contentHash: sha256 of its text, whitespace collapsed) and the content
  * `input.formats` asks for, within CRAWL_MAX_STORED_BYTES. Non-HTML bodies
- * are counted, not parsed. A 5xx answer throws a retryable error; other
+ * are counted, not parsed. A 429 or 503 throws HostBusyError, another 5xx a
+ * retryable error; other
  * statuses (404 included) are results.
  */
 export async function crawlPage(
@@ -46,13 +47,18 @@ export async function crawlPage(
   input: CrawlInput,
   signal?: AbortSignal,
   limits: PageLimits = DEFAULT_PAGE_LIMITS,
+  /** Called once a response that is not an error is in, before it is parsed (a host's lease goes back then). */
+  fetched?: () => void,
 ): Promise<CrawlResult> {
   // As in sqrt: a job added by other means may hold anything, null included.
   const url: unknown = (input as Partial<CrawlInput> | null)?.url;
   if (typeof url !== 'string') throw new InvalidInputError(`url must be an absolute http(s) URL (got ${String(url)})`);
   const started = performance.now();
   const page = await fetcher.fetch(url, signal, isHtml);
+  // 429 and 503 ask every client to wait: the caller pauses the host, without spending an attempt.
+  if (page.status === 429 || page.status === 503) throw new HostBusyError(page.finalUrl, page.status, page.retryAfter);
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
+  fetched?.();
   const html = page.body && isHtml(page.contentType) ? decode(page.body, page.contentType) : null;
   const parsed = html === null ? null : extractLinks(html, page.finalUrl, limits);
   const formats = input.formats ?? [];

@@ -35,6 +35,8 @@ export interface FetchedPage {
   /** The final response's ETag and Last-Modified, for conditional requests. */
   etag: string | null;
   lastModified: string | null;
+  /** The final response's Retry-After (seconds or an HTTP date), as sent. */
+  retryAfter: string | null;
   /** The decompressed body, or null when `keepBody` said not to keep it. */
   body: Buffer | null;
   bytes: number;
@@ -193,8 +195,10 @@ export class SafeFetcher {
       });
       const etag = header(response.headers, 'etag') ?? null;
       const lastModified = header(response.headers, 'last-modified') ?? null;
+      const retryAfter = header(response.headers, 'retry-after') ?? null;
       const finalUrl = current.toString();
-      return { url: start, finalUrl, status: response.statusCode, contentType, etag, lastModified, body: data, bytes };
+      const status = response.statusCode;
+      return { url: start, finalUrl, status, contentType, etag, lastModified, retryAfter, body: data, bytes };
     }
   }
 

@@ -20,6 +20,7 @@ const CrawlView = Type.Object({
     formats: Type.Array(Type.String()),
     onlyMainContent: Type.Boolean(),
     sitemap: Type.String(),
+    maxConcurrencyPerHost: Type.Union([Type.Integer(), Type.Null()]),
   }),
   stats: CrawlStats,
   createdAt: Type.String({ format: 'date-time' }),

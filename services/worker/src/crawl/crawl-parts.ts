@@ -8,8 +8,9 @@ import {
   type CrawlPageData,
 } from '@crawlfleet/core/runtime';
 import type { CrawlInput } from '@crawlfleet/core';
+import type { HostBusyError } from '@crawlfleet/core/errors';
 import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@crawlfleet/tasks';
-import { Queue, type Job, type Worker } from 'bullmq';
+import { DelayedError, Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { toBullmqError } from '../to-bullmq-error.js';
@@ -17,6 +18,7 @@ import { CrawlCancels } from './crawl-cancels.js';
 import { CrawlSweep } from './crawl-sweep.js';
 
 import { CrawlHooks } from './crawl-hooks.js';
+import { HostGate, outcomeOf } from './host-gate.js';
 import { PageProcessor } from './page-processor.js';
 import { RobotsCache } from './robots-cache.js';
 
@@ -89,7 +91,19 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     prefix: config.queuePrefix,
     ttlSeconds: config.resultTtlSeconds,
   });
-  const pages = new PageProcessor({ config, store, queue, fetcher, robots, cancels, limits, sitemapLimits, hooks });
+  const gate = new HostGate(commands, config);
+  const pages = new PageProcessor({
+    config,
+    store,
+    queue,
+    fetcher,
+    robots,
+    cancels,
+    limits,
+    sitemapLimits,
+    hooks,
+    gate,
+  });
   const sweep = new CrawlSweep({
     store,
     queue,
@@ -104,9 +118,29 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
   return {
     async processor(job, token, signal) {
       if (job.name === PAGE_JOB) return pages.process(job as Job<CrawlPageData>, token, signal);
+      const input = job.data as CrawlInput;
+      // A single-page job counts against the host's leases too; a busy host costs it an attempt.
+      const admission = URL.canParse(String(input?.url))
+        ? await gate.acquire(input.url, null, null, String(job.id))
+        : null;
+      if (admission && !('lease' in admission)) {
+        const wait =
+          'paused' in admission ? admission.paused : 'retryMs' in admission ? admission.retryMs : admission.open;
+        await job.moveToDelayed(Date.now() + wait, token);
+        throw new DelayedError();
+      }
+      const lease = admission?.lease;
+      const gave: { back: Promise<unknown> | null } = { back: null };
+      const release = () => {
+        gave.back = lease ? gate.release(lease, 'ok') : Promise.resolve();
+      };
       try {
-        return await crawlPage(fetcher, job.data as CrawlInput, signal, limits);
+        const result = await crawlPage(fetcher, input, signal, limits, release);
+        await gave.back;
+        return result;
       } catch (err) {
+        if (gave.back) await gave.back;
+        else if (lease) await gate.release(lease, outcomeOf(err), (err as HostBusyError).retryAfter ?? null);
         throw toBullmqError(err);
       }
     },

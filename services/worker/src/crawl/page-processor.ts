@@ -1,4 +1,9 @@
-import { RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
+import {
+  HostUnavailableError,
+  RobotsDisallowedError,
+  RobotsUnavailableError,
+  type HostBusyError,
+} from '@crawlfleet/core/errors';
 import { addPageJobs, fetchedPageRecord, unfetchedPageRecord } from '@crawlfleet/core/runtime';
 import type {
   ChildLink,
@@ -24,6 +29,7 @@ import { describeFailure } from '../task-failure.js';
 import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
 import type { CrawlHooks } from './crawl-hooks.js';
+import { outcomeOf, type HostGate } from './host-gate.js';
 
 import type { RobotsCache } from './robots-cache.js';
 
@@ -49,7 +55,11 @@ export interface PageProcessorDeps {
   limits: PageLimits;
   sitemapLimits: SitemapLimits;
   hooks: CrawlHooks;
+  gate: HostGate;
 }
+
+/** Pauses (429/503) one page waits out before it fails. */
+const MAX_HOST_WAITS = 20;
 
 /**
  * Runs one page of a recursive crawl: robots.txt and politeness first, then
@@ -108,15 +118,52 @@ export class PageProcessor {
         throw new DelayedError();
       }
     }
+    // At most CRAWL_HOST_CONCURRENCY requests in flight to the host, fleet-wide; none while it is paused.
+    const admission = await this.deps.gate.acquire(
+      url,
+      crawlId,
+      context.options.maxConcurrencyPerHost ?? null,
+      String(job.id),
+    );
+    if ('open' in admission) {
+      const error = describeFailure(new HostUnavailableError(new URL(url).host, config.crawlHostFailureLimit)).message;
+      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, error), 'failed', []);
+      return { url, outcome: 'failed' };
+    }
+    if (!('lease' in admission)) {
+      // Wait in the queue, not in a slot, about until this page's turn in the host's line.
+      const wait = 'paused' in admission ? admission.paused : admission.retryMs;
+      await job.moveToDelayed(Date.now() + wait, token);
+      throw new DelayedError();
+    }
     let result: CrawlResult;
+    // The lease goes back as soon as the response is in: parsing is not a request to the host.
+    const gave: { back: Promise<unknown> | null } = { back: null };
+    const release = () => {
+      gave.back = this.deps.gate.release(admission.lease, 'ok');
+    };
     try {
       // Crawls started before formats existed have none.
       const { formats = [], onlyMainContent = true } = context.options;
       result = await this.deps.cancels.run(crawlId, signal, (abort) =>
-        crawlPage(this.deps.fetcher, { url, formats, onlyMainContent }, abort, this.deps.limits),
+        crawlPage(this.deps.fetcher, { url, formats, onlyMainContent }, abort, this.deps.limits, release),
       );
+      await gave.back;
     } catch (err) {
+      const outcome = outcomeOf(err);
+      const lease = admission.lease;
+      const retryAfter = (err as HostBusyError).retryAfter ?? null;
+      const pause = gave.back
+        ? await gave.back.then(() => 0)
+        : await this.deps.gate.release(lease, outcome, retryAfter);
       if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
+      const waits = job.data.hostWaits ?? 0;
+      if ((outcome === 'busy' || outcome === 'busy-failure') && waits < MAX_HOST_WAITS) {
+        // The host asked to wait: fetch again after its pause, without spending an attempt.
+        await job.updateData({ ...job.data, hostWaits: waits + 1 });
+        await job.moveToDelayed(Date.now() + pause, token);
+        throw new DelayedError();
+      }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
       await this.finish(crawlId, url, unfetchedPageRecord(url, depth, describeFailure(err).message), 'failed', []);

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '@crawlfleet/core/runtime';
+import type { Redis } from 'ioredis';
+
+/**
+ * Takes a lease on the host (and on the crawl's share of it) unless the host
+ * is paused or the crawl's circuit for it is open.
+ * A request that finds none free joins the host's line (a sorted set by the
+ * time it first asked) and learns its place, so it can come back about when
+ * its turn is due instead of asking again and again.
+ * KEYS: host leases, crawl leases (= host leases for a job), host pause, crawl circuit, host hold time, host line
+ * ARGV: now, lease id, ttl ms, host cap, crawl cap, the asker's id
+ * Returns {0} leased, {1, ms} paused, {2, ms} circuit open, {3, average lease ms, place in line} none free.
+ */
+const ACQUIRE = `
+local now = tonumber(ARGV[1])
+local paused = redis.call('PTTL', KEYS[3])
+if paused > 0 then return {1, paused} end
+local openUntil = tonumber(redis.call('HGET', KEYS[4], 'openUntil') or '0')
+if openUntil > now then return {2, openUntil - now} end
+local ttl = tonumber(ARGV[3])
+for i = 1, 2 do
+  if i == 1 or KEYS[2] ~= KEYS[1] then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+    if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[3 + i]) then
+      redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - 3600000)
+      redis.call('ZADD', KEYS[6], 'NX', now, ARGV[6])
+      redis.call('PEXPIRE', KEYS[6], 3600000)
+      local hold = math.ceil(tonumber(redis.call('GET', KEYS[5]) or '20'))
+      return {3, hold, redis.call('ZRANK', KEYS[6], ARGV[6])}
+    end
+  end
+end
+for i = 1, 2 do
+  if i == 1 or KEYS[2] ~= KEYS[1] then
+    redis.call('ZADD', KEYS[i], now + ttl, ARGV[2])
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+redis.call('ZREM', KEYS[6], ARGV[6])
+return {0, 0}
+`;
+
+/**
+ * Gives a lease back and records how the request went: a success resets the
+ * host's backoff and the crawl's failure count; a failure counts toward the
+ * circuit (open for ARGV[5] ms at the limit); busy (429/503) pauses the host
+ * for every worker: ARGV[6] ms when it said (Retry-After), else 1 s doubling.
+ * It also keeps the host's average lease time (for how long a page without one waits).
+ * KEYS: host leases, crawl leases, host busy count, host pause, crawl circuit, host hold time
+ * ARGV: lease id, ok|failure|busy|busy-failure|other, now, failure limit, open ms, pause ms or -1, max pause ms, ttl
+ * Returns the pause (busy) or the failure count.
+ */
+const RELEASE = `
+local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if expires then
+  local held = math.max(0, tonumber(ARGV[3]) - (tonumber(expires) - tonumber(ARGV[8])))
+  local average = tonumber(redis.call('GET', KEYS[6]) or held)
+  redis.call('SET', KEYS[6], tostring(average * 0.9 + held * 0.1), 'PX', 3600000)
+end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+local outcome, now = ARGV[2], tonumber(ARGV[3])
+if outcome == 'ok' then
+  redis.call('DEL', KEYS[3])
+  redis.call('HDEL', KEYS[5], 'failures')
+  return 0
+end
+local failures = 0
+if outcome == 'failure' or outcome == 'busy-failure' then
+  failures = redis.call('HINCRBY', KEYS[5], 'failures', 1)
+  redis.call('PEXPIRE', KEYS[5], 3600000)
+  if failures >= tonumber(ARGV[4]) then redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[5])) end
+end
+if outcome == 'busy' or outcome == 'busy-failure' then
+  local count = redis.call('INCR', KEYS[3])
+  redis.call('PEXPIRE', KEYS[3], 3600000)
+  local pause = tonumber(ARGV[6])
+  if pause < 0 then pause = 1000 * 2 ^ math.min(count - 1, 30) end
+  pause = math.min(pause, tonumber(ARGV[7]))
+  if pause > 0 and redis.call('PTTL', KEYS[4]) < pause then redis.call('SET', KEYS[4], '1', 'PX', pause) end
+  return pause
+end
+return failures
+`;
+
+/** How long a circuit stays open before requests may try the host again. */
+export const CIRCUIT_OPEN_MS = 60_000;
+
+/** Retry-After (seconds, or an HTTP date) in ms from `now`, or -1 when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number {
+  if (value === null) return -1;
+  const text = value.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000;
+  // An HTTP date ends in GMT (RFC 9110); Date.parse alone takes "-5" for a year.
+  const at = /^[A-Za-z]{3}.* GMT$/.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(at) ? -1 : Math.max(0, at - now);
+}
+
+export type Outcome = 'ok' | 'failure' | 'busy' | 'busy-failure' | 'other';
+
+/** A lease on a host: give it back with {@link HostGate.release}. */
+export interface Lease {
+  id: string;
+  keys: {
+    hostLeases: string;
+    crawlLeases: string;
+    busy: string;
+    pause: string;
+    circuit: string;
+    hold: string;
+    line: string;
+  };
+}
+
+/** Leased; or paused for ms; or the circuit open for ms; or none free: wait `retryMs`. */
+export type Admission = { lease: Lease } | { paused: number } | { open: number } | { retryMs: number };
+
+type Scripted = Redis & {
+  cfHostAcquire(...args: (string | number)[]): Promise<[number, number, number?]>;
+  cfHostRelease(...args: (string | number)[]): Promise<number>;
+};
+
+/**
+ * Politeness of the whole fleet toward one host, in Redis: at most
+ * CRAWL_HOST_CONCURRENCY requests in flight (fewer for a crawl with
+ * maxConcurrencyPerHost) held as leases that expire with the fetch deadline,
+ * so a killed worker's lease frees itself; a pause after 429/503 that every
+ * worker and crawl obeys; a circuit per crawl and host after
+ * CRAWL_HOST_FAILURE_LIMIT failures in a row.
+ */
+export class HostGate {
+  private readonly redis: Scripted;
+
+  constructor(
+    redis: Redis,
+    private readonly config: Config,
+  ) {
+    this.redis = redis as Scripted;
+    if (typeof this.redis.cfHostAcquire !== 'function') {
+      redis.defineCommand('cfHostAcquire', { numberOfKeys: 6, lua: ACQUIRE });
+      redis.defineCommand('cfHostRelease', { numberOfKeys: 6, lua: RELEASE });
+    }
+  }
+
+  private keys(host: string, crawlId: string | null): Lease['keys'] {
+    const base = `${this.config.queuePrefix}:host:${host}`;
+    const crawl = crawlId === null ? null : `${this.config.queuePrefix}:crawl-run:${crawlId}:host:${host}`;
+    return {
+      hostLeases: `${base}:leases`,
+      crawlLeases: crawl ? `${crawl}:leases` : `${base}:leases`,
+      busy: `${base}:busy`,
+      pause: `${base}:pause`,
+      circuit: crawl ? `${crawl}:circuit` : `${base}:no-circuit`,
+      hold: `${base}:hold-ms`,
+      line: `${base}:line`,
+    };
+  }
+
+  /**
+   * A lease for a request to `url`'s host, for crawl `crawlId` (null: a
+   * single-page job), asked by `asker` (its job id: its place in line is kept
+   * while it waits).
+   */
+  async acquire(
+    url: string,
+    crawlId: string | null,
+    crawlCap: number | null,
+    asker: string,
+    now = Date.now(),
+  ): Promise<Admission> {
+    const keys = this.keys(new URL(url).host, crawlId);
+    const id = randomUUID();
+    const hostCap = this.config.crawlHostConcurrency;
+    const cap = Math.min(hostCap, crawlCap ?? hostCap);
+    const [code, ms, place = 0] = await this.redis.cfHostAcquire(
+      keys.hostLeases,
+      keys.crawlLeases,
+      keys.pause,
+      keys.circuit,
+      keys.hold,
+      keys.line,
+      now,
+      id,
+      this.config.crawlTimeoutMs + 5000,
+      hostCap,
+      cap,
+      asker,
+    );
+    if (code === 0) return { lease: { id, keys } };
+    if (code === 1) return { paused: ms };
+    if (code === 2) return { open: ms };
+    // Come back about when the requests ahead in line have had their leases (cap at a time).
+    const due = (ms * (place + 1)) / cap;
+    return { retryMs: Math.min(60_000, Math.max(10, due * (0.9 + Math.random() * 0.2))) };
+  }
+
+  /** Gives `lease` back; @returns the host's pause in ms for a busy outcome. */
+  async release(lease: Lease, outcome: Outcome, retryAfter: string | null = null, now = Date.now()) {
+    const { keys } = lease;
+    return this.redis.cfHostRelease(
+      keys.hostLeases,
+      keys.crawlLeases,
+      keys.busy,
+      keys.pause,
+      keys.circuit,
+      keys.hold,
+      lease.id,
+      outcome,
+      now,
+      this.config.crawlHostFailureLimit,
+      CIRCUIT_OPEN_MS,
+      retryAfterMs(retryAfter, now),
+      this.config.crawlMaxRetryAfterMs,
+      this.config.crawlTimeoutMs + 5000,
+    );
+  }
+}
+
+/** How a fetch went, for the host's books: failures are connect errors, timeouts and 5xx. */
+export function outcomeOf(err: unknown): Outcome {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  if (code === 'CF_ERR_HOST_BUSY') return message?.includes('HTTP 503') ? 'busy-failure' : 'busy';
+  if (code === 'CF_ERR_FETCH_FAILED' || code === 'CF_ERR_FETCH_TIMEOUT' || code === 'CF_ERR_UPSTREAM_STATUS')
+    return 'failure';
+  return 'other';
+}
