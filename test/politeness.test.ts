@@ -195,6 +195,34 @@ describe('circuit', () => {
   });
 });
 
+describe('budgets', () => {
+  it('stop a crawl past maxBytes or maxDurationMs (queued pages dropped) and say why; maxPages and none too', async () => {
+    const site = await recordingSite(60, 40);
+    try {
+      // A page here is ~250 body bytes: past 1,000 the crawl claims nothing more.
+      const bytes = await crawl({ url: `${site.url}/p/0`, maxDepth: 5, maxBytes: 1000 });
+      expect(bytes.done).toMatchObject({ state: 'completed', stopReason: 'maxBytes' });
+      expect(bytes.done.stats.fetched).toBeLessThan(60);
+      const duration = await crawl({
+        url: `${site.url}/p/1`,
+        maxDepth: 5,
+        maxDurationMs: 1000,
+        maxConcurrencyPerHost: 1,
+      });
+      expect(duration.done).toMatchObject({ state: 'completed', stopReason: 'maxDuration' });
+      // 40 ms a page, one at a time: about 25 in a second, never all 60.
+      expect(duration.done.stats.fetched).toBeLessThan(40);
+      expect(duration.done.stats.skipped).toBeGreaterThan(0);
+      const pages = await crawl({ url: `${site.url}/p/2`, maxDepth: 5, maxPages: 5 });
+      expect(pages.done).toMatchObject({ state: 'completed', stopReason: 'maxPages', stats: { fetched: 5 } });
+      const all = await crawl({ url: `${site.url}/p/3`, maxDepth: 5 });
+      expect(all.done).toMatchObject({ state: 'completed', stopReason: null, stats: { fetched: 60 } });
+    } finally {
+      await site.close();
+    }
+  }, 60_000);
+});
+
 describe('leases of a killed worker', () => {
   it('hold the host until they expire, then another worker proceeds', async () => {
     const site = await recordingSite(6, 10);

@@ -16,10 +16,15 @@ import type { Redis } from 'ioredis';
 /**
  * Finishes a page: records it, claims its new children, updates the counters.
  * KEYS: meta, seen, done, pages, expanded, inflight, content
- * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped), ttlSeconds, now,
+ * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped|dropped: no record), ttlSeconds, now,
  *       childrenJson (one argument: [[hash, url, allowed (1|0), fromSitemap (1|0)], ...]), childDepth,
  *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl,
- *       content (JSON members, '' for none), its bytes, the crawl's byte cap, fallback (members stored instead)
+ *       content (JSON members, '' for none), its bytes, the crawl's byte cap, fallback (members stored instead),
+ *       body bytes fetched
+ * Budgets: past maxBytes (body bytes) or maxDurationMs (since createdAt) the
+ * crawl gets its stopReason and claims nothing more; its queued pages finish
+ * as dropped. A link refused for maxPages sets stopReason maxPages (the first
+ * reason stays).
  * A page whose contentHash an earlier page of the crawl had is a duplicate:
  * its record gets duplicateOf (that page's URL) and it claims no children.
  * A child past maxPages is counted as skipped but never enters the seen-set,
@@ -55,12 +60,26 @@ if ARGV[11] ~= '' then
     record = string.sub(record, 1, -2) .. ',' .. ARGV[14] .. '}'
   end
 end
-redis.call('RPUSH', pages, record)
-redis.call('HINCRBY', meta, ARGV[3], 1)
+if ARGV[3] == 'dropped' then
+  redis.call('HINCRBY', meta, 'skipped', 1)
+else
+  redis.call('RPUSH', pages, record)
+  redis.call('HINCRBY', meta, ARGV[3], 1)
+end
+local fetchedBytes = redis.call('HINCRBY', meta, 'bytesFetched', tonumber(ARGV[15] or '0'))
+local budget = redis.call('HMGET', meta, 'maxBytes', 'maxDurationMs', 'createdAt')
+if tonumber(budget[1] or '0') > 0 and fetchedBytes >= tonumber(budget[1]) then
+  redis.call('HSETNX', meta, 'stopReason', 'maxBytes')
+end
+if tonumber(budget[2] or '0') > 0 and tonumber(ARGV[5]) - tonumber(budget[3]) >= tonumber(budget[2]) then
+  redis.call('HSETNX', meta, 'stopReason', 'maxDuration')
+end
+local stopReason = redis.call('HGET', meta, 'stopReason')
+local stopped = stopReason == 'maxBytes' or stopReason == 'maxDuration'
 redis.call('HDEL', inflight, ARGV[1])
 redis.call('HSET', meta, 'lastAt', ARGV[5])
 local claimed = {}
-if state == 'running' and not duplicate then
+if state == 'running' and not duplicate and not stopped then
   local maxPages = tonumber(redis.call('HGET', meta, 'maxPages'))
   local queued = tonumber(redis.call('HGET', meta, 'queued'))
   local discovered, skipped, fromSitemaps = 0, tonumber(ARGV[8]), 0
@@ -71,6 +90,7 @@ if state == 'running' and not duplicate then
       if redis.call('SISMEMBER', seen, hash) == 0 then
         discovered = discovered + 1
         skipped = skipped + 1
+        redis.call('HSETNX', meta, 'stopReason', 'maxPages')
       end
     elseif redis.call('SADD', seen, hash) == 1 then
       discovered = discovered + 1

@@ -1,53 +1,18 @@
-import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { withScripts, type Scripted } from './crawl-scripts.js';
 import { recordParts } from './page-record.js';
 import type { WebhookSpec } from './webhooks.js';
-import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './schemas.js';
+import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './crawl-schemas.js';
+import {
+  COUNTERS,
+  LEGACY_OPTIONS,
+  urlHash,
+  type ChildLink,
+  type CrawlRecord,
+  type InflightPage,
+} from './crawl-record.js';
 
-/** A crawl as the store holds it. */
-export interface CrawlRecord {
-  id: string;
-  state: CrawlState;
-  seed: string;
-  options: CrawlOptions;
-  stats: CrawlStats;
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-/** A link found on a page, as offered to {@link CrawlStore.finishPage}. */
-export interface ChildLink {
-  url: string;
-  /** false: in scope but refused (robots.txt); counted as skipped, not fetched. */
-  allowed: boolean;
-  /** Found in a sitemap, not on the page (counted in stats.fromSitemaps). */
-  fromSitemap?: boolean;
-}
-
-/** The hash that stands for a normalized URL in a crawl's seen-set. */
-export function urlHash(url: string): string {
-  // One-shot hash() rather than createHash(): cheaper for short inputs, and it runs for every link (bench/README.md).
-  return hash('sha256', url, 'hex').slice(0, 32);
-}
-
-/** A page claimed by a crawl and not finished yet. */
-export interface InflightPage {
-  hash: string;
-  url: string;
-  depth: number;
-}
-
-const COUNTERS = [
-  'discovered',
-  'queued',
-  'fetched',
-  'failed',
-  'skipped',
-  'storedBytes',
-  'notStored',
-  'fromSitemaps',
-] as const;
+export { urlHash, type ChildLink, type CrawlRecord, type InflightPage } from './crawl-record.js';
 
 /**
  * The state of recursive crawls in Redis, shared by the API (create, read,
@@ -94,6 +59,8 @@ export class CrawlStore {
         state: 'running',
         createdAt: String(now),
         maxPages: String(options.maxPages),
+        maxBytes: String(options.maxBytes ?? 0),
+        maxDurationMs: String(options.maxDurationMs ?? 0),
         discovered: '1',
         queued: '1',
         fetched: '0',
@@ -129,13 +96,9 @@ export class CrawlStore {
       id,
       state: meta.state as CrawlState,
       seed: meta.seed ?? '',
-      // Crawls stored before formats and sitemaps existed have none.
-      options: {
-        formats: [],
-        onlyMainContent: true,
-        ...(JSON.parse(meta.options ?? '{}') as Partial<CrawlOptions>),
-      } as CrawlOptions,
+      options: { ...LEGACY_OPTIONS, ...(JSON.parse(meta.options ?? '{}') as CrawlOptions) },
       stats,
+      stopReason: (meta.stopReason as CrawlRecord['stopReason'] | undefined) ?? null,
       createdAt: new Date(Number(meta.createdAt)).toISOString(),
       finishedAt: meta.finishedAt ? new Date(Number(meta.finishedAt)).toISOString() : null,
     };
@@ -152,6 +115,12 @@ export class CrawlStore {
     return (await this.redis.hget(this.keys(id).meta, 'state')) as CrawlState | null;
   }
 
+  /** The crawl's state, and whether a budget (maxBytes, maxDuration) has stopped it claiming. */
+  async runState(id: string): Promise<{ state: CrawlState | null; overBudget: boolean }> {
+    const [state, reason] = await this.redis.hmget(this.keys(id).meta, 'state', 'stopReason');
+    return { state: state as CrawlState | null, overBudget: reason === 'maxBytes' || reason === 'maxDuration' };
+  }
+
   /**
    * Records a finished page and claims its children atomically.
    * The children go as one JSON argument, whatever their number (one
@@ -165,7 +134,7 @@ export class CrawlStore {
     id: string,
     url: string,
     record: PageRecord,
-    outcome: 'fetched' | 'failed' | 'skipped',
+    outcome: 'fetched' | 'failed' | 'skipped' | 'dropped',
     children: ChildLink[],
     options: { childDepth?: number; dropped?: number; now?: number; maxStoredBytes?: number } = {},
   ): Promise<string[]> {
@@ -198,6 +167,7 @@ export class CrawlStore {
       parts.bytes,
       Number.isFinite(maxStoredBytes) ? maxStoredBytes : Number.MAX_SAFE_INTEGER,
       parts.fallback,
+      record.bytes ?? 0,
     );
     return JSON.parse(claimed) as string[];
   }

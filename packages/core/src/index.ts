@@ -10,14 +10,16 @@ export {
   HTTP_URL_RULE,
   isFetchableUrl,
   jobSchemas,
+  PageMetadata,
+  CONTENT_FORMATS,
+  webhookSpec,
+} from './schemas.js';
+export {
   CRAWL_SCOPES,
   CRAWL_STATES,
   CrawlRequest,
   CrawlStats,
   PageRecord,
-  PageMetadata,
   crawlOptions,
-  CONTENT_FORMATS,
-  webhookSpec,
   SITEMAP_MODES,
-} from './schemas.js';
+} from './crawl-schemas.js';

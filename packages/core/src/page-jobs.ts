@@ -1,7 +1,7 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Config } from './config.js';
 import { urlHash, type CrawlStore } from './crawl-store.js';
-import type { CrawlPageData } from './schemas.js';
+import type { CrawlPageData } from './crawl-schemas.js';
 
 /*
  * A recursive crawl's page jobs, owned here: their name on the `crawl`

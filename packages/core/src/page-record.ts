@@ -1,4 +1,5 @@
-import type { CrawlResult, PageRecord } from './schemas.js';
+import type { CrawlResult } from './schemas.js';
+import type { PageRecord } from './crawl-schemas.js';
 
 /**
  * The record of a fetched page at `depth`: what the crawl result says. Its

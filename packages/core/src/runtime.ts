@@ -15,18 +15,8 @@ export {
   type WorkerKind,
   type JobState,
 } from './job-types.js';
-export type {
-  FibonacciInput,
-  JobInputs,
-  JobResults,
-  CrawlOptions,
-  CrawlScope,
-  CrawlState,
-  CrawlPageData,
-  ContentFormat,
-  SitemapMode,
-  PageRecord,
-} from './schemas.js';
+export type { FibonacciInput, JobInputs, JobResults, ContentFormat } from './schemas.js';
+export type { CrawlOptions, CrawlScope, CrawlState, CrawlPageData, SitemapMode, PageRecord } from './crawl-schemas.js';
 export {
   loadConfig,
   isConfigured,

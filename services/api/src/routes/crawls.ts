@@ -21,8 +21,11 @@ const CrawlView = Type.Object({
     onlyMainContent: Type.Boolean(),
     sitemap: Type.String(),
     maxConcurrencyPerHost: Type.Union([Type.Integer(), Type.Null()]),
+    maxDurationMs: Type.Union([Type.Integer(), Type.Null()]),
+    maxBytes: Type.Union([Type.Integer(), Type.Null()]),
   }),
   stats: CrawlStats,
+  stopReason: Type.Union([Type.Enum(['maxPages', 'maxDuration', 'maxBytes']), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });

@@ -32,18 +32,20 @@ export class CrawlHooks {
     return spec;
   }
 
-  /** After a page's record is stored. */
-  async pageFinished(crawlId: string, record: PageRecord): Promise<void> {
+  /** After a page's record is stored (null: the page was dropped, past a budget). */
+  async pageFinished(crawlId: string, record: PageRecord | null): Promise<void> {
     const spec = await this.spec(crawlId);
     if (!spec) return;
     const { store, webhooks, redis, prefix, ttlSeconds } = this.deps;
     const target = { queue: webhooks, redis };
     const pending = crawlDeliveriesKey(prefix, crawlId);
-    const subject = { id: crawlId, type: 'crawl', data: record };
-    await queueDelivery(target, spec, `${crawlId}-page-${urlHash(record.url)}`, 'page', subject, {
-      ttlSeconds,
-      pending,
-    });
+    if (record) {
+      const subject = { id: crawlId, type: 'crawl', data: record };
+      await queueDelivery(target, spec, `${crawlId}-page-${urlHash(record.url)}`, 'page', subject, {
+        ttlSeconds,
+        pending,
+      });
+    }
     if (!spec.events.includes('completed') && !spec.events.includes('failed')) return;
     const crawl = await store.get(crawlId);
     if (crawl?.state !== 'completed') return;

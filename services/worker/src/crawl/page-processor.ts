@@ -36,6 +36,8 @@ import type { RobotsCache } from './robots-cache.js';
 interface CrawlContext {
   options: CrawlOptions;
   scope: CrawlScopeFilter;
+  /** When the crawl started (ms), for maxDurationMs. */
+  startedAt: number;
 }
 
 /** What a page job returns (its record is in the crawl's page list). */
@@ -76,7 +78,11 @@ export class PageProcessor {
     if (known) return known;
     const crawl = await this.deps.store.get(crawlId);
     if (!crawl) return null;
-    const context = { options: crawl.options, scope: new CrawlScopeFilter(crawl.seed, crawl.options) };
+    const context = {
+      options: crawl.options,
+      scope: new CrawlScopeFilter(crawl.seed, crawl.options),
+      startedAt: Date.parse(crawl.createdAt),
+    };
     this.contexts.set(crawlId, context);
     if (this.contexts.size > 1000) this.contexts.delete(this.contexts.keys().next().value!);
     return context;
@@ -90,7 +96,10 @@ export class PageProcessor {
     const { crawlId, url, depth } = job.data;
     const { store, config } = this.deps;
     // Both reads leave in one write (the store's connection auto-pipelines).
-    const [state, claimed] = await Promise.all([store.state(crawlId), store.claimedBy(crawlId, url)]);
+    const [{ state, overBudget }, claimed] = await Promise.all([
+      store.runState(crawlId),
+      store.claimedBy(crawlId, url),
+    ]);
     if (state !== 'running') return { url, outcome: 'stopped' };
     // Finished before but not acknowledged (the worker died): queue the same children again.
     if (claimed) {
@@ -99,6 +108,12 @@ export class PageProcessor {
     }
     const context = await this.context(crawlId);
     if (!context) return { url, outcome: 'stopped' };
+    const { maxDurationMs } = context.options;
+    if (overBudget || (maxDurationMs && Date.now() - context.startedAt >= maxDurationMs)) {
+      // Past a budget the queued pages are dropped: no fetch, no record (FINISH_PAGE sets the stopReason).
+      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', []);
+      return { url, outcome: 'stopped' };
+    }
     const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
     if (rules && !rules.isAllowed(url)) {
       const refusal =
@@ -253,7 +268,7 @@ export class PageProcessor {
     crawlId: string,
     url: string,
     record: PageRecord,
-    outcome: 'fetched' | 'failed' | 'skipped',
+    outcome: 'fetched' | 'failed' | 'skipped' | 'dropped',
     children: ChildLink[],
     dropped = 0,
   ): Promise<void> {
@@ -263,6 +278,6 @@ export class PageProcessor {
       maxStoredBytes,
     });
     await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, record.depth + 1);
-    await this.deps.hooks.pageFinished(crawlId, record);
+    await this.deps.hooks.pageFinished(crawlId, outcome === 'dropped' ? null : record);
   }
 }

@@ -1,0 +1,64 @@
+import { hash } from 'node:crypto';
+import type { CrawlOptions, CrawlState, CrawlStats } from './crawl-schemas.js';
+
+/* What the crawl store reads and writes, apart from how (crawl-store.ts). */
+
+/** A crawl as the store holds it. */
+export interface CrawlRecord {
+  id: string;
+  state: CrawlState;
+  seed: string;
+  options: CrawlOptions;
+  stats: CrawlStats;
+  /** Why it stopped claiming: a budget, maxPages; null while running or when everything reachable was fetched. */
+  stopReason: 'maxPages' | 'maxDuration' | 'maxBytes' | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** A link found on a page, as offered to CrawlStore.finishPage. */
+export interface ChildLink {
+  url: string;
+  /** false: in scope but refused (robots.txt); counted as skipped, not fetched. */
+  allowed: boolean;
+  /** Found in a sitemap, not on the page (counted in stats.fromSitemaps). */
+  fromSitemap?: boolean;
+}
+
+/** The hash that stands for a normalized URL in a crawl's seen-set. */
+export function urlHash(url: string): string {
+  // One-shot hash() rather than createHash(): cheaper for short inputs, and it runs for every link (bench/README.md).
+  return hash('sha256', url, 'hex').slice(0, 32);
+}
+
+/** A page claimed by a crawl and not finished yet. */
+export interface InflightPage {
+  hash: string;
+  url: string;
+  depth: number;
+}
+
+/** What crawls stored before these options existed had instead. */
+export const LEGACY_OPTIONS: Omit<
+  CrawlOptions,
+  'maxDepth' | 'maxPages' | 'scope' | 'include' | 'exclude' | 'respectRobots' | 'delayMs'
+> = {
+  formats: [],
+  onlyMainContent: true,
+  sitemap: 'skip',
+  maxConcurrencyPerHost: null,
+  maxDurationMs: null,
+  maxBytes: null,
+};
+
+/** The counters of a crawl's stats, fields of its meta hash. */
+export const COUNTERS = [
+  'discovered',
+  'queued',
+  'fetched',
+  'failed',
+  'skipped',
+  'storedBytes',
+  'notStored',
+  'fromSitemaps',
+] as const;

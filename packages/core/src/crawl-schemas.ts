@@ -1,0 +1,175 @@
+import { Type, type Static } from 'typebox';
+import { CrawlInput, PageMetadata, contentFields, contentResult, webhookSpec, type ContentFormat } from './schemas.js';
+import { CRAWL_EVENTS } from './webhooks.js';
+
+/* The schemas of recursive crawls: the request, its options, page records and stats. */
+
+/** How a crawl uses the site's sitemaps. */
+export const SITEMAP_MODES = ['include', 'only', 'skip'] as const;
+export type SitemapMode = (typeof SITEMAP_MODES)[number];
+
+/** Scopes a crawl can keep to. */
+export const CRAWL_SCOPES = ['host', 'domain', 'any'] as const;
+export type CrawlScope = (typeof CRAWL_SCOPES)[number];
+
+const glob = Type.String({ minLength: 1, maxLength: 500 });
+
+/** `POST /v1/crawls`: a seed and the limits of a recursive crawl. */
+export const CrawlRequest = Type.Object(
+  {
+    url: CrawlInput.properties.url,
+    maxDepth: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        default: 2,
+        description: 'Links followed from the seed; 0 fetches only the seed',
+      }),
+    ),
+    maxPages: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Pages fetched at most' }),
+    ),
+    scope: Type.Optional(
+      Type.Enum(CRAWL_SCOPES, {
+        default: 'host',
+        description: 'host: the seed host; domain: it and its subdomains; any',
+      }),
+    ),
+    include: Type.Optional(
+      Type.Array(glob, {
+        maxItems: 100,
+        description: 'Path globs a URL must match one of (the seed is always fetched)',
+      }),
+    ),
+    exclude: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match none of' })),
+    respectRobots: Type.Optional(Type.Boolean({ default: true })),
+    delayMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 3_600_000,
+        description:
+          'At most one request per this many ms to a host for this crawl (<= CRAWL_MAX_DELAY_MS); ' +
+          'robots.txt Crawl-delay also applies',
+      }),
+    ),
+    maxDurationMs: Type.Optional(
+      Type.Integer({
+        minimum: 1000,
+        maximum: 30 * 86_400_000,
+        description: 'Past this long after its start the crawl claims no more pages; queued ones are dropped',
+      }),
+    ),
+    maxBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1e15,
+        description: 'Past this many body bytes fetched the crawl claims no more pages; queued ones are dropped',
+      }),
+    ),
+    maxConcurrencyPerHost: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description: 'Requests in flight to one host for this crawl, at most CRAWL_HOST_CONCURRENCY',
+      }),
+    ),
+    webhook: Type.Optional(webhookSpec(CRAWL_EVENTS)),
+    sitemap: Type.Optional(
+      Type.Enum(SITEMAP_MODES, {
+        default: 'include',
+        description:
+          "include: also the pages of the site's sitemaps (robots.txt Sitemap: lines, else /sitemap.xml), at depth 1; " +
+          'only: the seed and those pages, no links followed; skip',
+      }),
+    ),
+    ...contentFields,
+  },
+  { additionalProperties: false },
+);
+export type CrawlRequest = Static<typeof CrawlRequest>;
+
+/** A crawl's options with every default filled in. */
+export interface CrawlOptions {
+  maxDepth: number;
+  maxPages: number;
+  scope: CrawlScope;
+  include: string[];
+  exclude: string[];
+  respectRobots: boolean;
+  /** null: from robots.txt Crawl-delay, else 0. */
+  delayMs: number | null;
+  formats: ContentFormat[];
+  onlyMainContent: boolean;
+  sitemap: SitemapMode;
+  /** null: CRAWL_HOST_CONCURRENCY alone. */
+  maxConcurrencyPerHost: number | null;
+  /** Budgets; null: none. */
+  maxDurationMs: number | null;
+  maxBytes: number | null;
+}
+
+/** Fills in the documented defaults. */
+export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): CrawlOptions {
+  return {
+    maxDepth: request.maxDepth ?? 2,
+    maxPages: request.maxPages ?? 1000,
+    scope: request.scope ?? 'host',
+    include: request.include ?? [],
+    exclude: request.exclude ?? [],
+    respectRobots: request.respectRobots ?? true,
+    delayMs: request.delayMs ?? null,
+    formats: request.formats ?? [],
+    onlyMainContent: request.onlyMainContent ?? true,
+    sitemap: request.sitemap ?? 'include',
+    maxConcurrencyPerHost: request.maxConcurrencyPerHost ?? null,
+    maxDurationMs: request.maxDurationMs ?? null,
+    maxBytes: request.maxBytes ?? null,
+  };
+}
+
+/** One fetched (or failed, or skipped) page of a crawl. */
+export const PageRecord = Type.Object({
+  url: Type.String(),
+  depth: Type.Integer(),
+  status: Type.Union([Type.Integer(), Type.Null()]),
+  title: Type.Union([Type.String(), Type.Null()]),
+  links: Type.Union([Type.Integer(), Type.Array(Type.String())], {
+    description: 'Links found on the page: their number, or the links themselves with formats: ["links"]',
+  }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  finalUrl: Type.Union([Type.String(), Type.Null()]),
+  contentType: Type.Union([Type.String(), Type.Null()]),
+  bytes: Type.Union([Type.Integer(), Type.Null()]),
+  metadata: Type.Union([PageMetadata, Type.Null()], { description: 'null when the page was not fetched' }),
+  duplicateOf: Type.Optional(
+    Type.String({ description: 'The first page of this crawl with the same contentHash; its links were not followed' }),
+  ),
+  ...contentResult,
+});
+export type PageRecord = Static<typeof PageRecord>;
+
+export const CrawlStats = Type.Object({
+  discovered: Type.Integer(),
+  queued: Type.Integer(),
+  fetched: Type.Integer(),
+  failed: Type.Integer(),
+  skipped: Type.Integer(),
+  storedBytes: Type.Integer({
+    description: 'Bytes of page content stored (formats), up to CRAWL_MAX_STORED_BYTES_PER_CRAWL',
+  }),
+  notStored: Type.Integer({ description: 'Fetched pages whose content was not stored: the crawl was at its cap' }),
+  fromSitemaps: Type.Integer({ description: 'Pages claimed from sitemaps' }),
+});
+export type CrawlStats = Static<typeof CrawlStats>;
+
+export const CRAWL_STATES = ['running', 'completed', 'cancelled'] as const;
+export type CrawlState = (typeof CRAWL_STATES)[number];
+
+/** A crawl job's data on the `crawl` queue: one page of a crawl. */
+export interface CrawlPageData {
+  crawlId: string;
+  url: string;
+  depth: number;
+  /** Pauses of the host (429/503) this page has waited out. */
+  hostWaits?: number;
+}
