@@ -145,6 +145,35 @@ describe('per-host concurrency', () => {
   });
 });
 
+/** A gauge of /metrics with queue="crawl". */
+async function gauge(name: string): Promise<number> {
+  const text = (await app.inject({ url: '/metrics' })).body;
+  return Number(new RegExp(`^${name}\\{queue="crawl"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+describe('visibility', () => {
+  it('shows pages waiting for their host in the crawl, and leases in use in /metrics', async () => {
+    const site = await recordingSite(30, 100);
+    try {
+      const start = await postJson(app, '/v1/crawls', { url: `${site.url}/p/0`, maxDepth: 3, sitemap: 'skip' });
+      const { url } = start.json<{ url: string }>();
+      await eventually(
+        async () => (await app.inject({ url })).json().stats.waitingForHost > 0,
+        10_000,
+        'pages waiting for the host',
+      );
+      await eventually(async () => (await gauge('crawlfleet_host_leases_in_use')) === CAP, 10_000, 'leases in use');
+      expect(await gauge('crawlfleet_hosts_active')).toBeGreaterThanOrEqual(1);
+      const done = (await app.inject({ url: `${url}?wait=30000` })).json();
+      expect(done.state).toBe('completed');
+      expect(done.stats.waitingForHost).toBe(0);
+      expect(await gauge('crawlfleet_host_leases_in_use')).toBe(0);
+    } finally {
+      await site.close();
+    }
+  });
+});
+
 describe('shared backoff', () => {
   it('after a 429 with Retry-After: 2 no request starts within the window, and no attempt is lost', async () => {
     const site = await recordingSite(12);
@@ -158,7 +187,9 @@ describe('shared backoff', () => {
       return true;
     };
     try {
-      const { done, pages } = await crawl({ url: `${site.url}/p/0`, maxDepth: 5 });
+      const crawled = crawl({ url: `${site.url}/p/0`, maxDepth: 5 });
+      await eventually(async () => (await gauge('crawlfleet_hosts_paused')) >= 1, 5000, 'the host paused in /metrics');
+      const { done, pages } = await crawled;
       expect(done.state).toBe('completed');
       expect(done.stats).toMatchObject({ fetched: 12, failed: 0 });
       expect(pages.every((page) => page.error === null)).toBe(true);
@@ -189,6 +220,7 @@ describe('circuit', () => {
       expect(dead.every((page) => page.error !== null)).toBe(true);
       // The first three refused connections open the circuit; every page then fails at once, retries included.
       for (const page of dead) expect(page.error).toMatch(/^CF_ERR_HOST_UNAVAILABLE: 127\.0\.0\.1:\d+ failed 3 times/);
+      expect(await gauge('crawlfleet_host_circuits_open')).toBeGreaterThanOrEqual(1);
     } finally {
       await seed.close();
     }

@@ -159,6 +159,7 @@ export const CrawlStats = Type.Object({
   }),
   notStored: Type.Integer({ description: 'Fetched pages whose content was not stored: the crawl was at its cap' }),
   fromSitemaps: Type.Integer({ description: 'Pages claimed from sitemaps' }),
+  waitingForHost: Type.Integer({ description: 'Pages in the queue now waiting for a lease on their host' }),
 });
 export type CrawlStats = Static<typeof CrawlStats>;
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { withScripts, type Scripted } from './crawl-scripts.js';
+import { hostWaitingKey } from './host-keys.js';
 import { recordParts } from './page-record.js';
 import type { WebhookSpec } from './webhooks.js';
 import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './crawl-schemas.js';
@@ -89,9 +90,13 @@ export class CrawlStore {
 
   /** The crawl, or null when it does not exist or has expired. */
   async get(id: string): Promise<CrawlRecord | null> {
-    const meta = await this.redis.hgetall(this.keys(id).meta);
+    const [meta, waiting] = await Promise.all([
+      this.redis.hgetall(this.keys(id).meta),
+      this.redis.zcount(hostWaitingKey(this.prefix, id), Date.now(), '+inf'),
+    ]);
     if (!meta.state) return null;
-    const stats = Object.fromEntries(COUNTERS.map((name) => [name, Number(meta[name] ?? 0)])) as CrawlStats;
+    const counters = Object.fromEntries(COUNTERS.map((name) => [name, Number(meta[name] ?? 0)]));
+    const stats = { ...counters, waitingForHost: waiting } as CrawlStats;
     return {
       id,
       state: meta.state as CrawlState,

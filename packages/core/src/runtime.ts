@@ -48,3 +48,4 @@ export {
   type WebhookDelivery,
   type WebhookEvent,
 } from './webhooks.js';
+export { hostKey, fleetKeys, hostWaitingKey, fleetPoliteness } from './host-keys.js';

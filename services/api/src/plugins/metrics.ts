@@ -1,7 +1,7 @@
-import { JOB_TYPES } from '@crawlfleet/core';
+import { JOB_TYPES, fleetPoliteness } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Joins BullMQ's per-queue exports so each metric family has one HELP and TYPE. */
 export function mergeExpositions(texts: string[]): string {
@@ -21,7 +21,8 @@ export function mergeExpositions(texts: string[]): string {
 /**
  * /metrics in Prometheus text format: HTTP request durations by route and
  * status, the process's own metrics, and per-queue job counts by state as
- * BullMQ exports them (bullmq_job_count, including completed and failed).
+ * BullMQ exports them (bullmq_job_count, including completed and failed),
+ * and the fleet's politeness: hosts leased, leases in use, hosts paused, circuits open.
  */
 export default fp(
   async function metrics(app: FastifyInstance) {
@@ -35,6 +36,19 @@ export default fp(
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     });
+    // The fleet's politeness toward hosts, read from Redis at each scrape.
+    const gauges = {
+      hosts: ['crawlfleet_hosts_active', 'Hosts the crawl queue leased in the last hour'],
+      leases: ['crawlfleet_host_leases_in_use', 'Requests in flight to hosts, fleet-wide (held leases)'],
+      paused: ['crawlfleet_hosts_paused', 'Hosts paused after a 429 or 503'],
+      circuitsOpen: ['crawlfleet_host_circuits_open', 'Open circuits (a crawl and a host that kept failing)'],
+    } as const;
+    const politeness = Object.fromEntries(
+      Object.entries(gauges).map(([key, [name, help]]) => [
+        key,
+        new Gauge({ name, help, labelNames: ['queue'], registers: [registry] }),
+      ]),
+    ) as Record<keyof typeof gauges, Gauge>;
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       duration.observe(
@@ -45,6 +59,10 @@ export default fp(
     app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
       let queueMetrics = '';
       if (queues.ready) {
+        const now = await fleetPoliteness(queues.redis, app.config.queuePrefix).catch(() => null);
+        if (now)
+          for (const key of Object.keys(gauges) as (keyof typeof gauges)[])
+            politeness[key].set({ queue: 'crawl' }, now[key]);
         const texts = await Promise.allSettled(JOB_TYPES.map((type) => queues.queue(type).exportPrometheusMetrics()));
         queueMetrics = mergeExpositions(texts.map((text) => (text.status === 'fulfilled' ? text.value : '')));
       }

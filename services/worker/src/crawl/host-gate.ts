@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '@crawlfleet/core/runtime';
+import { fleetKeys, hostKey, hostWaitingKey, type Config } from '@crawlfleet/core/runtime';
 import type { Redis } from 'ioredis';
 
 /**
@@ -8,8 +8,11 @@ import type { Redis } from 'ioredis';
  * A request that finds none free joins the host's line (a sorted set by the
  * time it first asked) and learns its place, so it can come back about when
  * its turn is due instead of asking again and again.
- * KEYS: host leases, crawl leases (= host leases for a job), host pause, crawl circuit, host hold time, host line
- * ARGV: now, lease id, ttl ms, host cap, crawl cap, the asker's id
+ * The crawl's waiting set counts its pages in a line (stats.waitingForHost);
+ * the fleet's host set lists the hosts leased lately (for /metrics).
+ * KEYS: host leases, crawl leases (= host leases for a job), host pause, crawl circuit, host hold time, host line,
+ *       crawl waiting set, fleet host set
+ * ARGV: now, lease id, ttl ms, host cap, crawl cap, the asker's id, host
  * Returns {0} leased, {1, ms} paused, {2, ms} circuit open, {3, average lease ms, place in line} none free.
  */
 const ACQUIRE = `
@@ -26,6 +29,8 @@ for i = 1, 2 do
       redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - 3600000)
       redis.call('ZADD', KEYS[6], 'NX', now, ARGV[6])
       redis.call('PEXPIRE', KEYS[6], 3600000)
+      redis.call('ZADD', KEYS[7], now + 60000, ARGV[6])
+      redis.call('PEXPIRE', KEYS[7], 3600000)
       local hold = math.ceil(tonumber(redis.call('GET', KEYS[5]) or '20'))
       return {3, hold, redis.call('ZRANK', KEYS[6], ARGV[6])}
     end
@@ -38,6 +43,8 @@ for i = 1, 2 do
   end
 end
 redis.call('ZREM', KEYS[6], ARGV[6])
+redis.call('ZREM', KEYS[7], ARGV[6])
+redis.call('ZADD', KEYS[8], now, ARGV[7])
 return {0, 0}
 `;
 
@@ -47,7 +54,8 @@ return {0, 0}
  * circuit (open for ARGV[5] ms at the limit); busy (429/503) pauses the host
  * for every worker: ARGV[6] ms when it said (Retry-After), else 1 s doubling.
  * It also keeps the host's average lease time (for how long a page without one waits).
- * KEYS: host leases, crawl leases, host busy count, host pause, crawl circuit, host hold time
+ * An open circuit is listed in the fleet's circuit set until it closes (for /metrics).
+ * KEYS: host leases, crawl leases, host busy count, host pause, crawl circuit, host hold time, fleet circuit set
  * ARGV: lease id, ok|failure|busy|busy-failure|other, now, failure limit, open ms, pause ms or -1, max pause ms, ttl
  * Returns the pause (busy) or the failure count.
  */
@@ -70,7 +78,11 @@ local failures = 0
 if outcome == 'failure' or outcome == 'busy-failure' then
   failures = redis.call('HINCRBY', KEYS[5], 'failures', 1)
   redis.call('PEXPIRE', KEYS[5], 3600000)
-  if failures >= tonumber(ARGV[4]) then redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[5])) end
+  if failures >= tonumber(ARGV[4]) then
+    redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[5]))
+    redis.call('ZADD', KEYS[7], now + tonumber(ARGV[5]), KEYS[5])
+    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now)
+  end
 end
 if outcome == 'busy' or outcome == 'busy-failure' then
   local count = redis.call('INCR', KEYS[3])
@@ -110,6 +122,7 @@ export interface Lease {
     circuit: string;
     hold: string;
     line: string;
+    waiting: string;
   };
 }
 
@@ -138,22 +151,24 @@ export class HostGate {
   ) {
     this.redis = redis as Scripted;
     if (typeof this.redis.cfHostAcquire !== 'function') {
-      redis.defineCommand('cfHostAcquire', { numberOfKeys: 6, lua: ACQUIRE });
-      redis.defineCommand('cfHostRelease', { numberOfKeys: 6, lua: RELEASE });
+      redis.defineCommand('cfHostAcquire', { numberOfKeys: 8, lua: ACQUIRE });
+      redis.defineCommand('cfHostRelease', { numberOfKeys: 7, lua: RELEASE });
     }
   }
 
   private keys(host: string, crawlId: string | null): Lease['keys'] {
-    const base = `${this.config.queuePrefix}:host:${host}`;
-    const crawl = crawlId === null ? null : `${this.config.queuePrefix}:crawl-run:${crawlId}:host:${host}`;
+    const prefix = this.config.queuePrefix;
+    const of = (part: string) => hostKey(prefix, host, part);
+    const crawl = crawlId === null ? null : `${prefix}:crawl-run:${crawlId}:host:${host}`;
     return {
-      hostLeases: `${base}:leases`,
-      crawlLeases: crawl ? `${crawl}:leases` : `${base}:leases`,
-      busy: `${base}:busy`,
-      pause: `${base}:pause`,
-      circuit: crawl ? `${crawl}:circuit` : `${base}:no-circuit`,
-      hold: `${base}:hold-ms`,
-      line: `${base}:line`,
+      hostLeases: of('leases'),
+      crawlLeases: crawl ? `${crawl}:leases` : of('leases'),
+      busy: of('busy'),
+      pause: of('pause'),
+      circuit: crawl ? `${crawl}:circuit` : of('no-circuit'),
+      hold: of('hold-ms'),
+      line: of('line'),
+      waiting: crawlId === null ? of('no-crawl-waiting') : hostWaitingKey(prefix, crawlId),
     };
   }
 
@@ -180,12 +195,15 @@ export class HostGate {
       keys.circuit,
       keys.hold,
       keys.line,
+      keys.waiting,
+      fleetKeys(this.config.queuePrefix).hosts,
       now,
       id,
       this.config.crawlTimeoutMs + 5000,
       hostCap,
       cap,
       asker,
+      new URL(url).host,
     );
     if (code === 0) return { lease: { id, keys } };
     if (code === 1) return { paused: ms };
@@ -205,6 +223,7 @@ export class HostGate {
       keys.pause,
       keys.circuit,
       keys.hold,
+      fleetKeys(this.config.queuePrefix).circuits,
       lease.id,
       outcome,
       now,
