@@ -49,6 +49,7 @@ export const LEGACY_OPTIONS: Omit<
   maxConcurrencyPerHost: null,
   maxDurationMs: null,
   maxBytes: null,
+  recrawlOf: null,
 };
 
 /** The counters of a crawl's stats, fields of its meta hash. */
@@ -61,4 +62,8 @@ export const COUNTERS = [
   'storedBytes',
   'notStored',
   'fromSitemaps',
+  'new',
+  'changed',
+  'unchanged',
+  'removed',
 ] as const;

@@ -14,25 +14,27 @@ export type CrawlScope = (typeof CRAWL_SCOPES)[number];
 
 const glob = Type.String({ minLength: 1, maxLength: 500 });
 
-/** `POST /v1/crawls`: a seed and the limits of a recursive crawl. */
+/**
+ * `POST /v1/crawls`: a seed and the limits of a recursive crawl. Defaults are
+ * in the descriptions, not `default` keywords, which validation would fill in:
+ * a recrawl must tell what the request gave from what it left to the old crawl.
+ */
 export const CrawlRequest = Type.Object(
   {
-    url: CrawlInput.properties.url,
+    url: Type.Optional(CrawlInput.properties.url),
     maxDepth: Type.Optional(
       Type.Integer({
         minimum: 0,
         maximum: 100,
-        default: 2,
-        description: 'Links followed from the seed; 0 fetches only the seed',
+        description: 'Links followed from the seed; 0 fetches only the seed (default 2)',
       }),
     ),
     maxPages: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Pages fetched at most' }),
+      Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Pages fetched at most (default 1000)' }),
     ),
     scope: Type.Optional(
       Type.Enum(CRAWL_SCOPES, {
-        default: 'host',
-        description: 'host: the seed host; domain: it and its subdomains; any',
+        description: 'host (the default): the seed host; domain: it and its subdomains; any',
       }),
     ),
     include: Type.Optional(
@@ -42,7 +44,7 @@ export const CrawlRequest = Type.Object(
       }),
     ),
     exclude: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match none of' })),
-    respectRobots: Type.Optional(Type.Boolean({ default: true })),
+    respectRobots: Type.Optional(Type.Boolean({ description: 'Obey robots.txt (default true)' })),
     delayMs: Type.Optional(
       Type.Integer({
         minimum: 0,
@@ -50,6 +52,13 @@ export const CrawlRequest = Type.Object(
         description:
           'At most one request per this many ms to a host for this crawl (<= CRAWL_MAX_DELAY_MS); ' +
           'robots.txt Crawl-delay also applies',
+      }),
+    ),
+    recrawlOf: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'A crawl to recrawl: its pages are asked for conditionally, records say what changed',
       }),
     ),
     maxDurationMs: Type.Optional(
@@ -76,9 +85,8 @@ export const CrawlRequest = Type.Object(
     webhook: Type.Optional(webhookSpec(CRAWL_EVENTS)),
     sitemap: Type.Optional(
       Type.Enum(SITEMAP_MODES, {
-        default: 'include',
         description:
-          "include: also the pages of the site's sitemaps (robots.txt Sitemap: lines, else /sitemap.xml), at depth 1; " +
+          "include (the default): also the pages of the site's sitemaps (robots.txt Sitemap: lines, else /sitemap.xml), at depth 1; " +
           'only: the seed and those pages, no links followed; skip',
       }),
     ),
@@ -106,6 +114,8 @@ export interface CrawlOptions {
   /** Budgets; null: none. */
   maxDurationMs: number | null;
   maxBytes: number | null;
+  /** The crawl this one recrawls, or null. */
+  recrawlOf: string | null;
 }
 
 /** Fills in the documented defaults. */
@@ -124,6 +134,7 @@ export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): Cr
     maxConcurrencyPerHost: request.maxConcurrencyPerHost ?? null,
     maxDurationMs: request.maxDurationMs ?? null,
     maxBytes: request.maxBytes ?? null,
+    recrawlOf: request.recrawlOf ?? null,
   };
 }
 
@@ -141,6 +152,9 @@ export const PageRecord = Type.Object({
   contentType: Type.Union([Type.String(), Type.Null()]),
   bytes: Type.Union([Type.Integer(), Type.Null()]),
   metadata: Type.Union([PageMetadata, Type.Null()], { description: 'null when the page was not fetched' }),
+  change: Type.Optional(
+    Type.Enum(['new', 'changed', 'unchanged', 'removed'], { description: 'Recrawls: against the crawl recrawled' }),
+  ),
   duplicateOf: Type.Optional(
     Type.String({ description: 'The first page of this crawl with the same contentHash; its links were not followed' }),
   ),
@@ -159,6 +173,10 @@ export const CrawlStats = Type.Object({
   }),
   notStored: Type.Integer({ description: 'Fetched pages whose content was not stored: the crawl was at its cap' }),
   fromSitemaps: Type.Integer({ description: 'Pages claimed from sitemaps' }),
+  new: Type.Integer({ description: 'Recrawls: pages the crawl it recrawls had not fetched' }),
+  changed: Type.Integer({ description: 'Recrawls: pages whose content changed' }),
+  unchanged: Type.Integer({ description: 'Recrawls: pages answered 304 or with the same contentHash' }),
+  removed: Type.Integer({ description: 'Recrawls: pages of the old crawl not reached (once completed)' }),
   waitingForHost: Type.Integer({ description: 'Pages in the queue now waiting for a lease on their host' }),
 });
 export type CrawlStats = Static<typeof CrawlStats>;

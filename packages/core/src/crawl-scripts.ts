@@ -15,12 +15,14 @@ import type { Redis } from 'ioredis';
 
 /**
  * Finishes a page: records it, claims its new children, updates the counters.
- * KEYS: meta, seen, done, pages, expanded, inflight, content
+ * KEYS: meta, seen, done, pages, expanded, inflight, content, validators
  * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped|dropped: no record), ttlSeconds, now,
  *       childrenJson (one argument: [[hash, url, allowed (1|0), fromSitemap (1|0)], ...]), childDepth,
  *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl,
  *       content (JSON members, '' for none), its bytes, the crawl's byte cap, fallback (members stored instead),
- *       body bytes fetched
+ *       body bytes fetched, change (new|changed|unchanged, '' outside recrawls), validators JSON ('' for none)
+ * validators (page hash -> {u, e, m, h}: URL, ETag, Last-Modified, contentHash) is what a recrawl of this
+ * crawl asks conditionally with.
  * Budgets: past maxBytes (body bytes) or maxDurationMs (since createdAt) the
  * crawl gets its stopReason and claims nothing more; its queued pages finish
  * as dropped. A link refused for maxPages sets stopReason maxPages (the first
@@ -60,6 +62,8 @@ if ARGV[11] ~= '' then
     record = string.sub(record, 1, -2) .. ',' .. ARGV[14] .. '}'
   end
 end
+if ARGV[16] and ARGV[16] ~= '' then redis.call('HINCRBY', meta, ARGV[16], 1) end
+if ARGV[17] and ARGV[17] ~= '' then redis.call('HSET', KEYS[8], ARGV[1], ARGV[17]) end
 if ARGV[3] == 'dropped' then
   redis.call('HINCRBY', meta, 'skipped', 1)
 else
@@ -175,7 +179,7 @@ export type Scripted = Redis & {
 export function withScripts(redis: Redis): Scripted {
   const scripted = redis as Scripted;
   if (typeof scripted.cfFinishPage !== 'function') {
-    redis.defineCommand('cfFinishPage', { numberOfKeys: 7, lua: FINISH_PAGE });
+    redis.defineCommand('cfFinishPage', { numberOfKeys: 8, lua: FINISH_PAGE });
     redis.defineCommand('cfCancel', { numberOfKeys: 1, lua: CANCEL });
     redis.defineCommand('cfReserveSlots', { numberOfKeys: 2, lua: RESERVE_SLOTS });
   }

@@ -69,7 +69,7 @@ describe('CrawlStore', () => {
       { url: 'http://s.test/a', allowed: true },
     ]);
     const keys = await redis.keys(`*crawl-run:${id}:*`);
-    expect(keys.length).toBe(6);
+    expect(keys.length).toBe(7);
     for (const key of keys) {
       const ttl = await redis.ttl(key);
       expect(ttl).toBeGreaterThan(500);

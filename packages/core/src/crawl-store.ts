@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { withScripts, type Scripted } from './crawl-scripts.js';
 import { hostWaitingKey } from './host-keys.js';
-import { recordParts } from './page-record.js';
+import { recordParts, validators, type Validators } from './page-record.js';
 import type { WebhookSpec } from './webhooks.js';
 import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './crawl-schemas.js';
 import {
@@ -40,6 +40,7 @@ export class CrawlStore {
       expanded: `${base}:expanded`,
       inflight: `${base}:inflight`,
       content: `${base}:content`,
+      validators: `${base}:validators`,
     };
   }
 
@@ -109,6 +110,39 @@ export class CrawlStore {
     };
   }
 
+  /** What crawl `id` knew of `url` when it fetched it (ETag, Last-Modified, contentHash), or null. */
+  async validatorsOf(id: string, url: string): Promise<Validators | null> {
+    const stored = await this.redis.hget(this.keys(id).validators, urlHash(url));
+    return stored === null ? null : (JSON.parse(stored) as Validators);
+  }
+
+  /** The children page `url` of crawl `id` claimed (what an unchanged page links to), or []. */
+  async childrenOf(id: string, url: string): Promise<string[]> {
+    return (await this.claimedBy(id, url)) ?? [];
+  }
+
+  /**
+   * The pages crawl `oldId` fetched that crawl `id` has not reached (not in its
+   * seen-set): a recrawl's removed pages, in batches.
+   */
+  async *removed(id: string, oldId: string): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys(oldId).validators, cursor, 'COUNT', 500);
+      cursor = next;
+      const hashes = flat.filter((_, index) => index % 2 === 0);
+      if (hashes.length === 0) continue;
+      const reached = await this.redis.smismember(this.keys(id).seen, ...hashes);
+      const urls = hashes.flatMap((_, i) => (reached[i] ? [] : [(JSON.parse(flat[i * 2 + 1]) as Validators).u]));
+      if (urls.length) yield urls;
+    } while (cursor !== '0');
+  }
+
+  /** Records the number of removed pages once (a recrawl's stats). */
+  async setRemoved(id: string, count: number): Promise<void> {
+    await this.redis.hsetnx(this.keys(id).meta, 'removed', count);
+  }
+
   /** The crawl's webhook, or null when it has none. */
   async webhook(id: string): Promise<WebhookSpec | null> {
     const spec = await this.redis.hget(this.keys(id).meta, 'webhook');
@@ -158,6 +192,7 @@ export class CrawlStore {
       keys.expanded,
       keys.inflight,
       keys.content,
+      keys.validators,
       urlHash(url),
       JSON.stringify(parts.base),
       outcome,
@@ -173,6 +208,8 @@ export class CrawlStore {
       Number.isFinite(maxStoredBytes) ? maxStoredBytes : Number.MAX_SAFE_INTEGER,
       parts.fallback,
       record.bytes ?? 0,
+      record.change ?? '',
+      validators(record),
     );
     return JSON.parse(claimed) as string[];
   }

@@ -76,3 +76,18 @@ export function recordParts(record: PageRecord): RecordParts {
     bytes: Buffer.byteLength(members, 'utf8'),
   };
 }
+
+/** What a recrawl asks with: the page's URL, ETag, Last-Modified and contentHash. */
+export interface Validators {
+  u: string;
+  e: string | null;
+  m: string | null;
+  h: string | null;
+}
+
+/** The validators of a fetched record as stored (JSON), or '' for a page not fetched. */
+export function validators(record: PageRecord): string {
+  if (record.status === null || !record.metadata) return '';
+  const { etag, lastModified, contentHash } = record.metadata;
+  return JSON.stringify({ u: record.url, e: etag, m: lastModified, h: contentHash });
+}

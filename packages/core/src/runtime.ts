@@ -15,7 +15,7 @@ export {
   type WorkerKind,
   type JobState,
 } from './job-types.js';
-export type { FibonacciInput, JobInputs, JobResults, ContentFormat } from './schemas.js';
+export type { FibonacciInput, JobInputs, JobResults, ContentFormat, CrawlResult } from './schemas.js';
 export type { CrawlOptions, CrawlScope, CrawlState, CrawlPageData, SitemapMode, PageRecord } from './crawl-schemas.js';
 export {
   loadConfig,
@@ -30,7 +30,7 @@ export {
 } from './config.js';
 export { createRedis, redisOptions, type RedisRole } from './redis.js';
 export * from './errors.js';
-export { fetchedPageRecord, unfetchedPageRecord } from './page-record.js';
+export { fetchedPageRecord, unfetchedPageRecord, type Validators } from './page-record.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
 export { PAGE_JOB, addPageJobs, pageJobId, pageJobOptions, removePageJobs } from './page-jobs.js';
 export { apiState, toJobView, acceptedReply, type JobView, type JobFields } from './job-view.js';

@@ -72,8 +72,8 @@ export const contentFields = {
   ),
   onlyMainContent: Type.Optional(
     Type.Boolean({
-      default: true,
-      description: 'Drop nav, header, footer, aside, scripts, styles and boilerplate from markdown, text and html',
+      description:
+        'Drop nav, header, footer, aside, scripts, styles and boilerplate from markdown, text and html (default true)',
     }),
   ),
 };

@@ -49,12 +49,14 @@ export async function crawlPage(
   limits: PageLimits = DEFAULT_PAGE_LIMITS,
   /** Called once a response that is not an error is in, before it is parsed (a host's lease goes back then). */
   fetched?: () => void,
+  /** Sent with the request: a recrawl's If-None-Match and If-Modified-Since. */
+  headers: Record<string, string> = {},
 ): Promise<CrawlResult> {
   // As in sqrt: a job added by other means may hold anything, null included.
   const url: unknown = (input as Partial<CrawlInput> | null)?.url;
   if (typeof url !== 'string') throw new InvalidInputError(`url must be an absolute http(s) URL (got ${String(url)})`);
   const started = performance.now();
-  const page = await fetcher.fetch(url, signal, isHtml);
+  const page = await fetcher.fetch(url, signal, isHtml, undefined, headers);
   // 429 and 503 ask every client to wait: the caller pauses the host, without spending an attempt.
   if (page.status === 429 || page.status === 503) throw new HostBusyError(page.finalUrl, page.status, page.retryAfter);
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);

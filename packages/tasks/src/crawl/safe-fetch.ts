@@ -104,14 +104,16 @@ export class SafeFetcher {
    * Fetches `url`, following redirects.
    * @param keepBody decides from the final content type whether the body is kept.
    * @param truncateAt reads at most this many bytes and ignores the rest (robots.txt), instead of failing at the cap.
+   * @param headers sent beside the fetcher's own (If-None-Match, If-Modified-Since for a recrawl).
    */
   async fetch(
     url: string,
     signal?: AbortSignal,
     keepBody: (contentType: string | null) => boolean = () => true,
     truncateAt?: number,
+    headers: Record<string, string> = {},
   ): Promise<FetchedPage> {
-    return this.bounded(url, signal, (bounded) => this.follow(url, bounded, keepBody, truncateAt));
+    return this.bounded(url, signal, (bounded) => this.follow(url, bounded, keepBody, truncateAt, headers));
   }
 
   /**
@@ -157,6 +159,7 @@ export class SafeFetcher {
     signal: AbortSignal,
     keepBody: (contentType: string | null) => boolean,
     truncateAt: number | undefined,
+    extraHeaders: Record<string, string>,
   ): Promise<FetchedPage> {
     let current = checkFetchUrl(start, this.policy);
     for (let hop = 0; ; hop++) {
@@ -168,6 +171,7 @@ export class SafeFetcher {
           'user-agent': this.options.userAgent,
           accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
           'accept-encoding': 'gzip, deflate, br',
+          ...extraHeaders,
         },
       });
       const location = header(response.headers, 'location');

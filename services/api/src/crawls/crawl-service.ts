@@ -32,7 +32,9 @@ export class CrawlService {
   }
 
   /** Creates the crawl and queues its seed. */
-  async start(request: CrawlRequest): Promise<string> {
+  async start(body: CrawlRequest): Promise<string> {
+    const request = await this.withRecrawled(body);
+    if (request.url === undefined) throw new ValidationError('body.url', 'is required (or recrawlOf)');
     const seed = normalizeUrl(request.url);
     if (!seed) throw new ValidationError('body.url', HTTP_URL_RULE);
     const { url: _url, webhook, ...rest } = request;
@@ -48,6 +50,22 @@ export class CrawlService {
       throw err;
     }
     return id;
+  }
+
+  /** A recrawl's request: the old crawl's seed and options, overridden by what the request gives. */
+  private async withRecrawled(request: CrawlRequest): Promise<CrawlRequest> {
+    if (request.recrawlOf === undefined) return request;
+    const old = await this.get(request.recrawlOf);
+    const given = Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
+    const { recrawlOf: _, maxConcurrencyPerHost, maxDurationMs, maxBytes, delayMs, ...options } = old.options;
+    const defaults = {
+      ...options,
+      ...(maxConcurrencyPerHost === null ? {} : { maxConcurrencyPerHost }),
+      ...(maxDurationMs === null ? {} : { maxDurationMs }),
+      ...(maxBytes === null ? {} : { maxBytes }),
+      ...(delayMs === null ? {} : { delayMs }),
+    };
+    return { url: old.seed, ...defaults, ...given };
   }
 
   /** What the schema cannot say: limits from the configuration, globs that do not compile. */
@@ -68,6 +86,14 @@ export class CrawlService {
   async get(id: string): Promise<CrawlRecord> {
     const crawl = await withRedis(() => this.store.get(id));
     if (!crawl) throw new CrawlNotFoundError(id);
+    const { recrawlOf } = crawl.options;
+    if (recrawlOf && crawl.state === 'completed' && crawl.stats.removed === 0) {
+      // Counted once the recrawl is over: the old crawl's pages this one did not reach.
+      let removed = 0;
+      for await (const urls of this.store.removed(id, recrawlOf)) removed += urls.length;
+      await withRedis(() => this.store.setRemoved(id, removed));
+      crawl.stats.removed = removed;
+    }
     return crawl;
   }
 
@@ -100,8 +126,12 @@ export class CrawlService {
       for (let start = 0; ; start += size) {
         const chunk = await withRedis(() => store.pages(id, start, size));
         if (chunk.length) yield `${chunk.join('\n')}\n`;
-        if (chunk.length < size) return;
+        if (chunk.length < size) break;
       }
+      // A recrawl lists last the old crawl's pages it did not reach.
+      if (!crawl.options.recrawlOf || crawl.state !== 'completed') return;
+      for await (const urls of store.removed(id, crawl.options.recrawlOf))
+        yield urls.map((url) => `${JSON.stringify({ url, change: 'removed' })}\n`).join('');
     }
     return Readable.from(lines());
   }

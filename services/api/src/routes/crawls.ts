@@ -23,6 +23,7 @@ const CrawlView = Type.Object({
     maxConcurrencyPerHost: Type.Union([Type.Integer(), Type.Null()]),
     maxDurationMs: Type.Union([Type.Integer(), Type.Null()]),
     maxBytes: Type.Union([Type.Integer(), Type.Null()]),
+    recrawlOf: Type.Union([Type.String(), Type.Null()]),
   }),
   stats: CrawlStats,
   stopReason: Type.Union([Type.Enum(['maxPages', 'maxDuration', 'maxBytes']), Type.Null()]),

@@ -29,6 +29,7 @@ import { describeFailure } from '../task-failure.js';
 import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
 import type { CrawlHooks } from './crawl-hooks.js';
+import { changeOf, conditionalHeaders, markUnfetched, unchangedResult, type Previous } from './recrawl.js';
 import { outcomeOf, type HostGate } from './host-gate.js';
 
 import type { RobotsCache } from './robots-cache.js';
@@ -114,12 +115,15 @@ export class PageProcessor {
       await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', []);
       return { url, outcome: 'stopped' };
     }
+    const { recrawlOf } = context.options;
+    const previous: Previous = recrawlOf ? await store.validatorsOf(recrawlOf, url) : undefined;
+    const unfetched = (error: string) => markUnfetched(unfetchedPageRecord(url, depth, error), previous);
     const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
     if (rules && !rules.isAllowed(url)) {
       const refusal =
         rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
       const error = describeFailure(refusal).message;
-      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, error), 'skipped', []);
+      await this.finish(crawlId, url, unfetched(error), 'skipped', []);
       return { url, outcome: 'skipped' };
     }
     // The crawl's delayMs spaces this crawl; Crawl-delay spaces every crawl of the host.
@@ -142,7 +146,7 @@ export class PageProcessor {
     );
     if ('open' in admission) {
       const error = describeFailure(new HostUnavailableError(new URL(url).host, config.crawlHostFailureLimit)).message;
-      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, error), 'failed', []);
+      await this.finish(crawlId, url, unfetched(error), 'failed', []);
       return { url, outcome: 'failed' };
     }
     if (!('lease' in admission)) {
@@ -157,11 +161,12 @@ export class PageProcessor {
     const release = () => {
       gave.back = this.deps.gate.release(admission.lease, 'ok');
     };
+    const headers = conditionalHeaders(previous);
     try {
       // Crawls started before formats existed have none.
       const { formats = [], onlyMainContent = true } = context.options;
       result = await this.deps.cancels.run(crawlId, signal, (abort) =>
-        crawlPage(this.deps.fetcher, { url, formats, onlyMainContent }, abort, this.deps.limits, release),
+        crawlPage(this.deps.fetcher, { url, formats, onlyMainContent }, abort, this.deps.limits, release, headers),
       );
       await gave.back;
     } catch (err) {
@@ -181,12 +186,17 @@ export class PageProcessor {
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
-      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, describeFailure(err).message), 'failed', []);
+      await this.finish(crawlId, url, unfetched(describeFailure(err).message), 'failed', []);
       return { url, outcome: 'failed' };
     }
     const { maxDepth, sitemap } = context.options;
+    const change = previous === undefined ? undefined : changeOf(previous, result);
+    // A 304 has no body: the page links where it did in the old crawl.
+    const unchanged = result.status === 304 && previous ? previous : null;
+    if (unchanged) result = unchangedResult(result, unchanged);
+    const pageLinks = unchanged && recrawlOf ? await store.childrenOf(recrawlOf, url) : result.links;
     // With sitemap: only, the seed's links are not followed either: the sitemaps say what to fetch.
-    const links = depth < maxDepth && sitemap !== 'only' ? result.links : [];
+    const links = depth < maxDepth && sitemap !== 'only' ? pageLinks : [];
     const listed = depth === 0 && maxDepth > 0 && sitemap !== 'skip' ? await this.sitemapLinks(url, signal) : [];
     const fromSitemap = new Set(listed.filter((link) => !links.includes(link)));
     const { children, dropped } =
@@ -194,6 +204,7 @@ export class PageProcessor {
         ? await this.children(crawlId, [...links, ...fromSitemap], context, fromSitemap)
         : { children: [], dropped: 0 };
     const record = fetchedPageRecord(result, depth, context.options.formats?.includes('links'));
+    if (change) record.change = change;
     await this.finish(crawlId, url, record, 'fetched', children, dropped);
     return { url, outcome: 'fetched' };
   }
