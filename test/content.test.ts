@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { buildApp } from '@crawlfleet/api';
-import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { postJson, silentLogger, startFixtureSite, testApi, testConfig, type FixtureSite } from '@crawlfleet/testkit';
+import { inProcessFleet } from './in-process-fleet.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, startFixtureSite, type FixtureSite } from '@crawlfleet/testkit';
 
 /* What a crawled page yields beside its links: metadata, and duplicates within a crawl. */
 
 let app: FastifyInstance;
-let worker: RunningWorker;
+let fleet: Awaited<ReturnType<typeof inProcessFleet>>;
 let site: FixtureSite;
 
 const twin = (next: string) =>
@@ -54,16 +53,11 @@ beforeAll(async () => {
     CRAWL_MAX_BYTES: String(4 * 1024 * 1024),
     CRAWL_MAX_STORED_BYTES_PER_CRAWL: String(2.5 * 1024 * 1024),
   };
-  app = await testApi(buildApp, inject('redisUrl'), env);
-  worker = await startWorker({
-    config: { ...testConfig(inject('redisUrl'), env), queuePrefix: app.config.queuePrefix },
-    queue: 'crawl',
-    logger: silentLogger,
-  });
+  fleet = await inProcessFleet(env);
+  app = fleet.app;
 });
 afterAll(async () => {
-  await worker.close(3000);
-  await app.close();
+  await fleet.close();
   await site.close();
 });
 

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildApp } from '@crawlfleet/api';
-import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { postJson, silentLogger, startFixtureSite, testApi, testConfig, type FixtureSite } from '@crawlfleet/testkit';
+import { inProcessFleet } from './in-process-fleet.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, startFixtureSite, type FixtureSite } from '@crawlfleet/testkit';
 
 /* Incremental recrawls: conditional requests from the old crawl's records, and what changed. */
 
 let app: FastifyInstance;
-let worker: RunningWorker;
+let fleet: Awaited<ReturnType<typeof inProcessFleet>>;
 let site: FixtureSite;
 const body: Record<string, string> = {
   '/r': '<a href="/a">a</a><a href="/b">b</a><a href="/c">c</a>',
@@ -39,16 +38,11 @@ beforeAll(async () => {
   site = await startFixtureSite('127.0.0.1', {});
   for (const path of Object.keys(body)) site.route(path, serve);
   const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
-  app = await testApi(buildApp, inject('redisUrl'), env);
-  worker = await startWorker({
-    config: { ...testConfig(inject('redisUrl'), env), queuePrefix: app.config.queuePrefix },
-    queue: 'crawl',
-    logger: silentLogger,
-  });
+  fleet = await inProcessFleet(env);
+  app = fleet.app;
 });
 afterAll(async () => {
-  await worker.close(3000);
-  await app.close();
+  await fleet.close();
   await site.close();
 });
 

@@ -1,15 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { buildApp } from '@crawlfleet/api';
-import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { postJson, silentLogger, startFixtureSite, testApi, testConfig, type FixtureSite } from '@crawlfleet/testkit';
+import { inProcessFleet } from './in-process-fleet.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, startFixtureSite, type FixtureSite } from '@crawlfleet/testkit';
 
 /* Sitemaps: named by robots.txt or at /sitemap.xml, indexes followed, .xml.gz read. */
 
 let app: FastifyInstance;
-let worker: RunningWorker;
+let fleet: Awaited<ReturnType<typeof inProcessFleet>>;
 let site: FixtureSite;
 let plain: FixtureSite;
 
@@ -64,16 +63,11 @@ beforeAll(async () => {
   plain.route('/only-in-sitemap', html('<p>found</p>'));
 
   const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
-  app = await testApi(buildApp, inject('redisUrl'), env);
-  worker = await startWorker({
-    config: { ...testConfig(inject('redisUrl'), env), queuePrefix: app.config.queuePrefix },
-    queue: 'crawl',
-    logger: silentLogger,
-  });
+  fleet = await inProcessFleet(env);
+  app = fleet.app;
 });
 afterAll(async () => {
-  await worker.close(3000);
-  await app.close();
+  await fleet.close();
   await site.close();
   await plain.close();
 });
