@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { CrawlOptions, CrawlState, CrawlStats } from './crawl-schemas.js';
+import type { CrawlOptions, CrawlRequest, CrawlState, CrawlStats } from './crawl-schemas.js';
 
 /* What the crawl store reads and writes, apart from how (crawl-store.ts). */
 
@@ -67,3 +67,23 @@ export const COUNTERS = [
   'unchanged',
   'removed',
 ] as const;
+
+/** Fills in the documented defaults. */
+export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): CrawlOptions {
+  return {
+    maxDepth: request.maxDepth ?? 2,
+    maxPages: request.maxPages ?? 1000,
+    scope: request.scope ?? 'host',
+    include: request.include ?? [],
+    exclude: request.exclude ?? [],
+    respectRobots: request.respectRobots ?? true,
+    delayMs: request.delayMs ?? null,
+    formats: request.formats ?? [],
+    onlyMainContent: request.onlyMainContent ?? true,
+    sitemap: request.sitemap ?? 'include',
+    maxConcurrencyPerHost: request.maxConcurrencyPerHost ?? null,
+    maxDurationMs: request.maxDurationMs ?? null,
+    maxBytes: request.maxBytes ?? null,
+    recrawlOf: request.recrawlOf ?? null,
+  };
+}

@@ -118,25 +118,7 @@ export interface CrawlOptions {
   recrawlOf: string | null;
 }
 
-/** Fills in the documented defaults. */
-export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): CrawlOptions {
-  return {
-    maxDepth: request.maxDepth ?? 2,
-    maxPages: request.maxPages ?? 1000,
-    scope: request.scope ?? 'host',
-    include: request.include ?? [],
-    exclude: request.exclude ?? [],
-    respectRobots: request.respectRobots ?? true,
-    delayMs: request.delayMs ?? null,
-    formats: request.formats ?? [],
-    onlyMainContent: request.onlyMainContent ?? true,
-    sitemap: request.sitemap ?? 'include',
-    maxConcurrencyPerHost: request.maxConcurrencyPerHost ?? null,
-    maxDurationMs: request.maxDurationMs ?? null,
-    maxBytes: request.maxBytes ?? null,
-    recrawlOf: request.recrawlOf ?? null,
-  };
-}
+export { crawlOptions } from './crawl-record.js';
 
 /** One fetched (or failed, or skipped) page of a crawl. */
 export const PageRecord = Type.Object({

@@ -14,12 +14,4 @@ export {
   CONTENT_FORMATS,
   webhookSpec,
 } from './schemas.js';
-export {
-  CRAWL_SCOPES,
-  CRAWL_STATES,
-  CrawlRequest,
-  CrawlStats,
-  PageRecord,
-  crawlOptions,
-  SITEMAP_MODES,
-} from './crawl-schemas.js';
+export { CRAWL_SCOPES, CRAWL_STATES, CrawlRequest, CrawlStats, PageRecord, SITEMAP_MODES } from './crawl-schemas.js';

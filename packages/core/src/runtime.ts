@@ -31,6 +31,7 @@ export {
 export { createRedis, redisOptions, type RedisRole } from './redis.js';
 export * from './errors.js';
 export { fetchedPageRecord, unfetchedPageRecord, type Validators } from './page-record.js';
+export { crawlOptions } from './crawl-record.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
 export { PAGE_JOB, addPageJobs, pageJobId, pageJobOptions, removePageJobs } from './page-jobs.js';
 export { apiState, toJobView, acceptedReply, type JobView, type JobFields } from './job-view.js';
@@ -49,3 +50,10 @@ export {
   type WebhookEvent,
 } from './webhooks.js';
 export { hostKey, fleetKeys, hostWaitingKey, fleetPoliteness } from './host-keys.js';
+export {
+  CRAWL_SCHEDULE_JOB,
+  crawlSchedulerId,
+  lastCrawlKey,
+  startScheduledCrawl,
+  type CrawlScheduleData,
+} from './crawl-schedules.js';

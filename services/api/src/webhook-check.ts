@@ -19,16 +19,16 @@ const RESERVED = new Set([
  * CRAWL_ALLOW_PRIVATE_NETWORKS is off), and headers it sets itself. Names
  * are judged again after DNS at each delivery.
  */
-export function checkWebhook(spec: WebhookSpec | undefined, config: Config): void {
+export function checkWebhook(spec: WebhookSpec | undefined, config: Config, at = 'body'): void {
   if (!spec) return;
   try {
     checkFetchUrl(spec.url, addressPolicy(config.crawlAllowPrivateNetworks));
   } catch (err) {
-    throw new ValidationError('body.webhook.url', `is refused: ${(err as Error).message}`);
+    throw new ValidationError(`${at}.webhook.url`, `is refused: ${(err as Error).message}`);
   }
   for (const name of Object.keys(spec.headers ?? {})) {
     const lower = name.toLowerCase();
     if (RESERVED.has(lower) || lower.startsWith('x-crawlfleet-'))
-      throw new ValidationError(`body.webhook.headers.${name}`, 'is set by crawlfleet itself');
+      throw new ValidationError(`${at}.webhook.headers.${name}`, 'is set by crawlfleet itself');
   }
 }

@@ -33,14 +33,7 @@ export class CrawlService {
 
   /** Creates the crawl and queues its seed. */
   async start(body: CrawlRequest): Promise<string> {
-    const request = await this.withRecrawled(body);
-    if (request.url === undefined) throw new ValidationError('body.url', 'is required (or recrawlOf)');
-    const seed = normalizeUrl(request.url);
-    if (!seed) throw new ValidationError('body.url', HTTP_URL_RULE);
-    const { url: _url, webhook, ...rest } = request;
-    const options = crawlOptions(rest);
-    this.checkLimits(options);
-    checkWebhook(webhook, this.queues.config);
+    const { seed, options, webhook } = this.prepare(await this.withRecrawled(body));
     const id = randomUUID();
     await withRedis(() => this.store.create(id, seed, options, webhook));
     try {
@@ -50,6 +43,21 @@ export class CrawlService {
       throw err;
     }
     return id;
+  }
+
+  /**
+   * The seed, options and webhook of a crawl request, or a ValidationError
+   * naming the field under `at` (a schedule's crawl is at body.crawl).
+   */
+  prepare(request: CrawlRequest, at = 'body') {
+    if (request.url === undefined) throw new ValidationError(`${at}.url`, 'is required (or recrawlOf)');
+    const seed = normalizeUrl(request.url);
+    if (!seed) throw new ValidationError(`${at}.url`, HTTP_URL_RULE);
+    const { url: _url, webhook, ...rest } = request;
+    const options = crawlOptions(rest);
+    this.checkLimits(options, at);
+    checkWebhook(webhook, this.queues.config, at);
+    return { seed, options, webhook };
   }
 
   /** A recrawl's request: the old crawl's seed and options, overridden by what the request gives. */
@@ -69,16 +77,16 @@ export class CrawlService {
   }
 
   /** What the schema cannot say: limits from the configuration, globs that do not compile. */
-  private checkLimits(options: ReturnType<typeof crawlOptions>): void {
+  private checkLimits(options: ReturnType<typeof crawlOptions>, at: string): void {
     const maxDelay = this.queues.config.crawlMaxDelayMs;
     if (options.delayMs !== null && options.delayMs > maxDelay) {
-      throw new ValidationError('body.delayMs', `must be <= ${maxDelay} (CRAWL_MAX_DELAY_MS)`);
+      throw new ValidationError(`${at}.delayMs`, `must be <= ${maxDelay} (CRAWL_MAX_DELAY_MS)`);
     }
     for (const list of ['include', 'exclude'] as const) {
       for (const [index, glob] of options[list].entries()) {
         const problem = globProblem(glob);
         if (problem)
-          throw new ValidationError(`body.${list}[${index}]`, `is not a glob crawlfleet can match: ${problem}`);
+          throw new ValidationError(`${at}.${list}[${index}]`, `is not a glob crawlfleet can match: ${problem}`);
       }
     }
   }

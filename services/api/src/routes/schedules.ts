@@ -1,4 +1,4 @@
-import { JOB_TYPES, jobSchemas, type JobType } from '@crawlfleet/core';
+import { CRAWL_SCHEDULE_JOB, JOB_TYPES, jobSchemas, type JobType } from '@crawlfleet/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ScheduleNotFoundError, ValidationError } from '../errors.js';
@@ -6,6 +6,7 @@ import type { JobQueues } from '../plugins/job-queues.js';
 import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { ScheduleId } from '../schemas/schedule.js';
+import { CrawlScheduleView, listCrawlSchedules } from './crawl-schedules.js';
 import { jobTypeOf, unknownTypeRoutes } from './unknown-type.js';
 
 const ScheduleView = Type.Object({
@@ -80,10 +81,18 @@ export default async function scheduleRoutes(app: FastifyInstance): Promise<void
       schema: {
         tags,
         summary: 'Every schedule of every queue',
-        response: { 200: Type.Object({ schedules: Type.Array(ScheduleView) }), ...errors },
+        response: {
+          200: Type.Object({ schedules: Type.Array(Type.Union([ScheduleView, CrawlScheduleView])) }),
+          ...errors,
+        },
       },
     },
-    async () => ({ schedules: (await Promise.all(JOB_TYPES.map((type) => list(queues, type)))).flat() }),
+    async () => ({
+      schedules: [
+        ...(await Promise.all(JOB_TYPES.map((type) => list(queues, type)))).flat(),
+        ...(await listCrawlSchedules(queues)),
+      ],
+    }),
   );
 
   app.delete<{ Params: { type: string; id: string } }>(
@@ -109,12 +118,15 @@ export default async function scheduleRoutes(app: FastifyInstance): Promise<void
 
 async function list(queues: JobQueues, type: JobType) {
   const schedulers = await withRedis(() => queues.queue(type).getJobSchedulers(0, -1, true));
-  return schedulers.map((scheduler) => ({
-    id: scheduler.id ?? scheduler.key,
-    type,
-    every: scheduler.every ?? null,
-    cron: scheduler.pattern ?? null,
-    next: scheduler.next ? new Date(scheduler.next).toISOString() : null,
-    input: (scheduler.template?.data as unknown) ?? null,
-  }));
+  // The crawl queue also holds crawl schedules (crawl-schedules.ts), listed apart.
+  return schedulers
+    .filter((scheduler) => scheduler.name !== CRAWL_SCHEDULE_JOB)
+    .map((scheduler) => ({
+      id: scheduler.id ?? scheduler.key,
+      type,
+      every: scheduler.every ?? null,
+      cron: scheduler.pattern ?? null,
+      next: scheduler.next ? new Date(scheduler.next).toISOString() : null,
+      input: (scheduler.template?.data as unknown) ?? null,
+    }));
 }

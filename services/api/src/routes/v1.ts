@@ -4,6 +4,7 @@ import eventRoutes from './events.js';
 import jobRoutes from './jobs.js';
 import queueRoutes from './queues.js';
 import { requireRedis } from './require-redis.js';
+import crawlScheduleRoutes from './crawl-schedules.js';
 import scheduleRoutes from './schedules.js';
 
 /**
@@ -15,5 +16,6 @@ import scheduleRoutes from './schedules.js';
 export default async function v1(app: FastifyInstance): Promise<void> {
   for (const guard of app.guards) app.addHook('onRequest', guard);
   app.addHook('preHandler', requireRedis);
-  for (const routes of [jobRoutes, crawlRoutes, eventRoutes, queueRoutes, scheduleRoutes]) await app.register(routes);
+  for (const routes of [jobRoutes, crawlRoutes, eventRoutes, queueRoutes, crawlScheduleRoutes, scheduleRoutes])
+    await app.register(routes);
 }

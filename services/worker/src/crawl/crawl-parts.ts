@@ -1,6 +1,9 @@
 import {
   CrawlStore,
+  CRAWL_SCHEDULE_JOB,
   PAGE_JOB,
+  startScheduledCrawl,
+  type CrawlScheduleData,
   WEBHOOK_QUEUE,
   cancelChannel,
   createRedis,
@@ -118,6 +121,10 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
   return {
     async processor(job, token, signal) {
       if (job.name === PAGE_JOB) return pages.process(job as Job<CrawlPageData>, token, signal);
+      if (job.name === CRAWL_SCHEDULE_JOB) {
+        const deps = { store, queue, redis: commands, config };
+        return { crawlId: await startScheduledCrawl(deps, job.data as CrawlScheduleData) };
+      }
       const input = job.data as CrawlInput;
       // A single-page job counts against the host's leases too; a busy host costs it an attempt.
       const admission = URL.canParse(String(input?.url))
