@@ -204,7 +204,7 @@ describe('shared backoff', () => {
 });
 
 describe('circuit', () => {
-  it('fails a host that refuses connections fast once CRAWL_HOST_FAILURE_LIMIT fetches failed, and completes', async () => {
+  it('fails a refusing host fast after CRAWL_HOST_FAILURE_LIMIT failures, and completes', async () => {
     const port = await freePort();
     const links = Array.from({ length: 20 }, (_, k) => `<a href="http://127.0.0.1:${port}/dead/${k}">x</a>`).join('');
     const seed = await recordingSite(1);
@@ -228,7 +228,7 @@ describe('circuit', () => {
 });
 
 describe('budgets', () => {
-  it('stop a crawl past maxBytes or maxDurationMs (queued pages dropped) and say why; maxPages and none too', async () => {
+  it('stop a crawl past maxBytes or maxDurationMs (queued pages dropped), and say why', async () => {
     const site = await recordingSite(60, 40);
     try {
       // A page here is ~250 body bytes: past 1,000 the crawl claims nothing more.

@@ -60,7 +60,7 @@ async function finished(start: { statusCode: number; body: string; json: () => {
 }
 
 describe('recrawlOf', () => {
-  it('asks conditionally, marks new, changed, unchanged and removed, and follows an unchanged page as it was', async () => {
+  it('asks conditionally, marks every change, and follows an unchanged page as it was', async () => {
     const first = await finished(
       await postJson(app, '/v1/crawls', { url: `${site.url}/r`, maxDepth: 2, sitemap: 'skip' }),
     );

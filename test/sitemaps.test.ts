@@ -28,7 +28,8 @@ beforeAll(async () => {
     res
       .writeHead(200, { 'content-type': 'application/xml' })
       .end(
-        `<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${site.url}/maps/pages.xml.gz</loc></sitemap>` +
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' +
+          `<sitemap><loc>${site.url}/maps/pages.xml.gz</loc></sitemap>` +
           `<sitemap><loc>${site.url}/maps/missing.xml</loc></sitemap>` +
           `<sitemap><loc>${site.url}/maps/bomb.xml.gz</loc></sitemap></sitemapindex>`,
       ),

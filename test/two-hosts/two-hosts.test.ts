@@ -25,6 +25,9 @@ const TEST_ENV = {
   CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
   WORKER_LOCK_DURATION_MS: '4000',
   JOB_ATTEMPTS: '5',
+  // Every job here fetches from one fixture host: the fleet-wide per-host cap (4, with leases a killed
+  // worker holds for CRAWL_TIMEOUT_MS + 5 s) would measure politeness, which test/politeness.test.ts does.
+  CRAWL_HOST_CONCURRENCY: '100',
 };
 
 describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {

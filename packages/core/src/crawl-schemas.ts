@@ -86,7 +86,8 @@ export const CrawlRequest = Type.Object(
     sitemap: Type.Optional(
       Type.Enum(SITEMAP_MODES, {
         description:
-          "include (the default): also the pages of the site's sitemaps (robots.txt Sitemap: lines, else /sitemap.xml), at depth 1; " +
+          "include (the default): also the pages of the site's sitemaps " +
+          '(robots.txt Sitemap: lines, else /sitemap.xml), at depth 1; ' +
           'only: the seed and those pages, no links followed; skip',
       }),
     ),

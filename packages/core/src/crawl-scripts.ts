@@ -35,7 +35,8 @@ import type { Redis } from 'ioredis';
  * already finished).
  */
 export const FINISH_PAGE = `
-local meta, seen, done, pages, expanded, inflight, content = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local meta, seen, done, pages = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local expanded, inflight, content = KEYS[5], KEYS[6], KEYS[7]
 if redis.call('SADD', done, ARGV[1]) == 0 then
   return redis.call('HGET', expanded, ARGV[1]) or '[]'
 end

@@ -116,11 +116,6 @@ export class CrawlStore {
     return stored === null ? null : (JSON.parse(stored) as Validators);
   }
 
-  /** The children page `url` of crawl `id` claimed (what an unchanged page links to), or []. */
-  async childrenOf(id: string, url: string): Promise<string[]> {
-    return (await this.claimedBy(id, url)) ?? [];
-  }
-
   /**
    * The pages crawl `oldId` fetched that crawl `id` has not reached (not in its
    * seen-set): a recrawl's removed pages, in batches.

@@ -59,7 +59,8 @@ describe('main content as markdown, on pages shaped like real ones', () => {
     expect(content.markdown).toContain('[the FAQ](https://a.example/faq#top)');
     expect(content.text).toBe('See the FAQ.\none\ntwo 2');
     expect(content.html).toBe(
-      '<main><p>See <a href="https://a.example/faq#top">the FAQ</a>.</p><ul><li>one</li><li>two <b>2</b></li></ul></main>',
+      '<main><p>See <a href="https://a.example/faq#top">the FAQ</a>.</p>' +
+        '<ul><li>one</li><li>two <b>2</b></li></ul></main>',
     );
   });
 

@@ -194,7 +194,7 @@ export class PageProcessor {
     // A 304 has no body: the page links where it did in the old crawl.
     const unchanged = result.status === 304 && previous ? previous : null;
     if (unchanged) result = unchangedResult(result, unchanged);
-    const pageLinks = unchanged && recrawlOf ? await store.childrenOf(recrawlOf, url) : result.links;
+    const pageLinks = unchanged && recrawlOf ? ((await store.claimedBy(recrawlOf, url)) ?? []) : result.links;
     // With sitemap: only, the seed's links are not followed either: the sitemaps say what to fetch.
     const links = depth < maxDepth && sitemap !== 'only' ? pageLinks : [];
     const listed = depth === 0 && maxDepth > 0 && sitemap !== 'skip' ? await this.sitemapLinks(url, signal) : [];
