@@ -11,7 +11,6 @@ import {
   type CrawlPageData,
 } from '@crawlfleet/core/runtime';
 import type { CrawlInput } from '@crawlfleet/core';
-import type { HostBusyError } from '@crawlfleet/core/errors';
 import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@crawlfleet/tasks';
 import { DelayedError, Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -21,7 +20,7 @@ import { CrawlCancels } from './crawl-cancels.js';
 import { CrawlSweep } from './crawl-sweep.js';
 
 import { CrawlHooks } from './crawl-hooks.js';
-import { HostGate, outcomeOf } from './host-gate.js';
+import { HostGate } from './host-gate.js';
 import { PageProcessor } from './page-processor.js';
 import { RobotsCache } from './robots-cache.js';
 
@@ -131,25 +130,19 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
         ? await gate.acquire(input.url, null, null, String(job.id))
         : null;
       if (admission && !('lease' in admission)) {
-        const wait =
-          'paused' in admission ? admission.paused : 'retryMs' in admission ? admission.retryMs : admission.open;
-        await job.moveToDelayed(Date.now() + wait, token);
+        await job.moveToDelayed(Date.now() + ('wait' in admission ? admission.wait : admission.open), token);
         throw new DelayedError();
       }
-      const lease = admission?.lease;
-      const gave: { back: Promise<unknown> | null } = { back: null };
-      const release = () => {
-        gave.back = lease ? gate.release(lease, 'ok') : Promise.resolve();
-      };
-      try {
-        const result = await crawlPage(fetcher, input, signal, limits, release);
-        await gave.back;
-        return result;
-      } catch (err) {
-        if (gave.back) await gave.back;
-        else if (lease) await gate.release(lease, outcomeOf(err), (err as HostBusyError).retryAfter ?? null);
-        throw toBullmqError(err);
-      }
+      const run = (fetched?: () => void) => crawlPage(fetcher, input, signal, limits, fetched);
+      // Without a URL to lease for, crawlPage refuses the input itself.
+      const held = admission
+        ? await gate.hold(admission.lease, run)
+        : await run().then(
+            (value) => ({ value }),
+            (err: unknown) => ({ err }),
+          );
+      if ('err' in held) throw toBullmqError(held.err);
+      return held.value;
     },
     async listenForCancels(worker) {
       subscriber = createRedis(config.redisUrl, 'blocking', (err) =>

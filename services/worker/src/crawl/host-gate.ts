@@ -126,8 +126,11 @@ export interface Lease {
   };
 }
 
-/** Leased; or paused for ms; or the circuit open for ms; or none free: wait `retryMs`. */
-export type Admission = { lease: Lease } | { paused: number } | { open: number } | { retryMs: number };
+/** Leased; or the crawl's circuit open for ms; or wait this long (the host paused, or no lease free). */
+export type Admission = { lease: Lease } | { open: number } | { wait: number };
+
+/** How a fetch under a lease ended: its value, or its error with the host's books updated. */
+export type Held<T> = { value: T } | { err: unknown; outcome: Outcome; pauseMs: number };
 
 type Scripted = Redis & {
   cfHostAcquire(...args: (string | number)[]): Promise<[number, number, number?]>;
@@ -206,11 +209,36 @@ export class HostGate {
       new URL(url).host,
     );
     if (code === 0) return { lease: { id, keys } };
-    if (code === 1) return { paused: ms };
+    if (code === 1) return { wait: ms };
     if (code === 2) return { open: ms };
     // Come back about when the requests ahead in line have had their leases (cap at a time).
     const due = (ms * (place + 1)) / cap;
-    return { retryMs: Math.min(60_000, Math.max(10, due * (0.9 + Math.random() * 0.2))) };
+    return { wait: Math.min(60_000, Math.max(10, due * (0.9 + Math.random() * 0.2))) };
+  }
+
+  /**
+   * Runs `fetch` holding `lease`. The lease goes back (ok) once `fetch` calls
+   * `fetched` (the response is in: parsing is not a request to the host), or
+   * with how the fetch failed, which may pause the host (`pauseMs`).
+   */
+  async hold<T>(lease: Lease, fetch: (fetched: () => void) => Promise<T>): Promise<Held<T>> {
+    // Set in a callback: an object, so that the compiler does not take it for null below.
+    const given: { back: Promise<unknown> | null } = { back: null };
+    try {
+      const value = await fetch(() => {
+        given.back = this.release(lease, 'ok');
+      });
+      await given.back;
+      return { value };
+    } catch (err) {
+      if (given.back) {
+        await given.back;
+        return { err, outcome: 'other', pauseMs: 0 };
+      }
+      const outcome = outcomeOf(err);
+      const retryAfter = (err as { retryAfter?: string | null }).retryAfter ?? null;
+      return { err, outcome, pauseMs: await this.release(lease, outcome, retryAfter) };
+    }
   }
 
   /** Gives `lease` back; @returns the host's pause in ms for a busy outcome. */

@@ -1,19 +1,6 @@
-import {
-  HostUnavailableError,
-  RobotsDisallowedError,
-  RobotsUnavailableError,
-  type HostBusyError,
-} from '@crawlfleet/core/errors';
+import { HostUnavailableError, RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
 import { addPageJobs, fetchedPageRecord, unfetchedPageRecord } from '@crawlfleet/core/runtime';
-import type {
-  ChildLink,
-  Config,
-  CrawlOptions,
-  CrawlPageData,
-  CrawlResult,
-  CrawlStore,
-  PageRecord,
-} from '@crawlfleet/core';
+import type { ChildLink, Config, CrawlOptions, CrawlPageData, CrawlStore, PageRecord } from '@crawlfleet/core';
 import {
   CrawlScopeFilter,
   crawlPage,
@@ -30,7 +17,7 @@ import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
 import type { CrawlHooks } from './crawl-hooks.js';
 import { changeOf, conditionalHeaders, markUnfetched, unchangedResult, type Previous } from './recrawl.js';
-import { outcomeOf, type HostGate } from './host-gate.js';
+import type { HostGate } from './host-gate.js';
 
 import type { RobotsCache } from './robots-cache.js';
 
@@ -151,37 +138,25 @@ export class PageProcessor {
     }
     if (!('lease' in admission)) {
       // Wait in the queue, not in a slot, about until this page's turn in the host's line.
-      const wait = 'paused' in admission ? admission.paused : admission.retryMs;
-      await job.moveToDelayed(Date.now() + wait, token);
+      await job.moveToDelayed(Date.now() + admission.wait, token);
       throw new DelayedError();
     }
-    let result: CrawlResult;
-    // The lease goes back as soon as the response is in: parsing is not a request to the host.
-    const gave: { back: Promise<unknown> | null } = { back: null };
-    const release = () => {
-      gave.back = this.deps.gate.release(admission.lease, 'ok');
-    };
+    // Crawls started before formats existed have none.
+    const { formats = [], onlyMainContent = true } = context.options;
     const headers = conditionalHeaders(previous);
-    try {
-      // Crawls started before formats existed have none.
-      const { formats = [], onlyMainContent = true } = context.options;
-      result = await this.deps.cancels.run(crawlId, signal, (abort) =>
-        crawlPage(this.deps.fetcher, { url, formats, onlyMainContent }, abort, this.deps.limits, release, headers),
-      );
-      await gave.back;
-    } catch (err) {
-      const outcome = outcomeOf(err);
-      const lease = admission.lease;
-      const retryAfter = (err as HostBusyError).retryAfter ?? null;
-      const pause = gave.back
-        ? await gave.back.then(() => 0)
-        : await this.deps.gate.release(lease, outcome, retryAfter);
+    const held = await this.deps.gate.hold(admission.lease, (fetched) =>
+      this.deps.cancels.run(crawlId, signal, (abort) =>
+        crawlPage(this.deps.fetcher, { url, formats, onlyMainContent }, abort, this.deps.limits, fetched, headers),
+      ),
+    );
+    if ('err' in held) {
+      const { err, outcome, pauseMs } = held;
       if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
       const waits = job.data.hostWaits ?? 0;
       if ((outcome === 'busy' || outcome === 'busy-failure') && waits < MAX_HOST_WAITS) {
         // The host asked to wait: fetch again after its pause, without spending an attempt.
         await job.updateData({ ...job.data, hostWaits: waits + 1 });
-        await job.moveToDelayed(Date.now() + pause, token);
+        await job.moveToDelayed(Date.now() + pauseMs, token);
         throw new DelayedError();
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -189,6 +164,7 @@ export class PageProcessor {
       await this.finish(crawlId, url, unfetched(describeFailure(err).message), 'failed', []);
       return { url, outcome: 'failed' };
     }
+    let result = held.value;
     const { maxDepth, sitemap } = context.options;
     const change = previous === undefined ? undefined : changeOf(previous, result);
     // A 304 has no body: the page links where it did in the old crawl.
