@@ -41,4 +41,13 @@ describe('parseSitemap', () => {
     expect(locs).toHaveLength(50_000);
     expect(performance.now() - started).toBeLessThan(10_000);
   });
+
+  it('copies no more of one loc than 8 KiB, entities and CDATA included, and drops it', () => {
+    for (const piece of ['a', '&amp;', '<![CDATA[a]]>']) {
+      const xml =
+        `<urlset><url><loc>https://a.example/${piece.repeat(500_000)}</loc></url>` +
+        '<url><loc>https://a.example/ok</loc></url></urlset>';
+      expect(parseSitemap(xml, 10).locs, piece).toEqual(['https://a.example/ok']);
+    }
+  });
 });

@@ -9,6 +9,9 @@ export interface SitemapFile {
   locs: string[];
 }
 
+/** Longest loc copied; longer ones are dropped by the URL length cap anyway. */
+const MAX_LOC_LENGTH = 8192;
+
 /** Element names without their namespace prefix (`<sm:loc>` is a `<loc>`). */
 const localName = (name: string) => name.slice(name.indexOf(':') + 1).toLowerCase();
 
@@ -56,17 +59,21 @@ class LocCollector implements TokenizerCallbacks {
     this.below--;
     if (!this.inLoc || localName(this.xml.slice(start, end)) !== 'loc') return;
     this.inLoc = false;
-    if (this.locs.length < this.maxLocs) this.locs.push(this.loc.trim());
+    if (this.locs.length < this.maxLocs && this.loc.length <= MAX_LOC_LENGTH) this.locs.push(this.loc.trim());
   }
   ontext(start: number, end: number): void {
-    if (this.inLoc && this.loc.length <= 8192) this.loc += this.xml.slice(start, end);
+    this.add(this.xml.slice(start, end));
   }
   ontextentity(codepoint: number): void {
-    if (this.inLoc) this.loc += String.fromCodePoint(codepoint);
+    this.add(String.fromCodePoint(codepoint));
   }
   oncdata(start: number, end: number, offset: number): void {
     // `end` is past the closing "]]" (`offset` of it), as htmlparser2's Parser reads it.
-    if (this.inLoc) this.loc += this.xml.slice(start, end - offset);
+    this.add(this.xml.slice(start, end - offset));
+  }
+  /** A loc past MAX_LOC_LENGTH is no URL the crawler keeps: stop copying it (entities included). */
+  private add(text: string): void {
+    if (this.inLoc && this.loc.length <= MAX_LOC_LENGTH) this.loc += text;
   }
   onattribname(): void {}
   onattribdata(): void {}
