@@ -52,6 +52,21 @@ export const LEGACY_OPTIONS: Omit<
   recrawlOf: null,
 };
 
+/** The keys of one crawl (crawl-scripts.ts says what each holds). */
+export function crawlKeys(prefix: string, id: string) {
+  const base = `${prefix}:crawl-run:${id}`;
+  return {
+    meta: `${base}:meta`,
+    seen: `${base}:seen`,
+    done: `${base}:done`,
+    pages: `${base}:pages`,
+    expanded: `${base}:expanded`,
+    inflight: `${base}:inflight`,
+    content: `${base}:content`,
+    validators: `${base}:validators`,
+  };
+}
+
 /** The counters of a crawl's stats, fields of its meta hash. */
 export const COUNTERS = [
   'discovered',

@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import { withScripts, type Scripted } from './crawl-scripts.js';
 import { hostWaitingKey } from './host-keys.js';
-import { recordParts, validators, type Validators } from './page-record.js';
+import { recordParts, validators } from './page-record.js';
 import type { WebhookSpec } from './webhooks.js';
 import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './crawl-schemas.js';
 import {
   COUNTERS,
   LEGACY_OPTIONS,
+  crawlKeys,
   urlHash,
   type ChildLink,
   type CrawlRecord,
@@ -31,17 +32,7 @@ export class CrawlStore {
   }
 
   private keys(id: string) {
-    const base = `${this.prefix}:crawl-run:${id}`;
-    return {
-      meta: `${base}:meta`,
-      seen: `${base}:seen`,
-      done: `${base}:done`,
-      pages: `${base}:pages`,
-      expanded: `${base}:expanded`,
-      inflight: `${base}:inflight`,
-      content: `${base}:content`,
-      validators: `${base}:validators`,
-    };
+    return crawlKeys(this.prefix, id);
   }
 
   /** The ids of crawls that were running when last looked at (the sweep's list). */
@@ -108,34 +99,6 @@ export class CrawlStore {
       createdAt: new Date(Number(meta.createdAt)).toISOString(),
       finishedAt: meta.finishedAt ? new Date(Number(meta.finishedAt)).toISOString() : null,
     };
-  }
-
-  /** What crawl `id` knew of `url` when it fetched it (ETag, Last-Modified, contentHash), or null. */
-  async validatorsOf(id: string, url: string): Promise<Validators | null> {
-    const stored = await this.redis.hget(this.keys(id).validators, urlHash(url));
-    return stored === null ? null : (JSON.parse(stored) as Validators);
-  }
-
-  /**
-   * The pages crawl `oldId` fetched that crawl `id` has not reached (not in its
-   * seen-set): a recrawl's removed pages, in batches.
-   */
-  async *removed(id: string, oldId: string): AsyncGenerator<string[]> {
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.hscan(this.keys(oldId).validators, cursor, 'COUNT', 500);
-      cursor = next;
-      const hashes = flat.filter((_, index) => index % 2 === 0);
-      if (hashes.length === 0) continue;
-      const reached = await this.redis.smismember(this.keys(id).seen, ...hashes);
-      const urls = hashes.flatMap((_, i) => (reached[i] ? [] : [(JSON.parse(flat[i * 2 + 1]) as Validators).u]));
-      if (urls.length) yield urls;
-    } while (cursor !== '0');
-  }
-
-  /** Records the number of removed pages once (a recrawl's stats). */
-  async setRemoved(id: string, count: number): Promise<void> {
-    await this.redis.hsetnx(this.keys(id).meta, 'removed', count);
   }
 
   /** The crawl's webhook, or null when it has none. */

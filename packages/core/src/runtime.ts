@@ -57,3 +57,4 @@ export {
   startScheduledCrawl,
   type CrawlScheduleData,
 } from './crawl-schedules.js';
+export { Recrawls } from './recrawls.js';

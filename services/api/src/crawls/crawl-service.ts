@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CrawlStore,
+  Recrawls,
   HTTP_URL_RULE,
   addPageJobs,
   crawlCancelChannel,
@@ -26,9 +27,11 @@ const CONTENT_STREAM_CHUNK = 8;
 /** Starts, reads, waits for, lists and cancels recursive crawls. */
 export class CrawlService {
   readonly store: CrawlStore;
+  private readonly recrawls: Recrawls;
 
   constructor(private readonly queues: JobQueues) {
     this.store = new CrawlStore(queues.redis, queues.config.queuePrefix, queues.config.resultTtlSeconds);
+    this.recrawls = new Recrawls(queues.redis, queues.config.queuePrefix);
   }
 
   /** Creates the crawl and queues its seed. */
@@ -95,13 +98,9 @@ export class CrawlService {
     const crawl = await withRedis(() => this.store.get(id));
     if (!crawl) throw new CrawlNotFoundError(id);
     const { recrawlOf } = crawl.options;
-    if (recrawlOf && crawl.state === 'completed' && crawl.stats.removed === 0) {
-      // Counted once the recrawl is over: the old crawl's pages this one did not reach.
-      let removed = 0;
-      for await (const urls of this.store.removed(id, recrawlOf)) removed += urls.length;
-      await withRedis(() => this.store.setRemoved(id, removed));
-      crawl.stats.removed = removed;
-    }
+    // Counted once the recrawl is over: the old crawl's pages this one did not reach.
+    if (recrawlOf && crawl.state === 'completed' && crawl.stats.removed === 0)
+      crawl.stats.removed = await withRedis(() => this.recrawls.countRemoved(id, recrawlOf));
     return crawl;
   }
 
@@ -127,7 +126,7 @@ export class CrawlService {
   /** Every page record as NDJSON, read from Redis a chunk at a time. */
   async stream(id: string): Promise<Readable> {
     const crawl = await this.get(id);
-    const store = this.store;
+    const { store, recrawls } = this;
     const size = crawl.options.formats?.length ? CONTENT_STREAM_CHUNK : STREAM_CHUNK;
     // Readable.from reads the next chunk when the client has taken the last: one chunk in memory.
     async function* lines() {
@@ -138,7 +137,7 @@ export class CrawlService {
       }
       // A recrawl lists last the old crawl's pages it did not reach.
       if (!crawl.options.recrawlOf || crawl.state !== 'completed') return;
-      for await (const urls of store.removed(id, crawl.options.recrawlOf))
+      for await (const urls of recrawls.removed(id, crawl.options.recrawlOf))
         yield urls.map((url) => `${JSON.stringify({ url, change: 'removed' })}\n`).join('');
     }
     return Readable.from(lines());

@@ -47,8 +47,10 @@ export class CrawlHooks {
       });
     }
     if (!spec.events.includes('completed') && !spec.events.includes('failed')) return;
+    // The state alone first: the whole crawl is read only once it has ended.
+    if ((await store.state(crawlId)) !== 'completed') return;
     const crawl = await store.get(crawlId);
-    if (crawl?.state !== 'completed') return;
+    if (!crawl) return;
     const event = crawl.stats.fetched === 0 && crawl.stats.failed > 0 ? 'failed' : 'completed';
     // One id per crawl: two workers that both see the end queue it once.
     await queueDelivery(

@@ -2,6 +2,7 @@ import {
   CrawlStore,
   CRAWL_SCHEDULE_JOB,
   PAGE_JOB,
+  Recrawls,
   startScheduledCrawl,
   type CrawlScheduleData,
   WEBHOOK_QUEUE,
@@ -105,6 +106,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     sitemapLimits,
     hooks,
     gate,
+    recrawls: new Recrawls(commands, config.queuePrefix),
   });
   const sweep = new CrawlSweep({
     store,

@@ -1,6 +1,14 @@
 import { HostUnavailableError, RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
 import { addPageJobs, fetchedPageRecord, unfetchedPageRecord } from '@crawlfleet/core/runtime';
-import type { ChildLink, Config, CrawlOptions, CrawlPageData, CrawlStore, PageRecord } from '@crawlfleet/core';
+import type {
+  ChildLink,
+  Config,
+  CrawlOptions,
+  CrawlPageData,
+  CrawlStore,
+  PageRecord,
+  Recrawls,
+} from '@crawlfleet/core';
 import {
   CrawlScopeFilter,
   crawlPage,
@@ -46,6 +54,7 @@ export interface PageProcessorDeps {
   sitemapLimits: SitemapLimits;
   hooks: CrawlHooks;
   gate: HostGate;
+  recrawls: Recrawls;
 }
 
 /** Pauses (429/503) one page waits out before it fails. */
@@ -103,7 +112,7 @@ export class PageProcessor {
       return { url, outcome: 'stopped' };
     }
     const { recrawlOf } = context.options;
-    const previous: Previous = recrawlOf ? await store.validatorsOf(recrawlOf, url) : undefined;
+    const previous: Previous = recrawlOf ? await this.deps.recrawls.validatorsOf(recrawlOf, url) : undefined;
     const unfetched = (error: string) => markUnfetched(unfetchedPageRecord(url, depth, error), previous);
     const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
     if (rules && !rules.isAllowed(url)) {
