@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extractContent } from './content.js';
+import { DEFAULT_PAGE_LIMITS } from './crawl-page.js';
 import { extractLinks } from './extract-links.js';
 import { capContent, pageContent } from './page-content.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/pages/${name}`, import.meta.url), 'utf8');
 const all = { markdown: true, text: true, html: true };
-const limits = { maxStoredBytes: 1024 * 1024, maxContentDepth: 512, maxContentElements: 100_000 };
+const limits = DEFAULT_PAGE_LIMITS;
 
 describe('main content as markdown, on pages shaped like real ones', () => {
   // Hand-written in the shape of real pages (no internet here): a docs page, a news article, a forum thread.
@@ -89,6 +90,30 @@ describe('content bounds', () => {
     const parsed = extractLinks(`<ul>${'<li><p>item'.repeat(5000)}</ul>`, 'https://a.example/');
     expect(parsed.depth).toBe(1);
     expect(parsed.elements).toBe(10_001);
+  });
+
+  it('converts the widest pages within the default CRAWL_MAX_CONTENT_ELEMENTS in bounded time', () => {
+    // node-html-markdown is super-linear in siblings: a 33,000-item list took 36 s; at the cap, under a second.
+    for (const html of [
+      `<ul>${'<li>item <b>x</b></li>'.repeat(9_990)}</ul>`,
+      `<table><tr><th>a</th></tr>${'<tr><td>1</td></tr>'.repeat(9_990)}</table>`,
+      '<p>x <b>y</b></p>'.repeat(9_990),
+    ]) {
+      const started = performance.now();
+      const parsed = extractLinks(html, 'https://a.example/');
+      const content = pageContent(html, parsed, 'https://a.example/', ['markdown'], true, limits);
+      expect(parsed.elements).toBeLessThanOrEqual(limits.maxContentElements);
+      expect(content.warning).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(10_000);
+    }
+    // Wider than that: text only, at once.
+    const wide = '<p>x</p>'.repeat(25_000);
+    const started = performance.now();
+    expect(
+      pageContent(wide, extractLinks(wide, 'https://a.example/'), 'https://a.example/', ['markdown'], true, limits)
+        .warning,
+    ).toMatch(/CRAWL_MAX_CONTENT_ELEMENTS \(20000\)/);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('gives a page with more than CRAWL_MAX_CONTENT_ELEMENTS elements its text only', () => {
