@@ -7,7 +7,7 @@ const config = loadConfig({}, process.env, process.env.WORKER_QUEUE ? 'worker' :
 const timer = setTimeout(() => process.exit(1), 4000);
 try {
   if (config.workerQueue) {
-    const redis = createRedis(config.redisUrl, 'fail-fast');
+    const redis = createRedis(config, 'fail-fast');
     await new Promise((resolve, reject) => {
       redis.once('ready', resolve);
       redis.once('error', reject);

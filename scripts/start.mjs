@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { WORKER_KINDS, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
+import { WORKER_KINDS, describeRedis, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
 import { workerNodeArgs } from '@crawlfleet/worker/defaults';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -88,7 +88,10 @@ async function startLocalRedis() {
 
 let redisChild = null;
 let redisUrl = config.redisUrl;
-if (!isConfigured('REDIS_URL')) {
+if (isConfigured('REDIS_CLUSTER_NODES')) {
+  // Every process reads REDIS_CLUSTER_NODES itself; REDIS_URL is then ignored.
+  say(`using the Redis Cluster ${describeRedis(config)}`);
+} else if (!isConfigured('REDIS_URL')) {
   if (await redisAnswers(LOCAL_REDIS)) {
     say(`using the Redis on 127.0.0.1:${LOCAL_REDIS.port}`);
   } else {

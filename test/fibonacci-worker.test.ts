@@ -1,3 +1,4 @@
+import { queueKeyPrefix } from '@crawlfleet/core';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -13,7 +14,7 @@ let worker: RunningWorker;
 
 beforeAll(async () => {
   connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  queue = new Queue('fibonacci', { connection, prefix: config.queuePrefix });
+  queue = new Queue('fibonacci', { connection, prefix: queueKeyPrefix(config.queuePrefix, 'fibonacci') });
   worker = await startWorker({ config, queue: 'fibonacci', logger: silentLogger, concurrency: 2 });
 });
 afterAll(async () => {
@@ -49,7 +50,7 @@ describe('fibonacci worker', () => {
   it('fails a job over its FIBONACCI_MAX_N at once, without retries, saying why', async () => {
     const own = testConfig(config.redisUrl, { FIBONACCI_MAX_N: '100' });
     const limited = await startWorker({ config: own, queue: 'fibonacci', logger: silentLogger });
-    const ownQueue = new Queue('fibonacci', { connection, prefix: own.queuePrefix });
+    const ownQueue = new Queue('fibonacci', { connection, prefix: queueKeyPrefix(own.queuePrefix, 'fibonacci') });
     try {
       const job = await ownQueue.add('fibonacci', { n: 500 }, { attempts: 3, backoff: { type: 'fixed', delay: 10 } });
       await eventually(async () => (await job.getState()) === 'failed', 10_000, 'job failed');

@@ -1,3 +1,4 @@
+import { queueKeyPrefix } from '@crawlfleet/core';
 import { Worker, type Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, silentLogger, testConfig } from '@crawlfleet/testkit';
@@ -28,7 +29,7 @@ beforeAll(async () => {
       if (job.attemptsMade === 0 && job.data.failFirst) throw new Error('first attempt fails');
       return { value: job.data.value, sqrt: Math.sqrt(job.data.value) };
     },
-    { connection: { url: config.redisUrl }, prefix: config.queuePrefix, concurrency: 5 },
+    { connection: { url: config.redisUrl }, prefix: queueKeyPrefix(config.queuePrefix, 'sqrt'), concurrency: 5 },
   );
   await Promise.all([queues.queueEvents('sqrt').waitUntilReady(), worker.waitUntilReady()]);
 });

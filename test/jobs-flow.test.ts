@@ -1,3 +1,4 @@
+import { queueKeyPrefix } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import type { Config } from '@crawlfleet/core';
@@ -170,7 +171,7 @@ describe('cancelling', () => {
     const connection = new Redis(own.redisUrl, { maxRetriesPerRequest: null });
     const holder = new Worker('sqrt', async () => held.then(() => ({ value: 1, sqrt: 1 })), {
       connection,
-      prefix: own.queuePrefix,
+      prefix: queueKeyPrefix(own.queuePrefix, 'sqrt'),
     });
     try {
       const accepted = await postJson(ownApp, '/v1/jobs/sqrt', '{"value":1}');

@@ -1,3 +1,4 @@
+import { queueKeyPrefix } from '@crawlfleet/core';
 import { readFileSync } from 'node:fs';
 import { workerNodeArgs } from '@crawlfleet/worker';
 import { Queue } from 'bullmq';
@@ -22,7 +23,7 @@ let queue: Queue;
 beforeAll(async () => {
   site = await startFixtureSite();
   connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  queue = new Queue('crawl', { connection, prefix: config.queuePrefix });
+  queue = new Queue('crawl', { connection, prefix: queueKeyPrefix(config.queuePrefix, 'crawl') });
 });
 afterAll(async () => {
   await queue.close();
@@ -106,7 +107,7 @@ describe('worker process', () => {
   });
 
   it('runs fibonacci jobs in its threads when started with V8 flags, as the launchers start it', async () => {
-    const fibonacci = new Queue('fibonacci', { connection, prefix: config.queuePrefix });
+    const fibonacci = new Queue('fibonacci', { connection, prefix: queueKeyPrefix(config.queuePrefix, 'fibonacci') });
     const worker = startService(
       'services/worker/dist/main.js',
       ['--queue', 'fibonacci'],

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { buildApp } from '@crawlfleet/api';
-import type { Config } from '@crawlfleet/core';
+import { crawlKeys, type Config } from '@crawlfleet/core';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -45,7 +45,7 @@ async function crawl(body: Record<string, unknown>, ms = 20_000) {
   const { id, url } = reply.json<{ id: string; url: string }>();
   const done = (await app.inject({ url: `${url}?wait=${ms}` })).json();
   const pages = (await app.inject({ url: `${url}/pages?limit=1000` })).json().items as Record<string, unknown>[];
-  const seen = await redis.scard(`${config.queuePrefix}:crawl-run:${id}:seen`);
+  const seen = await redis.scard(crawlKeys(config.queuePrefix, id).seen);
   return { done, pages, seen, ms: Date.now() - started };
 }
 

@@ -1,5 +1,5 @@
 import { buildApp } from '@crawlfleet/api';
-import { pageJobId, type Config } from '@crawlfleet/core';
+import { crawlBase, pageJobId, queueKeyPrefix, type Config } from '@crawlfleet/core';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -65,7 +65,7 @@ describe('a crawl always ends', () => {
     const config = testConfig(inject('redisUrl'), env);
     const app = await api(config);
     await crawlWorker(config);
-    const queue = new Queue('crawl', { connection, prefix: config.queuePrefix });
+    const queue = new Queue('crawl', { connection, prefix: queueKeyPrefix(config.queuePrefix, 'crawl') });
     closers.push(() => queue.close());
     const crawl = await start(app, { url: `${site.url}/three`, maxDepth: 1, delayMs: 1500 });
     const victim = pageJobId(crawl.id, `${site.url}/t/3`);
@@ -92,7 +92,7 @@ describe('a crawl always ends', () => {
       async () => {
         throw new Error('a bug in a processor');
       },
-      { connection, prefix: config.queuePrefix, concurrency: 10 },
+      { connection, prefix: queueKeyPrefix(config.queuePrefix, 'crawl'), concurrency: 10 },
     );
     closers.push(() => broken.close());
     const real = await crawlWorker(config);
@@ -132,7 +132,7 @@ describe('a crawl always ends', () => {
     const stream = app.inject({ url: `${crawl.url}/events` });
     const waiting = app.inject({ url: `${crawl.url}?wait=20000` });
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const keys = await connection.keys(`${config.queuePrefix}:crawl-run:${crawl.id}:*`);
+    const keys = await connection.keys(`${crawlBase(config.queuePrefix, crawl.id)}:*`);
     await connection.del(...keys);
     const started = Date.now();
     const body = (await stream).body;

@@ -17,6 +17,36 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads a Redis Cluster, its shards and the shards a worker serves', () => {
+    const config = loadConfig(
+      {},
+      { REDIS_CLUSTER_NODES: 'redis-1:7000, 10.0.0.2:7001,[::1]:7002', WORKER_SHARDS: '0,2-4', REDIS_TLS: 'yes' },
+    );
+    expect(config).toMatchObject({
+      redisClusterNodes: [
+        { host: 'redis-1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      redisTls: true,
+      crawlQueueShards: 8,
+      workerShards: [0, 2, 3, 4],
+      redisWaitReplicas: 0,
+    });
+    expect(loadConfig({}, {}).crawlQueueShards).toBe(1);
+    expect(loadConfig({}, { REDIS_CLUSTER_NODES: 'a:1', CRAWL_QUEUE_SHARDS: '3' }).crawlQueueShards).toBe(3);
+    for (const [name, value] of [
+      ['REDIS_CLUSTER_NODES', 'redis-1'],
+      ['REDIS_CLUSTER_NODES', 'redis-1:0'],
+      ['REDIS_CLUSTER_NODES', ' , '],
+      ['WORKER_SHARDS', '3-1'],
+      ['WORKER_SHARDS', 'a'],
+      ['CRAWL_QUEUE_SHARDS', '65'],
+      ['REDIS_WAIT_REPLICAS', '-1'],
+    ])
+      expect(() => loadConfig({}, { [name]: value }), `${name}=${value}`).toThrow(name);
+  });
+
   it('reads every variable', () => {
     const config = loadConfig(
       {},

@@ -79,6 +79,33 @@ function prefix(raw: string, name: string): string {
   return value;
 }
 
+/** host:port,host:port,… (IPv6 in brackets: [::1]:7000). */
+function nodeList(raw: string, name: string): { host: string; port: number }[] {
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0 || items.length > 100) fail(name, 'must list 1 to 100 host:port nodes, comma-separated', raw);
+  return items.map((item) => {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(item);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) fail(name, 'must list host:port nodes like redis-1:7000,redis-2:7000', raw);
+    return { host: match[1].replace(/^\[|\]$/g, ''), port };
+  });
+}
+
+/** Shard numbers: 0,2,5 or ranges 0-3 (at most 64 of them). */
+function shardList(raw: string, name: string): number[] {
+  const shards = new Set<number>();
+  for (const item of raw.split(',').map((part) => part.trim())) {
+    const range = /^(\d{1,2})(?:-(\d{1,2}))?$/.exec(item);
+    const [from, to] = [Number(range?.[1]), Number(range?.[2] ?? range?.[1])];
+    if (!range || from > to) fail(name, 'must list shard numbers like 0,1 or 0-3', raw);
+    for (let shard = from; shard <= to; shard += 1) shards.add(shard);
+  }
+  return [...shards].sort((a, b) => a - b);
+}
+
 function keyList(raw: string, name: string): string[] {
   const keys = raw
     .split(',')
@@ -101,6 +128,11 @@ function logLevel(raw: string, name: string): string {
 /** Every setting: its variable, default and rule. */
 export const CONFIG_FIELDS = {
   redisUrl: field('REDIS_URL', 'redis://127.0.0.1:6379', redisUrl),
+  redisClusterNodes: field('REDIS_CLUSTER_NODES', undefined, nodeList),
+  redisPassword: field('REDIS_PASSWORD', undefined, text),
+  redisTls: field('REDIS_TLS', 'false', boolean),
+  redisWaitReplicas: field('REDIS_WAIT_REPLICAS', '0', integer(0, 16)),
+  crawlQueueShards: field('CRAWL_QUEUE_SHARDS', undefined, integer(1, 64)),
   queuePrefix: field('QUEUE_PREFIX', 'crawlfleet', prefix),
   host: field('HOST', '127.0.0.1', text),
   port: field('PORT', '3000', integer(0, 65535)),
@@ -112,6 +144,7 @@ export const CONFIG_FIELDS = {
   apiShutdownTimeoutMs: field('API_SHUTDOWN_TIMEOUT_MS', '10000', integer(0, 3_600_000)),
   workerQueue: field('WORKER_QUEUE', undefined, workerKind),
   workerConcurrency: field('WORKER_CONCURRENCY', undefined, integer(1, 10000)),
+  workerShards: field('WORKER_SHARDS', undefined, shardList),
   workerShutdownTimeoutMs: field('WORKER_SHUTDOWN_TIMEOUT_MS', '30000', integer(0, 3_600_000)),
   workerMetricsPort: field('WORKER_METRICS_PORT', undefined, integer(0, 65535)),
   workerMetricsHost: field('WORKER_METRICS_HOST', '127.0.0.1', text),
@@ -154,7 +187,18 @@ export const CONFIG_FIELDS = {
 
 type Fields = typeof CONFIG_FIELDS;
 
-const COMMON = ['redisUrl', 'queuePrefix', 'logLevel', 'resultTtlSeconds', 'jobAttempts', 'fibonacciMaxN'] as const;
+const COMMON = [
+  'redisUrl',
+  'redisClusterNodes',
+  'redisPassword',
+  'redisTls',
+  'crawlQueueShards',
+  'queuePrefix',
+  'logLevel',
+  'resultTtlSeconds',
+  'jobAttempts',
+  'fibonacciMaxN',
+] as const;
 
 /**
  * The settings each kind of process reads from its environment; the others
@@ -174,6 +218,7 @@ export const PROCESS_FIELDS = {
     'maxWaitsPerClient',
     'maxDelayMs',
     'apiShutdownTimeoutMs',
+    'redisWaitReplicas',
     'crawlMaxDelayMs',
     'crawlAllowPrivateNetworks',
   ],
@@ -181,6 +226,7 @@ export const PROCESS_FIELDS = {
     ...COMMON,
     'workerQueue',
     'workerConcurrency',
+    'workerShards',
     'workerShutdownTimeoutMs',
     'workerMetricsPort',
     'workerMetricsHost',
@@ -218,7 +264,7 @@ type Parsed<F> = F extends Field<infer T, string | undefined> ? T : never;
 /** The validated configuration of a crawlfleet process. */
 export type Config = {
   readonly [K in keyof Fields]: Fields[K]['default'] extends string ? Parsed<Fields[K]> : Parsed<Fields[K]> | undefined;
-} & { readonly crawlUserAgent: string; readonly version: string };
+} & { readonly crawlUserAgent: string; readonly crawlQueueShards: number; readonly version: string };
 
 /** The version sent in the default user agent. */
 export const VERSION = '0.1.0';
@@ -247,6 +293,8 @@ export function loadConfig(
     out[key] = value === undefined ? undefined : spec.parse(value, fromFlag ? flag.flag : spec.env);
   }
   out.crawlUserAgent ??= `crawlfleet/${VERSION}`;
+  // The crawl frontier is spread over shards where there are shards to spread it over.
+  out.crawlQueueShards ??= out.redisClusterNodes ? 8 : 1;
   out.version = VERSION;
   return out as Config;
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Config } from './config.js';
 import { crawlOptions } from './crawl-record.js';
 import type { CrawlRequest } from './crawl-schemas.js';
 import type { CrawlStore } from './crawl-store.js';
-import { addPageJobs } from './page-jobs.js';
+import type { PageQueues } from './page-jobs.js';
 
 /*
  * Recurring crawls: a BullMQ job scheduler on the crawl queue adds one
@@ -31,7 +30,7 @@ export function crawlSchedulerId(scheduleId: string): string {
 
 /** Where a crawl schedule keeps the id of the crawl it started last. */
 export function lastCrawlKey(prefix: string, scheduleId: string): string {
-  return `${prefix}:crawl-schedule:${scheduleId}:last`;
+  return `${prefix}:crawl-schedule:{${scheduleId}}:last`;
 }
 
 /**
@@ -40,10 +39,10 @@ export function lastCrawlKey(prefix: string, scheduleId: string): string {
  * @returns the new crawl's id
  */
 export async function startScheduledCrawl(
-  deps: { store: CrawlStore; queue: Queue; redis: Redis; config: Config },
+  deps: { store: CrawlStore; pages: PageQueues; redis: RedisClient; config: Config },
   data: CrawlScheduleData,
 ): Promise<string> {
-  const { store, queue, redis, config } = deps;
+  const { store, pages, redis, config } = deps;
   const last = lastCrawlKey(config.queuePrefix, data.scheduleId);
   const { webhook, ...rest } = data.crawl;
   const options = crawlOptions(rest);
@@ -53,7 +52,7 @@ export async function startScheduledCrawl(
   }
   const id = randomUUID();
   await store.create(id, data.seed, options, webhook);
-  await addPageJobs(queue, config, id, [data.seed], 0);
+  await pages.add(id, [data.seed], 0);
   await redis.set(last, id, 'EX', config.resultTtlSeconds);
   return id;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 /*
  * Lua scripts of the crawl store. Each runs atomically in Redis, which is
@@ -164,7 +164,7 @@ return 0
 `;
 
 /** A connection with the crawl scripts as commands. */
-export type Scripted = Redis & {
+export type Scripted = RedisClient & {
   cfFinishPage(...args: (string | number)[]): Promise<string>;
   cfCancel(meta: string, now: string): Promise<string | null>;
   cfReserveSlots(
@@ -177,7 +177,7 @@ export type Scripted = Redis & {
 };
 
 /** Defines the crawl scripts on `redis` once. */
-export function withScripts(redis: Redis): Scripted {
+export function withScripts(redis: RedisClient): Scripted {
   const scripted = redis as Scripted;
   if (typeof scripted.cfFinishPage !== 'function') {
     redis.defineCommand('cfFinishPage', { numberOfKeys: 8, lua: FINISH_PAGE });

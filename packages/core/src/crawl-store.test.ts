@@ -68,7 +68,7 @@ describe('CrawlStore', () => {
     await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', [
       { url: 'http://s.test/a', allowed: true },
     ]);
-    const keys = await redis.keys(`*crawl-run:${id}:*`);
+    const keys = await redis.keys(`*crawl-run:{${id}}:*`);
     expect(keys.length).toBe(7);
     for (const key of keys) {
       const ttl = await redis.ttl(key);
@@ -115,7 +115,7 @@ describe('CrawlStore', () => {
     await store.create(id, 'http://s.test/', crawlOptions({ maxPages: 1 }));
     const children = Array.from({ length: 200 }, (_, i) => ({ url: `http://s.test/${i}`, allowed: true }));
     expect(await store.finishPage(id, 'http://s.test/', record('http://s.test/'), 'fetched', children)).toEqual([]);
-    expect(await redis.scard(`${(store as unknown as { prefix: string }).prefix}:crawl-run:${id}:seen`)).toBe(1);
+    expect(await redis.scard(`${(store as unknown as { prefix: string }).prefix}:crawl-run:{${id}}:seen`)).toBe(1);
     expect(await store.get(id)).toMatchObject({
       state: 'completed',
       stats: { queued: 1, skipped: 200, discovered: 201 },

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { withScripts, type Scripted } from './crawl-scripts.js';
-import { hostWaitingKey } from './host-keys.js';
+import { hostKey, hostWaitingKey } from './host-keys.js';
 import { recordParts, validators } from './page-record.js';
 import type { WebhookSpec } from './webhooks.js';
 import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './crawl-schemas.js';
@@ -24,7 +24,7 @@ export class CrawlStore {
   private readonly redis: Scripted;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
   ) {
@@ -37,7 +37,7 @@ export class CrawlStore {
 
   /** The ids of crawls that were running when last looked at (the sweep's list). */
   private get runningKey(): string {
-    return `${this.prefix}:crawls:running`;
+    return `${this.prefix}:{crawls}:running`;
   }
 
   /** Creates a running crawl whose seed is claimed and pending; its webhook is kept apart from its options. */
@@ -67,17 +67,15 @@ export class CrawlStore {
       .expire(keys.meta, this.ttlSeconds)
       .expire(keys.seen, this.ttlSeconds)
       .expire(keys.inflight, this.ttlSeconds)
-      .zadd(this.runningKey, now, id)
       .exec();
+    // Apart: a MULTI is one hash slot on a cluster, and the running list is not in the crawl's.
+    await this.redis.zadd(this.runningKey, now, id);
   }
 
   /** Removes a crawl whose seed could not be queued. */
   async discard(id: string): Promise<void> {
-    await this.redis
-      .multi()
-      .del(...Object.values(this.keys(id)))
-      .zrem(this.runningKey, id)
-      .exec();
+    await this.redis.del(...Object.values(this.keys(id)));
+    await this.redis.zrem(this.runningKey, id);
   }
 
   /** The crawl, or null when it does not exist or has expired. */
@@ -252,8 +250,9 @@ export class CrawlStore {
     hostDelayMs: number,
     now = Date.now(),
   ): Promise<number> {
-    const crawlKey = `${this.prefix}:crawl-run:${id}:slot:${host}`;
-    const hostKey = `${this.prefix}:host-slot:${host}`;
-    return Number(await this.redis.cfReserveSlots(crawlKey, hostKey, now, crawlDelayMs, hostDelayMs));
+    // Both in the host's slot (the script takes both at once); the crawl's is its share of the host.
+    const crawlKey = hostKey(this.prefix, host, `crawl:${id}:slot`);
+    const hostSlot = hostKey(this.prefix, host, 'slot');
+    return Number(await this.redis.cfReserveSlots(crawlKey, hostSlot, now, crawlDelayMs, hostDelayMs));
   }
 }

@@ -54,6 +54,7 @@ export class ValidationError extends ValidationBase {
 export const ConfigError = declared('CF_ERR_CONFIG');
 export const RedisUnavailableError = declared('CF_ERR_REDIS_UNAVAILABLE');
 export const RedisMemoryError = declared('CF_ERR_REDIS_MEMORY');
+export const NotReplicatedError = declared('CF_ERR_NOT_REPLICATED');
 export const InvalidJsonError = declared('CF_ERR_INVALID_JSON');
 export const PayloadTooLargeError = declared('CF_ERR_PAYLOAD_TOO_LARGE');
 export const UnsupportedMediaTypeError = declared('CF_ERR_UNSUPPORTED_MEDIA_TYPE');

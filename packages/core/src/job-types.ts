@@ -42,3 +42,12 @@ export function cancelChannel(prefix: string, type: JobType): string {
 export function crawlCancelChannel(prefix: string): string {
   return `${prefix}:crawl:cancel-crawl`;
 }
+
+/**
+ * BullMQ's key prefix for `queue`: QUEUE_PREFIX and the queue's name as a hash
+ * tag, so that on a Redis Cluster all keys of a queue share one slot (BullMQ's
+ * scripts need that) and different queues fall on different slots.
+ */
+export function queueKeyPrefix(prefix: string, queue: string): string {
+  return `{${prefix}:${queue}}`;
+}

@@ -1,17 +1,36 @@
-import type { JobsOptions, Queue } from 'bullmq';
+import { hash } from 'node:crypto';
+import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Config } from './config.js';
 import { urlHash, type CrawlStore } from './crawl-store.js';
 import type { CrawlPageData } from './crawl-schemas.js';
+import { queueKeyPrefix } from './job-types.js';
+import type { RedisClient } from './redis.js';
 
 /*
- * A recursive crawl's page jobs, owned here: their name on the `crawl`
- * queue, their ids, their options, adding and removing them. The API (seed,
- * cancel) and the crawl workers (children) call these; nothing else spells a
- * page job.
+ * A recursive crawl's page jobs, owned here: the page queues (the frontier),
+ * their jobs' name, ids and options, adding and removing them. The API (seed,
+ * cancel) and the crawl workers (children, sweep) call these; nothing else
+ * spells a page job.
  */
 
 /** The BullMQ job name of one page of a recursive crawl. */
 export const PAGE_JOB = 'crawl-page';
+
+/**
+ * The page queues for CRAWL_QUEUE_SHARDS: the `crawl` queue itself for 1,
+ * else `crawl-shard-0` … `crawl-shard-<n-1>`, each its own hash slot on a
+ * cluster, so a crawl's frontier spreads over the cluster's masters.
+ */
+export function pageQueueNames(shards: number): string[] {
+  return shards <= 1 ? ['crawl'] : Array.from({ length: shards }, (_, shard) => `crawl-shard-${shard}`);
+}
+
+/** The shard of a page: by its host, so all pages of a host are on one shard and a crawl's hosts spread. */
+export function shardOf(url: string, shards: number): number {
+  if (shards <= 1) return 0;
+  const host = URL.parse(url)?.host ?? '';
+  return Number.parseInt(hash('sha1', host, 'hex').slice(0, 8), 16) % shards;
+}
 
 /** The BullMQ job id of a crawl's page: the same URL always gets the same id, so adding it twice adds it once. */
 export function pageJobId(crawlId: string, url: string): string {
@@ -22,7 +41,7 @@ function pageJobIdOfHash(crawlId: string, hash: string): string {
   return `page-${crawlId}-${hash}`;
 }
 
-type PageJobConfig = Pick<Config, 'resultTtlSeconds' | 'jobAttempts'>;
+type PageJobConfig = Pick<Config, 'resultTtlSeconds' | 'jobAttempts' | 'crawlQueueShards' | 'queuePrefix'>;
 
 /** Options of a page job: retried with backoff, kept for the result TTL. */
 export function pageJobOptions(config: PageJobConfig, crawlId: string, url: string): JobsOptions {
@@ -36,34 +55,84 @@ export function pageJobOptions(config: PageJobConfig, crawlId: string, url: stri
   };
 }
 
-/** Queues pages of a crawl at `depth` in one round trip. */
-export async function addPageJobs(
-  queue: Queue,
-  config: PageJobConfig,
-  crawlId: string,
-  urls: string[],
-  depth: number,
-): Promise<void> {
-  if (urls.length === 0) return;
-  await queue.addBulk(
-    urls.map((url) => ({
-      name: PAGE_JOB,
-      data: { crawlId, url, depth } satisfies CrawlPageData,
-      opts: pageJobOptions(config, crawlId, url),
-    })),
-  );
-}
+/** The page queues of the fleet: where a page's job goes, and adding, finding and removing page jobs. */
+export class PageQueues {
+  private readonly owned: Queue[];
 
-/**
- * Removes the queued page jobs of a crawl: those it claimed and has not
- * finished (a running one is locked and stays; the crawl's state stops it).
- * @returns how many were removed
- */
-export async function removePageJobs(queue: Queue, store: CrawlStore, crawlId: string): Promise<number> {
-  let removed = 0;
-  for await (const pages of store.inflight(crawlId)) {
-    const results = await Promise.all(pages.map((page) => queue.remove(pageJobIdOfHash(crawlId, page.hash))));
-    removed += results.filter((result) => result === 1).length;
+  /**
+   * Opens the page queues on `connection`; `crawl`, the crawl queue when the
+   * caller has it open already, is used as the only shard of an unsharded frontier.
+   */
+  constructor(
+    connection: RedisClient,
+    private readonly config: PageJobConfig,
+    crawl?: Queue,
+  ) {
+    const names = pageQueueNames(config.crawlQueueShards);
+    this.queues = names.map((name) =>
+      name === 'crawl' && crawl
+        ? crawl
+        : new Queue(name, { connection, prefix: queueKeyPrefix(config.queuePrefix, name) }),
+    );
+    this.owned = this.queues.filter((queue) => queue !== crawl);
   }
-  return removed;
+
+  /** The queues, by shard. */
+  readonly queues: Queue[];
+
+  /** The queue of `url`'s shard. */
+  queueOf(url: string): Queue {
+    return this.queues[shardOf(url, this.queues.length)];
+  }
+
+  /** Queues pages of a crawl at `depth`: one round trip a shard. */
+  async add(crawlId: string, urls: string[], depth: number): Promise<void> {
+    const byShard = new Map<Queue, string[]>();
+    for (const url of urls) {
+      const queue = this.queueOf(url);
+      byShard.set(queue, [...(byShard.get(queue) ?? []), url]);
+    }
+    await Promise.all(
+      [...byShard].map(([queue, shardUrls]) =>
+        queue.addBulk(
+          shardUrls.map((url) => ({
+            name: PAGE_JOB,
+            data: { crawlId, url, depth } satisfies CrawlPageData,
+            opts: pageJobOptions(this.config, crawlId, url),
+          })),
+        ),
+      ),
+    );
+  }
+
+  /** The page's job, or undefined. */
+  async job(crawlId: string, url: string): Promise<Job | undefined> {
+    return Job.fromId(this.queueOf(url), pageJobId(crawlId, url));
+  }
+
+  /** The page job's state: BullMQ's, or 'unknown' when there is none. */
+  async state(crawlId: string, url: string): Promise<string> {
+    return this.queueOf(url).getJobState(pageJobId(crawlId, url));
+  }
+
+  /**
+   * Removes the queued page jobs of a crawl: those it claimed and has not
+   * finished (a running one is locked and stays; the crawl's state stops it).
+   * @returns how many were removed
+   */
+  async remove(store: CrawlStore, crawlId: string): Promise<number> {
+    let removed = 0;
+    for await (const pages of store.inflight(crawlId)) {
+      const results = await Promise.all(
+        pages.map((page) => this.queueOf(page.url).remove(pageJobIdOfHash(crawlId, page.hash))),
+      );
+      removed += results.filter((result) => result === 1).length;
+    }
+    return removed;
+  }
+
+  /** Closes the queues opened here (not the crawl queue it was given). */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.owned.map((queue) => queue.close()));
+  }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { crawlKeys, urlHash } from './crawl-record.js';
 import type { Validators } from './page-record.js';
 
@@ -8,7 +8,7 @@ import type { Validators } from './page-record.js';
  */
 export class Recrawls {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { redactRedisUrl, type Config } from './config.js';
 
 /**
  * How a connection is used:
@@ -8,6 +9,12 @@ import { Redis, type RedisOptions } from 'ioredis';
  *   so a request fails within seconds while Redis is away instead of hanging.
  */
 export type RedisRole = 'blocking' | 'fail-fast';
+
+/** A connection to a single Redis or to a Redis Cluster: every caller takes either. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: REDIS_URL, or REDIS_CLUSTER_NODES (with REDIS_PASSWORD, REDIS_TLS), which wins. */
+export type RedisTarget = Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisPassword' | 'redisTls'>;
 
 /** Reconnect forever, backing off to at most one try a second. */
 function retryStrategy(times: number): number {
@@ -35,25 +42,112 @@ export function redisOptions(role: RedisRole): RedisOptions {
 }
 
 /**
- * Opens a Redis connection for `url` (`redis://` or `rediss://`, password in
- * the URL). Connection errors are passed to `onError` (once per outage) instead
- * of being thrown, since ioredis keeps reconnecting on its own. `overrides`
- * adds ioredis options to those of the role.
+ * ioredis Cluster options for a role. A failover (a master gone until its
+ * replica takes over, cluster-node-timeout and a vote) is ridden out by
+ * retrying on the refreshed slot map: forever for `blocking` (workers), while
+ * the API's `fail-fast` commands give up after about a second (503).
+ */
+export function clusterOptions(role: RedisRole, target: RedisTarget, overrides: RedisOptions = {}): ClusterOptions {
+  const node: RedisOptions = {
+    ...redisOptions(role),
+    // A node connection reconnects only while the cluster still lists it; the cluster itself retries below.
+    retryStrategy: undefined,
+    ...(target.redisPassword ? { password: target.redisPassword } : {}),
+    ...(target.redisTls ? { tls: {} } : {}),
+    ...overrides,
+  };
+  return {
+    redisOptions: node,
+    clusterRetryStrategy: retryStrategy,
+    enableOfflineQueue: role === 'blocking',
+    enableReadyCheck: true,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 200,
+    retryDelayOnMoved: 0,
+    maxRedirections: role === 'blocking' ? 1000 : 6,
+    slotsRefreshTimeout: 2000,
+    // The slot map is asked for again every 5 s too, so a promoted replica is found without a client error.
+    slotsRefreshInterval: 5000,
+  };
+}
+
+/**
+ * Opens a Redis connection to `target`: the cluster when REDIS_CLUSTER_NODES is
+ * set, else REDIS_URL (`redis://` or `rediss://`, password in the URL).
+ * Connection errors are passed to `onError` (once per outage) instead of being
+ * thrown, since ioredis keeps reconnecting on its own. `overrides` adds ioredis
+ * options to those of the role.
  */
 export function createRedis(
-  url: string,
+  target: RedisTarget,
   role: RedisRole,
   onError: (err: Error) => void = () => {},
   overrides: RedisOptions = {},
-): Redis {
-  const client = new Redis(url, { ...redisOptions(role), ...overrides });
+): RedisClient {
+  const client: RedisClient = target.redisClusterNodes
+    ? new Cluster(target.redisClusterNodes, clusterOptions(role, target, overrides))
+    : new Redis(target.redisUrl, { ...redisOptions(role), ...overrides });
   let reported = false;
-  client.on('error', (err: Error) => {
+  const report = (err: Error) => {
     if (!reported) onError(err);
     reported = true;
-  });
+  };
+  client.on('error', report);
+  client.on('node error', report);
   client.on('ready', () => {
     reported = false;
   });
   return client;
+}
+
+/** True for a connection to a Redis Cluster. */
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
+}
+
+/** The Redis processes behind a connection that hold data: the masters of a cluster, else the one Redis. */
+export function dataNodes(client: RedisClient): Redis[] {
+  return isCluster(client) ? client.nodes('master') : [client];
+}
+
+/** What a process logs about where its Redis is (no password). */
+export function describeRedis(target: RedisTarget): string {
+  if (target.redisClusterNodes) {
+    return `cluster ${target.redisClusterNodes.map(({ host, port }) => `${host}:${port}`).join(',')}`;
+  }
+  return redactRedisUrl(target.redisUrl);
+}
+
+const slotsOfKeys = new Map<string, number>();
+
+/** The connection to the Redis that holds `key`: on a cluster, the master of its slot now. */
+async function nodeOf(client: RedisClient, key: string): Promise<Redis> {
+  if (!isCluster(client)) return client;
+  let slot = slotsOfKeys.get(key);
+  if (slot === undefined) {
+    slot = Number(await client.cluster('KEYSLOT', key));
+    if (slotsOfKeys.size > 1000) slotsOfKeys.clear();
+    slotsOfKeys.set(key, slot);
+  }
+  const owner = client.slots[slot]?.[0];
+  const node = client.nodes('master').find(({ options }) => `${options.host}:${options.port}` === owner);
+  if (!node) throw new Error(`no master known for slot ${slot}`);
+  return node;
+}
+
+/**
+ * REDIS_WAIT_REPLICAS: waits until `replicas` replicas have every write this
+ * connection sent to the Redis holding `key` (Redis's WAIT), so an
+ * acknowledged write survives that master's failover.
+ * @returns how many replicas acknowledged within `timeoutMs` (fewer: not confirmed)
+ */
+export async function waitForReplicas(
+  client: RedisClient,
+  key: string,
+  replicas: number,
+  timeoutMs: number,
+): Promise<number> {
+  const node = await nodeOf(client, key);
+  return Number(await node.call('WAIT', replicas, timeoutMs));
 }

@@ -11,6 +11,7 @@ export {
   isJobType,
   cancelChannel,
   crawlCancelChannel,
+  queueKeyPrefix,
   type JobType,
   type WorkerKind,
   type JobState,
@@ -28,12 +29,23 @@ export {
   type ConfigFlags,
   type ProcessKind,
 } from './config.js';
-export { createRedis, redisOptions, type RedisRole } from './redis.js';
+export {
+  createRedis,
+  redisOptions,
+  clusterOptions,
+  isCluster,
+  dataNodes,
+  describeRedis,
+  waitForReplicas,
+  type RedisRole,
+  type RedisClient,
+  type RedisTarget,
+} from './redis.js';
 export * from './errors.js';
 export { fetchedPageRecord, unfetchedPageRecord, type Validators } from './page-record.js';
-export { crawlOptions } from './crawl-record.js';
+export { crawlOptions, crawlBase, crawlKeys } from './crawl-record.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
-export { PAGE_JOB, addPageJobs, pageJobId, pageJobOptions, removePageJobs } from './page-jobs.js';
+export { PAGE_JOB, PageQueues, pageJobId, pageJobOptions, pageQueueNames, shardOf } from './page-jobs.js';
 export { apiState, toJobView, acceptedReply, type JobView, type JobFields } from './job-view.js';
 export {
   WEBHOOK_QUEUE,

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { crawlBase } from './crawl-record.js';
+import type { RedisClient } from './redis.js';
 
 /** The queue webhook deliveries wait in, served by `--queue webhook` workers. */
 export const WEBHOOK_QUEUE = 'webhook';
@@ -38,12 +39,12 @@ export interface WebhookDelivery {
 
 /** Where a job's webhook is kept beside the job (never in its input). */
 export function jobWebhookKey(prefix: string, type: string, id: string): string {
-  return `${prefix}:webhook:job:${type}:${id}`;
+  return `${prefix}:webhook:job:{${type}:${id}}`;
 }
 
 /** The set of a crawl's page deliveries not yet delivered or given up. */
 export function crawlDeliveriesKey(prefix: string, crawlId: string): string {
-  return `${prefix}:crawl-run:${crawlId}:deliveries`;
+  return `${crawlBase(prefix, crawlId)}:deliveries`;
 }
 
 /**
@@ -77,7 +78,7 @@ export function webhookDelivery(
  * the delivery id, so queuing one event twice (a retried page) sends it once.
  */
 export async function queueDelivery(
-  { queue, redis }: { queue: Queue; redis: Redis },
+  { queue, redis }: { queue: Queue; redis: RedisClient },
   spec: WebhookSpec | null,
   deliveryId: string,
   event: string,

@@ -11,4 +11,5 @@ export * from './harness.js';
 export * from './http.js';
 export * from './netns.js';
 export * from './processes.js';
+export * from './redis-cluster.js';
 export * from './redis-server.js';

@@ -8,6 +8,9 @@ const DOWN_PATTERNS = [
   /Reached the max retries per request limit/i,
   /LOADING Redis is loading/i,
   /Connection in subscriber mode/i,
+  // A Redis Cluster in a failover: a master gone until its replica takes over.
+  /CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY/,
+  /Too many Cluster redirections|Cluster isn't ready|None of startup nodes|Failed to refresh slots cache/i,
 ];
 
 /** True for the errors ioredis raises while Redis cannot be reached. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfig, redactRedisUrl, type Config } from '@crawlfleet/core';
+import { describeRedis, loadConfig, type Config } from '@crawlfleet/core';
 import { buildApp } from './app.js';
 
 function readConfig(): Config {
@@ -36,7 +36,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 
 try {
   await app.listen({ host: config.host, port: config.port });
-  app.log.info({ redis: redactRedisUrl(config.redisUrl), prefix: config.queuePrefix }, 'API ready');
+  app.log.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'API ready');
 } catch (err) {
   app.log.error({ err }, `could not listen on ${config.host}:${config.port}`);
   process.exit(1);

@@ -1,6 +1,7 @@
 import {
   WEBHOOK_QUEUE,
   createRedis,
+  queueKeyPrefix,
   jobWebhookKey,
   queueDelivery,
   toJobView,
@@ -9,7 +10,7 @@ import {
   type WebhookSpec,
 } from '@crawlfleet/core/runtime';
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 
 /**
@@ -18,7 +19,7 @@ import type { Logger } from 'pino';
  * attempt is left. The connection opens with the first such job.
  */
 export class JobHooks {
-  private parts: { redis: Redis; queue: Queue } | null = null;
+  private parts: { redis: RedisClient; queue: Queue } | null = null;
 
   constructor(
     private readonly config: Config,
@@ -26,12 +27,18 @@ export class JobHooks {
     private readonly logger: Logger,
   ) {}
 
-  private open(): { redis: Redis; queue: Queue } {
+  private open(): { redis: RedisClient; queue: Queue } {
     if (!this.parts) {
-      const redis = createRedis(this.config.redisUrl, 'blocking', (err) =>
+      const redis = createRedis(this.config, 'blocking', (err) =>
         this.logger.warn({ err: err.message }, 'webhook events lost Redis'),
       );
-      this.parts = { redis, queue: new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: this.config.queuePrefix }) };
+      this.parts = {
+        redis,
+        queue: new Queue(WEBHOOK_QUEUE, {
+          connection: redis,
+          prefix: queueKeyPrefix(this.config.queuePrefix, WEBHOOK_QUEUE),
+        }),
+      };
     }
     return this.parts;
   }

@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, redactRedisUrl, WORKER_KINDS, type Config } from '@crawlfleet/core/runtime';
+import { ConfigError, describeRedis, loadConfig, WORKER_KINDS, type Config } from '@crawlfleet/core/runtime';
 import { pino } from 'pino';
 import { serveMetrics } from './metrics.js';
 import { startWorker } from './start-worker.js';
 
-const USAGE = `Usage: crawlfleet-worker --queue ${WORKER_KINDS.join('|')} [--concurrency N]
-  (or WORKER_QUEUE, WORKER_CONCURRENCY in the environment)`;
+const USAGE = `Usage: crawlfleet-worker --queue ${WORKER_KINDS.join('|')} [--concurrency N] [--shards 0,1|0-3]
+  (or WORKER_QUEUE, WORKER_CONCURRENCY, WORKER_SHARDS in the environment)`;
 
 function readConfig(): Config {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { queue: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        queue: { type: 'string' },
+        concurrency: { type: 'string' },
+        shards: { type: 'string' },
+        help: { type: 'boolean' },
+      },
       strict: true,
     }));
   } catch (err) {
@@ -28,12 +33,18 @@ function readConfig(): Config {
       {
         workerQueue: { flag: '--queue', value: values.queue },
         workerConcurrency: { flag: '--concurrency', value: values.concurrency },
+        workerShards: { flag: '--shards', value: values.shards },
       },
       process.env,
       'worker',
     );
     if (!config.workerQueue)
       throw new ConfigError(`WORKER_QUEUE or --queue is required (one of ${WORKER_KINDS.join(', ')})`);
+    const beyond = config.workerShards?.find((shard) => shard >= config.crawlQueueShards);
+    if (beyond !== undefined)
+      throw new ConfigError(
+        `${values.shards ? '--shards' : 'WORKER_SHARDS'} names shard ${beyond}; CRAWL_QUEUE_SHARDS is ${config.crawlQueueShards} (0 to ${config.crawlQueueShards - 1})`,
+      );
     return config;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
@@ -44,7 +55,7 @@ function readConfig(): Config {
 const config = readConfig();
 const queue = config.workerQueue!;
 const logger = pino({ level: config.logLevel, base: { service: 'worker', pid: process.pid } });
-logger.info({ redis: redactRedisUrl(config.redisUrl), prefix: config.queuePrefix }, 'starting worker');
+logger.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'starting worker');
 const running = await startWorker({ config, queue, logger });
 const metricsServer =
   config.workerMetricsPort === undefined

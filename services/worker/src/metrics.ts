@@ -7,7 +7,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
  * finished jobs, and the process's own metrics (event loop lag included,
  * which shows whether CPU work blocks the loop).
  */
-export function workerMetrics(worker: Worker, queue: string): Registry {
+export function workerMetrics(workers: Worker[]): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'crawlfleet_worker_' });
   const duration = new Histogram({
@@ -23,13 +23,17 @@ export function workerMetrics(worker: Worker, queue: string): Registry {
     labelNames: ['queue', 'outcome'],
     registers: [registry],
   });
-  const observe = (outcome: string, job?: { processedOn?: number | undefined; finishedOn?: number | undefined }) => {
+  type Finished = { processedOn?: number | undefined; finishedOn?: number | undefined };
+  const observe = (queue: string, outcome: string, job?: Finished) => {
     finished.inc({ queue, outcome });
     if (job?.processedOn)
       duration.observe({ queue, outcome }, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
   };
-  worker.on('completed', (job) => observe('completed', job));
-  worker.on('failed', (job) => observe('failed', job));
+  // By queue: a crawl worker's page shards each have theirs.
+  for (const worker of workers) {
+    worker.on('completed', (job) => observe(worker.name, 'completed', job));
+    worker.on('failed', (job) => observe(worker.name, 'failed', job));
+  }
   return registry;
 }
 

@@ -1,5 +1,13 @@
 import { hostname } from 'node:os';
-import { HOOKED_JOB, createRedis, type Config, type WebhookDelivery, type WorkerKind } from '@crawlfleet/core/runtime';
+import {
+  HOOKED_JOB,
+  createRedis,
+  pageQueueNames,
+  queueKeyPrefix,
+  type Config,
+  type WebhookDelivery,
+  type WorkerKind,
+} from '@crawlfleet/core/runtime';
 import { MetricsTime, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -8,10 +16,14 @@ import { workerMetrics } from './metrics.js';
 import { fibonacciProcessor } from './processors/fibonacci.js';
 import { sqrtProcessor } from './processors/sqrt.js';
 import { JobHooks } from './job-hooks.js';
+import { SharedSlots } from './shared-slots.js';
 
 /** A worker consuming one queue, and how to stop it. */
 export interface RunningWorker {
+  /** The BullMQ worker of the kind's own queue. */
   readonly worker: Worker;
+  /** Every BullMQ worker of this process: the kind's queue and, for crawl, the page shards it serves. */
+  readonly workers: Worker[];
   readonly queue: WorkerKind;
   readonly concurrency: number;
   /** Job durations and counts of this worker, for Prometheus. */
@@ -38,7 +50,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const { config, queue } = options;
   const logger = options.logger.child({ queue });
   const concurrency = options.concurrency ?? config.workerConcurrency ?? defaultConcurrency(queue);
-  const connection = createRedis(config.redisUrl, 'blocking', (err) =>
+  const connection = createRedis(config, 'blocking', (err) =>
     logger.warn({ err: err.message }, 'Redis unreachable; retrying'),
   );
   // Only a crawl worker loads the crawler (undici, the HTML parser, …): the
@@ -56,7 +68,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const common = {
     name,
     connection,
-    prefix: config.queuePrefix,
     concurrency,
     removeOnComplete: keep,
     removeOnFail: keep,
@@ -85,35 +96,45 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       active.delete(String(job.id));
     }
   };
-  const worker = new Worker(queue, processor, common);
-
-  worker.on('failed', (job, err) => {
-    logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
+  const names = queueNames(config, queue);
+  // One WORKER_CONCURRENCY over all the queues served (a crawl worker's page shards).
+  const slots = names.length > 1 ? new SharedSlots(concurrency) : null;
+  const workers = names.map((queueName) => {
+    const worker: Worker = new Worker(
+      queueName,
+      slots ? (job, token, signal) => slots.run(worker, () => processor(job, token, signal)) : processor,
+      { ...common, prefix: queueKeyPrefix(config.queuePrefix, queueName) },
+    );
+    slots?.attach(worker);
+    return worker;
   });
+  const worker = workers[0];
   // Jobs sent with a webhook tell it how they ended (a failure once no attempt is left).
   const hooks = queue === 'webhook' ? null : new JobHooks(config, queue, logger);
-  if (hooks) {
-    worker.on('completed', (job) => {
-      if (job.name === HOOKED_JOB) hooks.report(job, 'completed');
-    });
-    worker.on('failed', (job) => {
-      if (job?.name === HOOKED_JOB && job.finishedOn) hooks.report(job, 'failed');
-    });
-  }
   // BullMQ reports a lost Redis every second; say it once per minute.
   let lastError = { message: '', at: 0 };
-  worker.on('error', (err) => {
-    if (err.message === lastError.message && Date.now() - lastError.at < 60_000) return;
-    lastError = { message: err.message, at: Date.now() };
-    logger.error({ err: err.message }, 'worker error');
-  });
-  const metrics = workerMetrics(worker, queue);
-  await crawl?.listenForCancels(worker);
-  await worker.waitUntilReady();
-  logger.info({ concurrency }, 'worker ready');
+  for (const each of workers) {
+    each.on('failed', (job, err) => {
+      logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
+      if (hooks && job?.name === HOOKED_JOB && job.finishedOn) hooks.report(job, 'failed');
+    });
+    each.on('completed', (job) => {
+      if (hooks && job.name === HOOKED_JOB) hooks.report(job, 'completed');
+    });
+    each.on('error', (err) => {
+      if (err.message === lastError.message && Date.now() - lastError.at < 60_000) return;
+      lastError = { message: err.message, at: Date.now() };
+      logger.error({ err: err.message }, 'worker error');
+    });
+  }
+  const metrics = workerMetrics(workers);
+  await crawl?.listenForCancels(workers);
+  await Promise.all(workers.map((each) => each.waitUntilReady()));
+  logger.info({ concurrency, queues: names }, 'worker ready');
 
   return {
     worker,
+    workers,
     queue,
     concurrency,
     metrics,
@@ -122,7 +143,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       const timedOut = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       });
-      const finished = await Promise.race([worker.close().then(() => true as const), timedOut]);
+      const closed = Promise.all(workers.map((each) => each.close())).then(() => true as const);
+      const finished = await Promise.race([closed, timedOut]);
       clearTimeout(timer);
       if (!finished) {
         // worker.close(true) does not stop a processor that ignores it, so nothing here waits
@@ -131,7 +153,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           { timeoutMs, jobs: [...active] },
           'active jobs did not finish in time; leaving them to other workers',
         );
-        void worker.close(true).catch(() => {});
+        for (const each of workers) void each.close(true).catch(() => {});
       }
       await Promise.race([
         Promise.allSettled([crawl?.close(), fibonacci?.close(), webhook?.close(), hooks?.close()]),
@@ -141,4 +163,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       return finished;
     },
   };
+}
+
+/** The queues a worker of `kind` serves: its own, and for crawl the page shards (all, or WORKER_SHARDS / --shards). */
+export function queueNames(config: Config, kind: WorkerKind): string[] {
+  if (kind !== 'crawl' || config.crawlQueueShards <= 1) return [kind];
+  const shards = pageQueueNames(config.crawlQueueShards);
+  return ['crawl', ...(config.workerShards ? config.workerShards.map((shard) => shards[shard]) : shards)];
 }

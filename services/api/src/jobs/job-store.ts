@@ -65,7 +65,7 @@ export class JobStore {
    */
   private async claim(type: JobType, key: string, inputs: unknown, delayMs = 0): Promise<boolean> {
     const { redis, config } = this.queues;
-    const claimKey = `${config.queuePrefix}:idempotency:${type}:${idempotentJobId(key)}`;
+    const claimKey = `${config.queuePrefix}:idempotency:{${type}:${idempotentJobId(key)}}`;
     const print = fingerprint(inputs);
     const ttl = config.resultTtlSeconds + Math.ceil(delayMs / 1000) + 60;
     if (await redis.set(claimKey, print, 'EX', ttl, 'NX')) return true;
@@ -86,7 +86,9 @@ export class JobStore {
       if (idempotencyKey === undefined) {
         const jobId = webhook ? randomUUID() : undefined;
         if (jobId) await this.keepWebhook(type, jobId, webhook!, options.delay);
-        return { job: await queue.add(name, input, this.jobOptions(options, jobId)), replayed: false };
+        const job = await queue.add(name, input, this.jobOptions(options, jobId));
+        await this.queues.replicated(this.queues.queueKey(type));
+        return { job, replayed: false };
       }
       const claimed = await this.claim(type, idempotencyKey, input, options.delay);
       const jobId = idempotentJobId(idempotencyKey);
@@ -95,6 +97,7 @@ export class JobStore {
       const added = await queue.add(name, input, this.jobOptions(options, jobId));
       const job = (await this.queues.getJob(type, jobId)) ?? added;
       if (!isDeepStrictEqual(job.data, input)) throw new IdempotencyConflictError(idempotencyKey);
+      await this.queues.replicated(this.queues.queueKey(type));
       return { job, replayed: !claimed };
     });
   }
@@ -129,6 +132,7 @@ export class JobStore {
           opts: this.jobOptions(options, base && `${base}-${index}`),
         })),
       );
+      await this.queues.replicated(this.queues.queueKey(type));
       return { ids: jobs.map((job) => String(job.id)), replayed: !claimed };
     });
   }

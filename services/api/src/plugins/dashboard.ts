@@ -27,7 +27,7 @@ export function dashboardReadOnly(config: Pick<Config, 'dashboardReadOnly' | 'ap
  */
 export default async function dashboard(admin: FastifyInstance): Promise<void> {
   const { config } = admin;
-  const connection = createRedis(config.redisUrl, 'blocking', (err) =>
+  const connection = createRedis(config, 'blocking', (err) =>
     admin.log.warn({ err: err.message }, 'dashboard: Redis unreachable'),
   );
   const queues = admin.jobQueues.queuesOn(connection);

@@ -1,11 +1,25 @@
-import { JOB_TYPES, WEBHOOK_QUEUE, cancelChannel, createRedis, type Config, type JobType } from '@crawlfleet/core';
+import {
+  JOB_TYPES,
+  PageQueues,
+  WEBHOOK_QUEUE,
+  cancelChannel,
+  createRedis,
+  dataNodes,
+  queueKeyPrefix,
+  waitForReplicas,
+  NotReplicatedError,
+  type Config,
+  type JobType,
+} from '@crawlfleet/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { JobWaiter } from '../jobs/job-waiter.js';
 
 const MEMORY_POLL_MS = 1000;
+/** How long a submission waits for REDIS_WAIT_REPLICAS replicas to confirm it. */
+export const REPLICA_WAIT_MS = 1000;
 /** Share of Redis's maxmemory past which submissions get 503 (noeviction would fail them mid-write). */
 export const MEMORY_PRESSURE = 0.9;
 
@@ -19,13 +33,15 @@ export type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
  * BullMQ's public API is used.
  */
 export class JobQueues {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   private readonly queues = new Map<JobType, Queue>();
   /** Where webhook deliveries wait (a crawl's `cancelled` is queued by the API). */
   private webhookQueue: Queue | null = null;
+  /** The crawl frontier's queues (the crawl queue itself unless CRAWL_QUEUE_SHARDS > 1). */
+  private pageQueues: PageQueues | null = null;
   private readonly events = new Map<JobType, QueueEvents>();
   private readonly waiters = new Map<JobType, JobWaiter>();
-  private readonly eventConnections: Redis[] = [];
+  private readonly eventConnections: RedisClient[] = [];
   private readonly memoryTimer: NodeJS.Timeout;
   /** Redis's used_memory as a share of its maxmemory (0 without maxmemory), read every second. */
   memoryUse = 0;
@@ -36,34 +52,43 @@ export class JobQueues {
   ) {
     const warn = (what: string) => (err: Error) =>
       logger.warn({ err: err.message }, `${what}: Redis unreachable; retrying`);
-    this.redis = createRedis(config.redisUrl, 'fail-fast', warn('queues'));
+    this.redis = createRedis(config, 'fail-fast', warn('queues'));
     // BullMQ checks the server version when a Queue is made, and a failed
     // check is final; with no offline queue it would fail while Redis is
     // away, so the queues are made once the connection is first ready.
     this.redis.once('ready', () => {
-      for (const type of JOB_TYPES) {
-        this.queues.set(type, new Queue(type, { connection: this.redis, prefix: config.queuePrefix }));
-      }
-      this.webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: this.redis, prefix: config.queuePrefix });
+      for (const type of JOB_TYPES) this.queues.set(type, this.open(type, this.redis));
+      this.webhookQueue = this.open(WEBHOOK_QUEUE, this.redis);
+      this.pageQueues = new PageQueues(this.redis, config, this.queue('crawl'));
     });
     this.memoryTimer = setInterval(() => void this.readMemory(), MEMORY_POLL_MS);
     this.memoryTimer.unref();
     for (const type of JOB_TYPES) {
-      const connection = createRedis(config.redisUrl, 'blocking', warn('queue events'));
+      const connection = createRedis(config, 'blocking', warn('queue events'));
       this.eventConnections.push(connection);
-      const events = new QueueEvents(type, { connection, prefix: config.queuePrefix });
+      const events = new QueueEvents(type, { connection, prefix: queueKeyPrefix(config.queuePrefix, type) });
       events.on('error', () => {});
       this.events.set(type, events);
       this.waiters.set(type, new JobWaiter(events));
     }
   }
 
+  private open(name: string, connection: RedisClient): Queue {
+    return new Queue(name, { connection, prefix: queueKeyPrefix(this.config.queuePrefix, name) });
+  }
+
+  /** Reads the memory use of every Redis holding data (each master of a cluster): the fullest counts. */
   private async readMemory(): Promise<void> {
     if (this.redis.status !== 'ready') return;
-    const info = await this.redis.info('memory').catch(() => '');
-    const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
-    const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1] ?? 0);
-    this.memoryUse = max > 0 ? used / max : 0;
+    const uses = await Promise.all(
+      dataNodes(this.redis).map(async (node) => {
+        const info = await node.info('memory').catch(() => '');
+        const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
+        const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1] ?? 0);
+        return max > 0 ? used / max : 0;
+      }),
+    );
+    this.memoryUse = Math.max(0, ...uses);
   }
 
   /** True when Redis is over MEMORY_PRESSURE of its maxmemory: submissions are refused, reads go on. */
@@ -84,14 +109,43 @@ export class JobQueues {
     return this.webhookQueue!;
   }
 
+  /**
+   * With REDIS_WAIT_REPLICAS, waits until that many replicas hold what this
+   * API wrote to `key`'s Redis (a queue's or a crawl's), so that a job
+   * acknowledged to a client survives a failover of that master.
+   * @throws NotReplicatedError (503) when they do not confirm in REPLICA_WAIT_MS
+   */
+  async replicated(...keys: string[]): Promise<void> {
+    const replicas = this.config.redisWaitReplicas;
+    if (replicas === 0) return;
+    const acked = await Promise.all(keys.map((key) => waitForReplicas(this.redis, key, replicas, REPLICA_WAIT_MS)));
+    if (acked.some((count) => count < replicas)) throw new NotReplicatedError(replicas, REPLICA_WAIT_MS);
+  }
+
+  /** A key in `queue`'s slot (for {@link replicated}). */
+  queueKey(queue: string): string {
+    return `${queueKeyPrefix(this.config.queuePrefix, queue)}:${queue}:id`;
+  }
+
+  /** The crawl frontier's page queues. */
+  get pages(): PageQueues {
+    return this.pageQueues!;
+  }
+
+  /** The page shards' queues when the frontier is sharded (CRAWL_QUEUE_SHARDS > 1), else none. */
+  get shards(): Queue[] {
+    return this.config.crawlQueueShards > 1 ? this.pages.queues : [];
+  }
+
   /** A job by id through BullMQ's Job.fromId, or undefined. */
   async getJob(type: JobType, id: string): Promise<Job | undefined> {
     return Job.fromId(this.queue(type), id);
   }
 
-  /** Queues of every job type on `connection`, for Bull Board (whose adapter takes BullMQ Queues). */
-  queuesOn(connection: Redis): Queue[] {
-    return JOB_TYPES.map((type) => new Queue(type, { connection, prefix: this.config.queuePrefix }));
+  /** Queues of every job type and page shard on `connection`, for Bull Board (whose adapter takes BullMQ Queues). */
+  queuesOn(connection: RedisClient): Queue[] {
+    const shards = this.config.crawlQueueShards > 1 ? new PageQueues(connection, this.config).queues : [];
+    return [...JOB_TYPES.map((type) => this.open(type, connection)), ...shards];
   }
 
   /** The queue's event stream listener (progress, completed, failed). */
@@ -112,6 +166,7 @@ export class JobQueues {
     clearInterval(this.memoryTimer);
     await Promise.allSettled([...this.events.values()].map((events) => events.close()));
     const queues = [...this.queues.values(), ...(this.webhookQueue ? [this.webhookQueue] : [])];
+    await this.pageQueues?.close();
     await Promise.allSettled(queues.map((queue) => queue.close()));
     for (const connection of this.eventConnections) connection.disconnect();
     this.redis.disconnect();

@@ -63,7 +63,9 @@ export default fp(
         if (now)
           for (const key of Object.keys(gauges) as (keyof typeof gauges)[])
             politeness[key].set({ queue: 'crawl' }, now[key]);
-        const texts = await Promise.allSettled(JOB_TYPES.map((type) => queues.queue(type).exportPrometheusMetrics()));
+        // The page shards are queues of their own (queue="crawl-shard-<n>").
+        const all = [...JOB_TYPES.map((type) => queues.queue(type)), ...queues.shards];
+        const texts = await Promise.allSettled(all.map((queue) => queue.exportPrometheusMetrics()));
         queueMetrics = mergeExpositions(texts.map((text) => (text.status === 'fulfilled' ? text.value : '')));
       }
       reply.type(registry.contentType);

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Config } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import type { Guard } from './guards.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core';
 import { RateLimitedError } from '../errors.js';
 import type { ApiKeys } from './api-keys.js';
 
@@ -17,7 +17,7 @@ import type { ApiKeys } from './api-keys.js';
 export async function rateLimitHook(
   app: FastifyInstance,
   config: Config,
-  redis: Redis,
+  redis: RedisClient,
   keys: ApiKeys,
 ): Promise<Guard | null> {
   if (config.rateLimitMax <= 0) return null;
@@ -30,7 +30,8 @@ export async function rateLimitHook(
   return app.rateLimit({
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
-    keyGenerator: (request) => keys.caller(request),
+    // In braces: each client's count is a hash tag of its own, spread over a cluster's slots.
+    keyGenerator: (request) => `{${keys.caller(request)}}`,
     errorResponseBuilder: (_request, context) => {
       const { statusCode, code, message } = new RateLimitedError(context.max, context.after);
       return { statusCode, code, message };

@@ -1,4 +1,5 @@
 import { JOB_TYPES, type JobType } from '@crawlfleet/core';
+import type { Queue } from '../plugins/job-queues.js';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { withRedis } from '../redis-errors.js';
@@ -7,11 +8,25 @@ import { jobTypeOf } from './unknown-type.js';
 
 const COUNTED = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
 
+const Counts = Type.Object(Object.fromEntries(COUNTED.map((state) => [state, Type.Integer()])));
+
+const ShardInfo = Type.Object({
+  name: Type.String({ description: 'The page queue, crawl-shard-<n>' }),
+  paused: Type.Boolean(),
+  workers: Type.Integer({ description: 'Worker connections on this shard' }),
+  counts: Counts,
+});
+
 const QueueInfo = Type.Object({
   type: JobTypeName,
   paused: Type.Boolean(),
   workers: Type.Integer({ description: 'Worker connections on this queue' }),
-  counts: Type.Object(Object.fromEntries(COUNTED.map((state) => [state, Type.Integer()]))),
+  counts: Counts,
+  shards: Type.Optional(
+    Type.Array(ShardInfo, {
+      description: 'crawl only, with CRAWL_QUEUE_SHARDS > 1: the page queues of recursive crawls (paused with crawl)',
+    }),
+  ),
 });
 
 interface TypeRoute {
@@ -21,14 +36,21 @@ interface TypeRoute {
 /** GET /v1/queues and pause/resume. */
 export default async function queueRoutes(app: FastifyInstance): Promise<void> {
   const queues = app.jobQueues;
-  const info = async (type: JobType) => {
-    const queue = queues.queue(type);
+  const read = async (queue: Queue) => {
     const [counts, workers, paused] = await Promise.all([
       queue.getJobCounts(...COUNTED),
       queue.getWorkersCount(),
       queue.isPaused(),
     ]);
-    return { type, paused, workers, counts };
+    return { paused, workers, counts };
+  };
+  const info = async (type: JobType) => {
+    const own = { type, ...(await read(queues.queue(type))) };
+    if (type !== 'crawl' || queues.shards.length === 0) return own;
+    const shards = await Promise.all(
+      queues.shards.map(async (shard) => ({ name: shard.name, ...(await read(shard)) })),
+    );
+    return { ...own, shards };
   };
   const tags = ['queues'];
   const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
@@ -56,7 +78,10 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
     app.post<TypeRoute>(`/queues/:type/${action}`, { schema }, async (request) => {
       const type = jobTypeOf(request.params.type);
       return withRedis(async () => {
-        await queues.queue(type)[action]();
+        // Pausing crawl pauses its page shards too: a paused crawl queue stops recursive crawls as well.
+        await Promise.all(
+          [queues.queue(type), ...(type === 'crawl' ? queues.shards : [])].map((queue) => queue[action]()),
+        );
         return info(type);
       });
     });

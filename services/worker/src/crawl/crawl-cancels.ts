@@ -1,5 +1,5 @@
-import { crawlCancelChannel, createRedis } from '@crawlfleet/core/runtime';
-import type { Redis } from 'ioredis';
+import { crawlCancelChannel, createRedis, type Config } from '@crawlfleet/core/runtime';
+import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 import { LinkedAbort } from '@crawlfleet/tasks';
 
@@ -9,11 +9,11 @@ import { LinkedAbort } from '@crawlfleet/tasks';
  */
 export class CrawlCancels {
   private readonly running = new Map<string, Set<LinkedAbort>>();
-  private subscriber: Redis | null = null;
+  private subscriber: RedisClient | null = null;
 
   /** Subscribes to the cancel channel. */
-  async listen(redisUrl: string, prefix: string, logger: Logger): Promise<void> {
-    this.subscriber = createRedis(redisUrl, 'blocking', (err) =>
+  async listen(config: Config, logger: Logger): Promise<void> {
+    this.subscriber = createRedis(config, 'blocking', (err) =>
       logger.warn({ err: err.message }, 'crawl cancel listener lost Redis'),
     );
     this.subscriber.on('message', (_channel: string, crawlId: string) => {
@@ -22,7 +22,7 @@ export class CrawlCancels {
       logger.info({ crawlId, fetches: scopes.size }, 'crawl cancelled; aborting its fetches');
       for (const scope of scopes) scope.abort();
     });
-    await this.subscriber.subscribe(crawlCancelChannel(prefix));
+    await this.subscriber.subscribe(crawlCancelChannel(config.queuePrefix));
   }
 
   /** Runs `work` with a signal that aborts when the crawl is cancelled (or `signal` aborts). */

@@ -7,7 +7,7 @@ import {
   type WebhookSpec,
 } from '@crawlfleet/core/runtime';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core/runtime';
 
 /**
  * A crawl's webhook events, queued by the worker that finished a page: `page`
@@ -18,7 +18,13 @@ export class CrawlHooks {
   private readonly specs = new Map<string, Promise<WebhookSpec | null>>();
 
   constructor(
-    private readonly deps: { store: CrawlStore; webhooks: Queue; redis: Redis; prefix: string; ttlSeconds: number },
+    private readonly deps: {
+      store: CrawlStore;
+      webhooks: Queue;
+      redis: RedisClient;
+      prefix: string;
+      ttlSeconds: number;
+    },
   ) {}
 
   private spec(crawlId: string): Promise<WebhookSpec | null> {

@@ -2,7 +2,9 @@ import {
   CrawlStore,
   CRAWL_SCHEDULE_JOB,
   PAGE_JOB,
+  PageQueues,
   Recrawls,
+  queueKeyPrefix,
   startScheduledCrawl,
   type CrawlScheduleData,
   WEBHOOK_QUEUE,
@@ -14,7 +16,7 @@ import {
 import type { CrawlInput } from '@crawlfleet/core';
 import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@crawlfleet/tasks';
 import { DelayedError, Queue, type Job, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 import { toBullmqError } from '../to-bullmq-error.js';
 import { CrawlCancels } from './crawl-cancels.js';
@@ -35,8 +37,8 @@ export interface CrawlParts {
    * fetcher (aborted by DELETE through `signal`), or one page of a recursive crawl.
    */
   processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
-  /** Listens for DELETEs of active crawl jobs and aborts them if they run on `worker`. */
-  listenForCancels(worker: Worker): Promise<void>;
+  /** Listens for DELETEs of active crawl jobs and aborts them if they run on one of `workers`. */
+  listenForCancels(workers: Worker[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,12 +59,13 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
   // No blocking command ever runs here, so the commands of concurrent pages
   // issued in one tick can share a socket write (auto-pipelining).
   const commands = createRedis(
-    config.redisUrl,
+    config,
     'blocking',
     (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'),
     { enableAutoPipelining: true },
   );
-  const queue = new Queue('crawl', { connection: commands, prefix: config.queuePrefix });
+  const queue = new Queue('crawl', { connection: commands, prefix: queueKeyPrefix(config.queuePrefix, 'crawl') });
+  const pageQueues = new PageQueues(commands, config, queue);
   const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
   const robots = new RobotsCache(
     commands,
@@ -72,7 +75,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     config.crawlRobotsMaxRules,
   );
   const cancels = new CrawlCancels();
-  await cancels.listen(config.redisUrl, config.queuePrefix, logger);
+  await cancels.listen(config, logger);
   const limits: PageLimits = {
     maxLinks: config.crawlMaxLinksPerPage,
     maxUrlLength: config.crawlMaxUrlLength,
@@ -86,7 +89,10 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     maxBytes: config.crawlMaxBytes,
     deadlineMs: config.crawlTimeoutMs * 4,
   };
-  const webhooks = new Queue(WEBHOOK_QUEUE, { connection: commands, prefix: config.queuePrefix });
+  const webhooks = new Queue(WEBHOOK_QUEUE, {
+    connection: commands,
+    prefix: queueKeyPrefix(config.queuePrefix, WEBHOOK_QUEUE),
+  });
   const hooks = new CrawlHooks({
     store,
     webhooks,
@@ -98,7 +104,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
   const pages = new PageProcessor({
     config,
     store,
-    queue,
+    pages: pageQueues,
     fetcher,
     robots,
     cancels,
@@ -110,7 +116,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
   });
   const sweep = new CrawlSweep({
     store,
-    queue,
+    pages: pageQueues,
     redis: commands,
     prefix: config.queuePrefix,
     intervalMs: config.crawlSweepIntervalMs,
@@ -118,12 +124,12 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     hooks,
   });
   sweep.start();
-  let subscriber: Redis | null = null;
+  let subscriber: RedisClient | null = null;
   return {
     async processor(job, token, signal) {
       if (job.name === PAGE_JOB) return pages.process(job as Job<CrawlPageData>, token, signal);
       if (job.name === CRAWL_SCHEDULE_JOB) {
-        const deps = { store, queue, redis: commands, config };
+        const deps = { store, pages: pageQueues, redis: commands, config };
         return { crawlId: await startScheduledCrawl(deps, job.data as CrawlScheduleData) };
       }
       const input = job.data as CrawlInput;
@@ -146,12 +152,13 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
       if ('err' in held) throw toBullmqError(held.err);
       return held.value;
     },
-    async listenForCancels(worker) {
-      subscriber = createRedis(config.redisUrl, 'blocking', (err) =>
+    async listenForCancels(workers) {
+      subscriber = createRedis(config, 'blocking', (err) =>
         logger.warn({ err: err.message }, 'cancel listener lost Redis'),
       );
       subscriber.on('message', (_channel: string, jobId: string) => {
-        if (worker.cancelJob(jobId, 'cancelled by DELETE')) logger.info({ jobId }, 'job cancelled');
+        if (workers.some((worker) => worker.cancelJob(jobId, 'cancelled by DELETE')))
+          logger.info({ jobId }, 'job cancelled');
       });
       await subscriber.subscribe(cancelChannel(config.queuePrefix, 'crawl'));
     },
@@ -159,6 +166,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
       subscriber?.disconnect();
       cancels.close();
       await sweep.stop();
+      await pageQueues.close();
       await queue.close();
       await webhooks.close();
       commands.disconnect();

@@ -1,8 +1,7 @@
-import { PageLostError, pageJobId, unfetchedPageRecord } from '@crawlfleet/core/runtime';
-import type { CrawlStore, InflightPage } from '@crawlfleet/core/runtime';
+import { PageLostError, unfetchedPageRecord } from '@crawlfleet/core/runtime';
+import type { CrawlStore, InflightPage, PageQueues } from '@crawlfleet/core/runtime';
 import { describeFailure } from '../task-failure.js';
-import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 import type { CrawlHooks } from './crawl-hooks.js';
 
@@ -16,7 +15,7 @@ const RECHECK_MS = 1500;
  * until its record is written; a page job can end without writing it (failed
  * outside the processor's own failure path, stalled too often, removed by
  * hand, or the worker died between the claim and the add). Every
- * CRAWL_SWEEP_INTERVAL_MS one crawl worker (a lock in Redis) looks at the
+ * CRAWL_SWEEP_INTERVAL_MS one crawl worker (a lock in RedisClient) looks at the
  * crawls that finished no page for that long, checks their inflight pages'
  * jobs, and records each lost one as failed, which decrements pending.
  */
@@ -27,8 +26,8 @@ export class CrawlSweep {
   constructor(
     private readonly deps: {
       store: CrawlStore;
-      queue: Queue;
-      redis: Redis;
+      pages: PageQueues;
+      redis: RedisClient;
       prefix: string;
       intervalMs: number;
       logger: Logger;
@@ -55,7 +54,7 @@ export class CrawlSweep {
   /** One sweep, if no other worker holds this period's lock. */
   async sweep(now = Date.now()): Promise<void> {
     const { redis, prefix, intervalMs, store } = this.deps;
-    if (!(await redis.set(`${prefix}:crawl-sweep:lock`, '1', 'PX', Math.max(100, intervalMs - 100), 'NX'))) return;
+    if (!(await redis.set(`${prefix}:{crawl-sweep}:lock`, '1', 'PX', Math.max(100, intervalMs - 100), 'NX'))) return;
     for await (const crawls of store.running()) {
       for (const crawl of crawls) if (now - crawl.lastAt >= intervalMs) await this.sweepCrawl(crawl.id);
     }
@@ -65,7 +64,7 @@ export class CrawlSweep {
     let checked = 0;
     const missing: InflightPage[] = [];
     for await (const batch of this.deps.store.inflight(crawlId)) {
-      const states = await Promise.all(batch.map((page) => this.deps.queue.getJobState(pageJobId(crawlId, page.url))));
+      const states = await Promise.all(batch.map((page) => this.deps.pages.state(crawlId, page.url)));
       for (const [index, state] of states.entries()) {
         const page = batch[index];
         if (state === 'unknown') missing.push(page);
@@ -77,8 +76,7 @@ export class CrawlSweep {
     if (missing.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
     for (const page of missing) {
-      if ((await this.deps.queue.getJobState(pageJobId(crawlId, page.url))) === 'unknown')
-        await this.lost(crawlId, page, 'unknown');
+      if ((await this.deps.pages.state(crawlId, page.url)) === 'unknown') await this.lost(crawlId, page, 'unknown');
     }
   }
 
@@ -86,7 +84,7 @@ export class CrawlSweep {
   private async lost(crawlId: string, page: InflightPage, state: 'failed' | 'completed' | 'unknown'): Promise<void> {
     let why = 'was removed';
     if (state !== 'unknown') {
-      const job = await Job.fromId(this.deps.queue, pageJobId(crawlId, page.url));
+      const job = await this.deps.pages.job(crawlId, page.url);
       why = state === 'failed' ? `failed: ${job?.failedReason || 'no reason given'}` : 'ended without a record';
     }
     const error = describeFailure(new PageLostError(why)).message;

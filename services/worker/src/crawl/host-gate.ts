@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fleetKeys, hostKey, hostWaitingKey, type Config } from '@crawlfleet/core/runtime';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core/runtime';
 
 /**
  * Takes a lease on the host (and on the crawl's share of it) unless the host
@@ -8,12 +8,13 @@ import type { Redis } from 'ioredis';
  * A request that finds none free joins the host's line (a sorted set by the
  * time it first asked) and learns its place, so it can come back about when
  * its turn is due instead of asking again and again.
- * The crawl's waiting set counts its pages in a line (stats.waitingForHost);
- * the fleet's host set lists the hosts leased lately (for /metrics).
- * KEYS: host leases, crawl leases (= host leases for a job), host pause, crawl circuit, host hold time, host line,
- *       crawl waiting set, fleet host set
- * ARGV: now, lease id, ttl ms, host cap, crawl cap, the asker's id, host
- * Returns {0} leased, {1, ms} paused, {2, ms} circuit open, {3, average lease ms, place in line} none free.
+ * Every key is in the host's hash slot (a script may touch one slot of a
+ * cluster); the crawl's waiting set and the fleet's host set are written
+ * by the caller after it.
+ * KEYS: host leases, crawl leases (= host leases for a job), host pause, crawl circuit, host hold time, host line
+ * ARGV: now, lease id, ttl ms, host cap, crawl cap, the asker's id
+ * Returns {0, 1 when the asker had been in line} leased, {1, ms} paused, {2, ms} circuit open,
+ * {3, average lease ms, place in line} none free.
  */
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
@@ -29,8 +30,6 @@ for i = 1, 2 do
       redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - 3600000)
       redis.call('ZADD', KEYS[6], 'NX', now, ARGV[6])
       redis.call('PEXPIRE', KEYS[6], 3600000)
-      redis.call('ZADD', KEYS[7], now + 60000, ARGV[6])
-      redis.call('PEXPIRE', KEYS[7], 3600000)
       local hold = math.ceil(tonumber(redis.call('GET', KEYS[5]) or '20'))
       return {3, hold, redis.call('ZRANK', KEYS[6], ARGV[6])}
     end
@@ -42,10 +41,7 @@ for i = 1, 2 do
     redis.call('PEXPIRE', KEYS[i], ttl)
   end
 end
-redis.call('ZREM', KEYS[6], ARGV[6])
-redis.call('ZREM', KEYS[7], ARGV[6])
-redis.call('ZADD', KEYS[8], now, ARGV[7])
-return {0, 0}
+return {0, redis.call('ZREM', KEYS[6], ARGV[6])}
 `;
 
 /**
@@ -54,10 +50,9 @@ return {0, 0}
  * circuit (open for ARGV[5] ms at the limit); busy (429/503) pauses the host
  * for every worker: ARGV[6] ms when it said (Retry-After), else 1 s doubling.
  * It also keeps the host's average lease time (for how long a page without one waits).
- * An open circuit is listed in the fleet's circuit set until it closes (for /metrics).
- * KEYS: host leases, crawl leases, host busy count, host pause, crawl circuit, host hold time, fleet circuit set
+ * KEYS (all in the host's slot): host leases, crawl leases, host busy count, host pause, crawl circuit, host hold time
  * ARGV: lease id, ok|failure|busy|busy-failure|other, now, failure limit, open ms, pause ms or -1, max pause ms, ttl
- * Returns the pause (busy) or the failure count.
+ * Returns {pause (busy, else 0), failures in a row} (the caller lists a circuit it opened for /metrics).
  */
 const RELEASE = `
 local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
@@ -72,7 +67,7 @@ local outcome, now = ARGV[2], tonumber(ARGV[3])
 if outcome == 'ok' then
   redis.call('DEL', KEYS[3])
   redis.call('HDEL', KEYS[5], 'failures')
-  return 0
+  return {0, 0}
 end
 local failures = 0
 if outcome == 'failure' or outcome == 'busy-failure' then
@@ -80,8 +75,6 @@ if outcome == 'failure' or outcome == 'busy-failure' then
   redis.call('PEXPIRE', KEYS[5], 3600000)
   if failures >= tonumber(ARGV[4]) then
     redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[5]))
-    redis.call('ZADD', KEYS[7], now + tonumber(ARGV[5]), KEYS[5])
-    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now)
   end
 end
 if outcome == 'busy' or outcome == 'busy-failure' then
@@ -91,9 +84,9 @@ if outcome == 'busy' or outcome == 'busy-failure' then
   if pause < 0 then pause = 1000 * 2 ^ math.min(count - 1, 30) end
   pause = math.min(pause, tonumber(ARGV[7]))
   if pause > 0 and redis.call('PTTL', KEYS[4]) < pause then redis.call('SET', KEYS[4], '1', 'PX', pause) end
-  return pause
+  return {pause, failures}
 end
-return failures
+return {0, failures}
 `;
 
 /** How long a circuit stays open before requests may try the host again. */
@@ -122,7 +115,8 @@ export interface Lease {
     circuit: string;
     hold: string;
     line: string;
-    waiting: string;
+    /** The crawl's pages in a host's line (null for a single-page job). */
+    waiting: string | null;
   };
 }
 
@@ -132,9 +126,9 @@ export type Admission = { lease: Lease } | { open: number } | { wait: number };
 /** How a fetch under a lease ended: its value, or its error with the host's books updated. */
 export type Held<T> = { value: T } | { err: unknown; outcome: Outcome; pauseMs: number };
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   cfHostAcquire(...args: (string | number)[]): Promise<[number, number, number?]>;
-  cfHostRelease(...args: (string | number)[]): Promise<number>;
+  cfHostRelease(...args: (string | number)[]): Promise<[number, number]>;
 };
 
 /**
@@ -147,31 +141,33 @@ type Scripted = Redis & {
  */
 export class HostGate {
   private readonly redis: Scripted;
+  /** When this process last listed each host in the fleet's host set. */
+  private readonly listed = new Map<string, number>();
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly config: Config,
   ) {
     this.redis = redis as Scripted;
     if (typeof this.redis.cfHostAcquire !== 'function') {
-      redis.defineCommand('cfHostAcquire', { numberOfKeys: 8, lua: ACQUIRE });
-      redis.defineCommand('cfHostRelease', { numberOfKeys: 7, lua: RELEASE });
+      redis.defineCommand('cfHostAcquire', { numberOfKeys: 6, lua: ACQUIRE });
+      redis.defineCommand('cfHostRelease', { numberOfKeys: 6, lua: RELEASE });
     }
   }
 
   private keys(host: string, crawlId: string | null): Lease['keys'] {
     const prefix = this.config.queuePrefix;
     const of = (part: string) => hostKey(prefix, host, part);
-    const crawl = crawlId === null ? null : `${prefix}:crawl-run:${crawlId}:host:${host}`;
+    const crawl = crawlId === null ? null : `crawl:${crawlId}`;
     return {
       hostLeases: of('leases'),
-      crawlLeases: crawl ? `${crawl}:leases` : of('leases'),
+      crawlLeases: of(crawl ? `${crawl}:leases` : 'leases'),
       busy: of('busy'),
       pause: of('pause'),
-      circuit: crawl ? `${crawl}:circuit` : of('no-circuit'),
+      circuit: of(crawl ? `${crawl}:circuit` : 'no-circuit'),
       hold: of('hold-ms'),
       line: of('line'),
-      waiting: crawlId === null ? of('no-crawl-waiting') : hostWaitingKey(prefix, crawlId),
+      waiting: crawlId === null ? null : hostWaitingKey(prefix, crawlId),
     };
   }
 
@@ -198,22 +194,36 @@ export class HostGate {
       keys.circuit,
       keys.hold,
       keys.line,
-      keys.waiting,
-      fleetKeys(this.config.queuePrefix).hosts,
       now,
       id,
       this.config.crawlTimeoutMs + 5000,
       hostCap,
       cap,
       asker,
-      new URL(url).host,
     );
-    if (code === 0) return { lease: { id, keys } };
+    if (code === 0) {
+      await this.noteLease(new URL(url).host, keys.waiting, ms === 1 ? asker : null, now);
+      return { lease: { id, keys } };
+    }
     if (code === 1) return { wait: ms };
     if (code === 2) return { open: ms };
+    if (keys.waiting) {
+      // Counted as waiting for a minute at most (a page that is never asked for again stops counting).
+      await this.redis.zadd(keys.waiting, now + 60_000, asker);
+      await this.redis.pexpire(keys.waiting, 3_600_000);
+    }
     // Come back about when the requests ahead in line have had their leases (cap at a time).
     const due = (ms * (place + 1)) / cap;
     return { wait: Math.min(60_000, Math.max(10, due * (0.9 + Math.random() * 0.2))) };
+  }
+
+  /** Books a lease outside the host's slot: the crawl's page left the line; the host is listed (every 10 s a process). */
+  private async noteLease(host: string, waiting: string | null, fromLine: string | null, now: number) {
+    if (waiting && fromLine) await this.redis.zrem(waiting, fromLine);
+    if (now - (this.listed.get(host) ?? 0) < 10_000) return;
+    if (this.listed.size > 10_000) this.listed.clear();
+    this.listed.set(host, now);
+    await this.redis.zadd(fleetKeys(this.config.queuePrefix).hosts, now, host);
   }
 
   /**
@@ -241,17 +251,16 @@ export class HostGate {
     }
   }
 
-  /** Gives `lease` back; @returns the host's pause in ms for a busy outcome. */
+  /** Gives `lease` back; @returns the host's pause in ms for a busy outcome, else 0. */
   async release(lease: Lease, outcome: Outcome, retryAfter: string | null = null, now = Date.now()) {
     const { keys } = lease;
-    return this.redis.cfHostRelease(
+    const [pause, failures] = await this.redis.cfHostRelease(
       keys.hostLeases,
       keys.crawlLeases,
       keys.busy,
       keys.pause,
       keys.circuit,
       keys.hold,
-      fleetKeys(this.config.queuePrefix).circuits,
       lease.id,
       outcome,
       now,
@@ -261,6 +270,13 @@ export class HostGate {
       this.config.crawlMaxRetryAfterMs,
       this.config.crawlTimeoutMs + 5000,
     );
+    if (failures >= this.config.crawlHostFailureLimit) {
+      // The circuit (re)opened: listed in the fleet's set until it closes (for /metrics).
+      const circuits = fleetKeys(this.config.queuePrefix).circuits;
+      await this.redis.zremrangebyscore(circuits, '-inf', now);
+      await this.redis.zadd(circuits, now + CIRCUIT_OPEN_MS, keys.circuit);
+    }
+    return pause;
   }
 }
 

@@ -1,5 +1,5 @@
 import { HostUnavailableError, RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
-import { addPageJobs, fetchedPageRecord, unfetchedPageRecord } from '@crawlfleet/core/runtime';
+import { fetchedPageRecord, unfetchedPageRecord, type PageQueues } from '@crawlfleet/core/runtime';
 import type {
   ChildLink,
   Config,
@@ -19,7 +19,7 @@ import {
   type SitemapLimits,
   sitemapUrls,
 } from '@crawlfleet/tasks';
-import { DelayedError, type Job, type Queue } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
 import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
@@ -46,7 +46,7 @@ export interface PageOutcome {
 export interface PageProcessorDeps {
   config: Config;
   store: CrawlStore;
-  queue: Queue;
+  pages: PageQueues;
   fetcher: SafeFetcher;
   robots: RobotsCache;
   cancels: CrawlCancels;
@@ -100,7 +100,7 @@ export class PageProcessor {
     if (state !== 'running') return { url, outcome: 'stopped' };
     // Finished before but not acknowledged (the worker died): queue the same children again.
     if (claimed) {
-      await addPageJobs(this.deps.queue, config, crawlId, claimed, depth + 1);
+      await this.deps.pages.add(crawlId, claimed, depth + 1);
       return { url, outcome: 'requeued' };
     }
     const context = await this.context(crawlId);
@@ -273,7 +273,7 @@ export class PageProcessor {
       dropped,
       maxStoredBytes,
     });
-    await addPageJobs(this.deps.queue, this.deps.config, crawlId, claimed, record.depth + 1);
+    await this.deps.pages.add(crawlId, claimed, record.depth + 1);
     await this.deps.hooks.pageFinished(crawlId, outcome === 'dropped' ? null : record);
   }
 }

@@ -1,5 +1,5 @@
 import { robotsRules, type RobotsFetch, type RobotsRules, type SafeFetcher } from '@crawlfleet/tasks';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core/runtime';
 import { describeFailure } from '../task-failure.js';
 
 /** How long a robots.txt answer is kept: a good one an hour, a server error a minute. */
@@ -18,7 +18,7 @@ export class RobotsCache {
   private readonly local = new Map<string, { rules: Promise<RobotsRules>; settled?: RobotsRules; expires: number }>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly fetcher: SafeFetcher,
     private readonly userAgent: string,
@@ -52,7 +52,7 @@ export class RobotsCache {
   }
 
   private async load(origin: string): Promise<RobotsFetch> {
-    const key = `${this.prefix}:robots:${origin}`;
+    const key = `${this.prefix}:robots:{${origin}}`;
     const lock = `${key}:lock`;
     for (let waited = 0; waited < 30_000; waited += 50) {
       const stored = await this.redis.get(key);

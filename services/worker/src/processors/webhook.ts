@@ -1,7 +1,7 @@
 import type { Config, WebhookDelivery } from '@crawlfleet/core/runtime';
 import { SafeFetcher } from '@crawlfleet/tasks';
 import { DelayedError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@crawlfleet/core/runtime';
 
 /** How long a crawl's end waits for its page deliveries at most, then goes anyway. */
 const ORDER_WAIT_MS = 10 * 60_000;
@@ -13,7 +13,7 @@ const ORDER_POLL_MS = 200;
  * with backoff. A delivery that must come after others (a crawl's end after
  * its pages) waits in the delayed set, not in a slot, while they are pending.
  */
-export function webhookProcessor(config: Config, redis: Redis) {
+export function webhookProcessor(config: Config, redis: RedisClient) {
   const fetcher = new SafeFetcher({
     userAgent: config.crawlUserAgent,
     timeoutMs: config.webhookTimeoutMs,
