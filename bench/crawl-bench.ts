@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { Agent, request } from 'undici';
 import { startNode, startWorkerProcess, stopProcess, until } from './processes.js';
 import { cpuMs, peakRssMb } from './proc.js';
+import { redisEnv, type RedisEnv } from './jobs-bench.js';
 import { percentile } from './stats.js';
 
 const PAGES = 2000;
@@ -67,9 +68,14 @@ type Json = (
 ) => Promise<{ status: number; body: Record<string, unknown> }>;
 
 /** An API and `workers` crawl worker processes on a fresh prefix, once the API sees the workers. */
-async function startCrawlers(redisUrl: string, port: number, workers: number, extraEnv: Record<string, string> = {}) {
+export async function startCrawlers(
+  redis: string | RedisEnv,
+  port: number,
+  workers: number,
+  extraEnv: Record<string, string> = {},
+) {
   const env = {
-    REDIS_URL: redisUrl,
+    ...redisEnv(redis),
     QUEUE_PREFIX: `bench-${randomUUID()}`,
     PORT: String(port),
     CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -102,7 +108,7 @@ async function startCrawlers(redisUrl: string, port: number, workers: number, ex
     await stop();
     throw err;
   }
-  return { json, crawlers, stop };
+  return { json, crawlers, stop, env };
 }
 
 /**
@@ -111,7 +117,7 @@ async function startCrawlers(redisUrl: string, port: number, workers: number, ex
  * `options` go into the crawl's request (formats, for one), `env` to the processes.
  */
 export async function crawlRate(
-  redisUrl: string,
+  redisUrl: string | RedisEnv,
   port: number,
   siteUrl: string,
   workers: number,
@@ -148,7 +154,7 @@ export async function crawlRate(
 
 /** p50 and p99 of single-page crawl jobs with formats: ["markdown"], each waited for, one at a time. */
 export async function markdownJobLatency(
-  redisUrl: string,
+  redisUrl: string | RedisEnv,
   port: number,
   siteUrl: string,
 ): Promise<{ p50: number; p99: number }> {

@@ -1,17 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import { createRedis, loadConfig, queueKeyPrefix } from '@crawlfleet/core';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { startNode, startWorkerProcess, stopProcess, until } from './processes.js';
 import { cpuMs } from './proc.js';
 import { LATENCY_WARM_UP, percentile } from './stats.js';
 
-const JOBS = 5000;
+/** Jobs of one throughput run. */
+export const JOBS = 5000;
 const BATCH = 1000;
 
-/** Counts completed jobs of one queue under a prefix. */
-function completedCounter(redisUrl: string, prefix: string, name = 'sqrt') {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+/** Where the processes find Redis: REDIS_URL, or REDIS_CLUSTER_NODES for a cluster. */
+export type RedisEnv = Record<string, string>;
+
+/** The environment of a Redis given by URL or already as variables. */
+export function redisEnv(redis: string | RedisEnv): RedisEnv {
+  return typeof redis === 'string' ? { REDIS_URL: redis } : redis;
+}
+
+/** Counts completed jobs of one queue under a (BullMQ) prefix. */
+function completedCounter(redis: RedisEnv, prefix: string, name = 'sqrt') {
+  const connection = createRedis(loadConfig({}, redis), 'blocking');
   const queue = new Queue(name, { connection, prefix });
   return {
     queue,
@@ -27,7 +36,7 @@ function completedCounter(redisUrl: string, prefix: string, name = 'sqrt') {
 /** Plain BullMQ: addBulk in chunks of 1000 + a Worker (concurrency 50) in another process. */
 export async function plainBullmq(redisUrl: string): Promise<number> {
   const prefix = `bench-${randomUUID()}`;
-  const counter = completedCounter(redisUrl, prefix);
+  const counter = completedCounter({ REDIS_URL: redisUrl }, prefix);
   const worker = startNode('bench/dist/plain-worker.js', [redisUrl, prefix, '50'], {});
   try {
     await until(async () => (await counter.workers()) > 0);
@@ -44,14 +53,14 @@ export async function plainBullmq(redisUrl: string): Promise<number> {
 }
 
 /** The API, a sqrt and a fibonacci worker, each a process, as `npm start` runs them. */
-export async function startCrawlfleet(redisUrl: string, port: number) {
+export async function startCrawlfleet(redis: string | RedisEnv, port: number, extraEnv: RedisEnv = {}) {
   const prefix = `bench-${randomUUID()}`;
-  const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, PORT: String(port) };
+  const env = { ...redisEnv(redis), QUEUE_PREFIX: prefix, PORT: String(port), ...extraEnv };
   const api = startNode('services/api/dist/server.js', [], env);
   const worker = startWorkerProcess('sqrt', env);
   const fibWorker = startWorkerProcess('fibonacci', env);
-  const counter = completedCounter(redisUrl, prefix);
-  const fibCounter = completedCounter(redisUrl, prefix, 'fibonacci');
+  const counter = completedCounter(redisEnv(redis), queueKeyPrefix(prefix, 'sqrt'));
+  const fibCounter = completedCounter(redisEnv(redis), queueKeyPrefix(prefix, 'fibonacci'), 'fibonacci');
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   const base = `http://127.0.0.1:${port}`;
   await until(async () => {

@@ -3,6 +3,7 @@
 // reference from the same run; the machine is shared and noisy, so read
 // ratios, not absolutes.
 import { startRedis, freePort } from '@crawlfleet/testkit';
+import { clusterSection } from './cluster-run.js';
 import { crawlRate, fetchLoop, markdownJobLatency, startBenchSite } from './crawl-bench.js';
 import {
   batchThroughput,
@@ -171,6 +172,8 @@ try {
   } finally {
     await site.close();
   }
+
+  await clusterSection(redis, runs, line);
 
   process.stdout.write('\n6. peak RSS (VmHWM) over the runs above\n');
   for (const [label, mb] of rss)

@@ -40,6 +40,8 @@ export interface TestRedis {
   port: number;
   url: string;
   dir: string;
+  /** The running server's process id (for CPU figures), or undefined while stopped. */
+  readonly pid: number | undefined;
   /** Stops the server (SIGTERM, waits for exit). Data stays in `dir`. */
   stop(): Promise<void>;
   /** Starts it again on the same port and folder (after stop()). */
@@ -108,6 +110,9 @@ export async function startRedis(): Promise<TestRedis> {
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
+    get pid() {
+      return child?.pid;
+    },
     stop,
     start,
     async destroy() {
