@@ -1,6 +1,6 @@
 # One image for every crawlfleet service; the command picks the service:
 #   node services/api/dist/server.js
-#   node services/worker/dist/main.js --queue sqrt|fibonacci|crawl
+#   node services/worker/dist/main.js --queue sqrt|fibonacci|crawl|webhook|render (render: the render target)
 # and it carries the CLI: docker compose exec api npx crawlfleet queues
 
 # --- the workspace manifests, shared by the two install stages ------------
@@ -28,7 +28,7 @@ FROM manifests AS deps
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 # --- runtime ---------------------------------------------------------------
-FROM node:22-bookworm-slim
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
@@ -50,3 +50,15 @@ EXPOSE 3000
 # The API answers /healthz; a worker (WORKER_QUEUE set) checks that Redis answers.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
 CMD ["node", "services/api/dist/server.js"]
+
+# --- render: the runtime with Debian's Chromium, for worker-render (docker compose builds it by target) ---
+FROM runtime AS render
+USER root
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends chromium fonts-liberation \
+  && rm -rf /var/lib/apt/lists/*
+ENV CHROMIUM_PATH=/usr/bin/chromium
+USER node
+
+# --- the default target: the runtime, without a browser ------------------------------------------------
+FROM runtime

@@ -46,7 +46,7 @@ export async function clusterBackend(): Promise<{ backend: Backend; cluster: Tes
 async function cpuOf<T>(pids: number[], work: () => Promise<T>): Promise<{ value: T; cpu: number[] }> {
   const before = pids.map(cpuMs);
   const value = await work();
-  return { value, cpu: pids.map((pid, i) => cpuMs(pid) - before[i]!) };
+  return { value, cpu: pids.map((pid, i) => cpuMs(pid) - before[i]) };
 }
 
 /** Redis CPU of a run: the masters' (each, busiest first) and the replicas' (summed), in ms per `unit` items. */

@@ -32,7 +32,7 @@ export async function clusterSection(redis: TestRedis, runs: Runs, line: Line): 
       line(`  sqrt batch, ${backend.name}`, `${fmt(sqrt.rate)} jobs/s`, cpuNote(sqrt.redis, 'jobs'));
       line(
         `    Redis-bound ceiling, ${backend.name}`,
-        `${fmt(1_000_000 / sqrt.redis.masters[0]!)} jobs/s`,
+        `${fmt(1_000_000 / sqrt.redis.masters[0])} jobs/s`,
         'one queue is one slot: its master alone, however many masters',
       );
     }
@@ -54,7 +54,7 @@ export async function clusterSection(redis: TestRedis, runs: Runs, line: Line): 
       const total = crawl.redis.masters.reduce((sum, ms) => sum + ms, 0);
       line(
         `    Redis-bound ceiling, ${backend.name}`,
-        `${fmt(1_000_000 / crawl.redis.masters[0]!)} pages/s`,
+        `${fmt(1_000_000 / crawl.redis.masters[0])} pages/s`,
         `a core per master, this spread (busiest master); ${fmt((crawl.redis.masters.length * 1_000_000) / total)} if even`,
       );
     }

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { JobType } from '@crawlfleet/core';
+import type { WorkerKind } from '@crawlfleet/core';
 import { eventually, startService } from '@crawlfleet/testkit';
 import { workerNodeArgs } from '@crawlfleet/worker/defaults';
 
@@ -25,7 +25,7 @@ export function startNode(
 }
 
 /** Starts a worker process for `queue` with the Node flags `npm start` gives it. */
-export function startWorkerProcess(queue: JobType, env: Record<string, string>): ChildProcess {
+export function startWorkerProcess(queue: WorkerKind, env: Record<string, string>): ChildProcess {
   return startNode('services/worker/dist/main.js', ['--queue', queue], env, workerNodeArgs(queue));
 }
 

@@ -4,6 +4,7 @@
 // ratios, not absolutes.
 import { startRedis, freePort } from '@crawlfleet/testkit';
 import { clusterSection } from './cluster-run.js';
+import { CHROMIUM, RENDER_PAGES, canRender, renderRate } from './render-bench.js';
 import { crawlRate, fetchLoop, markdownJobLatency, startBenchSite } from './crawl-bench.js';
 import {
   batchThroughput,
@@ -174,6 +175,26 @@ try {
   }
 
   await clusterSection(redis, runs, line);
+
+  if (canRender()) {
+    const renderSite = await startBenchSite();
+    try {
+      process.stdout.write(
+        `\n8. rendered pages (render: true), ${RENDER_PAGES} pages of the bench site, one render worker\n`,
+      );
+      for (const concurrency of [2, 4]) {
+        const rendered = await runs(() => renderRate(redis.url, renderSite.url, concurrency));
+        line(
+          `  render worker, concurrency ${concurrency}`,
+          `${fmt(median(rendered.map((r) => r.rate)), 1)} pages/s`,
+          `${fmt(median(rendered.map((r) => r.cpuMsPerPage)))} ms CPU a page (worker + browser), ` +
+            `peak ${fmt(Math.max(...rendered.map((r) => r.peakMb)))} MB`,
+        );
+      }
+    } finally {
+      await renderSite.close();
+    }
+  } else process.stdout.write(`\n8. rendered pages: skipped, no Chromium at ${CHROMIUM}\n`);
 
   process.stdout.write('\n6. peak RSS (VmHWM) over the runs above\n');
   for (const [label, mb] of rss)

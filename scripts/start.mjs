@@ -3,7 +3,7 @@
 // the API and one worker per queue as child processes, restarts any that
 // crash, and stops everything on Ctrl-C or SIGTERM.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WORKER_KINDS, describeRedis, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
@@ -102,9 +102,16 @@ if (isConfigured('REDIS_CLUSTER_NODES')) {
   say(`using REDIS_URL ${redactRedisUrl(redisUrl)}`);
 }
 
+// A render worker drives Chromium: started only where there is one.
+const hasChromium = existsSync(config.chromiumPath);
+if (!hasChromium)
+  say(
+    `no Chromium at ${config.chromiumPath}: no render worker started, so render: true jobs wait in their queue ` +
+      '(Debian: apt-get install chromium, or set CHROMIUM_PATH)',
+  );
 const services = [
   { name: 'api', nodeArgs: [], entry: 'services/api/dist/server.js', args: [] },
-  ...WORKER_KINDS.map((queue) => ({
+  ...WORKER_KINDS.filter((queue) => queue !== 'render' || hasChromium).map((queue) => ({
     name: `worker-${queue}`,
     nodeArgs: workerNodeArgs(queue),
     entry: 'services/worker/dist/main.js',

@@ -106,7 +106,7 @@ describe('crawlfleet CLI', () => {
     const run = await cli(['queues']);
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(['sqrt', 'fibonacci', 'crawl']);
+    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(['sqrt', 'fibonacci', 'crawl', 'render']);
     expect(lines[0]).toMatch(/workers=1 .*completed=\d+/);
   });
 

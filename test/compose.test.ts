@@ -31,7 +31,7 @@ describe('compose worker services', () => {
     const files: [string, readonly WorkerKind[]][] = [
       ['docker-compose.yml', WORKER_KINDS],
       ['deploy/broker.yml', WORKER_KINDS],
-      ['deploy/worker-host.yml', ['crawl']],
+      ['deploy/worker-host.yml', ['crawl', 'render']],
     ];
     for (const [file, queues] of files) {
       for (const queue of queues) {

@@ -138,7 +138,7 @@ describe('worker process', () => {
     const worker = startService('services/worker/dist/main.js', ['--queue', 'email'], env());
     expect(await worker.exited).toBe(2);
     expect(worker.output().trim()).toBe(
-      'Invalid configuration: --queue must be one of sqrt, fibonacci, crawl, webhook (got "email")',
+      'Invalid configuration: --queue must be one of sqrt, fibonacci, crawl, webhook, render (got "email")',
     );
   });
 

@@ -89,7 +89,7 @@ describe('on a Redis Cluster', () => {
     expect(keys.length).toBeGreaterThan(20);
     // Every key carries a hash tag.
     expect(keys.filter((key) => !/\{[^}]+\}/.test(key))).toEqual([]);
-    const names = ['sqrt', 'fibonacci', 'crawl', 'webhook', ...pageQueueNames(8)];
+    const names = ['sqrt', 'fibonacci', 'crawl', 'webhook', 'render', ...pageQueueNames(8)];
     const tags = names.map((name) => queueKeyPrefix(app.config.queuePrefix, name));
     for (const key of keys.filter((each) => each.startsWith('{'))) expect(tags).toContain(/^\{[^}]+\}/.exec(key)![0]);
     const masters = new Set(await Promise.all(tags.map((tag) => cluster.masterOf(tag))));

@@ -175,6 +175,8 @@ export const CONFIG_FIELDS = {
   crawlMaxContentElements: field('CRAWL_MAX_CONTENT_ELEMENTS', '20000', integer(1, 10_000_000)),
   crawlSitemapMaxUrls: field('CRAWL_SITEMAP_MAX_URLS', '50000', integer(0, 10_000_000)),
   webhookTimeoutMs: field('WEBHOOK_TIMEOUT_MS', '10000', integer(100, 600_000)),
+  chromiumPath: field('CHROMIUM_PATH', '/usr/bin/chromium', text),
+  renderRecyclePages: field('RENDER_RECYCLE_PAGES', '200', integer(1, 1_000_000)),
   crawlHostConcurrency: field('CRAWL_HOST_CONCURRENCY', '4', integer(1, 10_000)),
   crawlMaxRetryAfterMs: field('CRAWL_MAX_RETRY_AFTER_MS', '600000', integer(0, 86_400_000)),
   crawlHostFailureLimit: field('CRAWL_HOST_FAILURE_LIMIT', '10', integer(1, 10_000)),
@@ -253,6 +255,8 @@ export const PROCESS_FIELDS = {
     'crawlHostConcurrency',
     'crawlMaxRetryAfterMs',
     'crawlHostFailureLimit',
+    'chromiumPath',
+    'renderRecyclePages',
   ],
   cli: ['cliApiUrl', 'cliApiKey', 'logLevel'],
 } as const satisfies Record<string, readonly (keyof typeof CONFIG_FIELDS)[]>;

@@ -50,6 +50,10 @@ export const LEGACY_OPTIONS: Omit<
   maxDurationMs: null,
   maxBytes: null,
   recrawlOf: null,
+  render: false,
+  renderWaitUntil: 'load',
+  renderWaitMs: 0,
+  renderResources: 'default',
 };
 
 /**
@@ -109,5 +113,9 @@ export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): Cr
     maxDurationMs: request.maxDurationMs ?? null,
     maxBytes: request.maxBytes ?? null,
     recrawlOf: request.recrawlOf ?? null,
+    render: request.render ?? false,
+    renderWaitUntil: request.renderWaitUntil ?? 'load',
+    renderWaitMs: request.renderWaitMs ?? 0,
+    renderResources: request.renderResources ?? 'default',
   };
 }

@@ -52,7 +52,7 @@ export async function startScheduledCrawl(
   }
   const id = randomUUID();
   await store.create(id, data.seed, options, webhook);
-  await pages.add(id, [data.seed], 0);
+  await pages.add(id, [data.seed], 0, options.render);
   await redis.set(last, id, 'EX', config.resultTtlSeconds);
   return id;
 }

@@ -1,5 +1,15 @@
 import { Type, type Static } from 'typebox';
-import { CrawlInput, PageMetadata, contentFields, contentResult, webhookSpec, type ContentFormat } from './schemas.js';
+import {
+  CrawlInput,
+  PageMetadata,
+  contentFields,
+  contentResult,
+  renderFields,
+  webhookSpec,
+  type ContentFormat,
+  type RenderResources,
+  type RenderWaitUntil,
+} from './schemas.js';
 import { CRAWL_EVENTS } from './webhooks.js';
 
 /* The schemas of recursive crawls: the request, its options, page records and stats. */
@@ -92,6 +102,7 @@ export const CrawlRequest = Type.Object(
       }),
     ),
     ...contentFields,
+    ...renderFields,
   },
   { additionalProperties: false },
 );
@@ -117,6 +128,11 @@ export interface CrawlOptions {
   maxBytes: number | null;
   /** The crawl this one recrawls, or null. */
   recrawlOf: string | null;
+  /** Every page through headless Chromium (the render queue), and how. */
+  render: boolean;
+  renderWaitUntil: RenderWaitUntil;
+  renderWaitMs: number;
+  renderResources: RenderResources;
 }
 
 export { crawlOptions } from './crawl-record.js';

@@ -4,8 +4,14 @@
  */
 export const JOB_TYPES = ['sqrt', 'fibonacci', 'crawl'] as const;
 
-/** The queues workers serve: one per job type, and `webhook` (deliveries of webhook events). */
-export const WORKER_KINDS = [...JOB_TYPES, 'webhook'] as const;
+/** The queue of crawl jobs and crawl pages with `render: true`, served by render workers (headless Chromium). */
+export const RENDER_QUEUE = 'render';
+
+/**
+ * The queues workers serve: one per job type, `webhook` (deliveries of
+ * webhook events) and `render` (crawl pages through a browser).
+ */
+export const WORKER_KINDS = [...JOB_TYPES, 'webhook', RENDER_QUEUE] as const;
 
 /** One of {@link WORKER_KINDS}. */
 export type WorkerKind = (typeof WORKER_KINDS)[number];

@@ -3,7 +3,7 @@ import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Config } from './config.js';
 import { urlHash, type CrawlStore } from './crawl-store.js';
 import type { CrawlPageData } from './crawl-schemas.js';
-import { queueKeyPrefix } from './job-types.js';
+import { RENDER_QUEUE, queueKeyPrefix } from './job-types.js';
 import type { RedisClient } from './redis.js';
 
 /*
@@ -55,9 +55,15 @@ export function pageJobOptions(config: PageJobConfig, crawlId: string, url: stri
   };
 }
 
-/** The page queues of the fleet: where a page's job goes, and adding, finding and removing page jobs. */
+/**
+ * The page queues of the fleet: where a page's job goes (a shard, or the
+ * render queue for a crawl with `render: true`), and adding, finding and
+ * removing page jobs.
+ */
 export class PageQueues {
   private readonly owned: Queue[];
+  /** Where the pages of rendered crawls go. */
+  readonly render: Queue;
 
   /**
    * Opens the page queues on `connection`; `crawl`, the crawl queue when the
@@ -74,22 +80,23 @@ export class PageQueues {
         ? crawl
         : new Queue(name, { connection, prefix: queueKeyPrefix(config.queuePrefix, name) }),
     );
-    this.owned = this.queues.filter((queue) => queue !== crawl);
+    this.render = new Queue(RENDER_QUEUE, { connection, prefix: queueKeyPrefix(config.queuePrefix, RENDER_QUEUE) });
+    this.owned = [...this.queues.filter((queue) => queue !== crawl), this.render];
   }
 
   /** The queues, by shard. */
   readonly queues: Queue[];
 
-  /** The queue of `url`'s shard. */
-  queueOf(url: string): Queue {
-    return this.queues[shardOf(url, this.queues.length)];
+  /** The queue of `url`'s page job: its shard's, or the render queue for a rendered crawl. */
+  queueOf(url: string, render = false): Queue {
+    return render ? this.render : this.queues[shardOf(url, this.queues.length)];
   }
 
   /** Queues pages of a crawl at `depth`: one round trip a shard. */
-  async add(crawlId: string, urls: string[], depth: number): Promise<void> {
+  async add(crawlId: string, urls: string[], depth: number, render = false): Promise<void> {
     const byShard = new Map<Queue, string[]>();
     for (const url of urls) {
-      const queue = this.queueOf(url);
+      const queue = this.queueOf(url, render);
       byShard.set(queue, [...(byShard.get(queue) ?? []), url]);
     }
     await Promise.all(
@@ -106,13 +113,13 @@ export class PageQueues {
   }
 
   /** The page's job, or undefined. */
-  async job(crawlId: string, url: string): Promise<Job | undefined> {
-    return Job.fromId(this.queueOf(url), pageJobId(crawlId, url));
+  async job(crawlId: string, url: string, render = false): Promise<Job | undefined> {
+    return Job.fromId(this.queueOf(url, render), pageJobId(crawlId, url));
   }
 
   /** The page job's state: BullMQ's, or 'unknown' when there is none. */
-  async state(crawlId: string, url: string): Promise<string> {
-    return this.queueOf(url).getJobState(pageJobId(crawlId, url));
+  async state(crawlId: string, url: string, render = false): Promise<string> {
+    return this.queueOf(url, render).getJobState(pageJobId(crawlId, url));
   }
 
   /**
@@ -120,11 +127,11 @@ export class PageQueues {
    * finished (a running one is locked and stays; the crawl's state stops it).
    * @returns how many were removed
    */
-  async remove(store: CrawlStore, crawlId: string): Promise<number> {
+  async remove(store: CrawlStore, crawlId: string, render = false): Promise<number> {
     let removed = 0;
     for await (const pages of store.inflight(crawlId)) {
       const results = await Promise.all(
-        pages.map((page) => this.queueOf(page.url).remove(pageJobIdOfHash(crawlId, page.hash))),
+        pages.map((page) => this.queueOf(page.url, render).remove(pageJobIdOfHash(crawlId, page.hash))),
       );
       removed += results.filter((result) => result === 1).length;
     }

@@ -12,6 +12,7 @@ export {
   cancelChannel,
   crawlCancelChannel,
   queueKeyPrefix,
+  RENDER_QUEUE,
   type JobType,
   type WorkerKind,
   type JobState,

@@ -78,6 +78,31 @@ export const contentFields = {
   ),
 };
 
+/** When a rendered page counts as loaded (Playwright's waitUntil). */
+export const RENDER_WAIT_UNTIL = ['load', 'domcontentloaded', 'networkidle'] as const;
+export type RenderWaitUntil = (typeof RENDER_WAIT_UNTIL)[number];
+/** What a rendered page may load: `default` leaves out images, media and fonts. */
+export const RENDER_RESOURCES = ['default', 'all'] as const;
+export type RenderResources = (typeof RENDER_RESOURCES)[number];
+
+/** `render` and its options, on crawl jobs and crawls alike: pages through headless Chromium (the render queue). */
+export const renderFields = {
+  render: Type.Optional(
+    Type.Boolean({ description: 'Render the page in headless Chromium (the render queue) before reading it' }),
+  ),
+  renderWaitUntil: Type.Optional(
+    Type.Enum(RENDER_WAIT_UNTIL, {
+      description: 'When the page counts as loaded: load (default), domcontentloaded, networkidle',
+    }),
+  ),
+  renderWaitMs: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 10_000, description: 'Extra wait after that, in ms (default 0)' }),
+  ),
+  renderResources: Type.Optional(
+    Type.Enum(RENDER_RESOURCES, { description: 'default: no images, media or fonts; all: everything' }),
+  ),
+};
+
 /** `crawl` input: one http(s) URL, and what of the page to return. */
 export const CrawlInput = Type.Object(
   {
@@ -88,6 +113,7 @@ export const CrawlInput = Type.Object(
       description: 'An absolute http:// or https:// URL, without credentials',
     }),
     ...contentFields,
+    ...renderFields,
   },
   { additionalProperties: false },
 );
@@ -102,6 +128,7 @@ export const contentResult = {
     Type.Boolean({ description: 'Content was cut at CRAWL_MAX_STORED_BYTES, or not stored (crawl over its cap)' }),
   ),
   warning: Type.Optional(Type.String({ description: 'Why the content is not what was asked (e.g. text only)' })),
+  rendered: Type.Optional(Type.Boolean({ description: 'true: read from the DOM headless Chromium rendered' })),
 };
 
 /** An HTTP header name (RFC 9110 token). */

@@ -1,6 +1,6 @@
 export { sqrt } from './sqrt.js';
 export { fibonacci } from './fibonacci.js';
-export { crawlPage, isHtml } from './crawl/crawl-page.js';
+export { crawlPage, isHtml, pageResult, type PageResponse } from './crawl/crawl-page.js';
 export { SafeFetcher, checkFetchUrl, type SafeFetchOptions, type FetchedPage } from './crawl/safe-fetch.js';
 export {
   extractLinks,
@@ -17,7 +17,7 @@ export {
   isIpLiteral,
   type AddressPolicy,
 } from './crawl/address-policy.js';
-export type { LookupFunction } from './crawl/guarded-agent.js';
+export { guardedLookup, type LookupFunction } from './crawl/guarded-agent.js';
 export {
   InvalidInputError,
   FetchRefusedError,
@@ -26,6 +26,7 @@ export {
   RedirectError,
   UpstreamStatusError,
   FetchFailedError,
+  HostBusyError,
   CancelledError,
   InvalidGlobError,
   isRetryable,

@@ -16,6 +16,9 @@ export function defaultConcurrency(queue: WorkerKind): number {
       return 32;
     case 'webhook':
       return 16;
+    case 'render':
+      // A browser context a job, each a renderer process: memory, not the network, bounds it.
+      return 2;
   }
 }
 
@@ -36,6 +39,7 @@ export function workerNodeArgs(queue: WorkerKind): string[] {
     case 'fibonacci':
       return ['--max-semi-space-size=4'];
     case 'crawl':
+    case 'render':
       return ['--max-semi-space-size=8'];
   }
 }

@@ -17,6 +17,7 @@ import { fibonacciProcessor } from './processors/fibonacci.js';
 import { sqrtProcessor } from './processors/sqrt.js';
 import { JobHooks } from './job-hooks.js';
 import { SharedSlots } from './shared-slots.js';
+import type { FetchOverrides } from './render/renderer.js';
 
 /** A worker consuming one queue, and how to stop it. */
 export interface RunningWorker {
@@ -43,6 +44,8 @@ export interface StartWorkerOptions {
   logger: Logger;
   /** @defaultValue `WORKER_CONCURRENCY`, else {@link defaultConcurrency} */
   concurrency?: number;
+  /** Test hooks: the address policy and DNS of a crawl or render worker's fetches. */
+  overrides?: FetchOverrides;
 }
 
 /** Starts a BullMQ worker for `queue` with the settings of `config`. */
@@ -56,7 +59,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // Only a crawl worker loads the crawler (undici, the HTML parser, …): the
   // sqrt and fibonacci workers stay smaller (bench/README.md).
   const crawl =
-    queue === 'crawl' ? await (await import('./crawl/crawl-parts.js')).startCrawlParts(config, logger) : null;
+    queue === 'crawl' || queue === 'render'
+      ? await (
+          await import('./crawl/crawl-parts.js')
+        ).startCrawlParts(config, logger, { render: queue === 'render', overrides: options.overrides })
+      : null;
   const keep = { age: config.resultTtlSeconds };
   // The name shows in each job's processedBy and in the queue's worker list.
   const name = `${hostname()}-${process.pid}`;
@@ -110,7 +117,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   });
   const worker = workers[0];
   // Jobs sent with a webhook tell it how they ended (a failure once no attempt is left).
-  const hooks = queue === 'webhook' ? null : new JobHooks(config, queue, logger);
+  // A rendered crawl job is a crawl job to its webhook.
+  const hooks = queue === 'webhook' ? null : new JobHooks(config, queue === 'render' ? 'crawl' : queue, logger);
   // BullMQ reports a lost Redis every second; say it once per minute.
   let lastError = { message: '', at: 0 };
   for (const each of workers) {
@@ -128,6 +136,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     });
   }
   const metrics = workerMetrics(workers);
+  crawl?.register(metrics);
   await crawl?.listenForCancels(workers);
   await Promise.all(workers.map((each) => each.waitUntilReady()));
   logger.info({ concurrency, queues: names }, 'worker ready');

@@ -62,6 +62,34 @@ export async function crawlPage(
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
   fetched?.();
   const html = page.body && isHtml(page.contentType) ? decode(page.body, page.contentType) : null;
+  return pageResult(url, { ...page, html }, input, limits, started);
+}
+
+/** What a page result is made of: the final response, and its HTML (null for other bodies). */
+export interface PageResponse {
+  finalUrl: string;
+  status: number;
+  contentType: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  bytes: number;
+  html: string | null;
+}
+
+/**
+ * The result of a page from its response: links, metadata and the content
+ * `input.formats` asks for, the same for a fetched page and a rendered one
+ * (whose HTML is the DOM after its scripts ran).
+ * @param started performance.now() when the page was asked for
+ */
+export function pageResult(
+  url: string,
+  page: PageResponse,
+  input: CrawlInput,
+  limits: PageLimits,
+  started: number,
+): CrawlResult {
+  const { html } = page;
   const parsed = html === null ? null : extractLinks(html, page.finalUrl, limits);
   const formats = input.formats ?? [];
   const { links, ...content } =

@@ -39,11 +39,11 @@ export class CrawlService {
     const id = randomUUID();
     await withRedis(() => this.store.create(id, seed, options, webhook));
     try {
-      await withRedis(() => this.queues.pages.add(id, [seed], 0));
+      await withRedis(() => this.queues.pages.add(id, [seed], 0, options.render));
       // REDIS_WAIT_REPLICAS: the crawl and its seed job are on replicas before the crawl is acknowledged.
       const { queues } = this;
       const meta = crawlKeys(queues.config.queuePrefix, id).meta;
-      await withRedis(() => queues.replicated(meta, queues.queueKey(queues.pages.queueOf(seed).name)));
+      await withRedis(() => queues.replicated(meta, queues.queueKey(queues.pages.queueOf(seed, options.render).name)));
     } catch (err) {
       await this.store.discard(id).catch(() => {});
       throw err;
@@ -155,7 +155,8 @@ export class CrawlService {
     if (!before) throw new CrawlNotFoundError(id);
     if (before === 'completed') throw new CrawlFinishedError(id, before);
     await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
-    await withRedis(() => this.queues.pages.remove(this.store, id), 10_000);
+    const render = (await this.get(id)).options.render;
+    await withRedis(() => this.queues.pages.remove(this.store, id, render), 10_000);
     const crawl = await this.get(id);
     const webhook = await withRedis(() => this.store.webhook(id));
     const target = { queue: this.queues.webhooks, redis: this.queues.redis };

@@ -34,6 +34,11 @@ export function idempotentJobId(key: string): string {
   return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
 
+/** True for a crawl job to render in a browser (the render queue). */
+function isRendered(type: JobType, input: unknown): boolean {
+  return type === 'crawl' && (input as { render?: unknown } | null)?.render === true;
+}
+
 /**
  * Adds, reads, waits for and removes jobs. Every call is bounded in time:
  * with Redis away it throws RedisUnavailableError within seconds.
@@ -81,23 +86,25 @@ export class JobStore {
    */
   async add(type: JobType, input: unknown, options: SubmitOptions, idempotencyKey?: string, webhook?: WebhookSpec) {
     return withRedis(async () => {
-      const queue = this.queues.queue(type);
+      // A crawl job with render: true goes to the render queue, under an id that says so.
+      const render = isRendered(type, input);
+      const queue = render ? this.queues.render : this.queues.queue(type);
       const name = webhook ? HOOKED_JOB : type;
       if (idempotencyKey === undefined) {
-        const jobId = webhook ? randomUUID() : undefined;
+        const jobId = render ? `render-${randomUUID()}` : webhook ? randomUUID() : undefined;
         if (jobId) await this.keepWebhook(type, jobId, webhook!, options.delay);
         const job = await queue.add(name, input, this.jobOptions(options, jobId));
-        await this.queues.replicated(this.queues.queueKey(type));
+        await this.queues.replicated(this.queues.queueKey(queue.name));
         return { job, replayed: false };
       }
       const claimed = await this.claim(type, idempotencyKey, input, options.delay);
-      const jobId = idempotentJobId(idempotencyKey);
+      const jobId = `${render ? 'render-' : ''}${idempotentJobId(idempotencyKey)}`;
       if (webhook && claimed) await this.keepWebhook(type, jobId, webhook, options.delay);
       // Adding an id that exists adds nothing; the stored job is the one to show.
       const added = await queue.add(name, input, this.jobOptions(options, jobId));
       const job = (await this.queues.getJob(type, jobId)) ?? added;
       if (!isDeepStrictEqual(job.data, input)) throw new IdempotencyConflictError(idempotencyKey);
-      await this.queues.replicated(this.queues.queueKey(type));
+      await this.queues.replicated(this.queues.queueKey(queue.name));
       return { job, replayed: !claimed };
     });
   }
@@ -124,16 +131,23 @@ export class JobStore {
       const claimed =
         idempotencyKey === undefined || (await this.claim(type, `batch:${idempotencyKey}`, inputs, options.delay));
       const base = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
-      // With a key the ids are fixed, so a replay adds nothing new.
-      const jobs = await this.queues.queue(type).addBulk(
-        inputs.map((data, index) => ({
-          name: type,
-          data,
-          opts: this.jobOptions(options, base && `${base}-${index}`),
-        })),
-      );
-      await this.queues.replicated(this.queues.queueKey(type));
-      return { ids: jobs.map((job) => String(job.id)), replayed: !claimed };
+      // With a key the ids are fixed, so a replay adds nothing new. Rendered crawl jobs go to the render queue.
+      const items = inputs.map((data, index) => {
+        const render = isRendered(type, data);
+        const id = base ? `${base}-${index}` : render ? randomUUID() : undefined;
+        const jobId = id && render ? `render-${id}` : id;
+        return { render, job: { name: type, data, opts: this.jobOptions(options, jobId) } };
+      });
+      const ids = new Array<string>(items.length);
+      for (const render of [false, true]) {
+        const picked = items.flatMap((item, index) => (item.render === render ? [{ ...item, index }] : []));
+        if (picked.length === 0) continue;
+        const queue = render ? this.queues.render : this.queues.queue(type);
+        const jobs = await queue.addBulk(picked.map((item) => item.job));
+        jobs.forEach((job, at) => (ids[picked[at].index] = String(job.id)));
+        await this.queues.replicated(this.queues.queueKey(queue.name));
+      }
+      return { ids, replayed: !claimed };
     });
   }
 
@@ -144,7 +158,7 @@ export class JobStore {
    */
   async find(type: JobType, id: string) {
     return withRedis(async () => {
-      const queue = this.queues.queue(type);
+      const queue = this.queues.queueOf(type, id);
       let state = apiState(await queue.getJobState(id));
       const job = state ? await this.queues.getJob(type, id) : undefined;
       // A crawl's page jobs are the crawl's own (GET /v1/crawls/{id}); as jobs they do not exist.
@@ -172,7 +186,7 @@ export class JobStore {
    */
   async waitFor(type: JobType, id: string, ms: number): Promise<{ job: JobFields; state: JobState }> {
     const deadline = Date.now() + ms;
-    const waiter = this.queues.waiter(type);
+    const waiter = this.queues.waiter(type, id);
     for (;;) {
       const outcome = await waiter.wait(id, Math.max(0, deadline - Date.now()));
       const found = outcome === 'completed' ? await this.completed(type, id) : await this.find(type, id);

@@ -1,6 +1,7 @@
 import {
   JOB_TYPES,
   PageQueues,
+  RENDER_QUEUE,
   WEBHOOK_QUEUE,
   cancelChannel,
   createRedis,
@@ -25,6 +26,14 @@ export const MEMORY_PRESSURE = 0.9;
 
 export type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
 
+/** A crawl job with `render: true` is on the render queue, under an id that says so. */
+export function isRenderJobId(id: string): boolean {
+  return id.startsWith('render-');
+}
+
+/** The queues of jobs: one per type, and render (crawl jobs rendered in a browser). */
+type JobQueueName = JobType | typeof RENDER_QUEUE;
+
 /**
  * The API's handles on Redis, and the one module of the API that imports
  * bullmq (bull-board's queueAdapters/bullMQ.ts is the model): one BullMQ Queue
@@ -39,8 +48,8 @@ export class JobQueues {
   private webhookQueue: Queue | null = null;
   /** The crawl frontier's queues (the crawl queue itself unless CRAWL_QUEUE_SHARDS > 1). */
   private pageQueues: PageQueues | null = null;
-  private readonly events = new Map<JobType, QueueEvents>();
-  private readonly waiters = new Map<JobType, JobWaiter>();
+  private readonly events = new Map<JobQueueName, QueueEvents>();
+  private readonly waiters = new Map<JobQueueName, JobWaiter>();
   private readonly eventConnections: RedisClient[] = [];
   private readonly memoryTimer: NodeJS.Timeout;
   /** Redis's used_memory as a share of its maxmemory (0 without maxmemory), read every second. */
@@ -63,13 +72,13 @@ export class JobQueues {
     });
     this.memoryTimer = setInterval(() => void this.readMemory(), MEMORY_POLL_MS);
     this.memoryTimer.unref();
-    for (const type of JOB_TYPES) {
+    for (const name of [...JOB_TYPES, RENDER_QUEUE] as const) {
       const connection = createRedis(config, 'blocking', warn('queue events'));
       this.eventConnections.push(connection);
-      const events = new QueueEvents(type, { connection, prefix: queueKeyPrefix(config.queuePrefix, type) });
+      const events = new QueueEvents(name, { connection, prefix: queueKeyPrefix(config.queuePrefix, name) });
       events.on('error', () => {});
-      this.events.set(type, events);
-      this.waiters.set(type, new JobWaiter(events));
+      this.events.set(name, events);
+      this.waiters.set(name, new JobWaiter(events));
     }
   }
 
@@ -103,6 +112,20 @@ export class JobQueues {
 
   queue(type: JobType): Queue {
     return this.queues.get(type)!;
+  }
+
+  /** Where a rendered crawl job or page waits for a render worker. */
+  get render(): Queue {
+    return this.pages.render;
+  }
+
+  /** The queue job `id` of `type` is on: its type's, or render for a rendered crawl job. */
+  queueOf(type: JobType, id: string): Queue {
+    return type === 'crawl' && isRenderJobId(id) ? this.render : this.queue(type);
+  }
+
+  private laneOf(type: JobType, id: string | undefined): JobQueueName {
+    return type === 'crawl' && id !== undefined && isRenderJobId(id) ? RENDER_QUEUE : type;
   }
 
   get webhooks(): Queue {
@@ -139,22 +162,23 @@ export class JobQueues {
 
   /** A job by id through BullMQ's Job.fromId, or undefined. */
   async getJob(type: JobType, id: string): Promise<Job | undefined> {
-    return Job.fromId(this.queue(type), id);
+    return Job.fromId(this.queueOf(type, id), id);
   }
 
   /** Queues of every job type and page shard on `connection`, for Bull Board (whose adapter takes BullMQ Queues). */
   queuesOn(connection: RedisClient): Queue[] {
-    const shards = this.config.crawlQueueShards > 1 ? new PageQueues(connection, this.config).queues : [];
-    return [...JOB_TYPES.map((type) => this.open(type, connection)), ...shards];
+    const own = JOB_TYPES.map((type) => this.open(type, connection));
+    const pages = new PageQueues(connection, this.config, own[JOB_TYPES.indexOf('crawl')]);
+    return [...own, pages.render, ...(this.config.crawlQueueShards > 1 ? pages.queues : [])];
   }
 
-  /** The queue's event stream listener (progress, completed, failed). */
-  queueEvents(type: JobType): QueueEvents {
-    return this.events.get(type)!;
+  /** The event stream listener (progress, completed, failed) of the queue job `id` is on. */
+  queueEvents(type: JobType, id?: string): QueueEvents {
+    return this.events.get(this.laneOf(type, id))!;
   }
 
-  waiter(type: JobType): JobWaiter {
-    return this.waiters.get(type)!;
+  waiter(type: JobType, id?: string): JobWaiter {
+    return this.waiters.get(this.laneOf(type, id))!;
   }
 
   /** Asks every worker of `type` to abort job `id` if it is running it. */

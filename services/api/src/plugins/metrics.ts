@@ -64,7 +64,7 @@ export default fp(
           for (const key of Object.keys(gauges) as (keyof typeof gauges)[])
             politeness[key].set({ queue: 'crawl' }, now[key]);
         // The page shards are queues of their own (queue="crawl-shard-<n>").
-        const all = [...JOB_TYPES.map((type) => queues.queue(type)), ...queues.shards];
+        const all = [...JOB_TYPES.map((type) => queues.queue(type)), queues.render, ...queues.shards];
         const texts = await Promise.allSettled(all.map((queue) => queue.exportPrometheusMetrics()));
         queueMetrics = mergeExpositions(texts.map((text) => (text.status === 'fulfilled' ? text.value : '')));
       }

@@ -28,7 +28,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
   async function streamJob(type: JobType, request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
     const { id } = request.params;
     const found = await jobs.find(type, id);
-    const events = queues.queueEvents(type);
+    const events = queues.queueEvents(type, id);
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) =>
       jobId === id && stream.send('progress', { progress: data });
     const finish = async ({ jobId }: { jobId: string }) => {

@@ -1,4 +1,4 @@
-import { JOB_TYPES, type JobType } from '@crawlfleet/core';
+import { JOB_TYPES, RENDER_QUEUE, type JobType } from '@crawlfleet/core';
 import type { Queue } from '../plugins/job-queues.js';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
@@ -18,7 +18,9 @@ const ShardInfo = Type.Object({
 });
 
 const QueueInfo = Type.Object({
-  type: JobTypeName,
+  type: Type.Union([JobTypeName, Type.Literal(RENDER_QUEUE)], {
+    description: 'A job type, or render: crawl jobs and pages with render: true',
+  }),
   paused: Type.Boolean(),
   workers: Type.Integer({ description: 'Worker connections on this queue' }),
   counts: Counts,
@@ -44,7 +46,8 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
     ]);
     return { paused, workers, counts };
   };
-  const info = async (type: JobType) => {
+  const info = async (type: JobType | typeof RENDER_QUEUE) => {
+    if (type === RENDER_QUEUE) return { type, ...(await read(queues.render)) };
     const own = { type, ...(await read(queues.queue(type))) };
     if (type !== 'crawl' || queues.shards.length === 0) return own;
     const shards = await Promise.all(
@@ -54,7 +57,9 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
   };
   const tags = ['queues'];
   const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
-  const params = Type.Object({ type: Type.String({ description: `One of ${JOB_TYPES.join(', ')}` }) });
+  const params = Type.Object({
+    type: Type.String({ description: `One of ${[...JOB_TYPES, RENDER_QUEUE].join(', ')}` }),
+  });
 
   app.get(
     '/queues',
@@ -65,7 +70,9 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: Type.Object({ queues: Type.Array(QueueInfo) }), ...errors },
       },
     },
-    async () => ({ queues: await withRedis(() => Promise.all(JOB_TYPES.map(info))) }),
+    async () => ({
+      queues: await withRedis(() => Promise.all([...JOB_TYPES, RENDER_QUEUE as typeof RENDER_QUEUE].map(info))),
+    }),
   );
 
   for (const action of ['pause', 'resume'] as const) {
@@ -76,12 +83,11 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
       response: { 200: QueueInfo, ...errors },
     };
     app.post<TypeRoute>(`/queues/:type/${action}`, { schema }, async (request) => {
-      const type = jobTypeOf(request.params.type);
+      const type = request.params.type === RENDER_QUEUE ? RENDER_QUEUE : jobTypeOf(request.params.type);
       return withRedis(async () => {
         // Pausing crawl pauses its page shards too: a paused crawl queue stops recursive crawls as well.
-        await Promise.all(
-          [queues.queue(type), ...(type === 'crawl' ? queues.shards : [])].map((queue) => queue[action]()),
-        );
+        const queue = type === RENDER_QUEUE ? queues.render : queues.queue(type);
+        await Promise.all([queue, ...(type === 'crawl' ? queues.shards : [])].map((each) => each[action]()));
         return info(type);
       });
     });

@@ -57,6 +57,12 @@ export default async function scheduleRoutes(app: FastifyInstance): Promise<void
         const { id, every, cron, input } = request.body;
         if ((every === undefined) === (cron === undefined))
           throw new ValidationError('body.every', 'or body.cron is required, not both');
+        // A job scheduler adds to its own queue (crawl); rendered pages are the render queue's.
+        if ((input as { render?: boolean }).render)
+          throw new ValidationError(
+            'body.input.render',
+            'is not taken by job schedules: schedule a crawl with render: true',
+          );
         try {
           await withRedis(() =>
             queues.queue(type).upsertJobScheduler(id, every ? { every } : { pattern: cron! }, {

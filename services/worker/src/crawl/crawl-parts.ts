@@ -18,13 +18,15 @@ import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@cr
 import { DelayedError, Queue, type Job, type Worker } from 'bullmq';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { toBullmqError } from '../to-bullmq-error.js';
 import { CrawlCancels } from './crawl-cancels.js';
 import { CrawlSweep } from './crawl-sweep.js';
 
 import { CrawlHooks } from './crawl-hooks.js';
 import { HostGate } from './host-gate.js';
-import { PageProcessor } from './page-processor.js';
+import { PageProcessor, type PageFetch } from './page-processor.js';
+import type { FetchOverrides } from '../render/renderer.js';
 import { RobotsCache } from './robots-cache.js';
 
 /** Sitemap files (indexes included) read for one crawl. */
@@ -39,11 +41,21 @@ export interface CrawlParts {
   processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
   /** Listens for DELETEs of active crawl jobs and aborts them if they run on one of `workers`. */
   listenForCancels(workers: Worker[]): Promise<void>;
+  /** Adds this part's own metrics (a render worker's) to the worker's registry. */
+  register(registry: Registry): void;
   close(): Promise<void>;
 }
 
-function createFetcher(config: Config): SafeFetcher {
+/** How a crawl worker part is made: plain fetches, or pages rendered in a browser (the render worker). */
+export interface CrawlPartsOptions {
+  render?: boolean;
+  /** Test hooks: the address policy and DNS of every fetch and render. */
+  overrides?: FetchOverrides;
+}
+
+function createFetcher(config: Config, overrides: FetchOverrides): SafeFetcher {
   return new SafeFetcher({
+    ...overrides,
     userAgent: config.crawlUserAgent,
     timeoutMs: config.crawlTimeoutMs,
     connectTimeoutMs: config.crawlConnectTimeoutMs,
@@ -54,8 +66,12 @@ function createFetcher(config: Config): SafeFetcher {
 }
 
 /** The fetcher, crawl store, robots cache and cancel listeners of a crawl worker. */
-export async function startCrawlParts(config: Config, logger: Logger): Promise<CrawlParts> {
-  const fetcher = createFetcher(config);
+export async function startCrawlParts(
+  config: Config,
+  logger: Logger,
+  options: CrawlPartsOptions = {},
+): Promise<CrawlParts> {
+  const fetcher = createFetcher(config, options.overrides ?? {});
   // No blocking command ever runs here, so the commands of concurrent pages
   // issued in one tick can share a socket write (auto-pipelining).
   const commands = createRedis(
@@ -101,6 +117,13 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     ttlSeconds: config.resultTtlSeconds,
   });
   const gate = new HostGate(commands, config);
+  // A render worker loads the browser driver; a crawl worker never does.
+  const renderer = options.render
+    ? (await import('../render/renderer.js')).startRenderer(config, logger, limits, options.overrides)
+    : null;
+  const fetchPage: PageFetch =
+    renderer?.fetchPage ??
+    ((input, signal, fetched, headers) => crawlPage(fetcher, input, signal, limits, fetched, headers));
   const pages = new PageProcessor({
     config,
     store,
@@ -108,8 +131,8 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
     fetcher,
     robots,
     cancels,
-    limits,
     sitemapLimits,
+    fetchPage,
     hooks,
     gate,
     recrawls: new Recrawls(commands, config.queuePrefix),
@@ -141,7 +164,7 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
         await job.moveToDelayed(Date.now() + ('wait' in admission ? admission.wait : admission.open), token);
         throw new DelayedError();
       }
-      const run = (fetched?: () => void) => crawlPage(fetcher, input, signal, limits, fetched);
+      const run = (fetched: () => void = () => {}) => fetchPage(input, signal, fetched, {});
       // Without a URL to lease for, crawlPage refuses the input itself.
       const held = admission
         ? await gate.hold(admission.lease, run)
@@ -162,7 +185,11 @@ export async function startCrawlParts(config: Config, logger: Logger): Promise<C
       });
       await subscriber.subscribe(cancelChannel(config.queuePrefix, 'crawl'));
     },
+    register(registry) {
+      renderer?.register(registry);
+    },
     async close() {
+      await renderer?.close();
       subscriber?.disconnect();
       cancels.close();
       await sweep.stop();

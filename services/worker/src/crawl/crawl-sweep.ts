@@ -61,14 +61,16 @@ export class CrawlSweep {
   }
 
   private async sweepCrawl(crawlId: string): Promise<void> {
+    // A rendered crawl's pages are on the render queue.
+    const render = (await this.deps.store.get(crawlId))?.options.render ?? false;
     let checked = 0;
     const missing: InflightPage[] = [];
     for await (const batch of this.deps.store.inflight(crawlId)) {
-      const states = await Promise.all(batch.map((page) => this.deps.pages.state(crawlId, page.url)));
+      const states = await Promise.all(batch.map((page) => this.deps.pages.state(crawlId, page.url, render)));
       for (const [index, state] of states.entries()) {
         const page = batch[index];
         if (state === 'unknown') missing.push(page);
-        else if (state === 'failed' || state === 'completed') await this.lost(crawlId, page, state);
+        else if (state === 'failed' || state === 'completed') await this.lost(crawlId, page, state, render);
       }
       checked += batch.length;
       if (checked >= MAX_CHECKS_PER_CRAWL) break;
@@ -76,15 +78,21 @@ export class CrawlSweep {
     if (missing.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
     for (const page of missing) {
-      if ((await this.deps.pages.state(crawlId, page.url)) === 'unknown') await this.lost(crawlId, page, 'unknown');
+      if ((await this.deps.pages.state(crawlId, page.url, render)) === 'unknown')
+        await this.lost(crawlId, page, 'unknown', render);
     }
   }
 
   /** Records a page whose job ended without its record. */
-  private async lost(crawlId: string, page: InflightPage, state: 'failed' | 'completed' | 'unknown'): Promise<void> {
+  private async lost(
+    crawlId: string,
+    page: InflightPage,
+    state: 'failed' | 'completed' | 'unknown',
+    render: boolean,
+  ): Promise<void> {
     let why = 'was removed';
     if (state !== 'unknown') {
-      const job = await this.deps.pages.job(crawlId, page.url);
+      const job = await this.deps.pages.job(crawlId, page.url, render);
       why = state === 'failed' ? `failed: ${job?.failedReason || 'no reason given'}` : 'ended without a record';
     }
     const error = describeFailure(new PageLostError(why)).message;

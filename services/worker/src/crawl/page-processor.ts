@@ -3,17 +3,17 @@ import { fetchedPageRecord, unfetchedPageRecord, type PageQueues } from '@crawlf
 import type {
   ChildLink,
   Config,
+  CrawlInput,
   CrawlOptions,
   CrawlPageData,
+  CrawlResult,
   CrawlStore,
   PageRecord,
   Recrawls,
 } from '@crawlfleet/core';
 import {
   CrawlScopeFilter,
-  crawlPage,
   isRetryable,
-  type PageLimits,
   type RobotsRules,
   type SafeFetcher,
   type SitemapLimits,
@@ -50,12 +50,21 @@ export interface PageProcessorDeps {
   fetcher: SafeFetcher;
   robots: RobotsCache;
   cancels: CrawlCancels;
-  limits: PageLimits;
   sitemapLimits: SitemapLimits;
   hooks: CrawlHooks;
   gate: HostGate;
   recrawls: Recrawls;
+  /** Fetches a page: the safe fetch (crawl workers), or a render in headless Chromium (render workers). */
+  fetchPage: PageFetch;
 }
+
+/** How a worker gets one page: its result, calling `fetched` once the response is in (the lease goes back). */
+export type PageFetch = (
+  input: CrawlInput,
+  signal: AbortSignal | undefined,
+  fetched: () => void,
+  headers: Record<string, string>,
+) => Promise<CrawlResult>;
 
 /** Pauses (429/503) one page waits out before it fails. */
 const MAX_HOST_WAITS = 20;
@@ -98,13 +107,13 @@ export class PageProcessor {
       store.claimedBy(crawlId, url),
     ]);
     if (state !== 'running') return { url, outcome: 'stopped' };
-    // Finished before but not acknowledged (the worker died): queue the same children again.
-    if (claimed) {
-      await this.deps.pages.add(crawlId, claimed, depth + 1);
-      return { url, outcome: 'requeued' };
-    }
     const context = await this.context(crawlId);
     if (!context) return { url, outcome: 'stopped' };
+    // Finished before but not acknowledged (the worker died): queue the same children again.
+    if (claimed) {
+      await this.deps.pages.add(crawlId, claimed, depth + 1, context.options.render);
+      return { url, outcome: 'requeued' };
+    }
     const { maxDurationMs } = context.options;
     if (overBudget || (maxDurationMs && Date.now() - context.startedAt >= maxDurationMs)) {
       // Past a budget the queued pages are dropped: no fetch, no record (FINISH_PAGE sets the stopReason).
@@ -150,13 +159,12 @@ export class PageProcessor {
       await job.moveToDelayed(Date.now() + admission.wait, token);
       throw new DelayedError();
     }
-    // Crawls started before formats existed have none.
-    const { formats = [], onlyMainContent = true } = context.options;
+    // Crawls started before formats (or rendering) existed have none.
+    const { formats = [], onlyMainContent = true, renderWaitUntil, renderWaitMs, renderResources } = context.options;
+    const input = { url, formats, onlyMainContent, renderWaitUntil, renderWaitMs, renderResources };
     const headers = conditionalHeaders(previous);
     const held = await this.deps.gate.hold(admission.lease, (fetched) =>
-      this.deps.cancels.run(crawlId, signal, (abort) =>
-        crawlPage(this.deps.fetcher, { url, formats, onlyMainContent }, abort, this.deps.limits, fetched, headers),
-      ),
+      this.deps.cancels.run(crawlId, signal, (abort) => this.deps.fetchPage(input, abort, fetched, headers)),
     );
     if ('err' in held) {
       const { err, outcome, pauseMs } = held;
@@ -273,7 +281,7 @@ export class PageProcessor {
       dropped,
       maxStoredBytes,
     });
-    await this.deps.pages.add(crawlId, claimed, record.depth + 1);
+    await this.deps.pages.add(crawlId, claimed, record.depth + 1, this.contexts.get(crawlId)?.options.render);
     await this.deps.hooks.pageFinished(crawlId, outcome === 'dropped' ? null : record);
   }
 }

@@ -1,0 +1,91 @@
+import type { Config } from '@crawlfleet/core/runtime';
+import { addressPolicy, type AddressPolicy, type LookupFunction, type PageLimits } from '@crawlfleet/tasks';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { PageFetch } from '../crawl/page-processor.js';
+import { Browsers } from './browsers.js';
+import { treeRssBytes } from './process-tree.js';
+import { renderPage } from './render-page.js';
+
+/** Test hooks: an address policy and DNS of their own (the fetches' too). */
+export interface FetchOverrides {
+  policy?: AddressPolicy;
+  resolve?: LookupFunction;
+}
+
+/** A render worker's pages: its browser, how a page is rendered, its metrics. */
+export interface Renderer {
+  fetchPage: PageFetch;
+  /** Adds the render metrics to the worker's registry. */
+  register(registry: Registry): void;
+  browsers: Browsers;
+  close(): Promise<void>;
+}
+
+/** Starts a render worker's renderer: one browser (started on the first page), a context and proxy per page. */
+export function startRenderer(
+  config: Config,
+  logger: Logger,
+  limits: PageLimits,
+  overrides: FetchOverrides = {},
+): Renderer {
+  const restarts = new Counter({
+    name: 'crawlfleet_browser_restarts_total',
+    help: 'Browsers started again by this worker, by reason (recycle: RENDER_RECYCLE_PAGES; crash)',
+    labelNames: ['reason'],
+    registers: [],
+  });
+  const duration = new Histogram({
+    name: 'crawlfleet_render_duration_seconds',
+    help: 'Time to render one page, by outcome',
+    labelNames: ['outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [],
+  });
+  const rss = new Gauge({
+    name: 'crawlfleet_render_worker_rss_bytes',
+    help: 'Resident memory of the render worker and its browser processes (proportional: shared pages split)',
+    registers: [],
+    collect() {
+      this.set(treeRssBytes());
+    },
+  });
+  const browsers = new Browsers({
+    executablePath: config.chromiumPath,
+    recyclePages: config.renderRecyclePages,
+    logger,
+    onRestart: (reason) => restarts.inc({ reason }),
+  });
+  const renderLimits = {
+    userAgent: config.crawlUserAgent,
+    policy: overrides.policy ?? addressPolicy(config.crawlAllowPrivateNetworks),
+    resolve: overrides.resolve,
+    timeoutMs: config.crawlTimeoutMs,
+    connectTimeoutMs: config.crawlConnectTimeoutMs,
+    maxBytes: config.crawlMaxBytes,
+    maxRedirects: config.crawlMaxRedirects,
+    page: limits,
+  };
+  return {
+    browsers,
+    // A render is one request to the host as far as politeness goes: conditional headers are not sent (the
+    // browser would get a 304 without a DOM), so a rendered recrawl compares content hashes instead.
+    fetchPage: async (input, signal, fetched) => {
+      const stop = duration.startTimer();
+      try {
+        const result = await browsers.use((browser) => renderPage(browser, input, renderLimits, signal, fetched));
+        stop({ outcome: 'rendered' });
+        return result;
+      } catch (err) {
+        stop({ outcome: 'failed' });
+        throw err;
+      }
+    },
+    register(registry) {
+      registry.registerMetric(restarts);
+      registry.registerMetric(duration);
+      registry.registerMetric(rss);
+    },
+    close: () => browsers.close(),
+  };
+}

@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { buildApp } from '@crawlfleet/api';
+import { workerNodeArgs } from '@crawlfleet/worker';
+import {
+  eventually,
+  freePort,
+  startService,
+  testApi,
+  type FixtureSite,
+  type ServiceProcess,
+} from '@crawlfleet/testkit';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PAGES, startRenderSite } from './render-site.js';
+
+/* Render worker processes: one killed mid-page, memory over 300 pages, the render metrics. */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const RECYCLE = 100;
+let app: FastifyInstance;
+let site: FixtureSite;
+const started: ServiceProcess[] = [];
+let env: Record<string, string>;
+
+async function renderWorker(metricsPort: number): Promise<ServiceProcess> {
+  const worker = startService(
+    'services/worker/dist/main.js',
+    ['--queue', 'render'],
+    { ...env, WORKER_METRICS_PORT: String(metricsPort) },
+    workerNodeArgs('render'),
+  );
+  started.push(worker);
+  await eventually(() => worker.output().includes('worker ready'), 15_000, 'the render worker');
+  return worker;
+}
+
+async function metrics(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+const sample = (text: string, name: string) =>
+  Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+
+describe.skipIf(!existsSync(CHROMIUM))('render worker processes', () => {
+  beforeAll(async () => {
+    site = await startRenderSite();
+    const base = {
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      CHROMIUM_PATH: CHROMIUM,
+      WORKER_LOCK_DURATION_MS: '2000',
+      RENDER_RECYCLE_PAGES: String(RECYCLE),
+    };
+    app = await testApi(buildApp, inject('redisUrl'), base);
+    env = { ...base, REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: app.config.queuePrefix };
+  });
+
+  afterAll(async () => {
+    for (const worker of started) worker.child.kill('SIGKILL');
+    await app?.close();
+    await site?.close();
+  });
+
+  it('hands a page whose render worker was killed mid-page to another render worker', async () => {
+    let asked = 0;
+    // Answers after 1.5 s: long enough to kill the worker while it waits.
+    site.route('/slow-render', (_req, res) => {
+      asked++;
+      setTimeout(() => {
+        res.setHeader('content-type', 'text/html');
+        res.end('<!doctype html><title>slow</title><script>document.title = "rendered slow"</script>');
+      }, 1500);
+    });
+    const first = await renderWorker(await freePort());
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs/crawl',
+      payload: { url: `${site.url}/slow-render`, render: true },
+    });
+    await eventually(() => asked === 1, 15_000, 'the page asked for');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await renderWorker(await freePort());
+    const done = (await app.inject({ url: `${accepted.json().url}?wait=20000` })).json();
+    expect(done).toMatchObject({ state: 'completed', result: { rendered: true, title: 'rendered slow' } });
+    expect(asked).toBe(2);
+  }, 60_000);
+
+  it('keeps its memory flat over 300 pages (browser recycled every 100), and reports its metrics', async () => {
+    // This worker alone renders these pages (the ones before are stopped).
+    for (const worker of started.splice(0)) worker.child.kill('SIGTERM');
+    const port = await freePort();
+    await renderWorker(port);
+    const render = async (count: number) => {
+      const reply = await app.inject({
+        method: 'POST',
+        url: '/v1/jobs/crawl/batch',
+        payload: Array.from({ length: count }, (_, i) => ({ url: `${site.url}/js/${i % PAGES}?n=${i}`, render: true })),
+      });
+      const { ids } = reply.json<{ ids: string[] }>();
+      const started = Date.now();
+      for (const id of ids) {
+        const job = (await app.inject({ url: `/v1/jobs/crawl/${id}?wait=20000` })).json();
+        expect(job.state, JSON.stringify(job)).toBe('completed');
+      }
+      process.stdout.write(`${count} pages rendered in ${Date.now() - started} ms\n`);
+    };
+    await render(50);
+    const after50 = sample(await metrics(port), 'crawlfleet_render_worker_rss_bytes');
+    await render(250);
+    const text = await metrics(port);
+    const after300 = sample(text, 'crawlfleet_render_worker_rss_bytes');
+    process.stdout.write(
+      `render worker RSS: ${Math.round(after50 / 1e6)} MB after 50, ${Math.round(after300 / 1e6)} MB after 300\n`,
+    );
+    expect(after50).toBeGreaterThan(50e6);
+    expect(Math.abs(after300 - after50) / after50).toBeLessThan(0.2);
+    expect(sample(text, 'crawlfleet_browser_restarts_total')).toBe(2);
+    expect(text).toMatch(/crawlfleet_render_duration_seconds_count\{outcome="rendered"\} 300/);
+  }, 300_000);
+});
