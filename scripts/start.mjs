@@ -194,7 +194,12 @@ const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
 const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
 for (let i = 0; i < 300 && !stopping; i++) {
   if (await apiAnswers()) {
-    say(`API listening on ${base} (workers: ${WORKER_KINDS.join(', ')})`);
+    say(
+      `API listening on ${base} (${services
+        .slice(1)
+        .map((service) => service.name)
+        .join(', ')})`,
+    );
     say('try it:');
     process.stdout.write(
       `\n  curl -s -X POST '${base}/v1/jobs/sqrt?wait=5000' -H 'content-type: application/json' -d '{"value": 2}'\n` +

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bodyOf, eventually, testConfig, ROOT, startService, type ServiceProcess, freePort } from '@crawlfleet/testkit';
 
@@ -20,7 +21,7 @@ describe('npm start', () => {
       LOG_LEVEL: 'warn',
     });
     const running = launcher;
-    await eventually(() => running.output().includes('Ctrl-C stops everything'), 20_000, 'launcher ready');
+    await eventually(() => running.output().includes('Ctrl-C stops everything'), 60_000, 'launcher ready');
     const output = running.output();
     expect(output).toContain(`API listening on http://127.0.0.1:${port}`);
     const curl = /curl -s -X POST '([^']+)' -H 'content-type: application\/json' -d '([^']+)'/.exec(output);
@@ -45,9 +46,14 @@ describe('npm start', () => {
 
     // A worker that dies is started again.
     const queues = async () => (await bodyOf(await fetch(`http://127.0.0.1:${port}/v1/queues`))).queues;
+    // A render worker is started where there is a Chromium to drive.
+    const renderWorkers = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') ? 1 : 0;
     await eventually(
-      async () => (await queues()).every((queue: { workers: number }) => queue.workers === 1),
-      10_000,
+      async () =>
+        (await queues()).every(
+          (queue: { type: string; workers: number }) => queue.workers === (queue.type === 'render' ? renderWorkers : 1),
+        ),
+      30_000,
       'one worker per queue',
     );
     const { execSync } = await import('node:child_process');

@@ -68,7 +68,8 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     expect(plain.state).toBe('completed');
     expect(plain.result.links).toEqual([]);
     expect(plain.result.rendered).toBeUndefined();
-    const rendered = await job({ url, formats: ['markdown', 'links'], render: true });
+    // networkidle: the page's own fetch() is not part of its load event.
+    const rendered = await job({ url, formats: ['markdown', 'links'], render: true, renderWaitUntil: 'networkidle' });
     expect(rendered.state, JSON.stringify(rendered)).toBe('completed');
     expect(rendered.id).toMatch(/^render-/);
     expect(rendered.result).toMatchObject({ rendered: true, status: 200, title: 'Page 0' });
@@ -86,7 +87,13 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     const started = await app.inject({
       method: 'POST',
       url: '/v1/crawls',
-      payload: { url: `${site.url}/js/0`, render: true, maxDepth: 10, formats: ['text'] },
+      payload: {
+        url: `${site.url}/js/0`,
+        render: true,
+        renderWaitUntil: 'networkidle',
+        maxDepth: 10,
+        formats: ['text'],
+      },
     });
     expect(started.statusCode).toBe(202);
     const id = started.json().id;
@@ -107,7 +114,7 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     expect(spun.state).toBe('failed');
     expect(spun.error).toMatch(/CF_ERR_FETCH_TIMEOUT/);
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 6000);
-    const next = await job({ url: `${site.url}/js/1`, render: true });
+    const next = await job({ url: `${site.url}/js/1`, render: true, renderWaitUntil: 'networkidle' });
     expect(next).toMatchObject({ state: 'completed', result: { rendered: true, title: 'Page 1' } });
   }, 30_000);
 
