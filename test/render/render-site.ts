@@ -61,6 +61,17 @@ location.href = '${target}/navigate';
 </script></body></html>`,
     ),
   );
+  // Four 2 MB scripts: 8 MB over the page's responses, past the 5 MB cap.
+  site.route('/heavy', html(shell('') + [1, 2, 3, 4].map((n) => `<script src="/blob.js?${n}"></script>`).join('')));
+  site.route('/blob.js', (_req, res) => {
+    res.setHeader('content-type', 'text/javascript');
+    res.end(`/*${'x'.repeat(2 * 1024 * 1024)}*/`);
+  });
+  site.route('/with-image', html('<!doctype html><title>image</title><img src="/picture.png"><p>a picture</p>'));
+  site.route('/picture.png', (_req, res) => {
+    res.setHeader('content-type', 'image/png');
+    res.end(Buffer.alloc(64));
+  });
   site.route('/to-evil', (_req, res) => {
     res.writeHead(302, { location: `${target}/redirected` });
     res.end();

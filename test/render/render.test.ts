@@ -130,6 +130,18 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     expect(witness.seen).toEqual([]);
   }, 30_000);
 
+  it('stops a page past CRAWL_MAX_BYTES over all its responses, and loads no images unless asked', async () => {
+    const heavy = await job({ url: `${site.url}/heavy`, render: true });
+    expect(heavy.state).toBe('failed');
+    expect(heavy.error).toMatch(/CF_ERR_BODY_TOO_LARGE/);
+    const before = site.hits.get('/picture.png') ?? 0;
+    expect((await job({ url: `${site.url}/with-image`, render: true })).state).toBe('completed');
+    expect(site.hits.get('/picture.png') ?? 0).toBe(before);
+    const all = await job({ url: `${site.url}/with-image`, render: true, renderResources: 'all' });
+    expect(all.state).toBe('completed');
+    expect(site.hits.get('/picture.png') ?? 0).toBe(before + 1);
+  }, 30_000);
+
   it('waits in the render queue, not the crawl queue, with no render worker', async () => {
     await workers.pop()!.close(5000);
     const accepted = await app.inject({

@@ -11,10 +11,11 @@ Commands:
   status <type> <id>                   show a job
   crawl <url> [--max-pages N] [--max-depth N] [--scope host|domain|any]
               [--include GLOB]... [--exclude GLOB]... [--delay-ms N] [--no-robots]
-              [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip] [--out FILE]
+              [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip] [--render]
+              [--out FILE]
                                        crawl a site with live progress, then write its pages as NDJSON
-  scrape <url> [--format markdown|text|html|links] [--all-content]
-                                       fetch one page and print it (markdown by default)
+  scrape <url> [--format markdown|text|html|links] [--all-content] [--render]
+                                       fetch one page and print it (markdown by default); --render: in a browser
   queues                               counts, workers and pause state per queue
 
 --url defaults to CRAWLFLEET_URL or http://127.0.0.1:3000; --key to CRAWLFLEET_KEY.
@@ -35,6 +36,7 @@ const OPTIONS = {
   'no-robots': { type: 'boolean' },
   format: { type: 'string', multiple: true },
   'all-content': { type: 'boolean' },
+  render: { type: 'boolean' },
   sitemap: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -99,15 +101,16 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
             formats: values.format,
             onlyMainContent: values['all-content'] ? false : undefined,
             sitemap: values.sitemap,
+            render: values.render,
           }).filter(([, value]) => value !== undefined),
         );
         return await crawl(api, io, request, values.out);
       }
       case 'scrape': {
-        need(1, '<url> [--format markdown|text|html|links] [--all-content]');
+        need(1, '<url> [--format markdown|text|html|links] [--all-content] [--render]');
         const format = values.format ?? ['markdown'];
         if (format.length !== 1) throw new CliError(EXIT.usage, 'scrape prints one --format');
-        return await scrape(api, io, rest[0], format[0], !values['all-content']);
+        return await scrape(api, io, rest[0], format[0], !values['all-content'], values.render === true);
       }
       default:
         throw new CliError(EXIT.usage, `unknown command ${JSON.stringify(command)}\n${USAGE}`);

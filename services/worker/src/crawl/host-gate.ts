@@ -209,8 +209,11 @@ export class HostGate {
     if (code === 2) return { open: ms };
     if (keys.waiting) {
       // Counted as waiting for a minute at most (a page that is never asked for again stops counting).
-      await this.redis.zadd(keys.waiting, now + 60_000, asker);
-      await this.redis.pexpire(keys.waiting, 3_600_000);
+      // Sent together: one write on the auto-pipelined connection.
+      await Promise.all([
+        this.redis.zadd(keys.waiting, now + 60_000, asker),
+        this.redis.pexpire(keys.waiting, 3_600_000),
+      ]);
     }
     // Come back about when the requests ahead in line have had their leases (cap at a time).
     const due = (ms * (place + 1)) / cap;
