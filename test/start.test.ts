@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bodyOf, eventually, testConfig, ROOT, startService, type ServiceProcess, freePort } from '@crawlfleet/testkit';
@@ -7,7 +8,11 @@ import { bodyOf, eventually, testConfig, ROOT, startService, type ServiceProcess
 let launcher: ServiceProcess | undefined;
 
 afterAll(() => {
-  launcher?.child.kill('SIGKILL');
+  // A launcher killed mid-test leaves its services behind unless they go first.
+  if (launcher?.child.pid && launcher.child.exitCode === null) {
+    spawnSync('pkill', ['-KILL', '-P', String(launcher.child.pid)]);
+    launcher.child.kill('SIGKILL');
+  }
 });
 
 describe('npm start', () => {
