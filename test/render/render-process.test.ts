@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { buildApp } from '@crawlfleet/api';
 import { workerNodeArgs } from '@crawlfleet/worker';
@@ -32,6 +33,13 @@ async function renderWorker(metricsPort: number): Promise<ServiceProcess> {
   started.push(worker);
   await eventually(() => worker.output().includes('worker ready'), 15_000, 'the render worker');
   return worker;
+}
+
+/** Stops the render workers started so far, so that the next one alone renders what follows. */
+async function alone(): Promise<void> {
+  const stopping = started.splice(0);
+  for (const worker of stopping) worker.child.kill('SIGTERM');
+  await Promise.all(stopping.map((worker) => worker.exited));
 }
 
 async function metrics(port: number): Promise<string> {
@@ -85,9 +93,27 @@ describe.skipIf(!existsSync(CHROMIUM))('render worker processes', () => {
     expect(asked).toBe(2);
   }, 60_000);
 
+  it('starts its browser again after the browser crashes, and goes on', async () => {
+    await alone();
+    const port = await freePort();
+    const worker = await renderWorker(port);
+    const render = async () =>
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/v1/jobs/crawl?wait=20000',
+          payload: { url: `${site.url}/js/3`, render: true },
+        })
+      ).json().state;
+    expect(await render()).toBe('completed');
+    // The browser is the worker's child process; its own processes go with it.
+    expect(spawnSync('pkill', ['-KILL', '-P', String(worker.child.pid), '-f', 'chromium']).status).toBe(0);
+    expect(await render()).toBe('completed');
+    expect(sample(await metrics(port), 'crawlfleet_browser_restarts_total\\{reason="crash"\\}')).toBe(1);
+  }, 60_000);
+
   it('keeps its memory flat over 300 pages (browser recycled every 100), and reports its metrics', async () => {
-    // This worker alone renders these pages (the ones before are stopped).
-    for (const worker of started.splice(0)) worker.child.kill('SIGTERM');
+    await alone();
     const port = await freePort();
     await renderWorker(port);
     const render = async (count: number) => {
