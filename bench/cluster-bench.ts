@@ -1,8 +1,7 @@
 import { freePort, startRedisCluster, type TestCluster, type TestRedis } from '@crawlfleet/testkit';
-import { startCrawlers } from './crawl-bench.js';
+import { crawlCompleted, startCrawlers } from './crawl-bench.js';
 import { JOBS, batchThroughput, startCrawlfleet, type RedisEnv } from './jobs-bench.js';
 import { cpuMs } from './proc.js';
-import { until } from './processes.js';
 import { percentile } from './stats.js';
 
 /*
@@ -106,7 +105,7 @@ export async function crawlOn(
         }),
       );
       for (const id of ids) {
-        await until(async () => (await json(`/v1/crawls/${id}?wait=30000`)).body.state === 'completed', 300_000);
+        await crawlCompleted(json, id);
       }
     });
     const total = sites.length * pages;

@@ -67,6 +67,16 @@ type Json = (
   init?: { method: string; body: string },
 ) => Promise<{ status: number; body: Record<string, unknown> }>;
 
+/** Polls a crawl through `?wait` until it is completed (at most `timeoutMs`), and returns it. */
+export async function crawlCompleted(json: Json, id: string, timeoutMs = 300_000): Promise<Record<string, unknown>> {
+  let crawl: Record<string, unknown> = {};
+  await until(async () => {
+    crawl = (await json(`/v1/crawls/${id}?wait=30000`)).body;
+    return crawl.state === 'completed';
+  }, timeoutMs);
+  return crawl;
+}
+
 /** An API and `workers` crawl worker processes on a fresh prefix, once the API sees the workers. */
 export async function startCrawlers(
   redis: string | RedisEnv,
@@ -133,11 +143,7 @@ export async function crawlRate(
       body: JSON.stringify({ url: `${siteUrl}/p/0`, maxDepth: 100, maxPages: 10_000, ...options }),
     });
     if (status !== 202) throw new Error(`POST /v1/crawls answered ${status}: ${JSON.stringify(body)}`);
-    let crawl: Record<string, unknown> = {};
-    await until(async () => {
-      crawl = (await json(`/v1/crawls/${String(body.id)}?wait=30000`)).body;
-      return crawl.state === 'completed';
-    }, 300_000);
+    const crawl = await crawlCompleted(json, String(body.id));
     const seconds = (performance.now() - started) / 1000;
     const stats = crawl.stats as { fetched: number };
     if (stats.fetched !== PAGES) throw new Error(`crawl fetched ${stats.fetched} pages, expected ${PAGES}`);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { treeCpuMs, treeRssBytes } from '@crawlfleet/worker/process-tree';
-import { startCrawlers } from './crawl-bench.js';
+import { crawlCompleted, startCrawlers } from './crawl-bench.js';
 import type { RedisEnv } from './jobs-bench.js';
 import { startWorkerProcess, stopProcess, until } from './processes.js';
 import { freePort } from '@crawlfleet/testkit';
@@ -50,11 +50,7 @@ export async function renderRate(
       method: 'POST',
       body: JSON.stringify({ url: `${siteUrl}/p/0`, render: true, maxDepth: 100, maxPages: RENDER_PAGES }),
     });
-    let crawl: Record<string, unknown> = {};
-    await until(async () => {
-      crawl = (await json(`/v1/crawls/${String(body.id)}?wait=30000`)).body;
-      return crawl.state === 'completed';
-    }, 600_000);
+    const crawl = await crawlCompleted(json, String(body.id), 600_000);
     const seconds = (performance.now() - started) / 1000;
     const cpu = treeCpuMs(pid) - cpuBefore;
     clearInterval(sampler);

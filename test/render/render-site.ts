@@ -67,6 +67,8 @@ location.href = '${target}/navigate';
     res.setHeader('content-type', 'text/javascript');
     res.end(`/*${'x'.repeat(2 * 1024 * 1024)}*/`);
   });
+  // A few bytes on the wire, a 6 MB DOM once its script ran.
+  site.route('/grows', html(shell(`document.getElementById('app').textContent = 'x'.repeat(6 * 1024 * 1024);`)));
   site.route('/with-image', html('<!doctype html><title>image</title><img src="/picture.png"><p>a picture</p>'));
   site.route('/picture.png', (_req, res) => {
     res.setHeader('content-type', 'image/png');

@@ -134,6 +134,10 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     const heavy = await job({ url: `${site.url}/heavy`, render: true });
     expect(heavy.state).toBe('failed');
     expect(heavy.error).toMatch(/CF_ERR_BODY_TOO_LARGE/);
+    // What a script writes counts too: the DOM is measured before it leaves the browser.
+    const grown = await job({ url: `${site.url}/grows`, render: true });
+    expect(grown.state).toBe('failed');
+    expect(grown.error).toMatch(/CF_ERR_BODY_TOO_LARGE.*DOM/);
     const before = site.hits.get('/picture.png') ?? 0;
     expect((await job({ url: `${site.url}/with-image`, render: true })).state).toBe('completed');
     expect(site.hits.get('/picture.png') ?? 0).toBe(before);

@@ -121,7 +121,7 @@ export class JobQueues {
 
   /** The queue job `id` of `type` is on: its type's, or render for a rendered crawl job. */
   queueOf(type: JobType, id: string): Queue {
-    return type === 'crawl' && isRenderJobId(id) ? this.render : this.queue(type);
+    return this.laneOf(type, id) === RENDER_QUEUE ? this.render : this.queue(type);
   }
 
   private laneOf(type: JobType, id: string | undefined): JobQueueName {

@@ -117,7 +117,9 @@ export class PageProcessor {
     const { maxDurationMs } = context.options;
     if (overBudget || (maxDurationMs && Date.now() - context.startedAt >= maxDurationMs)) {
       // Past a budget the queued pages are dropped: no fetch, no record (FINISH_PAGE sets the stopReason).
-      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', []);
+      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', [], {
+        render: context.options.render,
+      });
       return { url, outcome: 'stopped' };
     }
     const { recrawlOf } = context.options;
@@ -128,7 +130,7 @@ export class PageProcessor {
       const refusal =
         rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
       const error = describeFailure(refusal).message;
-      await this.finish(crawlId, url, unfetched(error), 'skipped', []);
+      await this.finish(crawlId, url, unfetched(error), 'skipped', [], { render: context.options.render });
       return { url, outcome: 'skipped' };
     }
     // The crawl's delayMs spaces this crawl; Crawl-delay spaces every crawl of the host.
@@ -151,7 +153,7 @@ export class PageProcessor {
     );
     if ('open' in admission) {
       const error = describeFailure(new HostUnavailableError(new URL(url).host, config.crawlHostFailureLimit)).message;
-      await this.finish(crawlId, url, unfetched(error), 'failed', []);
+      await this.finish(crawlId, url, unfetched(error), 'failed', [], { render: context.options.render });
       return { url, outcome: 'failed' };
     }
     if (!('lease' in admission)) {
@@ -178,7 +180,9 @@ export class PageProcessor {
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
-      await this.finish(crawlId, url, unfetched(describeFailure(err).message), 'failed', []);
+      await this.finish(crawlId, url, unfetched(describeFailure(err).message), 'failed', [], {
+        render: context.options.render,
+      });
       return { url, outcome: 'failed' };
     }
     let result = held.value;
@@ -198,7 +202,7 @@ export class PageProcessor {
         : { children: [], dropped: 0 };
     const record = fetchedPageRecord(result, depth, context.options.formats?.includes('links'));
     if (change) record.change = change;
-    await this.finish(crawlId, url, record, 'fetched', children, dropped);
+    await this.finish(crawlId, url, record, 'fetched', children, { dropped, render: context.options.render });
     return { url, outcome: 'fetched' };
   }
 
@@ -274,14 +278,15 @@ export class PageProcessor {
     record: PageRecord,
     outcome: 'fetched' | 'failed' | 'skipped' | 'dropped',
     children: ChildLink[],
-    dropped = 0,
+    { dropped = 0, render }: { dropped?: number; render: boolean },
   ): Promise<void> {
     const maxStoredBytes = this.deps.config.crawlMaxStoredBytesPerCrawl;
     const claimed = await this.deps.store.finishPage(crawlId, url, record, outcome, children, {
       dropped,
       maxStoredBytes,
     });
-    await this.deps.pages.add(crawlId, claimed, record.depth + 1, this.contexts.get(crawlId)?.options.render);
+    // The crawl's own queue: a rendered crawl's children are rendered too.
+    await this.deps.pages.add(crawlId, claimed, record.depth + 1, render);
     await this.deps.hooks.pageFinished(crawlId, outcome === 'dropped' ? null : record);
   }
 }

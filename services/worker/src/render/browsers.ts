@@ -41,9 +41,6 @@ export type RestartReason = 'recycle' | 'crash';
  */
 export class Browsers {
   private current: Generation | null = null;
-  /** Browsers started after the first, by reason. */
-  readonly restarts: Record<RestartReason, number> = { recycle: 0, crash: 0 };
-  private launched = 0;
 
   constructor(
     private readonly options: {
@@ -79,7 +76,6 @@ export class Browsers {
     if (now && !now.dead && now.rendered < this.options.recyclePages) return now;
     if (now) {
       const reason: RestartReason = now.dead ? 'crash' : 'recycle';
-      this.restarts[reason] += 1;
       this.options.onRestart?.(reason);
       this.options.logger.info({ reason, rendered: now.rendered }, 'starting a new browser');
       if (now.active === 0) void this.shut(now);
@@ -99,7 +95,6 @@ export class Browsers {
   }
 
   private async launch(): Promise<Browser> {
-    this.launched += 1;
     return chromium.launch({
       executablePath: this.options.executablePath,
       args: CHROMIUM_ARGS,
@@ -113,10 +108,5 @@ export class Browsers {
     generation.dead = true;
     const browser = await generation.browser.catch(() => null);
     await Promise.race([browser?.close(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]).catch(() => {});
-  }
-
-  /** Browsers started so far. */
-  get started(): number {
-    return this.launched;
   }
 }

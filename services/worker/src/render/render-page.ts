@@ -118,6 +118,11 @@ export async function renderPage(
     if (status >= 500) throw new UpstreamStatusError(response.url(), status);
     if (input.renderWaitMs) await bounded(page.waitForTimeout(input.renderWaitMs));
     const contentType = headers['content-type'] ?? null;
+    // Scripts can write a DOM far larger than anything fetched: measured in the page before it is copied here.
+    if (isHtml(contentType)) {
+      const size = Number(await bounded(page.evaluate('document.documentElement.outerHTML.length')));
+      if (size > limits.maxBytes) throw new BodyTooLargeError(`the DOM of ${target}`, limits.maxBytes);
+    }
     const html = isHtml(contentType) ? await bounded(page.content()) : null;
     fetched?.();
     const response_ = {

@@ -18,7 +18,6 @@ export interface Renderer {
   fetchPage: PageFetch;
   /** Adds the render metrics to the worker's registry. */
   register(registry: Registry): void;
-  browsers: Browsers;
   close(): Promise<void>;
 }
 
@@ -67,7 +66,6 @@ export function startRenderer(
     page: limits,
   };
   return {
-    browsers,
     // A render is one request to the host as far as politeness goes: conditional headers are not sent (the
     // browser would get a 304 without a DOM), so a rendered recrawl compares content hashes instead.
     fetchPage: async (input, signal, fetched) => {
