@@ -61,14 +61,14 @@ location.href = '${target}/navigate';
 </script></body></html>`,
     ),
   );
-  // Four 2 MB scripts: 8 MB over the page's responses, past the 5 MB cap.
+  // Four 400 KB scripts: 1.6 MB over the page's responses, past the tests' 1 MB cap (MAX_BYTES).
   site.route('/heavy', html(shell('') + [1, 2, 3, 4].map((n) => `<script src="/blob.js?${n}"></script>`).join('')));
   site.route('/blob.js', (_req, res) => {
     res.setHeader('content-type', 'text/javascript');
-    res.end(`/*${'x'.repeat(2 * 1024 * 1024)}*/`);
+    res.end(`/*${'x'.repeat(400 * 1024)}*/`);
   });
-  // A few bytes on the wire, a 6 MB DOM once its script ran.
-  site.route('/grows', html(shell(`document.getElementById('app').textContent = 'x'.repeat(6 * 1024 * 1024);`)));
+  // A few bytes on the wire, a 1.5 MB DOM once its script ran (a comment: nothing to lay out).
+  site.route('/grows', html(shell(`document.body.append(document.createComment('x'.repeat(1536 * 1024)));`)));
   site.route('/with-image', html('<!doctype html><title>image</title><img src="/picture.png"><p>a picture</p>'));
   site.route('/picture.png', (_req, res) => {
     res.setHeader('content-type', 'image/png');

@@ -19,6 +19,8 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) process.stdout.write(`render tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)\n`);
 
 const TIMEOUT_MS = 4000;
+/** CRAWL_MAX_BYTES of this file's workers: the site's heavy pages are sized against it. */
+const MAX_BYTES = 1024 * 1024;
 let app: FastifyInstance;
 let site: FixtureSite;
 let witness: Awaited<ReturnType<typeof startWitness>>;
@@ -40,6 +42,7 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     const env = {
       CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
       CRAWL_TIMEOUT_MS: String(TIMEOUT_MS),
+      CRAWL_MAX_BYTES: String(MAX_BYTES),
       JOB_ATTEMPTS: '1',
       CHROMIUM_PATH: CHROMIUM,
     };
