@@ -166,7 +166,12 @@ describe('API shutdown', () => {
       API_SHUTDOWN_TIMEOUT_MS: '20000',
     });
     try {
-      await eventually(() => api.output().includes('API ready'), 10_000, 'API ready');
+      // Listening comes before Redis is connected; submissions get 503 until /readyz is 200.
+      await eventually(
+        async () => (await raw(port, 'GET', '/readyz').catch(() => null))?.status === 200,
+        10_000,
+        '/readyz',
+      );
       const id = await submit(port, 'none');
       const stream = await open(port, `/v1/jobs/sqrt/${id}/events`, {});
       const ended = new Promise((resolve) => stream.on('end', resolve));

@@ -36,7 +36,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 
 try {
   await app.listen({ host: config.host, port: config.port });
-  app.log.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'API ready');
+  app.log.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'API listening');
 } catch (err) {
   app.log.error({ err }, `could not listen on ${config.host}:${config.port}`);
   process.exit(1);

@@ -69,6 +69,7 @@ export class JobQueues {
       for (const type of JOB_TYPES) this.queues.set(type, this.open(type, this.redis));
       this.webhookQueue = this.open(WEBHOOK_QUEUE, this.redis);
       this.pageQueues = new PageQueues(this.redis, config, this.queue('crawl'));
+      logger.info('Redis connected: taking jobs');
     });
     this.memoryTimer = setInterval(() => void this.readMemory(), MEMORY_POLL_MS);
     this.memoryTimer.unref();
