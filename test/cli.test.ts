@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import {
   testConfig,
   ROOT,
   freePort,
+  runCli,
 } from '@crawlfleet/testkit';
 
 /* The `crawlfleet` command, run as a user runs it, against a listening API. */
@@ -52,28 +53,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `npx crawlfleet ...args` from the repository root. */
-function cli(
-  args: string[],
-  env: Record<string, string> = { CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY },
-): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      join(ROOT, 'node_modules/.bin/crawlfleet'),
-      args,
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+/** Runs `npx crawlfleet ...args` against this file's API. */
+const cli = (args: string[], env: Record<string, string> = { CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY }) =>
+  runCli(args, env);
 
 describe('crawlfleet CLI', () => {
   it('submits a job and waits for its result, then shows it with status', async () => {

@@ -1,8 +1,12 @@
 import { lookup } from 'node:dns';
 import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp } from '@crawlfleet/api';
 import type { LookupFunction } from '@crawlfleet/tasks';
-import { eventually, silentLogger, testApi, testConfig, type FixtureSite } from '@crawlfleet/testkit';
+import { eventually, runCli, silentLogger, testApi, testConfig, type FixtureSite } from '@crawlfleet/testkit';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -148,6 +152,46 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     expect(all.state).toBe('completed');
     expect(site.hits.get('/picture.png') ?? 0).toBe(before + 1);
   }, 30_000);
+
+  it('renders from the CLI: scrape --render --wait-until networkidle prints what a script wrote, crawl --render too', async () => {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const env = { CRAWLFLEET_URL: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+    const url = `${site.url}/js/4`;
+    const plain = await runCli(['scrape', url], env);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).not.toContain('Rendered words of page 4');
+    const rendered = await runCli(['scrape', url, '--render', '--wait-until', 'networkidle'], env);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toContain('Rendered words of page 4');
+    const alone = await runCli(['scrape', url, '--wait-until', 'networkidle'], env);
+    expect(alone).toMatchObject({ code: 2, stderr: expect.stringContaining('--wait-until needs --render') });
+    const dir = await mkdtemp(join(tmpdir(), 'crawlfleet-render-cli-'));
+    try {
+      const out = join(dir, 'pages.ndjson');
+      const args = [
+        'crawl',
+        `${site.url}/js/0`,
+        '--render',
+        '--wait-until',
+        'networkidle',
+        '--max-pages',
+        '3',
+        '--format',
+        'text',
+      ];
+      const crawled = await runCli([...args, '--out', out], env);
+      expect(crawled.code, crawled.stderr).toBe(0);
+      const pages = (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { rendered?: boolean; text?: string });
+      expect(pages).toHaveLength(3);
+      for (const page of pages) expect(page.rendered).toBe(true);
+      expect(pages.map((page) => page.text).join(' ')).toContain('Rendered words of page 0');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('waits in the render queue, not the crawl queue, with no render worker', async () => {
     await workers.pop()!.close(5000);

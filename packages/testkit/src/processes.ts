@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root folder (this file is packages/testkit/dist/processes.js when it runs). */
@@ -50,4 +51,25 @@ export function startService(
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1));
   });
   return { child, output: () => output, exited };
+}
+
+/** What a `crawlfleet` command line printed, and its exit code. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the installed `crawlfleet` command from the repository root, as a user runs it, with `env` added. */
+export function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      join(ROOT, 'node_modules/.bin/crawlfleet'),
+      args,
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
 }

@@ -75,9 +75,9 @@ export async function scrape(
   url: string,
   format: string,
   onlyMainContent: boolean,
-  render = false,
+  render: { render?: boolean; renderWaitUntil?: string } = {},
 ): Promise<number> {
-  const request = { url, formats: [format], onlyMainContent, ...(render ? { render } : {}) };
+  const request = { url, formats: [format], onlyMainContent, ...render };
   const { status, body } = await api.json('POST', `/v1/jobs/crawl?wait=${MAX_WAIT_MS}`, request);
   if (status === 202) {
     io.err.write(`job ${String(body.id)} is not finished yet; see: crawlfleet status crawl ${String(body.id)}\n`);

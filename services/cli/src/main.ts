@@ -11,11 +11,13 @@ Commands:
   status <type> <id>                   show a job
   crawl <url> [--max-pages N] [--max-depth N] [--scope host|domain|any]
               [--include GLOB]... [--exclude GLOB]... [--delay-ms N] [--no-robots]
-              [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip] [--render]
-              [--out FILE]
+              [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip]
+              [--render [--wait-until load|domcontentloaded|networkidle]] [--out FILE]
                                        crawl a site with live progress, then write its pages as NDJSON
-  scrape <url> [--format markdown|text|html|links] [--all-content] [--render]
-                                       fetch one page and print it (markdown by default); --render: in a browser
+  scrape <url> [--format markdown|text|html|links] [--all-content]
+              [--render [--wait-until load|domcontentloaded|networkidle]]
+                                       fetch one page and print it (markdown by default); --render: in a browser,
+                                       read at --wait-until (default load; networkidle for pages that fetch after)
   queues                               counts, workers and pause state per queue
 
 --url defaults to CRAWLFLEET_URL or http://127.0.0.1:3000; --key to CRAWLFLEET_KEY.
@@ -37,6 +39,7 @@ const OPTIONS = {
   format: { type: 'string', multiple: true },
   'all-content': { type: 'boolean' },
   render: { type: 'boolean' },
+  'wait-until': { type: 'string' },
   sitemap: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -46,6 +49,13 @@ function integer(name: string, value: string | undefined): number | undefined {
   if (!/^\d+$/.test(value))
     throw new CliError(EXIT.usage, `--${name} must be a whole number (got ${JSON.stringify(value)})`);
   return Number(value);
+}
+
+/** --render and its --wait-until, as the fields of a crawl job or crawl. */
+function renderOptions(values: { render?: boolean; 'wait-until'?: string }) {
+  if (values['wait-until'] !== undefined && !values.render)
+    throw new CliError(EXIT.usage, '--wait-until needs --render');
+  return values.render ? { render: true, renderWaitUntil: values['wait-until'] } : {};
 }
 
 function args(argv: string[]) {
@@ -101,16 +111,16 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
             formats: values.format,
             onlyMainContent: values['all-content'] ? false : undefined,
             sitemap: values.sitemap,
-            render: values.render,
+            ...renderOptions(values),
           }).filter(([, value]) => value !== undefined),
         );
         return await crawl(api, io, request, values.out);
       }
       case 'scrape': {
-        need(1, '<url> [--format markdown|text|html|links] [--all-content] [--render]');
+        need(1, '<url> [--format markdown|text|html|links] [--all-content] [--render [--wait-until WHEN]]');
         const format = values.format ?? ['markdown'];
         if (format.length !== 1) throw new CliError(EXIT.usage, 'scrape prints one --format');
-        return await scrape(api, io, rest[0], format[0], !values['all-content'], values.render === true);
+        return await scrape(api, io, rest[0], format[0], !values['all-content'], renderOptions(values));
       }
       default:
         throw new CliError(EXIT.usage, `unknown command ${JSON.stringify(command)}\n${USAGE}`);
