@@ -82,6 +82,14 @@ describe('on a Redis Cluster', () => {
     expect(shards.every((shard: { workers: number }) => shard.workers >= 2)).toBe(true);
     const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toContain('queue="crawl-shard-7"');
+    // Bull Board shows the shards too, with their jobs.
+    const board = (await app.inject({ url: '/admin/queues/api/queues' })).json();
+    const boardNames = board.queues.map((queue: { name: string }) => queue.name);
+    expect(boardNames).toEqual(expect.arrayContaining(['crawl', 'render', ...pageQueueNames(8)]));
+    const boardCompleted = board.queues
+      .filter((queue: { name: string }) => queue.name.startsWith('crawl-shard-'))
+      .reduce((sum: number, queue: { counts: { completed: number } }) => sum + queue.counts.completed, 0);
+    expect(boardCompleted).toBeGreaterThanOrEqual(25);
   });
 
   it('keeps each queue in one slot, queues on several masters, each crawl in its own slot', async () => {
