@@ -39,7 +39,7 @@ describe('globMatcher', () => {
     for (const length of [32, 8192]) {
       const started = performance.now();
       expect(match(`/${'a'.repeat(length)}`)).toBe(false);
-      expect(performance.now() - started).toBeLessThan(200);
+      expect(performance.now() - started).toBeLessThan(1000); // backtracking: years
     }
   });
 });
