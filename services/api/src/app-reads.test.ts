@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { errorBody, postJson, testApi } from '@crawlfleet/testkit';
+import { errorBody, eventually, postJson, testApi, testConfig } from '@crawlfleet/testkit';
 import { buildApp } from './app.js';
 
 /*
@@ -170,5 +172,34 @@ describe('queues and health', () => {
   it('is healthy and ready', async () => {
     expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
+  });
+});
+
+describe('queues under the key names before hash tags', () => {
+  it('are named in a warning at start, with nothing said when there are none', async () => {
+    const config = testConfig(inject('redisUrl'));
+    const redis = new Redis(config.redisUrl);
+    // A waiting sqrt job as crawlfleet stored it before its keys were hash-tagged.
+    await redis.rpush(`${config.queuePrefix}:sqrt:wait`, '1');
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().trim().split('\n'));
+        done();
+      },
+    });
+    const logged = await buildApp(config, { logger: { level: 'warn', stream } });
+    try {
+      expect(await logged.jobQueues.untaggedQueues()).toEqual(['sqrt']);
+      await eventually(() => lines.length > 0, 5000, 'the warning');
+      const warning = JSON.parse(lines[0]);
+      expect(warning).toMatchObject({ level: 40, queues: ['sqrt'] });
+      expect(warning.msg).toContain(`${config.queuePrefix}:<queue>:*`);
+    } finally {
+      await logged.close();
+      await redis.del(`${config.queuePrefix}:sqrt:wait`);
+      redis.disconnect();
+    }
+    expect(await app.jobQueues.untaggedQueues()).toEqual([]);
   });
 });

@@ -70,6 +70,14 @@ export class JobQueues {
       this.webhookQueue = this.open(WEBHOOK_QUEUE, this.redis);
       this.pageQueues = new PageQueues(this.redis, config, this.queue('crawl'));
       logger.info('Redis connected: taking jobs');
+      void this.untaggedQueues().then((queues) => {
+        if (queues.length > 0)
+          logger.warn(
+            { queues },
+            `jobs under the key names before hash tags (${config.queuePrefix}:<queue>:*) are not served: ` +
+              'finish them with the version before, then upgrade (README: Redis Cluster)',
+          );
+      });
     });
     this.memoryTimer = setInterval(() => void this.readMemory(), MEMORY_POLL_MS);
     this.memoryTimer.unref();
@@ -85,6 +93,24 @@ export class JobQueues {
 
   private open(name: string, connection: RedisClient): Queue {
     return new Queue(name, { connection, prefix: queueKeyPrefix(this.config.queuePrefix, name) });
+  }
+
+  /**
+   * The queues that still have keys under the names crawlfleet used before
+   * every key was hash-tagged (`prefix:queue:*`, one Redis only): nothing
+   * reads them now.
+   */
+  async untaggedQueues(): Promise<string[]> {
+    if (this.config.redisClusterNodes) return [];
+    const names = [...JOB_TYPES, WEBHOOK_QUEUE];
+    const found = await Promise.all(
+      names.map((name) =>
+        this.redis
+          .exists(...['meta', 'id', 'wait', 'events'].map((key) => `${this.config.queuePrefix}:${name}:${key}`))
+          .catch(() => 0),
+      ),
+    );
+    return names.filter((_, index) => found[index] > 0);
   }
 
   /** Reads the memory use of every Redis holding data (each master of a cluster): the fullest counts. */
