@@ -191,8 +191,9 @@ describe('queues under the key names before hash tags', () => {
     const logged = await buildApp(config, { logger: { level: 'warn', stream } });
     try {
       expect(await logged.jobQueues.untaggedQueues()).toEqual(['sqrt']);
-      await eventually(() => lines.length > 0, 5000, 'the warning');
-      const warning = JSON.parse(lines[0]);
+      const ours = () => lines.find((line) => line.includes('"queues"'));
+      await eventually(() => ours() !== undefined, 5000, 'the warning');
+      const warning = JSON.parse(ours()!);
       expect(warning).toMatchObject({ level: 40, queues: ['sqrt'] });
       expect(warning.msg).toContain(`${config.queuePrefix}:<queue>:*`);
     } finally {
