@@ -21,7 +21,7 @@ export function startNode(
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): ChildProcess {
-  return startService(script, args, env, [...nodeArgs, ...NODE_ARGS], true).child;
+  return startService(script, args, env, [...nodeArgs, ...NODE_ARGS], { quiet: true }).child;
 }
 
 /** Starts a worker process for `queue` with the Node flags `npm start` gives it. */

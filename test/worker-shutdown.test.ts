@@ -147,4 +147,16 @@ describe('worker process', () => {
     expect(await worker.exited).toBe(2);
     expect(worker.output()).toMatch(/WORKER_QUEUE or --queue is required/);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'refuses RENDER_SANDBOX=true as root, where Chromium cannot have it',
+    async () => {
+      const worker = startService('services/worker/dist/main.js', ['--queue', 'render'], {
+        ...env(),
+        RENDER_SANDBOX: 'true',
+      });
+      expect(await worker.exited).toBe(2);
+      expect(worker.output()).toMatch(/RENDER_SANDBOX=true: Chromium refuses its sandbox as root/);
+    },
+  );
 });

@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp } from '@crawlfleet/api';
 import { workerNodeArgs } from '@crawlfleet/worker';
+import { processTree } from '@crawlfleet/worker/process-tree';
 import {
   eventually,
   freePort,
+  ROOT,
   startService,
   testApi,
   type FixtureSite,
@@ -24,12 +28,17 @@ let site: FixtureSite;
 const started: ServiceProcess[] = [];
 let env: Record<string, string>;
 
-async function renderWorker(metricsPort: number, nodeArgs: string[] = []): Promise<ServiceProcess> {
+async function renderWorker(
+  metricsPort: number,
+  nodeArgs: string[] = [],
+  more: { env?: Record<string, string>; user?: { uid: number; gid: number } } = {},
+): Promise<ServiceProcess> {
   const worker = startService(
     'services/worker/dist/main.js',
     ['--queue', 'render'],
-    { ...env, WORKER_METRICS_PORT: String(metricsPort) },
+    { ...env, WORKER_METRICS_PORT: String(metricsPort), ...more.env },
     [...workerNodeArgs('render'), ...nodeArgs],
+    { user: more.user },
   );
   started.push(worker);
   await eventually(() => worker.output().includes('worker ready'), 15_000, 'the render worker');
@@ -49,6 +58,45 @@ async function collectGarbage(port: number): Promise<void> {
   });
   socket.close();
 }
+
+/**
+ * The Seccomp mode of a renderer of `worker`'s browser while it renders a page
+ * that never stops: 2 (a filter: Chromium's sandbox) or 0 (none).
+ */
+async function rendererSeccomp(worker: ServiceProcess): Promise<string> {
+  const reply = await app.inject({
+    method: 'POST',
+    url: '/v1/jobs/crawl?attempts=1',
+    payload: { url: `${site.url}/spin`, render: true },
+  });
+  // A renderer just forked has no filter yet: '2' as soon as one has it, '0' once renderers ran 1.5 s without.
+  let mode = '';
+  let firstSeen = 0;
+  await eventually(
+    () => {
+      const modes = processTree(worker.child.pid)
+        .filter((pid) => readProc(pid, 'cmdline').includes('--type=renderer'))
+        .map((pid) => /^Seccomp:\s+(\d)/m.exec(readProc(pid, 'status'))?.[1])
+        .filter((each) => each !== undefined);
+      if (modes.length > 0) firstSeen ||= Date.now();
+      if (modes.includes('2')) mode = '2';
+      else if (firstSeen && Date.now() - firstSeen > 1500) mode = '0';
+      return mode !== '';
+    },
+    20_000,
+    'a renderer',
+  );
+  await app.inject({ method: 'DELETE', url: reply.json().url });
+  return mode;
+}
+
+const readProc = (pid: number, file: string) => {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+};
 
 /** Stops the render workers started so far, so that the next one alone renders what follows. */
 async function alone(): Promise<void> {
@@ -126,6 +174,40 @@ describe.skipIf(!existsSync(CHROMIUM))('render worker processes', () => {
     expect(await render()).toBe('completed');
     expect(sample(await metrics(port), 'crawlfleet_browser_restarts_total\\{reason="crash"\\}')).toBe(1);
   }, 60_000);
+
+  it("boxes a page's renderer in Chromium's sandbox when the worker is not root; as root it runs without and says so", async () => {
+    await alone();
+    const asRoot = process.getuid?.() === 0;
+    const own = await renderWorker(await freePort());
+    expect(await rendererSeccomp(own)).toBe(asRoot ? '0' : '2');
+    if (!asRoot) return;
+    expect(own.output()).toContain('the render worker runs as root: Chromium runs without its sandbox');
+    await alone();
+    const user = { uid: 65534, gid: 65534 };
+    const entry = `${ROOT}services/worker/dist/main.js`;
+    const readable = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(entry)})`], user);
+    if (readable.status !== 0) {
+      process.stdout.write(`sandbox as nobody not tried: nobody cannot run node on ${entry}\n`);
+      return;
+    }
+    // As nobody, with a home of its own: the sandbox on (RENDER_SANDBOX unset), every renderer filtered.
+    const home = mkdtempSync(join(tmpdir(), 'crawlfleet-nobody-'));
+    chownSync(home, 65534, 65534);
+    try {
+      const nobody = await renderWorker(await freePort(), [], { env: { HOME: home }, user });
+      expect(await rendererSeccomp(nobody), nobody.output()).toBe('2');
+      const page = await app.inject({
+        method: 'POST',
+        url: '/v1/jobs/crawl?wait=20000',
+        payload: { url: `${site.url}/js/2`, render: true, renderWaitUntil: 'networkidle' },
+      });
+      expect(page.json()).toMatchObject({ state: 'completed', result: { rendered: true, title: 'Page 2' } });
+      expect(nobody.output()).not.toContain('sandbox');
+      await alone();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('keeps its memory flat over 300 pages (browser recycled every 100), and reports its metrics', async () => {
     await alone();

@@ -177,6 +177,8 @@ export const CONFIG_FIELDS = {
   webhookTimeoutMs: field('WEBHOOK_TIMEOUT_MS', '10000', integer(100, 600_000)),
   chromiumPath: field('CHROMIUM_PATH', '/usr/bin/chromium', text),
   renderRecyclePages: field('RENDER_RECYCLE_PAGES', '200', integer(1, 1_000_000)),
+  /** Chromium's sandbox: unset, on unless the worker runs as root (Chromium refuses it there) and usable. */
+  renderSandbox: field('RENDER_SANDBOX', undefined, boolean),
   crawlHostConcurrency: field('CRAWL_HOST_CONCURRENCY', '4', integer(1, 10_000)),
   crawlMaxRetryAfterMs: field('CRAWL_MAX_RETRY_AFTER_MS', '600000', integer(0, 86_400_000)),
   crawlHostFailureLimit: field('CRAWL_HOST_FAILURE_LIMIT', '10', integer(1, 10_000)),
@@ -257,6 +259,7 @@ export const PROCESS_FIELDS = {
     'crawlHostFailureLimit',
     'chromiumPath',
     'renderRecyclePages',
+    'renderSandbox',
   ],
   cli: ['cliApiUrl', 'cliApiKey', 'logLevel'],
 } as const satisfies Record<string, readonly (keyof typeof CONFIG_FIELDS)[]>;

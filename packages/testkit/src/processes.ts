@@ -29,19 +29,21 @@ export interface ServiceProcess {
 /**
  * Starts `node ...nodeArgs <entry> ...args` with `env` added to this process's
  * environment. Its output is kept for output(); with `quiet` (the bench),
- * stdout is dropped, stderr passes through and it logs at `warn`.
+ * stdout is dropped, stderr passes through and it logs at `warn`; with `user`
+ * (root only) it runs as that uid and gid.
  */
 export function startService(
   entry: string,
   args: string[],
   env: Record<string, string>,
   nodeArgs: string[] = [],
-  quiet = false,
+  { quiet = false, user }: { quiet?: boolean; user?: { uid: number; gid: number } } = {},
 ): ServiceProcess {
   const child = killOnExit(
     spawn(process.execPath, [...nodeArgs, `${ROOT}${entry}`, ...args], {
       env: { ...process.env, LOG_LEVEL: quiet ? 'warn' : 'info', ...env },
       stdio: quiet ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+      ...user,
     }),
   );
   let output = '';

@@ -45,6 +45,10 @@ function readConfig(): Config {
       throw new ConfigError(
         `${values.shards ? '--shards' : 'WORKER_SHARDS'} names shard ${beyond}; CRAWL_QUEUE_SHARDS is ${config.crawlQueueShards} (0 to ${config.crawlQueueShards - 1})`,
       );
+    if (config.workerQueue === 'render' && config.renderSandbox === true && process.getuid?.() === 0)
+      throw new ConfigError(
+        'RENDER_SANDBOX=true: Chromium refuses its sandbox as root; run the render worker as another user',
+      );
     return config;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);

@@ -41,11 +41,15 @@ export type RestartReason = 'recycle' | 'crash';
  */
 export class Browsers {
   private current: Generation | null = null;
+  /** Whether Chromium's sandbox started here: unknown until the first launch that wanted it. */
+  private sandboxWorks: boolean | undefined;
 
   constructor(
     private readonly options: {
       executablePath: string;
       recyclePages: number;
+      /** true: sandboxed or not at all; false: never; undefined: sandboxed unless root or unusable here. */
+      sandbox?: boolean;
       logger: Logger;
       onRestart?: (reason: RestartReason) => void;
     },
@@ -94,10 +98,40 @@ export class Browsers {
     return next;
   }
 
+  /**
+   * Starts Chromium, in its sandbox (seccomp-bpf and namespaces around every
+   * renderer: a page that exploits the renderer is still boxed in) unless
+   * RENDER_SANDBOX=false, or unset and the worker is root (Chromium refuses
+   * the sandbox there) or the sandbox is not usable here (no user
+   * namespaces, for example a container's seccomp profile): said once.
+   */
   private async launch(): Promise<Browser> {
+    const { sandbox, logger } = this.options;
+    if (sandbox ?? (process.getuid?.() !== 0 && this.sandboxWorks !== false)) {
+      try {
+        const browser = await this.start(true);
+        this.sandboxWorks = true;
+        return browser;
+      } catch (err) {
+        if (sandbox === true) throw err;
+        this.sandboxWorks = false;
+        logger.warn(
+          { err: (err as Error).message.split('\n')[0] },
+          "Chromium's sandbox does not start here: rendering without it (RENDER_SANDBOX=true refuses to)",
+        );
+      }
+    } else if (sandbox === undefined && this.sandboxWorks === undefined) {
+      this.sandboxWorks = false;
+      logger.warn('the render worker runs as root: Chromium runs without its sandbox (run it as another user)');
+    }
+    return this.start(false);
+  }
+
+  private start(sandboxed: boolean): Promise<Browser> {
     return chromium.launch({
       executablePath: this.options.executablePath,
       args: CHROMIUM_ARGS,
+      chromiumSandbox: sandboxed,
       // Any proxy: every context sets its own (the page's guard proxy).
       proxy: { server: 'http://per-context' },
       timeout: 30_000,

@@ -52,6 +52,7 @@ export function startRenderer(
   const browsers = new Browsers({
     executablePath: config.chromiumPath,
     recyclePages: config.renderRecyclePages,
+    sandbox: config.renderSandbox,
     logger,
     onRestart: (reason) => restarts.inc({ reason }),
   });
