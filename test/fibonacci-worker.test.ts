@@ -7,7 +7,9 @@ import { eventually, silentLogger, testConfig } from '@crawlfleet/testkit';
 
 /* A fibonacci worker in this process: its jobs run in threads that start with it. */
 
-const config = testConfig(inject('redisUrl'));
+// fib(10,000,000) takes most of a second (fib(1e6) as little as 60 ms): long enough that a small job added after it surely ends first.
+const BIG = 10_000_000;
+const config = testConfig(inject('redisUrl'), { FIBONACCI_MAX_N: String(BIG) });
 let connection: Redis;
 let queue: Queue;
 let worker: RunningWorker;
@@ -33,13 +35,16 @@ async function finished(id: string) {
 }
 
 describe('fibonacci worker', () => {
-  it('runs a small job beside fib(1,000,000) from its first jobs on, without waiting for a thread', async () => {
-    const big = await queue.add('fibonacci', { n: 1_000_000 }, { attempts: 1 });
-    await eventually(async () => (await big.getState()) === 'active', 5000, 'fib(1e6) active');
+  it('runs a small job beside fib(10,000,000) from its first jobs on, without waiting for a thread', async () => {
+    const big = await queue.add('fibonacci', { n: BIG }, { attempts: 1 });
+    await eventually(async () => (await big.getState()) === 'active', 5000, 'fib(1e7) active');
     const small = await queue.add('fibonacci', { n: 10 }, { attempts: 1 });
     const [smallDone, bigDone] = [await finished(small.id!), await finished(big.id!)];
     expect(smallDone.returnvalue).toEqual({ n: 10, value: '55', digits: 2 });
-    expect(bigDone.returnvalue.digits).toBe(208_988);
+    // F(n) has floor(n log10(phi) - log10(5) / 2) + 1 digits.
+    expect(bigDone.returnvalue.digits).toBe(
+      Math.floor(BIG * Math.log10((1 + Math.sqrt(5)) / 2) - Math.log10(5) / 2) + 1,
+    );
     expect(smallDone.finishedOn!).toBeLessThan(bigDone.finishedOn!);
     // A thread started on demand would hold the small job for a good part of the big one.
     expect(smallDone.finishedOn! - smallDone.processedOn!).toBeLessThan(

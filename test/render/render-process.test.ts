@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '@crawlfleet/api';
@@ -175,7 +175,7 @@ describe.skipIf(!existsSync(CHROMIUM))('render worker processes', () => {
     expect(sample(await metrics(port), 'crawlfleet_browser_restarts_total\\{reason="crash"\\}')).toBe(1);
   }, 60_000);
 
-  it("boxes a page's renderer in Chromium's sandbox when the worker is not root; as root it runs without and says so", async () => {
+  it("boxes a page's renderer in Chromium's sandbox when the worker is not root; as root, or where it cannot start, says so", async () => {
     await alone();
     const asRoot = process.getuid?.() === 0;
     const own = await renderWorker(await freePort());
@@ -203,6 +203,15 @@ describe.skipIf(!existsSync(CHROMIUM))('render worker processes', () => {
       });
       expect(page.json()).toMatchObject({ state: 'completed', result: { rendered: true, title: 'Page 2' } });
       expect(nobody.output()).not.toContain('sandbox');
+      await alone();
+      // Where the sandbox cannot start (a Chromium that dies without --no-sandbox stands in for a container
+      // without user namespaces): the worker says so and renders without it.
+      const boxless = join(home, 'chromium');
+      writeFileSync(boxless, `#!/bin/sh\ncase " $* " in *" --no-sandbox "*) exec ${CHROMIUM} "$@";; esac\nexit 1\n`);
+      chmodSync(boxless, 0o755);
+      const unboxed = await renderWorker(await freePort(), [], { env: { HOME: home, CHROMIUM_PATH: boxless }, user });
+      expect(await rendererSeccomp(unboxed)).toBe('0');
+      expect(unboxed.output()).toContain("Chromium's sandbox does not start here: rendering without it");
       await alone();
     } finally {
       rmSync(home, { recursive: true, force: true });

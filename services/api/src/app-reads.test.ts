@@ -190,6 +190,7 @@ describe('queues under the key names before hash tags', () => {
     });
     const logged = await buildApp(config, { logger: { level: 'warn', stream } });
     try {
+      await eventually(() => logged.jobQueues.ready, 10_000, 'Redis connection');
       expect(await logged.jobQueues.untaggedQueues()).toEqual(['sqrt']);
       const ours = () => lines.find((line) => line.includes('"queues"'));
       await eventually(() => ours() !== undefined, 5000, 'the warning');
