@@ -88,12 +88,12 @@ export class PageQueues {
   readonly queues: Queue[];
 
   /** The queue of `url`'s page job: its shard's, or the render queue for a rendered crawl. */
-  queueOf(url: string, render = false): Queue {
+  queueOf(url: string, render: boolean): Queue {
     return render ? this.render : this.queues[shardOf(url, this.queues.length)];
   }
 
   /** Queues pages of a crawl at `depth`: one round trip a shard. */
-  async add(crawlId: string, urls: string[], depth: number, render = false): Promise<void> {
+  async add(crawlId: string, urls: string[], depth: number, render: boolean): Promise<void> {
     const byShard = new Map<Queue, string[]>();
     for (const url of urls) {
       const queue = this.queueOf(url, render);
@@ -113,12 +113,12 @@ export class PageQueues {
   }
 
   /** The page's job, or undefined. */
-  async job(crawlId: string, url: string, render = false): Promise<Job | undefined> {
+  async job(crawlId: string, url: string, render: boolean): Promise<Job | undefined> {
     return Job.fromId(this.queueOf(url, render), pageJobId(crawlId, url));
   }
 
   /** The page job's state: BullMQ's, or 'unknown' when there is none. */
-  async state(crawlId: string, url: string, render = false): Promise<string> {
+  async state(crawlId: string, url: string, render: boolean): Promise<string> {
     return this.queueOf(url, render).getJobState(pageJobId(crawlId, url));
   }
 
@@ -127,7 +127,7 @@ export class PageQueues {
    * finished (a running one is locked and stays; the crawl's state stops it).
    * @returns how many were removed
    */
-  async remove(store: CrawlStore, crawlId: string, render = false): Promise<number> {
+  async remove(store: CrawlStore, crawlId: string, render: boolean): Promise<number> {
     let removed = 0;
     for await (const pages of store.inflight(crawlId)) {
       const results = await Promise.all(

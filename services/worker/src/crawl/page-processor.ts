@@ -109,17 +109,16 @@ export class PageProcessor {
     if (state !== 'running') return { url, outcome: 'stopped' };
     const context = await this.context(crawlId);
     if (!context) return { url, outcome: 'stopped' };
+    const { render } = context.options;
     // Finished before but not acknowledged (the worker died): queue the same children again.
     if (claimed) {
-      await this.deps.pages.add(crawlId, claimed, depth + 1, context.options.render);
+      await this.deps.pages.add(crawlId, claimed, depth + 1, render);
       return { url, outcome: 'requeued' };
     }
     const { maxDurationMs } = context.options;
     if (overBudget || (maxDurationMs && Date.now() - context.startedAt >= maxDurationMs)) {
       // Past a budget the queued pages are dropped: no fetch, no record (FINISH_PAGE sets the stopReason).
-      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', [], {
-        render: context.options.render,
-      });
+      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', [], { render });
       return { url, outcome: 'stopped' };
     }
     const { recrawlOf } = context.options;
@@ -130,7 +129,7 @@ export class PageProcessor {
       const refusal =
         rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
       const error = describeFailure(refusal).message;
-      await this.finish(crawlId, url, unfetched(error), 'skipped', [], { render: context.options.render });
+      await this.finish(crawlId, url, unfetched(error), 'skipped', [], { render });
       return { url, outcome: 'skipped' };
     }
     // The crawl's delayMs spaces this crawl; Crawl-delay spaces every crawl of the host.
@@ -153,7 +152,7 @@ export class PageProcessor {
     );
     if ('open' in admission) {
       const error = describeFailure(new HostUnavailableError(new URL(url).host, config.crawlHostFailureLimit)).message;
-      await this.finish(crawlId, url, unfetched(error), 'failed', [], { render: context.options.render });
+      await this.finish(crawlId, url, unfetched(error), 'failed', [], { render });
       return { url, outcome: 'failed' };
     }
     if (!('lease' in admission)) {
@@ -180,9 +179,7 @@ export class PageProcessor {
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
-      await this.finish(crawlId, url, unfetched(describeFailure(err).message), 'failed', [], {
-        render: context.options.render,
-      });
+      await this.finish(crawlId, url, unfetched(describeFailure(err).message), 'failed', [], { render });
       return { url, outcome: 'failed' };
     }
     let result = held.value;
@@ -202,7 +199,7 @@ export class PageProcessor {
         : { children: [], dropped: 0 };
     const record = fetchedPageRecord(result, depth, context.options.formats?.includes('links'));
     if (change) record.change = change;
-    await this.finish(crawlId, url, record, 'fetched', children, { dropped, render: context.options.render });
+    await this.finish(crawlId, url, record, 'fetched', children, { dropped, render });
     return { url, outcome: 'fetched' };
   }
 
