@@ -7,6 +7,12 @@ export const JOB_TYPES = ['sqrt', 'fibonacci', 'crawl'] as const;
 /** The queue of crawl jobs and crawl pages with `render: true`, served by render workers (headless Chromium). */
 export const RENDER_QUEUE = 'render';
 
+/** The queues jobs are submitted to: one per job type, and render (crawl jobs with render: true). */
+export const JOB_QUEUES = [...JOB_TYPES, RENDER_QUEUE] as const;
+
+/** One of {@link JOB_QUEUES}. */
+export type JobQueueName = (typeof JOB_QUEUES)[number];
+
 /**
  * The queues workers serve: one per job type, `webhook` (deliveries of
  * webhook events) and `render` (crawl pages through a browser).

@@ -13,6 +13,8 @@ export {
   crawlCancelChannel,
   queueKeyPrefix,
   RENDER_QUEUE,
+  JOB_QUEUES,
+  type JobQueueName,
   type JobType,
   type WorkerKind,
   type JobState,

@@ -1,4 +1,5 @@
 import {
+  JOB_QUEUES,
   JOB_TYPES,
   PageQueues,
   RENDER_QUEUE,
@@ -10,6 +11,7 @@ import {
   waitForReplicas,
   NotReplicatedError,
   type Config,
+  type JobQueueName,
   type JobType,
 } from '@crawlfleet/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
@@ -30,9 +32,6 @@ export type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
 export function isRenderJobId(id: string): boolean {
   return id.startsWith('render-');
 }
-
-/** The queues of jobs: one per type, and render (crawl jobs rendered in a browser). */
-type JobQueueName = JobType | typeof RENDER_QUEUE;
 
 /**
  * The API's handles on Redis, and the one module of the API that imports
@@ -81,7 +80,7 @@ export class JobQueues {
     });
     this.memoryTimer = setInterval(() => void this.readMemory(), MEMORY_POLL_MS);
     this.memoryTimer.unref();
-    for (const name of [...JOB_TYPES, RENDER_QUEUE] as const) {
+    for (const name of JOB_QUEUES) {
       const connection = createRedis(config, 'blocking', warn('queue events'));
       this.eventConnections.push(connection);
       const events = new QueueEvents(name, { connection, prefix: queueKeyPrefix(config.queuePrefix, name) });

@@ -1,4 +1,4 @@
-import { JOB_TYPES, RENDER_QUEUE, type JobType } from '@crawlfleet/core';
+import { JOB_QUEUES, RENDER_QUEUE, type JobQueueName } from '@crawlfleet/core';
 import type { Queue } from '../plugins/job-queues.js';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
@@ -46,7 +46,7 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
     ]);
     return { paused, workers, counts };
   };
-  const info = async (type: JobType | typeof RENDER_QUEUE) => {
+  const info = async (type: JobQueueName) => {
     if (type === RENDER_QUEUE) return { type, ...(await read(queues.render)) };
     const own = { type, ...(await read(queues.queue(type))) };
     if (type !== 'crawl' || queues.shards.length === 0) return own;
@@ -58,7 +58,7 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
   const tags = ['queues'];
   const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
   const params = Type.Object({
-    type: Type.String({ description: `One of ${[...JOB_TYPES, RENDER_QUEUE].join(', ')}` }),
+    type: Type.String({ description: `One of ${JOB_QUEUES.join(', ')}` }),
   });
 
   app.get(
@@ -71,7 +71,7 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async () => ({
-      queues: await withRedis(() => Promise.all([...JOB_TYPES, RENDER_QUEUE as typeof RENDER_QUEUE].map(info))),
+      queues: await withRedis(() => Promise.all(JOB_QUEUES.map(info))),
     }),
   );
 
