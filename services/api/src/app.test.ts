@@ -169,6 +169,25 @@ describe('Idempotency-Key', () => {
     );
   });
 
+  it('keys rendered crawl jobs on the render queue, alone and in a batch beside plain ones', async () => {
+    const page = { url: 'http://example.com/app', render: true };
+    const first = await postJson(app, '/v1/jobs/crawl', page, { 'idempotency-key': 'render-1' });
+    const again = await postJson(app, '/v1/jobs/crawl', page, { 'idempotency-key': 'render-1' });
+    expect(first.json().id).toMatch(/^render-idem-/);
+    expect(again.json().id).toBe(first.json().id);
+    expect(await app.jobQueues.render.getJobState(first.json().id)).toBe('waiting');
+    const inputs = [{ url: 'http://example.com/plain' }, page];
+    const batch = await postJson(app, '/v1/jobs/crawl/batch', inputs, { 'idempotency-key': 'render-batch' });
+    const ids: string[] = batch.json().ids;
+    expect(ids[0]).toMatch(/^idem-.*-0$/);
+    expect(ids[1]).toMatch(/^render-idem-.*-1$/);
+    expect(
+      (await postJson(app, '/v1/jobs/crawl/batch', inputs, { 'idempotency-key': 'render-batch' })).json().ids,
+    ).toEqual(ids);
+    const read = await Promise.all(ids.map((id) => app.inject({ url: `/v1/jobs/crawl/${id}` })));
+    expect(read.map((reply) => reply.json().input)).toEqual(inputs);
+  });
+
   it('refuses a key over 255 characters', async () => {
     const reply = await postJson(app, '/v1/jobs/sqrt', { value: 4 }, { 'idempotency-key': 'k'.repeat(256) });
     expect(reply.statusCode).toBe(400);

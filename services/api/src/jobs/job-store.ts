@@ -39,6 +39,13 @@ function isRendered(type: JobType, input: unknown): boolean {
   return type === 'crawl' && (input as { render?: unknown } | null)?.render === true;
 }
 
+/** A job's id: `id` (BullMQ numbers it when undefined), or for a rendered crawl job `render-<id or a uuid>`. */
+function jobIdOf(render: boolean, id: string): string;
+function jobIdOf(render: boolean, id: string | undefined): string | undefined;
+function jobIdOf(render: boolean, id: string | undefined): string | undefined {
+  return render ? `render-${id ?? randomUUID()}` : id;
+}
+
 /**
  * Adds, reads, waits for and removes jobs. Every call is bounded in time:
  * with Redis away it throws RedisUnavailableError within seconds.
@@ -91,14 +98,14 @@ export class JobStore {
       const queue = render ? this.queues.render : this.queues.queue(type);
       const name = webhook ? HOOKED_JOB : type;
       if (idempotencyKey === undefined) {
-        const jobId = render ? `render-${randomUUID()}` : webhook ? randomUUID() : undefined;
+        const jobId = jobIdOf(render, webhook ? randomUUID() : undefined);
         if (jobId) await this.keepWebhook(type, jobId, webhook!, options.delay);
         const job = await queue.add(name, input, this.jobOptions(options, jobId));
         await this.queues.replicated(this.queues.queueKey(queue.name));
         return { job, replayed: false };
       }
       const claimed = await this.claim(type, idempotencyKey, input, options.delay);
-      const jobId = `${render ? 'render-' : ''}${idempotentJobId(idempotencyKey)}`;
+      const jobId = jobIdOf(render, idempotentJobId(idempotencyKey));
       if (webhook && claimed) await this.keepWebhook(type, jobId, webhook, options.delay);
       // Adding an id that exists adds nothing; the stored job is the one to show.
       const added = await queue.add(name, input, this.jobOptions(options, jobId));
@@ -134,8 +141,7 @@ export class JobStore {
       // With a key the ids are fixed, so a replay adds nothing new. Rendered crawl jobs go to the render queue.
       const items = inputs.map((data, index) => {
         const render = isRendered(type, data);
-        const id = base ? `${base}-${index}` : render ? randomUUID() : undefined;
-        const jobId = id && render ? `render-${id}` : id;
+        const jobId = jobIdOf(render, base && `${base}-${index}`);
         return { render, job: { name: type, data, opts: this.jobOptions(options, jobId) } };
       });
       const ids = new Array<string>(items.length);
