@@ -155,9 +155,9 @@ export class CrawlService {
     if (!before) throw new CrawlNotFoundError(id);
     if (before === 'completed') throw new CrawlFinishedError(id, before);
     await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
-    const render = (await this.get(id)).options.render;
-    await withRedis(() => this.queues.pages.remove(this.store, id, render), 10_000);
+    // Read once: removing the queued page jobs changes nothing in the record.
     const crawl = await this.get(id);
+    await withRedis(() => this.queues.pages.remove(this.store, id, crawl.options.render), 10_000);
     const webhook = await withRedis(() => this.store.webhook(id));
     const target = { queue: this.queues.webhooks, redis: this.queues.redis };
     const subject = { id, type: 'crawl', data: crawl };
