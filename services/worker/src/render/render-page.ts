@@ -36,6 +36,15 @@ export interface RenderLimits {
 /** Resource types left out unless renderResources: "all". */
 const HEAVY = new Set(['image', 'media', 'font']);
 
+/** Script for the page: its doctype and DOM as HTML (what page.content() reads), or false past `max` characters. */
+function serializedDom(max: number): string {
+  return `(() => {
+    const doctype = document.doctype ? new XMLSerializer().serializeToString(document.doctype) : '';
+    const html = doctype + (document.documentElement ? document.documentElement.outerHTML : '');
+    return html.length > ${Math.floor(max)} ? false : html;
+  })()`;
+}
+
 function redirectsOf(response: Response): number {
   let hops = 0;
   for (let request = response.request().redirectedFrom(); request; request = request.redirectedFrom()) hops++;
@@ -118,12 +127,12 @@ export async function renderPage(
     if (status >= 500) throw new UpstreamStatusError(response.url(), status);
     if (input.renderWaitMs) await bounded(page.waitForTimeout(input.renderWaitMs));
     const contentType = headers['content-type'] ?? null;
-    // Scripts can write a DOM far larger than anything fetched: measured in the page before it is copied here.
-    if (isHtml(contentType)) {
-      const size = Number(await bounded(page.evaluate('document.documentElement.outerHTML.length')));
-      if (size > limits.maxBytes) throw new BodyTooLargeError(`the DOM of ${target}`, limits.maxBytes);
-    }
-    const html = isHtml(contentType) ? await bounded(page.content()) : null;
+    // Scripts can write a DOM far larger than anything fetched: serialized once, in the page, and refused there
+    // past the cap, before it is copied here.
+    const html = isHtml(contentType)
+      ? await bounded(page.evaluate<string | false>(serializedDom(limits.maxBytes)))
+      : null;
+    if (html === false) throw new BodyTooLargeError(`the DOM of ${target}`, limits.maxBytes);
     fetched?.();
     const response_ = {
       finalUrl: response.url(),
