@@ -41,8 +41,8 @@ export type RestartReason = 'recycle' | 'crash';
  */
 export class Browsers {
   private current: Generation | null = null;
-  /** Whether Chromium's sandbox started here: unknown until the first launch that wanted it. */
-  private sandboxWorks: boolean | undefined;
+  /** Whether to ask Chromium for its sandbox: false as root, and once it is known not to start here. */
+  private sandbox: boolean;
 
   constructor(
     private readonly options: {
@@ -53,7 +53,12 @@ export class Browsers {
       logger: Logger;
       onRestart?: (reason: RestartReason) => void;
     },
-  ) {}
+  ) {
+    const root = process.getuid?.() === 0;
+    this.sandbox = options.sandbox ?? !root;
+    if (options.sandbox === undefined && root)
+      options.logger.warn('the render worker runs as root: Chromium runs without its sandbox (run it as another user)');
+  }
 
   /** Runs `work` on the current browser, counting it as one page. */
   async use<T>(work: (browser: Browser) => Promise<T>): Promise<T> {
@@ -102,29 +107,24 @@ export class Browsers {
    * Starts Chromium, in its sandbox (seccomp-bpf and namespaces around every
    * renderer: a page that exploits the renderer is still boxed in) unless
    * RENDER_SANDBOX=false, or unset and the worker is root (Chromium refuses
-   * the sandbox there) or the sandbox is not usable here (no user
+   * the sandbox there) or the sandbox does not start here (no user
    * namespaces, for example a container's seccomp profile): said once.
    */
   private async launch(): Promise<Browser> {
-    const { sandbox, logger } = this.options;
-    if (sandbox ?? (process.getuid?.() !== 0 && this.sandboxWorks !== false)) {
-      try {
-        const browser = await this.start(true);
-        this.sandboxWorks = true;
-        return browser;
-      } catch (err) {
-        if (sandbox === true) throw err;
-        this.sandboxWorks = false;
-        logger.warn(
-          { err: (err as Error).message.split('\n')[0] },
-          "Chromium's sandbox does not start here: rendering without it (RENDER_SANDBOX=true refuses to)",
-        );
-      }
-    } else if (sandbox === undefined && this.sandboxWorks === undefined) {
-      this.sandboxWorks = false;
-      logger.warn('the render worker runs as root: Chromium runs without its sandbox (run it as another user)');
+    if (!this.sandbox) return this.start(false);
+    try {
+      return await this.start(true);
+    } catch (err) {
+      if (this.options.sandbox === true) throw err;
+      const browser = await this.start(false);
+      // It starts without: the sandbox is what failed (any other failure fails both, and changes nothing).
+      this.sandbox = false;
+      this.options.logger.warn(
+        { err: (err as Error).message.split('\n')[0] },
+        "Chromium's sandbox does not start here: rendering without it (RENDER_SANDBOX=true refuses to)",
+      );
+      return browser;
     }
-    return this.start(false);
   }
 
   private start(sandboxed: boolean): Promise<Browser> {
