@@ -71,7 +71,10 @@ describe('loadConfig', () => {
       fibonacciMaxN: 10,
       crawlAllowPrivateNetworks: true,
       crawlUserAgent: 'bot/1',
-      apiKeys: ['0123456789abcdef', 'fedcba9876543210'],
+      apiKeys: [
+        { tenant: 'default', key: '0123456789abcdef', bare: true },
+        { tenant: 'default', key: 'fedcba9876543210', bare: true },
+      ],
     });
   });
 
@@ -86,7 +89,18 @@ describe('loadConfig', () => {
     ['RESULT_TTL_SECONDS', '1.5', /RESULT_TTL_SECONDS must be an integer/],
     ['FIBONACCI_MAX_N', '-1', /FIBONACCI_MAX_N must be an integer/],
     ['CRAWL_ALLOW_PRIVATE_NETWORKS', 'maybe', /CRAWL_ALLOW_PRIVATE_NETWORKS must be true or false/],
-    ['API_KEYS', 'short,0123456789abcdefgh', /API_KEYS keys must be at least 16 characters \(got "\*\*\*\*\*,\*+"\)/],
+    [
+      'API_KEYS',
+      'short,0123456789abcdefgh',
+      /^Invalid configuration: API_KEYS entry 1: keys must be at least 16 characters$/,
+    ],
+    ['API_KEYS', 'acme:0123456789abcdef,0123456789abcdef', /API_KEYS entry 2 repeats the key of API_KEYS entry 1/],
+    [
+      'TENANTS_FILE',
+      '/nonexistent/tenants.json',
+      /TENANTS_FILE \/nonexistent\/tenants.json cannot be read as JSON: ENOENT/,
+    ],
+    ['API_ALLOWED_HOSTS', 'a b', /API_ALLOWED_HOSTS must list up to 100 host names/],
     ['API_KEYS', ' , ', /API_KEYS must list at least one key/],
   ])('stops on %s=%s with one line naming it', (name, value, message) => {
     let error: Error | undefined;

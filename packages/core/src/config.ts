@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import { WORKER_KINDS, type WorkerKind } from './job-types.js';
+import { checkUniqueKeys, keyEntries, tenantsFile, type KeyEntry } from './tenant-config.js';
 
 /*
  * The one place that reads process.env. Each setting is declared once, with
@@ -106,15 +107,15 @@ function shardList(raw: string, name: string): number[] {
   return [...shards].sort((a, b) => a - b);
 }
 
-function keyList(raw: string, name: string): string[] {
-  const keys = raw
+/** Host names, comma-separated (API_ALLOWED_HOSTS), lowercased. */
+function hostList(raw: string, name: string): string[] {
+  const hosts = raw
     .split(',')
-    .map((key) => key.trim())
+    .map((host) => host.trim().toLowerCase())
     .filter(Boolean);
-  if (keys.length === 0) fail(name, 'must list at least one key, comma-separated', raw);
-  const short = keys.find((key) => key.length < 16);
-  if (short !== undefined) fail(name, 'keys must be at least 16 characters', raw.replace(/[^,]/g, '*'));
-  return keys;
+  if (hosts.length > 100 || hosts.some((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})$/.test(host)))
+    fail(name, 'must list up to 100 host names like api.example.org, comma-separated', raw);
+  return hosts;
 }
 
 function logLevel(raw: string, name: string): string {
@@ -137,7 +138,15 @@ export const CONFIG_FIELDS = {
   host: field('HOST', '127.0.0.1', text),
   port: field('PORT', '3000', integer(0, 65535)),
   logLevel: field('LOG_LEVEL', 'info', logLevel),
-  apiKeys: field('API_KEYS', undefined, keyList),
+  apiKeys: field('API_KEYS', undefined, keyEntries),
+  adminKeys: field('ADMIN_KEYS', undefined, keyEntries),
+  apiAllowAnonymous: field('API_ALLOW_ANONYMOUS', 'false', boolean),
+  apiAllowedHosts: field('API_ALLOWED_HOSTS', undefined, hostList),
+  tenants: field('TENANTS_FILE', undefined, tenantsFile),
+  tenantMaxRunningCrawls: field('TENANT_MAX_RUNNING_CRAWLS', '20', integer(0, 1_000_000)),
+  tenantMaxQueuedJobs: field('TENANT_MAX_QUEUED_JOBS', '100000', integer(0, 1_000_000_000)),
+  tenantMaxSchedules: field('TENANT_MAX_SCHEDULES', '100', integer(0, 1_000_000)),
+  tenantMaxPagesPerDay: field('TENANT_MAX_PAGES_PER_DAY', '0', integer(0, 1_000_000_000)),
   rateLimitMax: field('RATE_LIMIT_MAX', '0', integer(0, 100_000_000)),
   rateLimitWindowMs: field('RATE_LIMIT_WINDOW_MS', '60000', integer(100, 86_400_000)),
   dashboardReadOnly: field('DASHBOARD_READ_ONLY', undefined, boolean),
@@ -192,6 +201,9 @@ export const CONFIG_FIELDS = {
 type Fields = typeof CONFIG_FIELDS;
 
 const COMMON = [
+  'tenants',
+  'tenantMaxRunningCrawls',
+  'tenantMaxPagesPerDay',
   'redisUrl',
   'redisClusterNodes',
   'redisPassword',
@@ -215,6 +227,11 @@ export const PROCESS_FIELDS = {
     'host',
     'port',
     'apiKeys',
+    'adminKeys',
+    'apiAllowAnonymous',
+    'apiAllowedHosts',
+    'tenantMaxQueuedJobs',
+    'tenantMaxSchedules',
     'rateLimitMax',
     'rateLimitWindowMs',
     'dashboardReadOnly',
@@ -299,6 +316,10 @@ export function loadConfig(
     const value = raw === undefined || raw.trim() === '' ? spec.default : raw;
     out[key] = value === undefined ? undefined : spec.parse(value, fromFlag ? flag.flag : spec.env);
   }
+  checkUniqueKeys([
+    { name: 'API_KEYS', entries: out.apiKeys as KeyEntry[] | undefined },
+    { name: 'ADMIN_KEYS', entries: out.adminKeys as KeyEntry[] | undefined },
+  ]);
   out.crawlUserAgent ??= `crawlfleet/${VERSION}`;
   // The crawl frontier is spread over shards where there are shards to spread it over.
   out.crawlQueueShards ??= out.redisClusterNodes ? 8 : 1;

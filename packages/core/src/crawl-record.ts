@@ -6,6 +6,8 @@ import type { CrawlOptions, CrawlRequest, CrawlState, CrawlStats } from './crawl
 /** A crawl as the store holds it. */
 export interface CrawlRecord {
   id: string;
+  /** Who started it (`default` for crawls from before tenants). */
+  tenant: string;
   state: CrawlState;
   seed: string;
   options: CrawlOptions;

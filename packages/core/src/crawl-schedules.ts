@@ -5,11 +5,17 @@ import { crawlOptions } from './crawl-record.js';
 import type { CrawlRequest } from './crawl-schemas.js';
 import type { CrawlStore } from './crawl-store.js';
 import type { PageQueues } from './page-jobs.js';
+import { DEFAULT_TENANT } from './tenant-config.js';
+import { TenantUsage } from './tenant-usage.js';
+import type { WebhookSpec } from './webhooks.js';
 
 /*
  * Recurring crawls: a BullMQ job scheduler on the crawl queue adds one
  * CRAWL_SCHEDULE_JOB a period, and the crawl worker that takes it starts the
  * crawl (one run per period however many API instances or workers run).
+ * Schedule ids are per tenant; a webhook's secret and header values never
+ * enter the scheduler's template (the dashboard shows it): they wait in the
+ * tenant's secrets hash, and the template holds them as "***".
  */
 
 /** The BullMQ job name of a scheduled crawl's run. */
@@ -18,41 +24,108 @@ export const CRAWL_SCHEDULE_JOB = 'crawl-schedule';
 /** What a scheduled run carries: the crawl to start (validated when scheduled), already normalized. */
 export interface CrawlScheduleData {
   scheduleId: string;
+  /** Whose crawls it starts (absent: `default`, a schedule from before tenants). */
+  tenant?: string;
+  /** Keys were configured when it was made: its runs obey the tenant's quotas. */
+  quotas?: boolean;
   seed: string;
   crawl: Omit<CrawlRequest, 'url'>;
   incremental: boolean;
 }
 
+/**
+ * A schedule's id as stored: the client's id, under its tenant's name for
+ * every tenant but `default` (whose ids stay as before tenants). Client ids
+ * cannot hold `:`, so two tenants' ids never meet.
+ */
+export function scopedScheduleId(tenant: string, id: string): string {
+  return tenant === DEFAULT_TENANT ? id : `${tenant}:${id}`;
+}
+
+/** The tenant and client id of a stored schedule id. */
+export function splitScheduleId(stored: string): { tenant: string; id: string } {
+  const colon = stored.indexOf(':');
+  return colon < 0
+    ? { tenant: DEFAULT_TENANT, id: stored }
+    : { tenant: stored.slice(0, colon), id: stored.slice(colon + 1) };
+}
+
 /** The id of a crawl schedule's job scheduler on the crawl queue (apart from single-page job schedules). */
-export function crawlSchedulerId(scheduleId: string): string {
-  return `crawl-schedule-${scheduleId}`;
+export function crawlSchedulerId(tenant: string, scheduleId: string): string {
+  return `crawl-schedule-${scopedScheduleId(tenant, scheduleId)}`;
 }
 
 /** Where a crawl schedule keeps the id of the crawl it started last. */
-export function lastCrawlKey(prefix: string, scheduleId: string): string {
-  return `${prefix}:crawl-schedule:{${scheduleId}}:last`;
+export function lastCrawlKey(prefix: string, tenant: string, scheduleId: string): string {
+  return `${prefix}:crawl-schedule:{${scopedScheduleId(tenant, scheduleId)}}:last`;
+}
+
+/** Where a crawl schedule keeps why its last run did not start (a quota), cleared by the next that does. */
+export function lastErrorKey(prefix: string, tenant: string, scheduleId: string): string {
+  return `${prefix}:crawl-schedule:{${scopedScheduleId(tenant, scheduleId)}}:error`;
+}
+
+/** A tenant's webhook secrets and header values, by the schedule that uses them. */
+export function webhookSecretsKey(prefix: string, tenant: string): string {
+  return `${prefix}:webhook-secrets:{${tenant}}`;
+}
+
+/** A webhook as shown and as kept in a template: secret and header values as "***". */
+export function redactedWebhook(spec: WebhookSpec): WebhookSpec {
+  return {
+    url: spec.url,
+    events: spec.events,
+    ...(spec.secret ? { secret: '***' } : {}),
+    ...(spec.headers ? { headers: Object.fromEntries(Object.keys(spec.headers).map((name) => [name, '***'])) } : {}),
+  };
+}
+
+/** True when a webhook has something to keep out of sight. */
+export function hasSecrets(spec: WebhookSpec | undefined): spec is WebhookSpec {
+  return Boolean(spec?.secret || (spec?.headers && Object.keys(spec.headers).length));
+}
+
+/** The schedule's webhook with its secrets, read from the tenant's hash where the template hides them. */
+async function fullWebhook(redis: RedisClient, prefix: string, data: CrawlScheduleData, tenant: string) {
+  const { webhook } = data.crawl;
+  if (!hasSecrets(webhook)) return webhook;
+  const kept = await redis.hget(webhookSecretsKey(prefix, tenant), data.scheduleId);
+  return kept ? (JSON.parse(kept) as WebhookSpec) : { url: webhook.url, events: webhook.events };
 }
 
 /**
  * Starts one run of a crawl schedule: a new crawl of its seed, a recrawl of
- * the last run's when incremental and that crawl still exists.
- * @returns the new crawl's id
+ * the last run's when incremental and that crawl still exists. A run over
+ * its tenant's running-crawls quota is skipped, and says so in `lastError`.
+ * @returns the new crawl's id, or null when the run was skipped
  */
 export async function startScheduledCrawl(
   deps: { store: CrawlStore; pages: PageQueues; redis: RedisClient; config: Config },
   data: CrawlScheduleData,
-): Promise<string> {
+): Promise<string | null> {
   const { store, pages, redis, config } = deps;
-  const last = lastCrawlKey(config.queuePrefix, data.scheduleId);
-  const { webhook, ...rest } = data.crawl;
+  const tenant = data.tenant ?? DEFAULT_TENANT;
+  const last = lastCrawlKey(config.queuePrefix, tenant, data.scheduleId);
+  const error = lastErrorKey(config.queuePrefix, tenant, data.scheduleId);
+  if (data.quotas) {
+    try {
+      await new TenantUsage(redis, config).checkRunningCrawls(tenant);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'CF_ERR_QUOTA_EXCEEDED') throw err;
+      await redis.set(error, `${(err as Error).message} (run skipped at ${new Date().toISOString()})`);
+      return null;
+    }
+  }
+  const { webhook: _webhook, ...rest } = data.crawl;
+  const webhook = await fullWebhook(redis, config.queuePrefix, data, tenant);
   const options = crawlOptions(rest);
   if (data.incremental) {
     const previous = await redis.get(last);
     if (previous && (await store.state(previous))) options.recrawlOf = previous;
   }
   const id = randomUUID();
-  await store.create(id, data.seed, options, webhook);
+  await store.create(id, data.seed, options, webhook, tenant);
   await pages.add(id, [data.seed], 0, options.render);
-  await redis.set(last, id, 'EX', config.resultTtlSeconds);
+  await redis.multi().set(last, id, 'EX', config.resultTtlSeconds).del(error).exec();
   return id;
 }

@@ -148,7 +148,7 @@ describe('CrawlStore', () => {
     const own = new CrawlStore(redis, `test-${randomUUID()}`, 600);
     const ids = Array.from({ length: 1203 }, () => randomUUID());
     for (const [index, id] of ids.entries())
-      await own.create(id, 'http://s.test/', crawlOptions({}), undefined, 1000 + index);
+      await own.create(id, 'http://s.test/', crawlOptions({}), undefined, 'default', 1000 + index);
     for (const id of ids.slice(0, 700)) if (ids.indexOf(id) % 2 === 0) await own.cancel(id);
     const listed: string[] = [];
     for await (const batch of own.running(100)) listed.push(...batch.map((crawl) => crawl.id));

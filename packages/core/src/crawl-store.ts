@@ -1,6 +1,7 @@
 import type { RedisClient } from './redis.js';
 import { withScripts, type Scripted } from './crawl-scripts.js';
 import { hostKey, hostWaitingKey } from './host-keys.js';
+import { DEFAULT_TENANT, allCrawlsKey, tenantKeys } from './tenants.js';
 import { recordParts, validators } from './page-record.js';
 import type { WebhookSpec } from './webhooks.js';
 import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './crawl-schemas.js';
@@ -40,13 +41,24 @@ export class CrawlStore {
     return `${this.prefix}:{crawls}:running`;
   }
 
-  /** Creates a running crawl whose seed is claimed and pending; its webhook is kept apart from its options. */
-  async create(id: string, seed: string, options: CrawlOptions, webhook?: WebhookSpec, now = Date.now()) {
+  /**
+   * Creates a running crawl of `tenant` whose seed is claimed and pending;
+   * its webhook is kept apart from its options.
+   */
+  async create(
+    id: string,
+    seed: string,
+    options: CrawlOptions,
+    webhook?: WebhookSpec,
+    tenant = DEFAULT_TENANT,
+    now = Date.now(),
+  ) {
     const keys = this.keys(id);
     await this.redis
       .multi()
       .hset(keys.meta, {
         ...(webhook ? { webhook: JSON.stringify(webhook) } : {}),
+        tenant,
         seed,
         options: JSON.stringify(options),
         state: 'running',
@@ -68,14 +80,37 @@ export class CrawlStore {
       .expire(keys.seen, this.ttlSeconds)
       .expire(keys.inflight, this.ttlSeconds)
       .exec();
-    // Apart: a MULTI is one hash slot on a cluster, and the running list is not in the crawl's.
-    await this.redis.zadd(this.runningKey, now, id);
+    // Apart: a MULTI is one hash slot on a cluster, and these lists are not in the crawl's.
+    const expired = now - this.ttlSeconds * 1000;
+    const all = allCrawlsKey(this.prefix);
+    const own = tenantKeys(this.prefix, tenant);
+    await Promise.all([
+      this.redis.zadd(this.runningKey, now, id),
+      this.redis.multi().zadd(all, now, id).zremrangebyscore(all, '-inf', expired).exec(),
+      this.redis.multi().zadd(own.crawls, now, id).zremrangebyscore(own.crawls, '-inf', expired).exec(),
+      this.redis.zadd(own.running, now, id),
+    ]);
   }
 
-  /** Removes a crawl whose seed could not be queued. */
-  async discard(id: string): Promise<void> {
+  /** Removes a crawl of `tenant` whose seed could not be queued. */
+  async discard(id: string, tenant = DEFAULT_TENANT): Promise<void> {
+    const own = tenantKeys(this.prefix, tenant);
     await this.redis.del(...Object.values(this.keys(id)));
-    await this.redis.zrem(this.runningKey, id);
+    await Promise.all(
+      [this.runningKey, allCrawlsKey(this.prefix), own.crawls, own.running].map((key) => this.redis.zrem(key, id)),
+    );
+  }
+
+  /**
+   * Crawl ids, newest first, from the operator's list (every tenant) or
+   * `tenant`'s: at most `count` created before `before` (ms), with their times.
+   */
+  async listIds(tenant: string | null, before: number, count: number): Promise<{ id: string; at: number }[]> {
+    const key = tenant === null ? allCrawlsKey(this.prefix) : tenantKeys(this.prefix, tenant).crawls;
+    const flat = await this.redis.zrevrangebyscore(key, `(${before}`, '-inf', 'WITHSCORES', 'LIMIT', 0, count);
+    const out: { id: string; at: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i], at: Number(flat[i + 1]) });
+    return out;
   }
 
   /** The crawl, or null when it does not exist or has expired. */
@@ -89,6 +124,7 @@ export class CrawlStore {
     const stats = { ...counters, waitingForHost: waiting } as CrawlStats;
     return {
       id,
+      tenant: meta.tenant ?? DEFAULT_TENANT,
       state: meta.state as CrawlState,
       seed: meta.seed ?? '',
       options: { ...LEGACY_OPTIONS, ...(JSON.parse(meta.options ?? '{}') as CrawlOptions) },
@@ -99,10 +135,15 @@ export class CrawlStore {
     };
   }
 
-  /** The crawl's webhook, or null when it has none. */
-  async webhook(id: string): Promise<WebhookSpec | null> {
-    const spec = await this.redis.hget(this.keys(id).meta, 'webhook');
-    return spec === null ? null : (JSON.parse(spec) as WebhookSpec);
+  /** The crawl's webhook and tenant, or null when it has no webhook. */
+  async webhook(id: string): Promise<{ spec: WebhookSpec; tenant: string } | null> {
+    const [spec, tenant] = await this.redis.hmget(this.keys(id).meta, 'webhook', 'tenant');
+    return spec === null ? null : { spec: JSON.parse(spec) as WebhookSpec, tenant: tenant ?? DEFAULT_TENANT };
+  }
+
+  /** Where a delivery reads the crawl's webhook spec at each attempt. */
+  webhookAt(id: string): { key: string; field: string } {
+    return { key: this.keys(id).meta, field: 'webhook' };
   }
 
   /** The crawl's state, or null when it does not exist. */

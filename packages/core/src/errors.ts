@@ -63,13 +63,33 @@ export const RouteNotFoundError = declared('CF_ERR_NOT_FOUND');
 export const BadUrlError = declared('CF_ERR_BAD_URL');
 export const ParamTooLongError = declared('CF_ERR_PARAM_TOO_LONG');
 export const UnauthorizedError = declared('CF_ERR_UNAUTHORIZED');
+export const ForbiddenError = declared('CF_ERR_FORBIDDEN');
 export const RateLimitedError = declared('CF_ERR_RATE_LIMITED');
+
+const QuotaBase = declared('CF_ERR_QUOTA_EXCEEDED');
+
+/** A tenant's quota reached: names the quota, its limit and the use; `retryAfter` (s) where time heals it. */
+export class QuotaExceededError extends QuotaBase {
+  readonly quota: string;
+  readonly limit: number;
+  readonly used: number;
+  readonly retryAfter: number | null;
+
+  constructor(quota: string, tenant: string, limit: number, used: number, retryAfter: number | null = null) {
+    super(quota, tenant, `the limit is ${limit} and ${used} are in use`);
+    this.limit = limit;
+    this.used = used;
+    this.quota = quota;
+    this.retryAfter = retryAfter;
+  }
+}
 export const TooManyStreamsError = declared('CF_ERR_TOO_MANY_STREAMS');
 export const TooManyWaitsError = declared('CF_ERR_TOO_MANY_WAITS');
 export const InternalError = declared('CF_ERR_INTERNAL');
 export const UnknownJobTypeError = declared('CF_ERR_UNKNOWN_TYPE');
 export const JobNotFoundError = declared('CF_ERR_JOB_NOT_FOUND');
 export const JobNotCancellableError = declared('CF_ERR_JOB_ACTIVE');
+export const JobNotRetriableError = declared('CF_ERR_JOB_NOT_RETRIABLE');
 export const IdempotencyConflictError = declared('CF_ERR_IDEMPOTENCY_CONFLICT');
 export const CrawlNotFoundError = declared('CF_ERR_CRAWL_NOT_FOUND');
 export const CrawlFinishedError = declared('CF_ERR_CRAWL_FINISHED');

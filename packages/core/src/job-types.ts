@@ -35,9 +35,10 @@ export function isJobType(value: unknown): value is JobType {
 
 /**
  * Job states as the API reports them. BullMQ's `waiting-children` is reported
- * as `waiting`; `unknown` means the job does not exist.
+ * as `waiting`; `unknown` means the job does not exist. `cancelled` is a
+ * failed job whose error is CF_ERR_CANCELLED (BullMQ has no such state).
  */
-export const JOB_STATES = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
+export const JOB_STATES = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed', 'cancelled'] as const;
 
 /** One of {@link JOB_STATES}. */
 export type JobState = (typeof JOB_STATES)[number];

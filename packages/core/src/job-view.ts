@@ -1,5 +1,6 @@
 import type { JobState, JobType } from './job-types.js';
 import type { Job } from 'bullmq';
+import { jobInput } from './tenants.js';
 
 /** A job as the API shows it. */
 export interface JobView {
@@ -51,13 +52,18 @@ export type JobFields = Pick<
   | 'finishedOn'
 >;
 
-/** The view of `job`, whose BullMQ state is `state`. */
+/** A job's state as the API tells it: a failed job that was cancelled is `cancelled`. */
+export function viewState(job: Pick<JobFields, 'failedReason'>, state: JobState): JobState {
+  return state === 'failed' && /^CF_ERR_CANCELLED\b/.test(job.failedReason ?? '') ? 'cancelled' : state;
+}
+
+/** The view of `job`, whose BullMQ state is `state`; its input without the tenant it records. */
 export function toJobView(type: JobType, job: JobFields, state: JobState): JobView {
   return {
     id: String(job.id),
     type,
-    state,
-    input: job.data,
+    state: viewState(job, state),
+    input: jobInput(job.data),
     result: state === 'completed' ? (job.returnvalue ?? null) : null,
     error: job.failedReason ? job.failedReason : null,
     progress: job.progress ?? 0,

@@ -49,7 +49,7 @@ export { fetchedPageRecord, unfetchedPageRecord, type Validators } from './page-
 export { crawlOptions, crawlBase, crawlKeys } from './crawl-record.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
 export { PAGE_JOB, PageQueues, pageJobId, pageJobOptions, pageQueueNames, shardOf } from './page-jobs.js';
-export { apiState, toJobView, acceptedReply, type JobView, type JobFields } from './job-view.js';
+export { apiState, toJobView, viewState, acceptedReply, type JobView, type JobFields } from './job-view.js';
 export {
   WEBHOOK_QUEUE,
   WEBHOOK_ATTEMPTS,
@@ -58,10 +58,12 @@ export {
   HOOKED_JOB,
   jobWebhookKey,
   crawlDeliveriesKey,
-  webhookDelivery,
+  deliveryBody,
+  deliveryHeaders,
   queueDelivery,
   type WebhookSpec,
   type WebhookDelivery,
+  type SpecLocation,
   type WebhookEvent,
 } from './webhooks.js';
 export { hostKey, fleetKeys, hostWaitingKey, fleetPoliteness } from './host-keys.js';
@@ -69,7 +71,32 @@ export {
   CRAWL_SCHEDULE_JOB,
   crawlSchedulerId,
   lastCrawlKey,
+  lastErrorKey,
+  webhookSecretsKey,
+  redactedWebhook,
+  hasSecrets,
+  scopedScheduleId,
+  splitScheduleId,
   startScheduledCrawl,
   type CrawlScheduleData,
 } from './crawl-schedules.js';
 export { Recrawls } from './recrawls.js';
+export {
+  TENANT_FIELD,
+  OPERATOR,
+  DEFAULT_TENANT,
+  TENANT_PATTERN,
+  jobTenant,
+  jobInput,
+  mayAct,
+  tenantLimits,
+  tenantWeight,
+  tenantKeys,
+  allCrawlsKey,
+  utcDay,
+  secondsToUtcMidnight,
+  type Scope,
+  type KeyEntry,
+  type TenantLimits,
+} from './tenants.js';
+export { TenantUsage, type TenantUsageView } from './tenant-usage.js';

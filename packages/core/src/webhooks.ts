@@ -26,11 +26,25 @@ export interface WebhookSpec {
   headers?: Record<string, string>;
 }
 
-/** A delivery as queued: the exact bytes and headers, so every retry sends the same. */
+/** Where a delivery's webhook spec (with its secret and headers) is read at each attempt: a key, or a hash field. */
+export interface SpecLocation {
+  key: string;
+  field?: string;
+}
+
+/**
+ * A delivery as queued: the exact body and where its spec is, never the
+ * secret or the sender's header values (BullMQ job data is shown by the
+ * dashboard); headers and signature are made at each attempt.
+ */
 export interface WebhookDelivery {
   url: string;
-  headers: Record<string, string>;
+  event: string;
   body: string;
+  /** Where the spec is read from when the delivery is sent. */
+  spec: SpecLocation;
+  /** Whose delivery this is. */
+  tenant: string;
   /** A set of pending deliveries to leave when this one is delivered or given up. */
   pending?: string;
   /** A set that must be empty before this one is sent (a crawl's end waits for its pages). */
@@ -47,35 +61,51 @@ export function crawlDeliveriesKey(prefix: string, crawlId: string): string {
   return `${crawlBase(prefix, crawlId)}:deliveries`;
 }
 
+/** The body of a delivery: `{"event", "id", "type", "data", "timestamp"}`. */
+export function deliveryBody(event: string, id: string, type: string, data: unknown, now = Date.now()): string {
+  return JSON.stringify({ event, id, type, data, timestamp: new Date(now).toISOString() });
+}
+
+/** The HMAC key of a secret: the base64 part of a `whsec_` secret (Standard Webhooks), else its UTF-8 bytes. */
+function signingKey(secret: string): Buffer {
+  return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8');
+}
+
 /**
- * The delivery of `event` for job or crawl `id` of `type`: body
- * `{"event", "id", "type", "data", "timestamp"}` and headers, signed
- * `sha256=<hex HMAC-SHA256(secret, body)>` when the spec has a secret.
+ * The headers of one attempt: the sender's, the event and delivery id, and
+ * when the spec has a secret the signatures: Standard Webhooks'
+ * (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC of
+ * id.timestamp.body>`) and `x-crawlfleet-signature: sha256=<hex HMAC of body>`.
  */
-export function webhookDelivery(
+export function deliveryHeaders(
   spec: WebhookSpec,
   deliveryId: string,
   event: string,
-  id: string,
-  type: string,
-  data: unknown,
+  body: string,
   now = Date.now(),
-): WebhookDelivery {
-  const body = JSON.stringify({ event, id, type, data, timestamp: new Date(now).toISOString() });
+): Record<string, string> {
+  const timestamp = String(Math.floor(now / 1000));
   const headers: Record<string, string> = {
     ...spec.headers,
     'content-type': 'application/json',
     'x-crawlfleet-event': event,
     'x-crawlfleet-delivery': deliveryId,
+    'webhook-id': deliveryId,
+    'webhook-timestamp': timestamp,
   };
-  if (spec.secret)
-    headers['x-crawlfleet-signature'] = `sha256=${createHmac('sha256', spec.secret).update(body).digest('hex')}`;
-  return { url: spec.url, headers, body };
+  if (spec.secret) {
+    const key = signingKey(spec.secret);
+    const signed = createHmac('sha256', key).update(`${deliveryId}.${timestamp}.${body}`).digest('base64');
+    headers['webhook-signature'] = `v1,${signed}`;
+    headers['x-crawlfleet-signature'] = `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+  }
+  return headers;
 }
 
 /**
  * Queues a delivery unless `spec` does not ask for `event`. The job id is
  * the delivery id, so queuing one event twice (a retried page) sends it once.
+ * The spec itself stays where it is (`specAt`): the job holds no secret.
  */
 export async function queueDelivery(
   { queue, redis }: { queue: Queue; redis: RedisClient },
@@ -83,10 +113,16 @@ export async function queueDelivery(
   deliveryId: string,
   event: string,
   subject: { id: string; type: string; data: unknown },
-  options: { ttlSeconds: number; pending?: string; after?: string },
+  options: { ttlSeconds: number; specAt: SpecLocation; tenant: string; pending?: string; after?: string },
 ): Promise<void> {
   if (!spec?.events.includes(event)) return;
-  const delivery = webhookDelivery(spec, deliveryId, event, subject.id, subject.type, subject.data);
+  const delivery: WebhookDelivery = {
+    url: spec.url,
+    event,
+    body: deliveryBody(event, subject.id, subject.type, subject.data),
+    spec: options.specAt,
+    tenant: options.tenant,
+  };
   if (options.pending) {
     delivery.pending = options.pending;
     await redis.multi().sadd(options.pending, deliveryId).expire(options.pending, options.ttlSeconds).exec();

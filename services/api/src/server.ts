@@ -1,10 +1,19 @@
 #!/usr/bin/env node
 import { describeRedis, loadConfig, type Config } from '@crawlfleet/core';
 import { buildApp } from './app.js';
+import { isLoopback } from './plugins/keyless-guard.js';
 
 function readConfig(): Config {
   try {
-    return loadConfig({}, process.env, 'api');
+    const config = loadConfig({}, process.env, 'api');
+    const keys = Boolean(config.apiKeys?.length || config.adminKeys?.length);
+    // Without keys anyone who reaches the API acts as the operator: only on loopback, unless said on purpose.
+    if (!keys && !isLoopback(config.host) && !config.apiAllowAnonymous)
+      throw new Error(
+        `Invalid configuration: HOST=${config.host} is reachable from other machines and API_KEYS is unset: ` +
+          'set API_KEYS (and ADMIN_KEYS), or API_ALLOW_ANONYMOUS=true to serve without keys',
+      );
+    return config;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
@@ -34,6 +43,12 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
+if (app.apiKeys.legacyOperators > 0)
+  app.log.warn(
+    { keys: app.apiKeys.legacyOperators },
+    "ADMIN_KEYS is unset, so bare API_KEYS entries keep operator rights (pause, dashboard, every tenant's objects); " +
+      'they lose them once ADMIN_KEYS is set',
+  );
 try {
   await app.listen({ host: config.host, port: config.port });
   app.log.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'API listening');

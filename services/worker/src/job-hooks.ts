@@ -3,6 +3,7 @@ import {
   createRedis,
   queueKeyPrefix,
   jobWebhookKey,
+  jobTenant,
   queueDelivery,
   toJobView,
   type Config,
@@ -47,7 +48,8 @@ export class JobHooks {
     const target = this.open();
     const { queuePrefix, resultTtlSeconds } = this.config;
     const id = String(job.id);
-    const raw = await target.redis.get(jobWebhookKey(queuePrefix, this.type, id));
+    const specKey = jobWebhookKey(queuePrefix, this.type, id);
+    const raw = await target.redis.get(specKey);
     if (raw === null) return;
     const data = toJobView(this.type, job, state);
     await queueDelivery(
@@ -60,7 +62,7 @@ export class JobHooks {
         type: this.type,
         data,
       },
-      { ttlSeconds: resultTtlSeconds },
+      { ttlSeconds: resultTtlSeconds, specAt: { key: specKey }, tenant: jobTenant(job.data) },
     );
   }
 

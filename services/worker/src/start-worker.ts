@@ -1,7 +1,10 @@
 import { hostname } from 'node:os';
 import {
   HOOKED_JOB,
+  TENANT_FIELD,
+  TenantUsage,
   createRedis,
+  jobTenant,
   pageQueueNames,
   queueKeyPrefix,
   type Config,
@@ -121,12 +124,21 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const hooks = queue === 'webhook' ? null : new JobHooks(config, queue === 'render' ? 'crawl' : queue, logger);
   // BullMQ reports a lost Redis every second; say it once per minute.
   let lastError = { message: '', at: 0 };
+  // A job that records its tenant counts in the tenant's queued jobs until it ends for good.
+  const usage = new TenantUsage(connection, config);
+  const ended = (job: Job) => {
+    const data = job.data as Record<string, unknown> | null;
+    if (data && typeof data === 'object' && TENANT_FIELD in data)
+      usage.releaseJobs(jobTenant(data)).catch((err: Error) => logger.warn({ err: err.message }, 'quota not released'));
+  };
   for (const each of workers) {
     each.on('failed', (job, err) => {
       logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
+      if (job?.finishedOn) ended(job);
       if (hooks && job?.name === HOOKED_JOB && job.finishedOn) hooks.report(job, 'failed');
     });
     each.on('completed', (job) => {
+      ended(job);
       if (hooks && job.name === HOOKED_JOB) hooks.report(job, 'completed');
     });
     each.on('error', (err) => {

@@ -8,9 +8,13 @@ import {
   crawlDeliveriesKey,
   crawlKeys,
   crawlOptions,
+  mayAct,
   queueDelivery,
+  TenantUsage,
   type CrawlRecord,
   type CrawlRequest,
+  type CrawlState,
+  type Scope,
 } from '@crawlfleet/core';
 import { globProblem, normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
@@ -23,21 +27,40 @@ const STREAM_CHUNK = 500;
 /** Records with content are up to CRAWL_MAX_STORED_BYTES each: fewer at a time. */
 const CONTENT_STREAM_CHUNK = 8;
 
-/** Starts, reads, waits for, lists and cancels recursive crawls. */
+/** A crawl list's query: by state, a page at a time (the cursor is a creation time), an operator's by tenant. */
+export interface CrawlListQuery {
+  state?: CrawlState;
+  limit: number;
+  cursor?: string;
+  tenant?: string;
+}
+
+/** Crawls read from the list at a time while filling a page by state. */
+const LIST_CHUNK = 200;
+const LIST_BUDGET = 5000;
+
+/** Starts, reads, waits for, lists and cancels recursive crawls, each its tenant's. */
 export class CrawlService {
   readonly store: CrawlStore;
   private readonly recrawls: Recrawls;
+  readonly usage: TenantUsage;
 
-  constructor(private readonly queues: JobQueues) {
+  /** @param tenanted keys are configured: quotas apply */
+  constructor(
+    private readonly queues: JobQueues,
+    private readonly tenanted: boolean,
+  ) {
     this.store = new CrawlStore(queues.redis, queues.config.queuePrefix, queues.config.resultTtlSeconds);
     this.recrawls = new Recrawls(queues.redis, queues.config.queuePrefix);
+    this.usage = new TenantUsage(queues.redis, queues.config);
   }
 
-  /** Creates the crawl and queues its seed. */
-  async start(body: CrawlRequest): Promise<string> {
-    const { seed, options, webhook } = this.prepare(await this.withRecrawled(body));
+  /** Creates a crawl of `scope`'s tenant and queues its seed; a recrawl's old crawl must be the tenant's too. */
+  async start(body: CrawlRequest, scope: Scope): Promise<string> {
+    const { seed, options, webhook } = this.prepare(await this.withRecrawled(body, scope));
+    if (this.tenanted) await withRedis(() => this.usage.checkRunningCrawls(scope.tenant));
     const id = randomUUID();
-    await withRedis(() => this.store.create(id, seed, options, webhook));
+    await withRedis(() => this.store.create(id, seed, options, webhook, scope.tenant));
     try {
       await withRedis(() => this.queues.pages.add(id, [seed], 0, options.render));
       // REDIS_WAIT_REPLICAS: the crawl and its seed job are on replicas before the crawl is acknowledged.
@@ -45,7 +68,7 @@ export class CrawlService {
       const meta = crawlKeys(queues.config.queuePrefix, id).meta;
       await withRedis(() => queues.replicated(meta, queues.queueKey(queues.pages.queueOf(seed, options.render).name)));
     } catch (err) {
-      await this.store.discard(id).catch(() => {});
+      await this.store.discard(id, scope.tenant).catch(() => {});
       throw err;
     }
     return id;
@@ -67,9 +90,9 @@ export class CrawlService {
   }
 
   /** A recrawl's request: the old crawl's seed and options, overridden by what the request gives. */
-  private async withRecrawled(request: CrawlRequest): Promise<CrawlRequest> {
+  private async withRecrawled(request: CrawlRequest, scope: Scope): Promise<CrawlRequest> {
     if (request.recrawlOf === undefined) return request;
-    const old = await this.get(request.recrawlOf);
+    const old = await this.get(request.recrawlOf, scope);
     const given = Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
     const { recrawlOf: _, maxConcurrencyPerHost, maxDurationMs, maxBytes, delayMs, ...options } = old.options;
     const defaults = {
@@ -97,9 +120,10 @@ export class CrawlService {
     }
   }
 
-  async get(id: string): Promise<CrawlRecord> {
+  /** The crawl, if `scope` may see it; another tenant's is answered as a missing one. */
+  async get(id: string, scope: Scope): Promise<CrawlRecord> {
     const crawl = await withRedis(() => this.store.get(id));
-    if (!crawl) throw new CrawlNotFoundError(id);
+    if (!crawl || !mayAct(scope, crawl.tenant)) throw new CrawlNotFoundError(id);
     const { recrawlOf } = crawl.options;
     // Counted once the recrawl is over: the old crawl's pages this one did not reach.
     if (recrawlOf && crawl.state === 'completed' && crawl.stats.removed === 0)
@@ -108,27 +132,27 @@ export class CrawlService {
   }
 
   /** The crawl once it is no longer running, or as it is after `ms`. */
-  async waitFor(id: string, ms: number): Promise<CrawlRecord> {
+  async waitFor(id: string, ms: number, scope: Scope): Promise<CrawlRecord> {
     const deadline = Date.now() + ms;
-    let crawl = await this.get(id);
+    let crawl = await this.get(id, scope);
     while (crawl.state === 'running' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, deadline - Date.now())));
-      crawl = await this.get(id);
+      crawl = await this.get(id, scope);
     }
     return crawl;
   }
 
   /** One page of page records, from index `start`. */
-  async pages(id: string, start: number, limit: number) {
-    await this.get(id);
+  async pages(id: string, start: number, limit: number, scope: Scope) {
+    await this.get(id, scope);
     const raw = await withRedis(() => this.store.pages(id, start, limit));
     const items = raw.map((record) => JSON.parse(record) as unknown);
     return { items, next: items.length === limit ? String(start + items.length) : null };
   }
 
   /** Every page record as NDJSON, read from Redis a chunk at a time. */
-  async stream(id: string): Promise<Readable> {
-    const crawl = await this.get(id);
+  async stream(id: string, scope: Scope): Promise<Readable> {
+    const crawl = await this.get(id, scope);
     const { store, recrawls } = this;
     const size = crawl.options.formats?.length ? CONTENT_STREAM_CHUNK : STREAM_CHUNK;
     // Readable.from reads the next chunk when the client has taken the last: one chunk in memory.
@@ -150,23 +174,51 @@ export class CrawlService {
    * Cancels a running crawl: marks it (so no worker fetches for it again),
    * aborts in-flight fetches on every worker, removes its queued pages.
    */
-  async cancel(id: string): Promise<CrawlRecord> {
+  async cancel(id: string, scope: Scope): Promise<CrawlRecord> {
+    // Read first: another tenant's crawl is not cancelled, and is answered as a missing one.
+    await this.get(id, scope);
     const before = await withRedis(() => this.store.cancel(id));
     if (!before) throw new CrawlNotFoundError(id);
     if (before === 'completed') throw new CrawlFinishedError(id, before);
     await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
     // Read once: removing the queued page jobs changes nothing in the record.
-    const crawl = await this.get(id);
+    const crawl = await this.get(id, scope);
     await withRedis(() => this.queues.pages.remove(this.store, id, crawl.options.render), 10_000);
-    const webhook = await withRedis(() => this.store.webhook(id));
+    const hook = await withRedis(() => this.store.webhook(id));
     const target = { queue: this.queues.webhooks, redis: this.queues.redis };
     const subject = { id, type: 'crawl', data: crawl };
     await withRedis(() =>
-      queueDelivery(target, webhook, `${id}-end`, 'cancelled', subject, {
+      queueDelivery(target, hook?.spec ?? null, `${id}-end`, 'cancelled', subject, {
         ttlSeconds: this.queues.config.resultTtlSeconds,
         after: crawlDeliveriesKey(this.queues.config.queuePrefix, id),
+        specAt: this.store.webhookAt(id),
+        tenant: crawl.tenant,
       }),
     );
     return crawl;
+  }
+
+  /**
+   * A page of crawls, newest first: `scope`'s tenant's, or for an operator
+   * every tenant's (or `query.tenant`'s). Reads at most LIST_BUDGET crawls a
+   * request, so a page may hold fewer than `limit` with a cursor to go on.
+   */
+  async list(scope: Scope, query: CrawlListQuery): Promise<{ items: CrawlRecord[]; next: string | null }> {
+    const tenant = scope.operator ? (query.tenant ?? null) : scope.tenant;
+    let before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(query.cursor);
+    if (!/^\d{1,16}$/.test(query.cursor ?? '0'))
+      throw new ValidationError('querystring.cursor', 'is not a cursor this API gave out');
+    const items: CrawlRecord[] = [];
+    for (let read = 0; read < LIST_BUDGET; read += LIST_CHUNK) {
+      const ids = await withRedis(() => this.store.listIds(tenant, before, LIST_CHUNK));
+      const crawls = await withRedis(() => Promise.all(ids.map(({ id }) => this.store.get(id))));
+      for (const [index, crawl] of crawls.entries()) {
+        before = ids[index].at;
+        if (crawl && (!query.state || crawl.state === query.state)) items.push(crawl);
+        if (items.length === query.limit) return { items, next: String(before) };
+      }
+      if (ids.length < LIST_CHUNK) return { items, next: null };
+    }
+    return { items, next: String(before) };
   }
 }

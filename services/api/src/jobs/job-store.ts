@@ -1,11 +1,24 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
-import { HOOKED_JOB, PAGE_JOB, jobWebhookKey, type JobState, type JobType, type WebhookSpec } from '@crawlfleet/core';
+import { randomUUID } from 'node:crypto';
+import {
+  HOOKED_JOB,
+  PAGE_JOB,
+  TENANT_FIELD,
+  TenantUsage,
+  jobTenant,
+  jobWebhookKey,
+  mayAct,
+  viewState,
+  type JobState,
+  type JobType,
+  type Scope,
+  type WebhookSpec,
+} from '@crawlfleet/core';
 import type { Job, JobsOptions } from '../plugins/job-queues.js';
-import { IdempotencyConflictError, JobNotFoundError } from '../errors.js';
+import { JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
 import { apiState, type JobFields } from '@crawlfleet/core';
+import { IdempotencyKeys } from './idempotency.js';
 
 /** What a client may set per job. */
 export interface SubmitOptions {
@@ -14,36 +27,14 @@ export interface SubmitOptions {
   attempts?: number | undefined;
 }
 
-/** JSON with object keys sorted, so inputs equal as values have one form. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** What an idempotency claim remembers of the inputs: a hash of their canonical JSON. */
-function fingerprint(inputs: unknown): string {
-  return createHash('sha256').update(canonical(inputs)).digest('hex');
-}
-
-/** A job id derived from an Idempotency-Key: the same key gives the same id. */
-export function idempotentJobId(key: string): string {
-  return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
-}
-
 /** True for a crawl job to render in a browser (the render queue). */
 function isRendered(type: JobType, input: unknown): boolean {
   return type === 'crawl' && (input as { render?: unknown } | null)?.render === true;
 }
 
-/** A job's id: `id` (BullMQ numbers it when undefined), or for a rendered crawl job `render-<id or a uuid>`. */
-function jobIdOf(render: boolean, id: string): string;
-function jobIdOf(render: boolean, id: string | undefined): string | undefined;
-function jobIdOf(render: boolean, id: string | undefined): string | undefined {
-  return render ? `render-${id ?? randomUUID()}` : id;
+/** A job's id: a random one (never a counter), `render-` before it for a rendered crawl job. */
+function jobIdOf(render: boolean, id: string = randomUUID()): string {
+  return render ? `render-${id}` : id;
 }
 
 /**
@@ -51,7 +42,38 @@ function jobIdOf(render: boolean, id: string | undefined): string | undefined {
  * with Redis away it throws RedisUnavailableError within seconds.
  */
 export class JobStore {
-  constructor(private readonly queues: JobQueues) {}
+  private readonly idempotency: IdempotencyKeys;
+  readonly usage: TenantUsage;
+
+  /**
+   * @param tenanted keys are configured: jobs record their tenant and count
+   *   against its TENANT_MAX_QUEUED_JOBS (without keys there is one tenant and no quota)
+   */
+  constructor(
+    private readonly queues: JobQueues,
+    readonly tenanted: boolean,
+  ) {
+    const { redis, config } = queues;
+    this.idempotency = new IdempotencyKeys(redis, config.queuePrefix, config.resultTtlSeconds);
+    this.usage = new TenantUsage(redis, config);
+  }
+
+  /** What is stored for `input` of `scope`'s tenant: the input, with its tenant when keys are configured. */
+  private dataOf(input: unknown, scope: Scope): unknown {
+    return this.tenanted ? { ...(input as object), [TENANT_FIELD]: scope.tenant } : input;
+  }
+
+  /** Takes `count` jobs of the tenant's quota around `add`, given back if `add` fails. */
+  private async counted<T>(scope: Scope, count: number, add: () => Promise<T>): Promise<T> {
+    if (!this.tenanted) return add();
+    await this.usage.reserveJobs(scope.tenant, count);
+    try {
+      return await add();
+    } catch (err) {
+      await this.usage.releaseJobs(scope.tenant, count).catch(() => {});
+      throw err;
+    }
+  }
 
   /** BullMQ options: retries with exponential backoff, results kept for the TTL. */
   jobOptions(options: SubmitOptions, jobId?: string): JobsOptions {
@@ -69,50 +91,40 @@ export class JobStore {
   }
 
   /**
-   * Claims an Idempotency-Key for `inputs` with SET NX, so of two racing
-   * requests exactly one claims it; the other learns whether it sent the
-   * same inputs (a replay) or others (409). The claim outlives the job: it is
-   * kept for the job's delay plus the result TTL.
-   * @returns true when this request claimed the key
+   * Adds one job of `scope`'s tenant. With an idempotency key, the job added
+   * before under the tenant's key is returned instead (`replayed`), unless
+   * its input differs (409), also when two requests with the key race.
    */
-  private async claim(type: JobType, key: string, inputs: unknown, delayMs = 0): Promise<boolean> {
-    const { redis, config } = this.queues;
-    const claimKey = `${config.queuePrefix}:idempotency:{${type}:${idempotentJobId(key)}}`;
-    const print = fingerprint(inputs);
-    const ttl = config.resultTtlSeconds + Math.ceil(delayMs / 1000) + 60;
-    if (await redis.set(claimKey, print, 'EX', ttl, 'NX')) return true;
-    const stored = await redis.get(claimKey);
-    if (stored !== null && stored !== print) throw new IdempotencyConflictError(key);
-    return false;
-  }
-
-  /**
-   * Adds one job. With an idempotency key, an existing job for the key is
-   * returned instead (`replayed`), unless its input differs (409), also when
-   * two requests with the key race.
-   */
-  async add(type: JobType, input: unknown, options: SubmitOptions, idempotencyKey?: string, webhook?: WebhookSpec) {
+  async add(
+    type: JobType,
+    input: unknown,
+    options: SubmitOptions,
+    scope: Scope,
+    idempotencyKey?: string,
+    webhook?: WebhookSpec,
+  ) {
     return withRedis(async () => {
       // A crawl job with render: true goes to the render queue, under an id that says so.
       const render = isRendered(type, input);
       const queue = render ? this.queues.render : this.queues.queue(type);
       const name = webhook ? HOOKED_JOB : type;
-      if (idempotencyKey === undefined) {
-        const jobId = jobIdOf(render, webhook ? randomUUID() : undefined);
-        if (jobId) await this.keepWebhook(type, jobId, webhook!, options.delay);
-        const job = await queue.add(name, input, this.jobOptions(options, jobId));
-        await this.queues.replicated(this.queues.queueKey(queue.name));
-        return { job, replayed: false };
+      const data = this.dataOf(input, scope);
+      const claim =
+        idempotencyKey === undefined
+          ? { ids: [randomUUID()], claimed: true }
+          : await this.idempotency.claim(scope.tenant, type, idempotencyKey, input, 1, options.delay);
+      const jobId = jobIdOf(render, claim.ids[0]);
+      if (!claim.claimed) {
+        const job = await this.queues.getJob(type, jobId);
+        if (job) return { job, replayed: true };
       }
-      const claimed = await this.claim(type, idempotencyKey, input, options.delay);
-      const jobId = jobIdOf(render, idempotentJobId(idempotencyKey));
-      if (webhook && claimed) await this.keepWebhook(type, jobId, webhook, options.delay);
-      // Adding an id that exists adds nothing; the stored job is the one to show.
-      const added = await queue.add(name, input, this.jobOptions(options, jobId));
-      const job = (await this.queues.getJob(type, jobId)) ?? added;
-      if (!isDeepStrictEqual(job.data, input)) throw new IdempotencyConflictError(idempotencyKey);
-      await this.queues.replicated(this.queues.queueKey(queue.name));
-      return { job, replayed: !claimed };
+      return this.counted(scope, 1, async () => {
+        if (webhook) await this.keepWebhook(type, jobId, webhook, options.delay);
+        // Adding an id that exists adds nothing (a replay whose first add was lost adds it now).
+        const job = await queue.add(name, data, this.jobOptions(options, jobId));
+        await this.queues.replicated(this.queues.queueKey(queue.name));
+        return { job, replayed: !claim.claimed };
+      });
     });
   }
 
@@ -124,36 +136,48 @@ export class JobStore {
   }
 
   /**
-   * Adds many jobs in one round trip (MULTI). With an idempotency key, a
-   * batch sent before under the key gets the same ids (`replayed`), unless
-   * its inputs differ (409), as for one job.
+   * Adds many jobs of `scope`'s tenant in one round trip (MULTI). With an
+   * idempotency key, a batch sent before under the tenant's key gets the
+   * same ids (`replayed`), unless its inputs differ (409), as for one job.
    */
   async addBatch(
     type: JobType,
     inputs: unknown[],
     options: SubmitOptions,
+    scope: Scope,
     idempotencyKey?: string,
   ): Promise<{ ids: string[]; replayed: boolean }> {
     return withRedis(async () => {
-      const claimed =
-        idempotencyKey === undefined || (await this.claim(type, `batch:${idempotencyKey}`, inputs, options.delay));
-      const base = idempotencyKey === undefined ? undefined : idempotentJobId(idempotencyKey);
-      // With a key the ids are fixed, so a replay adds nothing new. Rendered crawl jobs go to the render queue.
-      const items = inputs.map((data, index) => {
-        const render = isRendered(type, data);
-        const jobId = jobIdOf(render, base && `${base}-${index}`);
-        return { render, job: { name: type, data, opts: this.jobOptions(options, jobId) } };
+      const claim =
+        idempotencyKey === undefined
+          ? { ids: inputs.map(() => randomUUID()), claimed: true }
+          : await this.idempotency.claim(
+              scope.tenant,
+              type,
+              `batch:${idempotencyKey}`,
+              inputs,
+              inputs.length,
+              options.delay,
+            );
+      // Rendered crawl jobs go to the render queue.
+      const items = inputs.map((input, index) => {
+        const render = isRendered(type, input);
+        const jobId = jobIdOf(render, claim.ids[index]);
+        return { render, job: { name: type, data: this.dataOf(input, scope), opts: this.jobOptions(options, jobId) } };
       });
-      const ids = new Array<string>(items.length);
-      for (const render of [false, true]) {
-        const picked = items.flatMap((item, index) => (item.render === render ? [{ ...item, index }] : []));
-        if (picked.length === 0) continue;
-        const queue = render ? this.queues.render : this.queues.queue(type);
-        const jobs = await queue.addBulk(picked.map((item) => item.job));
-        jobs.forEach((job, at) => (ids[picked[at].index] = String(job.id)));
-        await this.queues.replicated(this.queues.queueKey(queue.name));
-      }
-      return { ids, replayed: !claimed };
+      const ids = items.map((item) => item.job.opts.jobId!);
+      // A replay adds nothing new (the ids exist) and takes no quota.
+      const add = async () => {
+        for (const render of [false, true]) {
+          const picked = items.filter((item) => item.render === render);
+          if (picked.length === 0) continue;
+          const queue = render ? this.queues.render : this.queues.queue(type);
+          await queue.addBulk(picked.map((item) => item.job));
+          await this.queues.replicated(this.queues.queueKey(queue.name));
+        }
+      };
+      await (claim.claimed ? this.counted(scope, inputs.length, add) : add());
+      return { ids, replayed: !claim.claimed };
     });
   }
 
@@ -162,13 +186,17 @@ export class JobStore {
    * job, so the job is never older than its state; if the job shows it has
    * finished meanwhile, the state is read again.
    */
-  async find(type: JobType, id: string) {
+  async find(type: JobType, id: string, scope: Scope) {
     return withRedis(async () => {
       const queue = this.queues.queueOf(type, id);
-      let state = apiState(await queue.getJobState(id));
-      const job = state ? await this.queues.getJob(type, id) : undefined;
+      // Both reads whether the job exists or not, in this order on one connection: another
+      // tenant's job and a missing one take the same time to answer.
+      const [bullState, job] = await Promise.all([queue.getJobState(id), this.queues.getJob(type, id)]);
+      let state = apiState(bullState);
       // A crawl's page jobs are the crawl's own (GET /v1/crawls/{id}); as jobs they do not exist.
-      if (!job || !state || job.name === PAGE_JOB) throw new JobNotFoundError(type, id);
+      // Another tenant's job is answered as a missing one.
+      if (!job || !state || job.name === PAGE_JOB || !mayAct(scope, jobTenant(job.data)))
+        throw new JobNotFoundError(type, id);
       if (job.finishedOn && state !== 'completed' && state !== 'failed') state = apiState(await job.getState());
       if (!state) throw new JobNotFoundError(type, id);
       return { job, state };
@@ -179,10 +207,11 @@ export class JobStore {
    * A job whose `completed` event came: its state is known, so one read (Job.fromId) instead of
    * find()'s two, which is what the early read through BullMQ's internals saved before.
    */
-  private async completed(type: JobType, id: string): Promise<{ job: JobFields; state: JobState }> {
+  private async completed(type: JobType, id: string, scope: Scope): Promise<{ job: JobFields; state: JobState }> {
     const job = await withRedis(() => this.queues.getJob(type, id));
-    // Gone, or run again since (retried by hand): read it as anyone would.
-    if (!job?.finishedOn || job.returnvalue === undefined) return this.find(type, id);
+    // Gone, or run again since (retried by hand), or not the caller's: read it as anyone would.
+    if (!job?.finishedOn || job.returnvalue === undefined || !mayAct(scope, jobTenant(job.data)))
+      return this.find(type, id, scope);
     return { job, state: 'completed' };
   }
 
@@ -190,12 +219,12 @@ export class JobStore {
    * Waits up to `ms` for the job to complete or fail for good, then reads it.
    * @returns the job and its state, finished or not.
    */
-  async waitFor(type: JobType, id: string, ms: number): Promise<{ job: JobFields; state: JobState }> {
+  async waitFor(type: JobType, id: string, ms: number, scope: Scope): Promise<{ job: JobFields; state: JobState }> {
     const deadline = Date.now() + ms;
     const waiter = this.queues.waiter(type, id);
     for (;;) {
       const outcome = await waiter.wait(id, Math.max(0, deadline - Date.now()));
-      const found = outcome === 'completed' ? await this.completed(type, id) : await this.find(type, id);
+      const found = outcome === 'completed' ? await this.completed(type, id, scope) : await this.find(type, id, scope);
       // `failed` comes when the last attempt fails (a retried attempt sends
       // `delayed` or `waiting`); a job retried by hand after it runs again: wait on.
       if (found.state === 'completed' || found.state === 'failed' || outcome === 'timeout' || Date.now() >= deadline) {
@@ -210,12 +239,31 @@ export class JobStore {
     return withRedis(async () => {
       try {
         await job.remove();
+        if (this.tenanted && TENANT_FIELD in (job.data as object)) await this.usage.releaseJobs(jobTenant(job.data));
         return true;
       } catch (err) {
         if (/locked|could not be removed/i.test((err as Error).message)) return false;
         throw err;
       }
     });
+  }
+
+  /**
+   * Puts a failed or cancelled job of `scope`'s back in its queue (its
+   * attempts start again), counted in its tenant's queued jobs again.
+   * @returns the state it had: anything but failed or cancelled is left as it was
+   */
+  async retry(type: JobType, id: string, scope: Scope): Promise<JobState> {
+    const { job, state } = await this.find(type, id, scope);
+    const shown = viewState(job, state);
+    if (state !== 'failed') return shown;
+    const tenant = jobTenant(job.data);
+    const counted = this.tenanted && TENANT_FIELD in (job.data as object);
+    await withRedis(async () => {
+      if (counted) await this.usage.reserveJobs(tenant, 1);
+      await (job as Job).retry('failed');
+    });
+    return shown;
   }
 
   /** Asks the worker running a crawl job to abort it. */

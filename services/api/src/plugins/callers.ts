@@ -14,7 +14,7 @@ import { OpenStreams } from './open-streams.js';
 export default fp(
   async function callers(app: FastifyInstance) {
     const { config } = app;
-    app.decorate('apiKeys', new ApiKeys(config.apiKeys));
+    app.decorate('apiKeys', new ApiKeys(config.apiKeys, config.adminKeys));
     app.decorate('streams', new OpenStreams(config.maxStreamsPerClient));
     app.decorate('waits', new ClientSlots(config.maxWaitsPerClient, TooManyWaitsError));
     // Before the server stops taking connections: an open stream would keep close() waiting for ever.

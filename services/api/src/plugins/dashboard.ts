@@ -1,26 +1,24 @@
-import { isIP } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { createRedis, type Config } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
+import { isLoopback } from './keyless-guard.js';
 
 /**
  * Whether Bull Board may change queues (pause, retry, remove, clean):
  * `DASHBOARD_READ_ONLY`, else read-only when nothing guards it, that is
  * without API_KEYS on an address other hosts can reach.
  */
-export function dashboardReadOnly(config: Pick<Config, 'dashboardReadOnly' | 'apiKeys' | 'host'>): boolean {
-  return config.dashboardReadOnly ?? (!config.apiKeys?.length && !isLoopback(config.host));
+export function dashboardReadOnly(
+  config: Pick<Config, 'dashboardReadOnly' | 'apiKeys' | 'adminKeys' | 'host'>,
+): boolean {
+  return config.dashboardReadOnly ?? (!config.apiKeys?.length && !config.adminKeys?.length && !isLoopback(config.host));
 }
 
 /**
  * Bull Board at /admin/queues (registered in the /admin context, behind its
- * key check), showing the job queues. Read-only mode is enforced by Bull
+ * key check and operator rights), showing every queue, webhook included. Read-only mode is enforced by Bull
  * Board's own handlers (405 on every action). Its queues have their own
  * connection, which waits for Redis instead of failing fast, so the
  * dashboard comes back by itself.

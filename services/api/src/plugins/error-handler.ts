@@ -15,7 +15,13 @@ import {
 } from '../errors.js';
 import { RedisUnavailableError } from '@crawlfleet/core';
 
-type Shaped = { statusCode: number; code: string; message: string; field?: string };
+type Shaped = {
+  statusCode: number;
+  code: string;
+  message: string;
+  field?: string;
+  quota?: { name: string; limit: number; used: number };
+};
 
 /** Fastify's own request errors, in the API's codes and words. */
 function fromFastify(err: FastifyError & { field?: string }, bodyLimit: number, contentType: string): Shaped | null {
@@ -54,7 +60,14 @@ function send(reply: FastifyReply, shaped: Shaped): FastifyReply {
     code: shaped.code,
     message: shaped.message,
     ...(shaped.field ? { field: shaped.field } : {}),
+    ...(shaped.quota ? { quota: shaped.quota } : {}),
   });
+}
+
+/** The quota a CF_ERR_QUOTA_EXCEEDED names, for clients to read without parsing the message. */
+function quotaOf(err: unknown): Shaped['quota'] {
+  const { quota, limit, used } = err as { quota?: unknown; limit?: unknown; used?: unknown };
+  return typeof quota === 'string' ? { name: quota, limit: Number(limit), used: Number(used) } : undefined;
 }
 
 /**
@@ -75,12 +88,16 @@ export const errorHandler = fp(
       const status = err.statusCode ?? 500;
       // A declared 503 (Redis memory pressure) says what to do, like a 4xx.
       if ((status >= 400 && status < 500) || (status === 503 && err.code?.startsWith('CF_ERR_'))) {
+        // A quota that time heals (pages per day) says when.
+        const retryAfter = (err as { retryAfter?: unknown }).retryAfter;
+        if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
         const code = err.code?.startsWith('CF_ERR_') ? err.code : new BadRequestError('').code;
         return send(reply, {
           statusCode: status,
           code,
           message: err.message,
           ...(err.field ? { field: err.field } : {}),
+          ...(quotaOf(err) ? { quota: quotaOf(err) } : {}),
         });
       }
       request.log.error({ err }, 'request failed');

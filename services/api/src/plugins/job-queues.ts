@@ -191,11 +191,12 @@ export class JobQueues {
     return Job.fromId(this.queueOf(type, id), id);
   }
 
-  /** Queues of every job type and page shard on `connection`, for Bull Board (whose adapter takes BullMQ Queues). */
+  /** Every queue (job types, render, page shards, webhook) on `connection`, for Bull Board (it takes BullMQ Queues). */
   queuesOn(connection: RedisClient): Queue[] {
     const own = JOB_TYPES.map((type) => this.open(type, connection));
     const pages = new PageQueues(connection, this.config, own[JOB_TYPES.indexOf('crawl')]);
-    return [...own, pages.render, ...(this.config.crawlQueueShards > 1 ? pages.queues : [])];
+    const shards = this.config.crawlQueueShards > 1 ? pages.queues : [];
+    return [...own, pages.render, ...shards, this.open(WEBHOOK_QUEUE, connection)];
   }
 
   /** The event stream listener (progress, completed, failed) of the queue job `id` is on. */

@@ -2,8 +2,15 @@ import {
   CRAWL_SCHEDULE_JOB,
   CrawlRequest,
   crawlSchedulerId,
+  hasSecrets,
   lastCrawlKey,
+  lastErrorKey,
+  mayAct,
+  redactedWebhook,
+  webhookSecretsKey,
+  DEFAULT_TENANT,
   type CrawlScheduleData,
+  type Scope,
 } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -11,11 +18,13 @@ import { ScheduleNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
-import { ScheduleId } from '../schemas/schedule.js';
+import { ScheduleId, TenantQuery, scheduleTenant } from '../schemas/schedule.js';
+import { checkScheduleQuota } from '../schedules/schedule-quota.js';
 
-/** A crawl schedule as listed: its crawl (a webhook secret hidden) and the crawl it started last. */
+/** A crawl schedule as listed: its crawl (webhook secret and header values hidden) and the crawl it started last. */
 export const CrawlScheduleView = Type.Object({
   id: Type.String(),
+  tenant: Type.String(),
   type: Type.Literal('crawls'),
   every: Type.Union([Type.Integer(), Type.Null()]),
   cron: Type.Union([Type.String(), Type.Null()]),
@@ -23,6 +32,9 @@ export const CrawlScheduleView = Type.Object({
   crawl: Type.Unknown(),
   incremental: Type.Boolean(),
   lastCrawlId: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why the last run did not start (a quota), until one does',
+  }),
 });
 const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
 const tags = ['schedules'];
@@ -35,18 +47,29 @@ interface Body {
   incremental?: boolean;
 }
 
-/** Every crawl schedule, with the crawl each started last. */
-export async function listCrawlSchedules(queues: JobQueues) {
+/** Every crawl schedule `scope` may see, with the crawl each started last. */
+export async function listCrawlSchedules(queues: JobQueues, scope: Scope) {
   const schedulers = await withRedis(() => queues.queue('crawl').getJobSchedulers(0, -1, true));
-  const mine = schedulers.filter((scheduler) => scheduler.template?.data && scheduler.name === CRAWL_SCHEDULE_JOB);
+  const mine = schedulers.filter(
+    (scheduler) =>
+      scheduler.template?.data &&
+      scheduler.name === CRAWL_SCHEDULE_JOB &&
+      mayAct(scope, (scheduler.template.data as CrawlScheduleData).tenant),
+  );
+  const prefix = queues.config.queuePrefix;
   return withRedis(() =>
     Promise.all(
       mine.map(async (scheduler) => {
         const data = scheduler.template!.data as CrawlScheduleData;
+        const tenant = data.tenant ?? DEFAULT_TENANT;
         const { webhook, ...crawl } = data.crawl;
-        const lastCrawlId = await queues.redis.get(lastCrawlKey(queues.config.queuePrefix, data.scheduleId));
+        const [lastCrawlId, lastError] = await Promise.all([
+          queues.redis.get(lastCrawlKey(prefix, tenant, data.scheduleId)),
+          queues.redis.get(lastErrorKey(prefix, tenant, data.scheduleId)),
+        ]);
         return {
           id: data.scheduleId,
+          tenant,
           type: 'crawls' as const,
           every: scheduler.every ?? null,
           cron: scheduler.pattern ?? null,
@@ -54,10 +77,11 @@ export async function listCrawlSchedules(queues: JobQueues) {
           crawl: {
             url: data.seed,
             ...crawl,
-            ...(webhook ? { webhook: { ...webhook, ...(webhook.secret ? { secret: '***' } : {}) } } : {}),
+            ...(webhook ? { webhook: redactedWebhook(webhook) } : {}),
           },
           incremental: data.incremental,
           lastCrawlId,
+          lastError,
         };
       }),
     ),
@@ -87,44 +111,66 @@ export default async function crawlScheduleRoutes(app: FastifyInstance): Promise
     },
     async (request, reply) => {
       const { id, every, cron, crawl, incremental = false } = request.body;
+      const scope = app.apiKeys.scope(request);
+      const { tenant } = scope;
       if ((every === undefined) === (cron === undefined))
         throw new ValidationError('body.every', 'or body.cron is required, not both');
       if (crawl.recrawlOf !== undefined)
         throw new ValidationError('body.crawl.recrawlOf', 'is set by the schedule (incremental: true)');
-      const { seed } = crawls.prepare(crawl, 'body.crawl');
+      const { seed, webhook } = crawls.prepare(crawl, 'body.crawl');
+      const schedulerId = crawlSchedulerId(tenant, id);
+      await checkScheduleQuota(queues, app.apiKeys.enabled, scope, 'crawl', schedulerId);
       const { url: _url, ...rest } = crawl;
-      const data: CrawlScheduleData = { scheduleId: id, seed, crawl: rest, incremental };
+      // The template (shown by the dashboard) holds the webhook without its secrets; they wait in the tenant's hash.
+      const shown = webhook ? { ...rest, webhook: redactedWebhook(webhook) } : rest;
+      const data: CrawlScheduleData = {
+        scheduleId: id,
+        ...(tenant === DEFAULT_TENANT ? {} : { tenant }),
+        quotas: app.apiKeys.enabled,
+        seed,
+        crawl: shown,
+        incremental,
+      };
       const template = { removeOnComplete: { age: queues.config.resultTtlSeconds }, removeOnFail: { age: 86_400 } };
+      const secrets = webhookSecretsKey(queues.config.queuePrefix, tenant);
       try {
-        await withRedis(() =>
-          queues.queue('crawl').upsertJobScheduler(crawlSchedulerId(id), every ? { every } : { pattern: cron! }, {
+        await withRedis(async () => {
+          if (hasSecrets(webhook)) await queues.redis.hset(secrets, id, JSON.stringify(webhook));
+          else await queues.redis.hdel(secrets, id);
+          await queues.queue('crawl').upsertJobScheduler(schedulerId, every ? { every } : { pattern: cron! }, {
             name: CRAWL_SCHEDULE_JOB,
             data,
             opts: template,
-          }),
-        );
+          });
+        });
       } catch (err) {
         if ((err as { code?: string }).code === 'CF_ERR_REDIS_UNAVAILABLE' || isRedisDownError(err)) throw err;
         throw new ValidationError(cron ? 'body.cron' : 'body.every', `is not valid: ${(err as Error).message}`);
       }
-      const view = (await listCrawlSchedules(queues)).find((schedule) => schedule.id === id);
+      const view = (await listCrawlSchedules(queues, { tenant, operator: false })).find((each) => each.id === id);
       return reply.code(201).send(view);
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete<{ Params: { id: string }; Querystring: { tenant?: string } }>(
     '/schedules/crawls/:id',
     {
       schema: {
         tags,
         summary: 'Stop a crawl schedule',
         params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+        querystring: TenantQuery,
         response: errors,
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      const removed = await withRedis(() => queues.queue('crawl').removeJobScheduler(crawlSchedulerId(id)));
+      const tenant = scheduleTenant(app.apiKeys.scope(request), request.query.tenant);
+      const removed = await withRedis(async () => {
+        const gone = await queues.queue('crawl').removeJobScheduler(crawlSchedulerId(tenant, id));
+        if (gone) await queues.redis.hdel(webhookSecretsKey(queues.config.queuePrefix, tenant), id);
+        return gone;
+      });
       if (!removed) throw new ScheduleNotFoundError('crawls', id);
       return reply.code(204).send();
     },

@@ -4,9 +4,11 @@ import { Type } from 'typebox';
 import { ValidationError } from '../errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { holdingWait } from './hold-wait.js';
+import type { CrawlListQuery } from '../crawls/crawl-service.js';
 
 const CrawlView = Type.Object({
   id: Type.String(),
+  tenant: Type.String({ description: 'The tenant that started it' }),
   state: Type.Enum(CRAWL_STATES),
   seed: Type.String(),
   options: Type.Object({
@@ -46,7 +48,16 @@ const PagesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
+const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply, 503: ErrorReply };
+const ListQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Enum(CRAWL_STATES)),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ maxLength: 20 })),
+    tenant: Type.Optional(Type.String({ maxLength: 32, description: "Operators: one tenant's crawls only" })),
+  },
+  { additionalProperties: false },
+);
 const tags = ['crawls'];
 
 interface IdRoute {
@@ -73,7 +84,7 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const id = await crawls.start(request.body);
+      const id = await crawls.start(request.body, app.apiKeys.scope(request));
       return reply.code(202).send({ id, url: `/v1/crawls/${id}` });
     },
   );
@@ -91,7 +102,10 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { wait } = request.query;
-      return wait ? holdingWait(request, () => crawls.waitFor(request.params.id, wait)) : crawls.get(request.params.id);
+      const scope = app.apiKeys.scope(request);
+      return wait
+        ? holdingWait(request, () => crawls.waitFor(request.params.id, wait, scope))
+        : crawls.get(request.params.id, scope);
     },
   );
 
@@ -111,13 +125,14 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id } = request.params;
+      const scope = app.apiKeys.scope(request);
       if ((request.headers.accept ?? '').includes('application/x-ndjson')) {
-        return reply.type('application/x-ndjson').send(await crawls.stream(id));
+        return reply.type('application/x-ndjson').send(await crawls.stream(id, scope));
       }
       const cursor = request.query.cursor ?? '0';
       if (!/^\d{1,15}$/.test(cursor))
         throw new ValidationError('querystring.cursor', 'is not a cursor this API gave out');
-      return crawls.pages(id, Number(cursor), request.query.limit ?? 100);
+      return crawls.pages(id, Number(cursor), request.query.limit ?? 100, scope);
     },
   );
 
@@ -131,6 +146,22 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: CrawlView, ...errors },
       },
     },
-    async (request) => crawls.cancel(request.params.id),
+    async (request) => crawls.cancel(request.params.id, app.apiKeys.scope(request)),
+  );
+
+  app.get<{ Querystring: CrawlListQuery }>(
+    '/crawls',
+    {
+      schema: {
+        tags,
+        summary: "List crawls, newest first: your own (operators: every tenant's)",
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(CrawlView), next: Type.Union([Type.String(), Type.Null()]) }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => crawls.list(app.apiKeys.scope(request), { ...request.query, limit: request.query.limit ?? 100 }),
   );
 }

@@ -27,16 +27,18 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
 
   async function streamJob(type: JobType, request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
     const { id } = request.params;
-    const found = await jobs.find(type, id);
+    const scope = app.apiKeys.scope(request);
+    const found = await jobs.find(type, id, scope);
     const events = queues.queueEvents(type, id);
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) =>
       jobId === id && stream.send('progress', { progress: data });
     const finish = async ({ jobId }: { jobId: string }) => {
       if (jobId !== id) return;
-      const final = await jobs.find(type, id).catch(() => null);
+      const final = await jobs.find(type, id, scope).catch(() => null);
       // Retried by hand since: it runs again.
       if (final && final.state !== 'completed' && final.state !== 'failed') return;
-      stream.send(final?.state ?? 'failed', final ? toJobView(type, final.job, final.state) : { id });
+      const view = final ? toJobView(type, final.job, final.state) : null;
+      stream.send(view?.state ?? 'failed', view ?? { id });
       stream.close();
     };
     const onFinished = (event: { jobId: string }) => void finish(event);
@@ -50,9 +52,10 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
     events.on('failed', onFinished);
     stream.send('state', { state: found.state });
     // Finished before the listeners were on: the stored state says so.
-    const now = await jobs.find(type, id);
+    const now = await jobs.find(type, id, scope);
     if (now.state === 'completed' || now.state === 'failed') {
-      stream.send(now.state, toJobView(type, now.job, now.state));
+      const view = toJobView(type, now.job, now.state);
+      stream.send(view.state, view);
       stream.close();
     }
   }
@@ -63,13 +66,14 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags, summary: 'Server-sent events of a crawl: its stats as they change, then its end' },
     },
     async (request, reply) => {
-      let crawl = await crawls.get(request.params.id);
+      const scope = app.apiKeys.scope(request);
+      let crawl = await crawls.get(request.params.id, scope);
       let timer: NodeJS.Timeout | undefined;
       const stream = openStream(request, reply, () => clearTimeout(timer));
       let last = '';
       const tick = async () => {
         try {
-          crawl = await crawls.get(crawl.id);
+          crawl = await crawls.get(crawl.id, scope);
         } catch (err) {
           // Expired (or removed) while watched: say so and end, never poll for ever.
           if ((err as { code?: string }).code === 'CF_ERR_CRAWL_NOT_FOUND') {

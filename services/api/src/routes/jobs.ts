@@ -1,7 +1,8 @@
 import { JOB_EVENTS, JOB_TYPES, jobSchemas, webhookSpec, type JobType, type WebhookSpec } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { JobNotCancellableError } from '../errors.js';
+import { JobNotCancellableError, JobNotRetriableError } from '../errors.js';
+import { JobLists, type ListQuery } from '../jobs/job-lists.js';
 import { acceptedReply, toJobView } from '@crawlfleet/core';
 import type { JobStore, SubmitOptions } from '../jobs/job-store.js';
 import {
@@ -10,6 +11,7 @@ import {
   IdempotencyHeaders,
   JobAccepted,
   JobIdParams,
+  JobStateName,
   WaitQuery,
   submitQueries,
   jobView,
@@ -28,10 +30,27 @@ interface JobRoute {
   Querystring: { wait?: number };
 }
 
-const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 503: ErrorReply };
+const errors = {
+  400: ErrorReply,
+  401: ErrorReply,
+  404: ErrorReply,
+  409: ErrorReply,
+  413: ErrorReply,
+  429: ErrorReply,
+  503: ErrorReply,
+};
+const ListQuerySchema = Type.Object(
+  {
+    state: Type.Optional(JobStateName),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ maxLength: 20 })),
+    tenant: Type.Optional(Type.String({ maxLength: 32, description: "Operators: one tenant's jobs only" })),
+  },
+  { additionalProperties: false },
+);
 
 /** The Jobs part of the API for one type, with that type's schemas. */
-function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void {
+function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type: JobType): void {
   const { input, result } = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN })[type];
   const view = jobView(input, result);
   // A job's webhook rides beside its input fields, and is taken off before the input is stored.
@@ -60,17 +79,18 @@ function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void 
       const key = request.headers['idempotency-key'];
       const { webhook, ...data } = request.body as { webhook?: WebhookSpec };
       checkWebhook(webhook, app.config);
-      const { job, replayed } = await store.add(type, data, options, key, webhook);
+      const scope = app.apiKeys.scope(request);
+      const { job, replayed } = await store.add(type, data, options, scope, key, webhook);
       if (replayed) reply.header('idempotent-replayed', 'true');
       if (wait) {
-        const found = await holdingWait(request, () => store.waitFor(type, String(job.id), wait));
+        const found = await holdingWait(request, () => store.waitFor(type, String(job.id), wait, scope));
         if (found.state === 'completed' || found.state === 'failed') {
           return reply.code(200).send(toJobView(type, found.job, found.state));
         }
         return reply.code(202).send(acceptedReply(type, String(job.id), found.state));
       }
       const state = replayed
-        ? (await store.find(type, String(job.id))).state
+        ? (await store.find(type, String(job.id), scope)).state
         : job.delay > 0
           ? 'delayed'
           : options.priority
@@ -98,6 +118,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void 
         type,
         request.body as unknown[],
         request.query,
+        app.apiKeys.scope(request),
         request.headers['idempotency-key'],
       );
       if (replayed) reply.header('idempotent-replayed', 'true');
@@ -119,9 +140,10 @@ function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void 
     async (request) => {
       const { id } = request.params;
       const { wait } = request.query;
-      const found = await store.find(type, id);
+      const scope = app.apiKeys.scope(request);
+      const found = await store.find(type, id, scope);
       if (wait && found.state !== 'completed' && found.state !== 'failed') {
-        const finished = await holdingWait(request, () => store.waitFor(type, id, wait));
+        const finished = await holdingWait(request, () => store.waitFor(type, id, wait, scope));
         return toJobView(type, finished.job, finished.state);
       }
       return toJobView(type, found.job, found.state);
@@ -140,21 +162,61 @@ function typeRoutes(app: FastifyInstance, store: JobStore, type: JobType): void 
     },
     async (request, reply) => {
       const { id } = request.params;
-      const { job, state } = await store.find(type, id);
+      const { job, state } = await store.find(type, id, app.apiKeys.scope(request));
       if (state !== 'active' && (await store.remove(job))) return reply.code(204).send();
       if (type !== 'crawl') throw new JobNotCancellableError(id, type);
       await store.cancel(type, id);
       return reply.code(202).send(acceptedReply(type, id, 'active'));
     },
   );
+
+  app.get<{ Querystring: ListQuery }>(
+    `/jobs/${type}`,
+    {
+      schema: {
+        tags,
+        summary: `List ${type} jobs, newest first: your own (operators: every tenant's)`,
+        querystring: ListQuerySchema,
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Intersect([view, Type.Object({ tenant: Type.Optional(Type.String()) })])),
+            next: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) =>
+      lists.list(type, app.apiKeys.scope(request), { ...request.query, limit: request.query.limit ?? 100 }),
+  );
+
+  app.post<JobRoute>(
+    `/jobs/${type}/:id/retry`,
+    {
+      config: { submits: true },
+      schema: {
+        tags,
+        summary: `Run a failed or cancelled ${type} job again`,
+        params: JobIdParams,
+        response: { 202: JobAccepted, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const state = await store.retry(type, id, app.apiKeys.scope(request));
+      if (state !== 'failed' && state !== 'cancelled') throw new JobNotRetriableError(id, state);
+      return reply.code(202).send(acceptedReply(type, id, 'waiting'));
+    },
+  );
 }
 
 /** POST/GET/DELETE for every job type, on the app's job store. */
 export default async function jobRoutes(app: FastifyInstance): Promise<void> {
-  for (const type of JOB_TYPES) typeRoutes(app, app.jobs, type);
+  const lists = new JobLists(app.jobQueues);
+  for (const type of JOB_TYPES) typeRoutes(app, app.jobs, lists, type);
   unknownTypeRoutes(
     app,
-    ['/jobs/:type', '/jobs/:type/batch', '/jobs/:type/:id', '/jobs/:type/:id/events'],
+    ['/jobs/:type', '/jobs/:type/batch', '/jobs/:type/:id', '/jobs/:type/:id/events', '/jobs/:type/:id/retry'],
     ['GET', 'POST', 'DELETE'],
   );
 }

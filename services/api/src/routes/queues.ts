@@ -75,12 +75,27 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
     }),
   );
 
+  // Pausing stops every tenant's work: operators only, decided by this context's hook.
+  await app.register(async (operator) => {
+    operator.addHook('onRequest', app.apiKeys.requireOperator);
+    pauseRoutes(operator, info, errors, params);
+  });
+}
+
+function pauseRoutes(
+  app: FastifyInstance,
+  info: (type: JobQueueName) => Promise<unknown>,
+  errors: Record<number, unknown>,
+  params: unknown,
+): void {
+  const queues = app.jobQueues;
+  const tags = ['queues'];
   for (const action of ['pause', 'resume'] as const) {
     const schema: FastifySchema = {
       tags,
       summary: `${action === 'pause' ? 'Pause' : 'Resume'} a queue`,
       params,
-      response: { 200: QueueInfo, ...errors },
+      response: { 200: QueueInfo, 403: ErrorReply, ...errors },
     };
     app.post<TypeRoute>(`/queues/:type/${action}`, { schema }, async (request) => {
       const type = request.params.type === RENDER_QUEUE ? RENDER_QUEUE : jobTypeOf(request.params.type);

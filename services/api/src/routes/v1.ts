@@ -6,6 +6,7 @@ import queueRoutes from './queues.js';
 import { requireRedis } from './require-redis.js';
 import crawlScheduleRoutes from './crawl-schedules.js';
 import scheduleRoutes from './schedules.js';
+import usageRoutes from './usage.js';
 
 /**
  * The /v1 context: what every route under it needs, once (the guards: rate
@@ -16,6 +17,14 @@ import scheduleRoutes from './schedules.js';
 export default async function v1(app: FastifyInstance): Promise<void> {
   for (const guard of app.guards) app.addHook('onRequest', guard);
   app.addHook('preHandler', requireRedis);
-  for (const routes of [jobRoutes, crawlRoutes, eventRoutes, queueRoutes, crawlScheduleRoutes, scheduleRoutes])
+  for (const routes of [
+    jobRoutes,
+    crawlRoutes,
+    eventRoutes,
+    queueRoutes,
+    crawlScheduleRoutes,
+    scheduleRoutes,
+    usageRoutes,
+  ])
     await app.register(routes);
 }

@@ -86,4 +86,10 @@ export const ErrorReply = Type.Object({
   code: Type.String(),
   message: Type.String(),
   field: Type.Optional(Type.String()),
+  quota: Type.Optional(
+    Type.Object(
+      { name: Type.String(), limit: Type.Integer(), used: Type.Integer() },
+      { description: 'CF_ERR_QUOTA_EXCEEDED: the quota reached, its limit and the use' },
+    ),
+  ),
 });

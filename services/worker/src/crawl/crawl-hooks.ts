@@ -15,7 +15,7 @@ import type { RedisClient } from '@crawlfleet/core/runtime';
  * fetched) once the crawl has ended, sent after every page delivery.
  */
 export class CrawlHooks {
-  private readonly specs = new Map<string, Promise<WebhookSpec | null>>();
+  private readonly specs = new Map<string, Promise<{ spec: WebhookSpec; tenant: string } | null>>();
 
   constructor(
     private readonly deps: {
@@ -27,7 +27,7 @@ export class CrawlHooks {
     },
   ) {}
 
-  private spec(crawlId: string): Promise<WebhookSpec | null> {
+  private spec(crawlId: string): Promise<{ spec: WebhookSpec; tenant: string } | null> {
     let spec = this.specs.get(crawlId);
     if (!spec) {
       spec = this.deps.store.webhook(crawlId);
@@ -40,16 +40,20 @@ export class CrawlHooks {
 
   /** After a page's record is stored (null: the page was dropped, past a budget). */
   async pageFinished(crawlId: string, record: PageRecord | null): Promise<void> {
-    const spec = await this.spec(crawlId);
-    if (!spec) return;
+    const hook = await this.spec(crawlId);
+    if (!hook) return;
+    const { spec, tenant } = hook;
     const { store, webhooks, redis, prefix, ttlSeconds } = this.deps;
     const target = { queue: webhooks, redis };
     const pending = crawlDeliveriesKey(prefix, crawlId);
+    const specAt = store.webhookAt(crawlId);
     if (record) {
       const subject = { id: crawlId, type: 'crawl', data: record };
       await queueDelivery(target, spec, `${crawlId}-page-${urlHash(record.url)}`, 'page', subject, {
         ttlSeconds,
         pending,
+        specAt,
+        tenant,
       });
     }
     if (!spec.events.includes('completed') && !spec.events.includes('failed')) return;
@@ -68,6 +72,8 @@ export class CrawlHooks {
       {
         ttlSeconds,
         after: pending,
+        specAt,
+        tenant,
       },
     );
   }

@@ -1,6 +1,6 @@
-import type { Config, WebhookDelivery } from '@crawlfleet/core/runtime';
+import { deliveryHeaders, type Config, type WebhookDelivery, type WebhookSpec } from '@crawlfleet/core/runtime';
 import { SafeFetcher } from '@crawlfleet/tasks';
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 
 /** How long a crawl's end waits for its page deliveries at most, then goes anyway. */
@@ -9,6 +9,8 @@ const ORDER_POLL_MS = 200;
 
 /**
  * Delivers webhook events: a POST through the crawler's address guard with
+ * the spec's headers and signature made for this attempt (the spec, with
+ * its secret, is read where it is kept, never from the job), with
  * WEBHOOK_TIMEOUT_MS; a non-2xx answer or a failure throws, so BullMQ retries
  * with backoff. A delivery that must come after others (a crawl's end after
  * its pages) waits in the delayed set, not in a slot, while they are pending.
@@ -31,7 +33,12 @@ export function webhookProcessor(config: Config, redis: RedisClient) {
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       try {
-        const status = await fetcher.post(delivery.url, delivery.body, delivery.headers, signal);
+        const { key, field } = delivery.spec;
+        const raw = field ? await redis.hget(key, field) : await redis.get(key);
+        if (raw === null) throw new UnrecoverableError('the webhook expired with its crawl or job');
+        const spec = JSON.parse(raw) as WebhookSpec;
+        const headers = deliveryHeaders(spec, String(job.id), delivery.event, delivery.body);
+        const status = await fetcher.post(delivery.url, delivery.body, headers, signal);
         if (status < 200 || status >= 300) throw new Error(`${delivery.url} answered HTTP ${status}`);
         if (delivery.pending) await redis.srem(delivery.pending, String(job.id));
         return { status };
