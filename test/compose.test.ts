@@ -65,12 +65,17 @@ describe('compose api services', () => {
         RATE_LIMIT_WINDOW_MS: '1000',
         DASHBOARD_READ_ONLY: 'true',
       });
-      // Unset, they are empty strings (the defaults), never YAML nulls.
-      expect(composeService(file, 'api', { REDIS_PASSWORD: 'x', BROKER_HOST: 'b' }).environment).toMatchObject({
-        API_KEYS: '',
-        RATE_LIMIT_MAX: '0',
-      });
     }
+    // Unset, they are empty strings (the defaults), never YAML nulls; one host may serve without keys on loopback.
+    expect(composeService('docker-compose.yml', 'api', { REDIS_PASSWORD: 'x' }).environment).toMatchObject({
+      API_KEYS: '',
+      RATE_LIMIT_MAX: '0',
+      API_ALLOW_ANONYMOUS: 'true',
+    });
+    // The client host is reachable from others: no keys, no API.
+    expect(() => composeService('deploy/client.yml', 'api', { REDIS_PASSWORD: 'x', BROKER_HOST: 'b' })).toThrow(
+      /API_KEYS is required/,
+    );
     expect(readFileSync(`${ROOT}docker-compose.yml`, 'utf8')).toContain(
       '"${API_BIND:-127.0.0.1}:${API_PORT:-3000}:3000"',
     );

@@ -152,7 +152,7 @@ describe('cancelling', () => {
     const reply = await app.inject({ method: 'DELETE', url });
     expect(reply.statusCode).toBe(202);
     const done = await app.inject({ url: `${url}?wait=5000` });
-    expect(done.json().state, JSON.stringify(done.json())).toBe('failed');
+    expect(done.json().state, JSON.stringify(done.json())).toBe('cancelled');
     expect(done.json().error).toMatch(/CF_ERR_CANCELLED/);
     // Cancelled for good: not retried although attempts=3.
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -58,7 +58,7 @@ describe('API keys', () => {
     expect(await page.text()).toMatch(/<title>crawlfleet<\/title>|bull/i);
     const api = await fetch(`${base}/admin/queues/api/queues`, { headers: auth });
     const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((queue) => queue.name);
-    expect(names.sort()).toEqual(['crawl', 'fibonacci', 'render', 'sqrt']);
+    expect(names.sort()).toEqual(['crawl', 'fibonacci', 'render', 'sqrt', 'webhook']);
   });
 });
 

@@ -20,6 +20,8 @@ const PASSWORD = 'two-host-test';
 const BROKER_TO_CLIENT = '10.231.0.1';
 const BROKER_TO_EXTRA = '10.231.0.5';
 const SITE = `http://${BROKER_TO_EXTRA}:8080`;
+/** The client host's API is reachable from other hosts: deploy/client.yml requires keys. */
+const API_KEY = 'two-host-key-0123456789';
 const TEST_ENV = {
   LOG_LEVEL: 'warn',
   CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -41,7 +43,9 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
   const crawlWorkers = new Map<string, ServiceProcess>();
 
   const api = (method: string, path: string, body?: unknown) => {
-    const reply = net.curl(client, method, `http://127.0.0.1:3000${path}`, body);
+    const reply = net.curl(client, method, `http://127.0.0.1:3000${path}`, body, 20, {
+      authorization: `Bearer ${API_KEY}`,
+    });
     let json = null;
     try {
       json = reply.body ? JSON.parse(reply.body) : null;
@@ -114,6 +118,7 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
     const spec = composeService('deploy/client.yml', 'api', {
       REDIS_PASSWORD: PASSWORD,
       BROKER_HOST: BROKER_TO_CLIENT,
+      API_KEYS: API_KEY,
     });
     net.run(client, spec.command, { ...spec.environment, ...TEST_ENV });
     try {

@@ -81,6 +81,7 @@ export class TestNetwork {
     url: string,
     body?: unknown,
     timeoutSeconds = 20,
+    headers: Record<string, string> = {},
   ): { status: number; body: string; ms: number } {
     const args = [
       'netns',
@@ -96,6 +97,7 @@ export class TestNetwork {
       '\n%{http_code}',
       url,
     ];
+    for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
     if (body !== undefined) args.push('-H', 'content-type: application/json', '-d', JSON.stringify(body));
     const started = Date.now();
     // curl exits non-zero when it cannot connect; that is status 0 here.
