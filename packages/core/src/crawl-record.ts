@@ -13,7 +13,7 @@ export interface CrawlRecord {
   options: CrawlOptions;
   stats: CrawlStats;
   /** Why it stopped claiming: a budget, maxPages; null while running or when everything reachable was fetched. */
-  stopReason: 'maxPages' | 'maxDuration' | 'maxBytes' | null;
+  stopReason: 'maxPages' | 'maxDuration' | 'maxBytes' | 'quota' | null;
   createdAt: string;
   finishedAt: string | null;
 }

@@ -80,7 +80,7 @@ if tonumber(budget[2] or '0') > 0 and tonumber(ARGV[5]) - tonumber(budget[3]) >=
   redis.call('HSETNX', meta, 'stopReason', 'maxDuration')
 end
 local stopReason = redis.call('HGET', meta, 'stopReason')
-local stopped = stopReason == 'maxBytes' or stopReason == 'maxDuration'
+local stopped = stopReason == 'maxBytes' or stopReason == 'maxDuration' or stopReason == 'quota'
 redis.call('HDEL', inflight, ARGV[1])
 redis.call('HSET', meta, 'lastAt', ARGV[5])
 local claimed = {}

@@ -154,7 +154,13 @@ export class CrawlStore {
   /** The crawl's state, and whether a budget (maxBytes, maxDuration) has stopped it claiming. */
   async runState(id: string): Promise<{ state: CrawlState | null; overBudget: boolean }> {
     const [state, reason] = await this.redis.hmget(this.keys(id).meta, 'state', 'stopReason');
-    return { state: state as CrawlState | null, overBudget: reason === 'maxBytes' || reason === 'maxDuration' };
+    const overBudget = reason === 'maxBytes' || reason === 'maxDuration' || reason === 'quota';
+    return { state: state as CrawlState | null, overBudget };
+  }
+
+  /** Stops a crawl claiming more pages, for `reason` (unless it has one already): its queued pages are dropped. */
+  async stop(id: string, reason: 'quota'): Promise<void> {
+    await this.redis.hsetnx(this.keys(id).meta, 'stopReason', reason);
   }
 
   /**

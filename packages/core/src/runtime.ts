@@ -100,3 +100,4 @@ export {
   type TenantLimits,
 } from './tenants.js';
 export { TenantUsage, type TenantUsageView } from './tenant-usage.js';
+export { MemoryWatch, MEMORY_PRESSURE } from './memory-watch.js';

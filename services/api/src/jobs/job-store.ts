@@ -261,7 +261,7 @@ export class JobStore {
     const counted = this.tenanted && TENANT_FIELD in (job.data as object);
     await withRedis(async () => {
       if (counted) await this.usage.reserveJobs(tenant, 1);
-      await (job as Job).retry('failed');
+      await job.retry('failed');
     });
     return shown;
   }

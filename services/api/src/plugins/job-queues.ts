@@ -6,7 +6,7 @@ import {
   WEBHOOK_QUEUE,
   cancelChannel,
   createRedis,
-  dataNodes,
+  MemoryWatch,
   queueKeyPrefix,
   waitForReplicas,
   NotReplicatedError,
@@ -20,11 +20,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { JobWaiter } from '../jobs/job-waiter.js';
 
-const MEMORY_POLL_MS = 1000;
 /** How long a submission waits for REDIS_WAIT_REPLICAS replicas to confirm it. */
 export const REPLICA_WAIT_MS = 1000;
-/** Share of Redis's maxmemory past which submissions get 503 (noeviction would fail them mid-write). */
-export const MEMORY_PRESSURE = 0.9;
+export { MEMORY_PRESSURE } from '@crawlfleet/core';
 
 export type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
 
@@ -50,9 +48,8 @@ export class JobQueues {
   private readonly events = new Map<JobQueueName, QueueEvents>();
   private readonly waiters = new Map<JobQueueName, JobWaiter>();
   private readonly eventConnections: RedisClient[] = [];
-  private readonly memoryTimer: NodeJS.Timeout;
   /** Redis's used_memory as a share of its maxmemory (0 without maxmemory), read every second. */
-  memoryUse = 0;
+  private readonly memory: MemoryWatch;
 
   constructor(
     readonly config: Config,
@@ -78,8 +75,7 @@ export class JobQueues {
           );
       });
     });
-    this.memoryTimer = setInterval(() => void this.readMemory(), MEMORY_POLL_MS);
-    this.memoryTimer.unref();
+    this.memory = new MemoryWatch(this.redis);
     for (const name of JOB_QUEUES) {
       const connection = createRedis(config, 'blocking', warn('queue events'));
       this.eventConnections.push(connection);
@@ -112,23 +108,14 @@ export class JobQueues {
     return names.filter((_, index) => found[index] > 0);
   }
 
-  /** Reads the memory use of every Redis holding data (each master of a cluster): the fullest counts. */
-  private async readMemory(): Promise<void> {
-    if (this.redis.status !== 'ready') return;
-    const uses = await Promise.all(
-      dataNodes(this.redis).map(async (node) => {
-        const info = await node.info('memory').catch(() => '');
-        const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
-        const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1] ?? 0);
-        return max > 0 ? used / max : 0;
-      }),
-    );
-    this.memoryUse = Math.max(0, ...uses);
+  /** Redis's memory use as a share of its maxmemory, as last read. */
+  get memoryUse(): number {
+    return this.memory.use;
   }
 
   /** True when Redis is over MEMORY_PRESSURE of its maxmemory: submissions are refused, reads go on. */
   get memoryPressure(): boolean {
-    return this.memoryUse > MEMORY_PRESSURE;
+    return this.memory.pressure;
   }
 
   /** True when commands can be sent now; while false, job routes answer 503 at once. */
@@ -214,7 +201,7 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.memoryTimer);
+    this.memory.close();
     await Promise.allSettled([...this.events.values()].map((events) => events.close()));
     const queues = [...this.queues.values(), ...(this.webhookQueue ? [this.webhookQueue] : [])];
     await this.pageQueues?.close();

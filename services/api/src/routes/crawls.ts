@@ -32,7 +32,7 @@ const CrawlView = Type.Object({
     renderResources: Type.String(),
   }),
   stats: CrawlStats,
-  stopReason: Type.Union([Type.Enum(['maxPages', 'maxDuration', 'maxBytes']), Type.Null()]),
+  stopReason: Type.Union([Type.Enum(['maxPages', 'maxDuration', 'maxBytes', 'quota']), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });

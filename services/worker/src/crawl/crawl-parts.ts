@@ -6,6 +6,8 @@ import {
   Recrawls,
   queueKeyPrefix,
   startScheduledCrawl,
+  MemoryWatch,
+  TenantUsage,
   type CrawlScheduleData,
   WEBHOOK_QUEUE,
   cancelChannel,
@@ -25,7 +27,7 @@ import { CrawlSweep } from './crawl-sweep.js';
 
 import { CrawlHooks } from './crawl-hooks.js';
 import { HostGate } from './host-gate.js';
-import { PageProcessor, type PageFetch } from './page-processor.js';
+import { MEMORY_WAIT_MS, PageProcessor, type PageFetch } from './page-processor.js';
 import type { FetchOverrides } from '../render/renderer.js';
 import { RobotsCache } from './robots-cache.js';
 
@@ -117,6 +119,8 @@ export async function startCrawlParts(
     ttlSeconds: config.resultTtlSeconds,
   });
   const gate = new HostGate(commands, config);
+  // Past 90% of Redis's maxmemory no page is claimed and no scheduled crawl started: they wait.
+  const memory = new MemoryWatch(commands);
   // A render worker loads the browser driver; a crawl worker never does.
   const renderer = options.render
     ? (await import('../render/renderer.js')).startRenderer(config, logger, limits, options.overrides)
@@ -136,6 +140,8 @@ export async function startCrawlParts(
     hooks,
     gate,
     recrawls: new Recrawls(commands, config.queuePrefix),
+    memory,
+    usage: new TenantUsage(commands, config),
   });
   const sweep = new CrawlSweep({
     store,
@@ -152,6 +158,10 @@ export async function startCrawlParts(
     async processor(job, token, signal) {
       if (job.name === PAGE_JOB) return pages.process(job as Job<CrawlPageData>, token, signal);
       if (job.name === CRAWL_SCHEDULE_JOB) {
+        if (memory.pressure) {
+          await job.moveToDelayed(Date.now() + MEMORY_WAIT_MS, token);
+          throw new DelayedError();
+        }
         const deps = { store, pages: pageQueues, redis: commands, config };
         return { crawlId: await startScheduledCrawl(deps, job.data as CrawlScheduleData) };
       }
@@ -189,6 +199,7 @@ export async function startCrawlParts(
       renderer?.register(registry);
     },
     async close() {
+      memory.close();
       await renderer?.close();
       subscriber?.disconnect();
       cancels.close();

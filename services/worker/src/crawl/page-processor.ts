@@ -1,5 +1,11 @@
 import { HostUnavailableError, RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
-import { fetchedPageRecord, unfetchedPageRecord, type PageQueues } from '@crawlfleet/core/runtime';
+import {
+  fetchedPageRecord,
+  unfetchedPageRecord,
+  type MemoryWatch,
+  type PageQueues,
+  type TenantUsage,
+} from '@crawlfleet/core/runtime';
 import type {
   ChildLink,
   Config,
@@ -31,6 +37,8 @@ import type { RobotsCache } from './robots-cache.js';
 
 interface CrawlContext {
   options: CrawlOptions;
+  /** Whose crawl: its pages count against the tenant's TENANT_MAX_PAGES_PER_DAY. */
+  tenant: string;
   scope: CrawlScopeFilter;
   /** When the crawl started (ms), for maxDurationMs. */
   startedAt: number;
@@ -54,6 +62,10 @@ export interface PageProcessorDeps {
   hooks: CrawlHooks;
   gate: HostGate;
   recrawls: Recrawls;
+  /** Redis's memory use: past 90% no page is claimed (it waits in the queue). */
+  memory: MemoryWatch;
+  /** Tenants' pages per day. */
+  usage: TenantUsage;
   /** Fetches a page: the safe fetch (crawl workers), or a render in headless Chromium (render workers). */
   fetchPage: PageFetch;
 }
@@ -68,6 +80,8 @@ export type PageFetch = (
 
 /** Pauses (429/503) one page waits out before it fails. */
 const MAX_HOST_WAITS = 20;
+/** How long work waits while Redis is short of memory, before it looks again. */
+export const MEMORY_WAIT_MS = 1000;
 
 /**
  * Runs one page of a recursive crawl: robots.txt and politeness first, then
@@ -86,6 +100,7 @@ export class PageProcessor {
     if (!crawl) return null;
     const context = {
       options: crawl.options,
+      tenant: crawl.tenant,
       scope: new CrawlScopeFilter(crawl.seed, crawl.options),
       startedAt: Date.parse(crawl.createdAt),
     };
@@ -101,6 +116,11 @@ export class PageProcessor {
   ): Promise<PageOutcome> {
     const { crawlId, url, depth } = job.data;
     const { store, config } = this.deps;
+    if (this.deps.memory.pressure) {
+      // Redis is short of memory: claim nothing, wait in the queue (nothing fails, nothing is lost).
+      await job.moveToDelayed(Date.now() + MEMORY_WAIT_MS, token);
+      throw new DelayedError();
+    }
     // Both reads leave in one write (the store's connection auto-pipelines).
     const [{ state, overBudget }, claimed] = await Promise.all([
       store.runState(crawlId),
@@ -118,6 +138,12 @@ export class PageProcessor {
     const { maxDurationMs } = context.options;
     if (overBudget || (maxDurationMs && Date.now() - context.startedAt >= maxDurationMs)) {
       // Past a budget the queued pages are dropped: no fetch, no record (FINISH_PAGE sets the stopReason).
+      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', [], { render });
+      return { url, outcome: 'stopped' };
+    }
+    if (!(await this.deps.usage.takePage(context.tenant))) {
+      // The tenant's pages for today are spent: the crawl stops claiming and ends with stopReason quota.
+      await store.stop(crawlId, 'quota');
       await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', [], { render });
       return { url, outcome: 'stopped' };
     }
