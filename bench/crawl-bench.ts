@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { Agent, request } from 'undici';
 import { startNode, startWorkerProcess, stopProcess, until } from './processes.js';
 import { cpuMs, peakRssMb } from './proc.js';
-import { redisEnv, type RedisEnv } from './jobs-bench.js';
+import { authOf, redisEnv, type RedisEnv } from './jobs-bench.js';
 import { percentile } from './stats.js';
 
 const PAGES = 2000;
@@ -97,7 +97,7 @@ export async function startCrawlers(
   const json: Json = async (path, init) => {
     const reply = await request(
       `${base}${path}`,
-      init ? { ...init, headers: { 'content-type': 'application/json' } } : {},
+      init ? { ...init, headers: { 'content-type': 'application/json', ...authOf(env) } } : { headers: authOf(env) },
     );
     return { status: reply.statusCode, body: (await reply.body.json()) as Record<string, unknown> };
   };

@@ -52,6 +52,18 @@ export async function plainBullmq(redisUrl: string): Promise<number> {
   }
 }
 
+/** API keys for the keys-on figures: one tenant key, as a shared fleet runs. */
+export const BENCH_KEYS = { API_KEYS: 'bench:bench-key-0123456789abcdef' };
+
+/** The Authorization header for the first of `env`'s API_KEYS (its key part), or none. */
+export function authOf(env: Record<string, string | undefined>): Record<string, string> {
+  const entry = env.API_KEYS?.split(',')[0];
+  if (!entry) return {};
+  const colon = entry.indexOf(':');
+  const key = colon > 0 && /^[a-z0-9-]{1,32}$/.test(entry.slice(0, colon)) ? entry.slice(colon + 1) : entry;
+  return { authorization: `Bearer ${key}` };
+}
+
 /** The API, a sqrt and a fibonacci worker, each a process, as `npm start` runs them. */
 export async function startCrawlfleet(redis: string | RedisEnv, port: number, extraEnv: RedisEnv = {}) {
   const prefix = `bench-${randomUUID()}`;
@@ -76,7 +88,7 @@ export async function startCrawlfleet(redis: string | RedisEnv, port: number, ex
     const reply = await request(`${base}${path}`, {
       dispatcher: agent,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authOf(env) },
       body: JSON.stringify(body),
     });
     const json = (await reply.body.json()) as Record<string, unknown>;

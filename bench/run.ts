@@ -17,6 +17,7 @@ import {
   waitLatency,
 } from './jobs-bench.js';
 import { plainWaitLatency } from './plain-wait.js';
+import { keysSection, type KeysOff } from './keys-run.js';
 import { peakRssMb } from './proc.js';
 import { LATENCY_WARM_UP, fmt, median } from './stats.js';
 
@@ -37,6 +38,7 @@ const pct = (ours: number, reference: number) => `${fmt((ours / reference) * 100
 
 const redis = await startRedis();
 const rss: [string, number][] = [];
+const keysOff: Partial<KeysOff> = {};
 try {
   process.stdout.write(`crawlfleet bench: medians of ${RUNS} runs, redis-server on port ${redis.port}\n\n`);
   const fleet = await startCrawlfleet(redis.url, await freePort());
@@ -44,6 +46,7 @@ try {
     const plain = median(await runs(() => plainBullmq(redis.url)));
     const batch = median(await runs(() => batchThroughput(fleet)));
     const single = median(await runs(() => singlePosts(fleet)));
+    Object.assign(keysOff, { batch, single });
     process.stdout.write('1-2. sqrt, 5000 jobs end to end (submitted until all completed)\n');
     line('  plain BullMQ (addBulk + Worker, concurrency 50)', `${fmt(plain)} jobs/s`, 'reference');
     line(
@@ -77,6 +80,7 @@ try {
       `${fmt(p(wait).p50, 2)} / ${fmt(p(wait).p99, 2)} ms`,
       `${fmt(p(wait).p50 / p(plainWait).p50, 2)}x reference p50 (target p50 <= 1.2, p99 <= 3 ms)`,
     );
+    keysOff.waitP50 = p(wait).p50;
     line('  of which the HTTP hop alone: GET /healthz p50', `${fmt(floor, 2)} ms`, 'no Redis involved');
     const cpu = (part: 'api' | 'worker' | 'client') => fmt(median(wait.map((w) => w.cpuMs[part])), 2);
     line(
@@ -114,6 +118,7 @@ try {
     const two = await runs(async () => crawlRate(redis.url, await freePort(), site.url, 2, {}, uncapped));
     const capped = await runs(async () => crawlRate(redis.url, await freePort(), site.url, 1));
     const oneRate = median(one.map((r) => r.rate));
+    keysOff.crawl = oneRate;
     const twoRate = median(two.map((r) => r.rate));
     const cappedRate = median(capped.map((r) => r.rate));
     process.stdout.write('\n5. crawl of a local 2,000-page site (one host), 20 links a page\n');
@@ -170,6 +175,7 @@ try {
     );
     rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two].flatMap((r) => r.rssMb))]);
     rss.push(['crawl worker, formats: ["markdown"]', Math.max(...markdown.flatMap((r) => r.rssMb))]);
+    await keysSection(redis, runs, line, keysOff as KeysOff, site.url);
   } finally {
     await site.close();
   }

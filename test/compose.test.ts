@@ -15,19 +15,29 @@ if (!hasCompose)
   );
 
 describe.skipIf(!hasCompose)('compose files', () => {
-  it('are valid, and a missing REDIS_PASSWORD is refused', () => {
+  it('are valid, and a missing Redis password or BROKER_BIND is refused', () => {
     const run = spawnSync('bash', ['scripts/check-compose.sh'], { cwd: ROOT, encoding: 'utf8' });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     for (const file of ['docker-compose.yml', 'deploy/broker.yml', 'deploy/client.yml', 'deploy/worker-host.yml']) {
       expect(run.stdout).toContain(`compose config ok: ${file}`);
     }
-    expect(run.stdout).toContain('missing REDIS_PASSWORD is refused');
+    expect(run.stdout).toContain('a missing Redis password or BROKER_BIND is refused');
   });
 });
 
+/** What the compose files require: a password per Redis user, the broker's address. */
+const REQUIRED = {
+  REDIS_API_PASSWORD: 'pa',
+  REDIS_WORKER_PASSWORD: 'pw',
+  REDIS_RENDER_PASSWORD: 'pr',
+  REDIS_ADMIN_PASSWORD: 'px',
+  BROKER_HOST: 'broker',
+  BROKER_BIND: '10.0.0.5',
+};
+
 describe('compose worker services', () => {
   it('start every worker with the Node flags npm start gives it', () => {
-    const env = { REDIS_PASSWORD: 'x', BROKER_HOST: 'broker' };
+    const env = REQUIRED;
     const files: [string, readonly WorkerKind[]][] = [
       ['docker-compose.yml', WORKER_KINDS],
       ['deploy/broker.yml', WORKER_KINDS],
@@ -51,8 +61,7 @@ describe('compose worker services', () => {
 describe('compose api services', () => {
   it('pass the API its keys, rate limit and dashboard mode, and publish it on loopback on one host', () => {
     const env = {
-      REDIS_PASSWORD: 'x',
-      BROKER_HOST: 'broker',
+      ...REQUIRED,
       API_KEYS: 'k'.repeat(20),
       RATE_LIMIT_MAX: '9',
       RATE_LIMIT_WINDOW_MS: '1000',
@@ -67,18 +76,43 @@ describe('compose api services', () => {
       });
     }
     // Unset, they are empty strings (the defaults), never YAML nulls; one host may serve without keys on loopback.
-    expect(composeService('docker-compose.yml', 'api', { REDIS_PASSWORD: 'x' }).environment).toMatchObject({
+    expect(composeService('docker-compose.yml', 'api', REQUIRED).environment).toMatchObject({
       API_KEYS: '',
       RATE_LIMIT_MAX: '0',
       API_ALLOW_ANONYMOUS: 'true',
     });
     // The client host is reachable from others: no keys, no API.
-    expect(() => composeService('deploy/client.yml', 'api', { REDIS_PASSWORD: 'x', BROKER_HOST: 'b' })).toThrow(
-      /API_KEYS is required/,
-    );
+    expect(() => composeService('deploy/client.yml', 'api', REQUIRED)).toThrow(/API_KEYS is required/);
     expect(readFileSync(`${ROOT}docker-compose.yml`, 'utf8')).toContain(
       '"${API_BIND:-127.0.0.1}:${API_PORT:-3000}:3000"',
     );
+  });
+});
+
+describe('compose Redis users', () => {
+  it('give each service its own Redis user, and publish the broker only on BROKER_BIND', () => {
+    const env = { ...REQUIRED, API_KEYS: 'k'.repeat(20) };
+    const users: [string, string, string][] = [
+      ['docker-compose.yml', 'api', 'redis://api:pa@redis:6379'],
+      ['docker-compose.yml', 'worker-crawl', 'redis://worker:pw@redis:6379'],
+      ['docker-compose.yml', 'worker-render', 'redis://render:pr@redis:6379'],
+      ['deploy/broker.yml', 'worker-sqrt', 'redis://worker:pw@redis:6379'],
+      ['deploy/broker.yml', 'worker-render', 'redis://render:pr@redis:6379'],
+      ['deploy/client.yml', 'api', 'redis://api:pa@broker:6379'],
+      ['deploy/worker-host.yml', 'worker-crawl', 'redis://worker:pw@broker:6379'],
+      ['deploy/worker-host.yml', 'worker-render', 'redis://render:pr@broker:6379'],
+    ];
+    for (const [file, service, url] of users)
+      expect(composeService(file, service, env).environment.REDIS_URL, `${file} ${service}`).toBe(url);
+    for (const file of ['docker-compose.yml', 'deploy/broker.yml'])
+      expect(composeService(file, 'redis', env).command, file).toEqual([
+        'sh',
+        '/usr/local/etc/redis/acl.sh',
+        '/usr/local/etc/redis/redis.conf',
+        '--maxmemory',
+        '1gb',
+      ]);
+    expect(readFileSync(`${ROOT}deploy/broker.yml`, 'utf8')).toContain('"${BROKER_BIND:?');
   });
 });
 

@@ -24,9 +24,14 @@ beforeAll(async () => {
   port = await freePort();
   server = spawn(
     'sh',
-    [join(ROOT, 'deploy/redis/acl.sh'), dir, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
+    [join(ROOT, 'deploy/redis/acl.sh'), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
     {
-      env: { PATH: process.env.PATH, REDIS_API_PASSWORD: PASSWORDS.api, REDIS_WORKER_PASSWORD: PASSWORDS.worker },
+      env: {
+        PATH: process.env.PATH,
+        REDIS_ACL_DIR: dir,
+        REDIS_API_PASSWORD: PASSWORDS.api,
+        REDIS_WORKER_PASSWORD: PASSWORDS.worker,
+      },
       stdio: 'ignore',
     },
   );
@@ -39,6 +44,7 @@ beforeAll(async () => {
         lazyConnect: true,
         retryStrategy: () => null,
       });
+      probe.on('error', () => {});
       try {
         await probe.connect();
         return (await probe.ping()) === 'PONG';

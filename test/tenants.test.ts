@@ -6,7 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ROOT, eventually, startFixtureSite, type FixtureSite } from '@crawlfleet/testkit';
+import { ROOT, eventually, startFixtureSite, testConfig, type FixtureSite } from '@crawlfleet/testkit';
+import { buildApp } from '@crawlfleet/api';
+import { startWorker } from '@crawlfleet/worker';
+import { pino } from 'pino';
 import { inProcessFleet } from './in-process-fleet.js';
 
 /*
@@ -357,5 +360,54 @@ describe('exposure', () => {
     expect(twice.status).toBe(2);
     expect(twice.stderr).toMatch(/ADMIN_KEYS entry 1 repeats the key of API_KEYS entry 1/);
     expect(twice.stderr).not.toContain(A);
+  });
+});
+
+describe('logs', () => {
+  it('never hold a webhook secret or header value, whatever the API and workers log', async () => {
+    const lines: string[] = [];
+    const stream = { write: (line: string) => void lines.push(line) };
+    const env = { API_KEYS: `acme:${A}`, CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', LOG_LEVEL: 'trace' };
+    const config = testConfig(inject('redisUrl'), env);
+    const logged = await buildApp(config, { logger: { level: 'trace', stream } });
+    await eventually(() => logged.jobQueues.ready, 10_000, 'Redis connection');
+    const logger = pino({ level: 'trace' }, stream);
+    const workers = await Promise.all(
+      (['crawl', 'webhook'] as const).map((queue) => startWorker({ config, queue, logger })),
+    );
+    try {
+      site.route('/refuses', (_req, res) => res.writeHead(500).end());
+      const webhook = {
+        url: `${site.url}/refuses`,
+        events: ['page', 'completed'],
+        secret: SECRET,
+        headers: { authorization: HEADER_VALUE },
+      };
+      const headers = as(A);
+      const crawl = await logged.inject({
+        method: 'POST',
+        url: '/v1/crawls',
+        headers,
+        payload: { url: `${site.url}/page`, maxPages: 1, webhook },
+      });
+      await logged.inject({ url: `/v1/crawls/${crawl.json().id}?wait=10000`, headers });
+      // A bad request that carries the secret: its error names the field, not the value.
+      const bad = await logged.inject({
+        method: 'POST',
+        url: '/v1/crawls',
+        headers,
+        payload: { url: 'nope', webhook },
+      });
+      expect(bad.statusCode).toBe(400);
+      await eventually(() => lines.some((line) => /job failed/.test(line)), 10_000, 'a failed delivery logged');
+    } finally {
+      await Promise.all(workers.map((worker) => worker.close(3000)));
+      await logged.close();
+    }
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      expect(line).not.toContain(SECRET);
+      expect(line).not.toContain(HEADER_VALUE);
+    }
   });
 });

@@ -3,17 +3,18 @@
 # (QUEUE_PREFIX, default crawlfleet) and to the commands BullMQ and the role need:
 #   api, worker, render   run BullMQ (scripts, streams, INFO, CLIENT SETNAME/LIST) on the project's keys;
 #   admin                 the same, for an operator's tools.
-# None may run CONFIG, MODULE, FLUSHALL, FLUSHDB, KEYS, DEBUG, SHUTDOWN or ACL, and the default user is off.
+# None may run CONFIG, MODULE, FLUSHALL, FLUSHDB, KEYS, DEBUG, SHUTDOWN or ACL, and no one can log in as default.
 # Each password comes from REDIS_<ROLE>_PASSWORD; a role whose password is unset gets no user.
-# Usage: acl.sh <dir for users.acl> [redis-server arguments...]
+# Usage: acl.sh [redis-server arguments...]; the ACL file is written to REDIS_ACL_DIR (default /data).
 set -eu
-dir="$1"
-shift
+dir="${REDIS_ACL_DIR:-/data}"
 prefix="${QUEUE_PREFIX:-crawlfleet}"
 acl="$dir/users.acl"
 umask 077
 : > "$acl"
-echo "user default off" >> "$acl"
+# Nobody can log in as the default user (off), but Redis replays the AOF as that user at start: it keeps its
+# rights, or every MULTI/EXEC in the AOF (BullMQ's adds) fails with NOPERM and accepted jobs are lost on restart.
+echo "user default off resetkeys ~* resetchannels &* +@all" >> "$acl"
 rules="~${prefix}:* ~{${prefix}:* resetchannels &${prefix}:* +@all -@dangerous +info +client|setname +client|getname +client|list +client|id +cluster|slots +cluster|shards +cluster|nodes +cluster|info +readonly +role +sort_ro"
 for role in api worker render admin; do
   var="REDIS_$(echo "$role" | tr a-z A-Z)_PASSWORD"

@@ -16,7 +16,14 @@ import { composeService, eventually, TestNetwork, netnsAvailable, type ServicePr
 const available = netnsAvailable();
 if (!available.ok) process.stdout.write(`two-host test skipped: ${available.why}\n`);
 
-const PASSWORD = 'two-host-test';
+/** A password per Redis user (deploy/redis/acl.sh), and where the broker publishes Redis. */
+const PASSWORDS = {
+  REDIS_API_PASSWORD: 'two-host-api',
+  REDIS_WORKER_PASSWORD: 'two-host-worker',
+  REDIS_RENDER_PASSWORD: 'two-host-render',
+  REDIS_ADMIN_PASSWORD: 'two-host-admin',
+  BROKER_BIND: '10.231.0.1',
+};
 const BROKER_TO_CLIENT = '10.231.0.1';
 const BROKER_TO_EXTRA = '10.231.0.5';
 const SITE = `http://${BROKER_TO_EXTRA}:8080`;
@@ -63,9 +70,9 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
   };
 
   function startRedis(): ServiceProcess {
-    const spec = composeService('deploy/broker.yml', 'redis', { REDIS_PASSWORD: PASSWORD });
+    const spec = composeService('deploy/broker.yml', 'redis', PASSWORDS);
     const command = spec.command.map((part) => spec.mounts[part] ?? part);
-    return net.run(broker, [...command, '--dir', dir], spec.environment);
+    return net.run(broker, [...command, '--dir', dir], { ...spec.environment, REDIS_ACL_DIR: dir });
   }
 
   function startWorker(
@@ -75,7 +82,7 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
     brokerAddress: string,
     extraEnv: Record<string, string> = {},
   ) {
-    const spec = composeService(file, service, { REDIS_PASSWORD: PASSWORD, BROKER_HOST: brokerAddress });
+    const spec = composeService(file, service, { ...PASSWORDS, BROKER_HOST: brokerAddress });
     // Inside the broker host, compose's service name `redis` is the local Redis.
     const env: Record<string, string> = { ...spec.environment, ...TEST_ENV, ...extraEnv };
     env.REDIS_URL = env.REDIS_URL.replace('@redis:', '@127.0.0.1:');
@@ -116,7 +123,7 @@ describe.skipIf(!available.ok)('two hosts (network namespaces)', () => {
     crawlWorkers.set('broker', startCrawlWorker('broker'));
     crawlWorkers.set('extra', startCrawlWorker('extra'));
     const spec = composeService('deploy/client.yml', 'api', {
-      REDIS_PASSWORD: PASSWORD,
+      ...PASSWORDS,
       BROKER_HOST: BROKER_TO_CLIENT,
       API_KEYS: API_KEY,
     });
