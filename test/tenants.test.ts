@@ -411,3 +411,81 @@ describe('logs', () => {
     }
   });
 });
+
+describe('compatibility and the keyless API', () => {
+  it('lets bare keys keep operator rights while ADMIN_KEYS is unset, and tenant keys not', async () => {
+    const bare = 'bare-key-0123456789abcdef';
+    const env = { API_KEYS: `${bare},acme:${A}` };
+    const compat = await buildApp(testConfig(inject('redisUrl'), env), { logger: false });
+    await eventually(() => compat.jobQueues.ready, 10_000, 'Redis connection');
+    try {
+      expect(compat.apiKeys.legacyOperators).toBe(1);
+      const pause = (key: string) =>
+        compat.inject({ method: 'POST', url: '/v1/queues/sqrt/pause', headers: { authorization: `Bearer ${key}` } });
+      expect((await pause(bare)).statusCode).toBe(200);
+      expect((await pause(A)).statusCode).toBe(403);
+      await compat.inject({
+        method: 'POST',
+        url: '/v1/queues/sqrt/resume',
+        headers: { authorization: `Bearer ${bare}` },
+      });
+      expect(
+        (await compat.inject({ url: '/admin/queues', headers: { authorization: `Bearer ${bare}` } })).statusCode,
+      ).toBe(200);
+      // A job of tenant acme is the bare key's to read: it acts on every tenant's objects, as it did.
+      const job = await compat.inject({
+        method: 'POST',
+        url: '/v1/jobs/sqrt',
+        headers: { authorization: `Bearer ${A}` },
+        payload: { value: 1 },
+      });
+      expect(
+        (await compat.inject({ url: `/v1/jobs/sqrt/${job.json().id}`, headers: { authorization: `Bearer ${bare}` } }))
+          .statusCode,
+      ).toBe(200);
+    } finally {
+      await compat.close();
+    }
+    const warned = spawnSync(process.execPath, [join(ROOT, 'services/api/dist/server.js')], {
+      env: { PATH: process.env.PATH, REDIS_URL: inject('redisUrl'), PORT: '0', API_KEYS: bare },
+      encoding: 'utf8',
+      timeout: 4000,
+      killSignal: 'SIGTERM',
+    });
+    const warnings = warned.stdout.split('\n').filter((line) => line.includes('ADMIN_KEYS is unset'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('refuses, without keys, a foreign Host and a state change from another site', async () => {
+    const open = await buildApp(testConfig(inject('redisUrl'), {}), { logger: false });
+    await eventually(() => open.jobQueues.ready, 10_000, 'Redis connection');
+    try {
+      const post = (headers: Record<string, string>) =>
+        open.inject({
+          method: 'POST',
+          url: '/v1/jobs/sqrt',
+          headers: { host: '127.0.0.1:3000', ...headers },
+          payload: { value: 1 },
+        });
+      // DNS rebinding: a page of evil.example whose name now points at 127.0.0.1.
+      const rebound = await open.inject({ url: '/v1/queues', headers: { host: 'evil.example:3000' } });
+      expect(rebound.statusCode).toBe(403);
+      expect(rebound.json()).toMatchObject({ code: 'CF_ERR_FORBIDDEN' });
+      expect((await open.inject({ url: '/v1/queues', headers: { host: 'localhost:3000' } })).statusCode).toBe(200);
+      // A cross-site form POST (a browser sends Sec-Fetch-Site, or at least Origin).
+      expect((await post({ 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })).statusCode).toBe(403);
+      expect((await post({ origin: 'https://evil.example' })).statusCode).toBe(403);
+      expect((await post({ 'sec-fetch-site': 'same-site' })).statusCode).toBe(403);
+      // The same origin, and curl (no such headers), go through.
+      expect((await post({ 'sec-fetch-site': 'same-origin', origin: 'http://127.0.0.1:3000' })).statusCode).toBe(202);
+      expect((await post({})).statusCode).toBe(202);
+      // Reads from another site are not refused (they cannot read the answer anyway).
+      expect(
+        (await open.inject({ url: '/v1/queues', headers: { host: '127.0.0.1', 'sec-fetch-site': 'cross-site' } }))
+          .statusCode,
+      ).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+});

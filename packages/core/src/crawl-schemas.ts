@@ -180,7 +180,8 @@ export const CrawlStats = Type.Object({
 });
 export type CrawlStats = Static<typeof CrawlStats>;
 
-export const CRAWL_STATES = ['running', 'completed', 'cancelled'] as const;
+/** A crawl's states; `failed` is a crawl that ended with nothing fetched and a failure (stored as completed). */
+export const CRAWL_STATES = ['running', 'completed', 'cancelled', 'failed'] as const;
 export type CrawlState = (typeof CRAWL_STATES)[number];
 
 /** A crawl job's data on the `crawl` queue: one page of a crawl. */

@@ -122,10 +122,12 @@ export class CrawlStore {
     if (!meta.state) return null;
     const counters = Object.fromEntries(COUNTERS.map((name) => [name, Number(meta[name] ?? 0)]));
     const stats = { ...counters, waitingForHost: waiting } as CrawlStats;
+    // Ended with nothing fetched and a failure: failed, as its webhook says (crawl-hooks.ts).
+    const failed = meta.state === 'completed' && stats.fetched === 0 && stats.failed > 0;
     return {
       id,
       tenant: meta.tenant ?? DEFAULT_TENANT,
-      state: meta.state as CrawlState,
+      state: failed ? 'failed' : (meta.state as CrawlState),
       seed: meta.seed ?? '',
       options: { ...LEGACY_OPTIONS, ...(JSON.parse(meta.options ?? '{}') as CrawlOptions) },
       stats,

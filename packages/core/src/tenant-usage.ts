@@ -56,15 +56,21 @@ export class TenantUsage {
 
   /**
    * Takes `count` of the tenant's TENANT_MAX_QUEUED_JOBS, or none.
+   * @returns the tenant's queued jobs with these
    * @throws QuotaExceededError when they do not fit
    */
-  async reserveJobs(tenant: string, count: number): Promise<void> {
+  async reserveJobs(tenant: string, count: number): Promise<number> {
     const limit = tenantLimits(this.config, tenant).maxQueuedJobs;
     const key = this.keys(tenant).queued;
     const after = await this.redis.incrby(key, count);
-    if (limit === 0 || after <= limit) return;
+    if (limit === 0 || after <= limit) return after;
     await this.redis.decrby(key, count);
     throw new QuotaExceededError('TENANT_MAX_QUEUED_JOBS', tenant, limit, after - count);
+  }
+
+  /** Counts `count` more queued jobs of the tenant, whatever its quota. @returns the count with these */
+  async countJobs(tenant: string, count: number): Promise<number> {
+    return this.redis.incrby(this.keys(tenant).queued, count);
   }
 
   /** Gives back jobs that finished, were removed, or were never added. */
