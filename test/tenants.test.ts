@@ -299,7 +299,7 @@ describe('secrets', () => {
       url: `${site.url}/hook`,
       events: ['completed'],
       secret: SECRET,
-      headers: { authorization: HEADER_VALUE },
+      headers: { 'x-receiver-token': HEADER_VALUE },
     };
     site.route('/hook', (_req, res) => res.writeHead(204).end());
     const scheduled = await call(A, 'POST', '/v1/schedules/crawls', {
@@ -312,7 +312,7 @@ describe('secrets', () => {
       url: webhook.url,
       events: ['completed'],
       secret: '***',
-      headers: { authorization: '***' },
+      headers: { 'x-receiver-token': '***' },
     });
     const crawl = (await call(A, 'POST', '/v1/crawls', { url: `${site.url}/page`, maxPages: 1, webhook })).json().id;
     const job = (await call(A, 'POST', '/v1/jobs/sqrt', { value: 2, webhook })).json().id;
@@ -381,7 +381,7 @@ describe('logs', () => {
         url: `${site.url}/refuses`,
         events: ['page', 'completed'],
         secret: SECRET,
-        headers: { authorization: HEADER_VALUE },
+        headers: { 'x-receiver-token': HEADER_VALUE },
       };
       const headers = as(A);
       const crawl = await logged.inject({

@@ -101,3 +101,4 @@ export {
 } from './tenants.js';
 export { TenantUsage, type TenantUsageView } from './tenant-usage.js';
 export { MemoryWatch, MEMORY_PRESSURE } from './memory-watch.js';
+export { WebhookBudget, thinPage } from './webhook-budget.js';

@@ -141,12 +141,19 @@ export function webhookSpec(events: readonly string[]) {
       url: Type.String({ minLength: 1, maxLength: 2048, format: HTTP_URL_FORMAT }),
       events: Type.Array(Type.Enum(events), { minItems: 1, maxItems: events.length, uniqueItems: true }),
       secret: Type.Optional(
-        Type.String({ minLength: 1, maxLength: 256, description: 'Signs each delivery: x-crawlfleet-signature' }),
+        Type.String({
+          minLength: 1,
+          maxLength: 256,
+          description:
+            'Signs each delivery (Standard Webhooks webhook-signature; a whsec_ secret is base64): never shown again',
+        }),
       ),
       headers: Type.Optional(
         Type.Record(Type.String({ pattern: HEADER_NAME }), Type.String({ maxLength: 1024, pattern: '^[^\\r\\n]*$' }), {
           maxProperties: 20,
-          description: 'Sent with every delivery',
+          description:
+            'Sent with every delivery, never shown again; not authorization, cookie, host, content-length, ' +
+            'transfer-encoding or webhook-*',
         }),
       ),
     },

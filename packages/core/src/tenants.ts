@@ -76,6 +76,10 @@ export function tenantKeys(prefix: string, tenant: string) {
     running: `${base}:running`,
     /** Pages fetched on one UTC day (yyyy-mm-dd). */
     pagesOn: (day: string) => `${base}:pages:${day}`,
+    /** Bytes of webhook deliveries queued on one UTC day. */
+    webhookBytesOn: (day: string) => `${base}:webhook-bytes:${day}`,
+    /** Webhook deliveries in flight (a lease each, scored by expiry). */
+    webhooksInFlight: `${base}:webhooks-in-flight`,
   };
 }
 

@@ -41,10 +41,12 @@ export interface WebhookDelivery {
   url: string;
   event: string;
   body: string;
-  /** Where the spec is read from when the delivery is sent. */
-  spec: SpecLocation;
-  /** Whose delivery this is. */
-  tenant: string;
+  /** Where the spec is read from when the delivery is sent (absent: queued before, with its `headers`). */
+  spec?: SpecLocation;
+  /** Headers of a delivery queued by a version before this one, sent as they are. */
+  headers?: Record<string, string>;
+  /** Whose delivery this is (absent: queued before tenants, `default`). */
+  tenant?: string;
   /** A set of pending deliveries to leave when this one is delivered or given up. */
   pending?: string;
   /** A set that must be empty before this one is sent (a crawl's end waits for its pages). */
@@ -132,7 +134,8 @@ export async function queueDelivery(
     jobId: deliveryId,
     attempts: WEBHOOK_ATTEMPTS,
     backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: options.ttlSeconds },
+    // Delivered: nothing to keep. Given up: kept for the TTL, so an operator can retry it.
+    removeOnComplete: true,
     removeOnFail: { age: options.ttlSeconds },
   });
 }

@@ -2,7 +2,11 @@ import type { Config, WebhookSpec } from '@crawlfleet/core';
 import { addressPolicy, checkFetchUrl } from '@crawlfleet/tasks';
 import { ValidationError } from './errors.js';
 
-/** Headers a delivery sets itself, or that only the HTTP client may set. */
+/**
+ * Headers a sender may not set: what a delivery sets itself, what only the
+ * HTTP client may set, and credentials (a webhook must not carry someone's
+ * session or login to a URL of the sender's choosing).
+ */
 const RESERVED = new Set([
   'host',
   'content-length',
@@ -11,7 +15,18 @@ const RESERVED = new Set([
   'connection',
   'upgrade',
   'te',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
 ]);
+
+/** Why a sender's header name is refused, or null when it may be sent. */
+export function forbiddenHeader(name: string): string | null {
+  const lower = name.toLowerCase();
+  if (RESERVED.has(lower) || lower.startsWith('x-crawlfleet-') || lower.startsWith('webhook-'))
+    return 'may not be set on a webhook (credentials, and what crawlfleet sets itself)';
+  return null;
+}
 
 /**
  * Refuses, at submit, a webhook that can never be delivered: a URL the
@@ -27,8 +42,7 @@ export function checkWebhook(spec: WebhookSpec | undefined, config: Config, at =
     throw new ValidationError(`${at}.webhook.url`, `is refused: ${(err as Error).message}`);
   }
   for (const name of Object.keys(spec.headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (RESERVED.has(lower) || lower.startsWith('x-crawlfleet-'))
-      throw new ValidationError(`${at}.webhook.headers.${name}`, 'is set by crawlfleet itself');
+    const problem = forbiddenHeader(name);
+    if (problem) throw new ValidationError(`${at}.webhook.headers.${name}`, problem);
   }
 }

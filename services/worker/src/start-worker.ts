@@ -20,6 +20,7 @@ import { fibonacciProcessor } from './processors/fibonacci.js';
 import { sqrtProcessor } from './processors/sqrt.js';
 import { JobHooks } from './job-hooks.js';
 import { SharedSlots } from './shared-slots.js';
+import { BatchedRelease } from './batched-release.js';
 import type { FetchOverrides } from './render/renderer.js';
 
 /** A worker consuming one queue, and how to stop it. */
@@ -87,7 +88,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const fibonacci = queue === 'fibonacci' ? fibonacciProcessor(config.fibonacciMaxN, concurrency) : null;
   // Like the crawler, the webhook sender (undici, the address guard) is loaded only where it runs.
   const webhook =
-    queue === 'webhook' ? (await import('./processors/webhook.js')).webhookProcessor(config, connection) : null;
+    queue === 'webhook'
+      ? (await import('./processors/webhook.js')).webhookProcessor(config, connection, concurrency)
+      : null;
   const run =
     crawl?.processor ??
     (fibonacci
@@ -124,12 +127,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const hooks = queue === 'webhook' ? null : new JobHooks(config, queue === 'render' ? 'crawl' : queue, logger);
   // BullMQ reports a lost Redis every second; say it once per minute.
   let lastError = { message: '', at: 0 };
-  // A job that records its tenant counts in the tenant's queued jobs until it ends for good.
-  const usage = new TenantUsage(connection, config);
+  // A job that records its tenant counts in the tenant's queued jobs until it ends for good; ends are
+  // given back in batches (one DECRBY a tenant every RELEASE_EVERY_MS), not a command a job (bench/README.md).
+  const released = new BatchedRelease(new TenantUsage(connection, config), (err) =>
+    logger.warn({ err: err.message }, 'quota not released'),
+  );
   const ended = (job: Job) => {
     const data = job.data as Record<string, unknown> | null;
-    if (data && typeof data === 'object' && TENANT_FIELD in data)
-      usage.releaseJobs(jobTenant(data)).catch((err: Error) => logger.warn({ err: err.message }, 'quota not released'));
+    if (data && typeof data === 'object' && TENANT_FIELD in data) released.add(jobTenant(data));
   };
   for (const each of workers) {
     each.on('failed', (job, err) => {
@@ -177,7 +182,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         for (const each of workers) void each.close(true).catch(() => {});
       }
       await Promise.race([
-        Promise.allSettled([crawl?.close(), fibonacci?.close(), webhook?.close(), hooks?.close()]),
+        Promise.allSettled([crawl?.close(), fibonacci?.close(), webhook?.close(), hooks?.close(), released.close()]),
         new Promise((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
       connection.disconnect();

@@ -9,6 +9,27 @@ export interface ContentOptions {
   html: boolean;
   /** Only the page's main content (no nav, header, footer, aside, scripts, styles, boilerplate). */
   onlyMainContent: boolean;
+  /** Deepest nesting of the parsed tree converted: implied end tags (`<p><li><p>…`) nest for real. */
+  maxDepth?: number;
+}
+
+/** How deep the tree under `root` nests, counted without recursion. */
+export function treeDepth(root: AnyNode): number {
+  let deepest = 0;
+  const stack: [AnyNode, number][] = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (depth > deepest) deepest = depth;
+    if (hasChildren(node)) for (const child of node.children) if (hasChildren(child)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** The tree built from a page nests deeper than asked: the converters (recursive) must not see it. */
+export class TooDeepError extends Error {
+  constructor(readonly depth: number) {
+    super(`the parsed page nests ${depth} deep`);
+  }
 }
 
 export interface PageContent {
@@ -164,6 +185,11 @@ function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | un
  */
 export function extractContent(html: string, pageUrl: string, options: ContentOptions): PageContent {
   const $ = load(html);
+  // The tokenizer's estimate misses nesting the tree builder adds (implied end tags): the tree says.
+  if (options.maxDepth !== undefined) {
+    const depth = treeDepth($.root().get(0)!);
+    if (depth > options.maxDepth) throw new TooDeepError(depth);
+  }
   const main = clean($, new URL(pageUrl), options.onlyMainContent);
   const root: AnyNode = main ?? $('body').get(0) ?? $.root().get(0)!;
   const rootHtml = isDocument(root) ? $.html() : $.html(root);

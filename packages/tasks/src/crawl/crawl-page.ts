@@ -1,12 +1,12 @@
 import { hash } from 'node:crypto';
 import type { CrawlInput, CrawlResult } from '@crawlfleet/core';
 import { HostBusyError, InvalidInputError, UpstreamStatusError } from '../errors.js';
-import { capContent, pageContent, type ContentLimits } from './page-content.js';
+import { capContent, runContentHere, type ContentLimits, type ContentRunner } from './page-content.js';
 import { DEFAULT_LINK_LIMITS, extractLinks, type LinkLimits } from './extract-links.js';
 import type { SafeFetcher } from './safe-fetch.js';
 
-/** What one page may cost: links kept, and content extracted and returned. */
-export type PageLimits = LinkLimits & ContentLimits;
+/** What one page may cost: links kept, and content extracted and returned (and where that runs). */
+export type PageLimits = LinkLimits & ContentLimits & { runContent?: ContentRunner };
 
 export const DEFAULT_PAGE_LIMITS: PageLimits = {
   ...DEFAULT_LINK_LIMITS,
@@ -62,7 +62,7 @@ export async function crawlPage(
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
   fetched?.();
   const html = page.body && isHtml(page.contentType) ? decode(page.body, page.contentType) : null;
-  return pageResult(url, { ...page, html }, input, limits, started);
+  return await pageResult(url, { ...page, html }, input, limits, started);
 }
 
 /** What a page result is made of: the final response, and its HTML (null for other bodies). */
@@ -82,21 +82,22 @@ export interface PageResponse {
  * (whose HTML is the DOM after its scripts ran).
  * @param started performance.now() when the page was asked for
  */
-export function pageResult(
+export async function pageResult(
   url: string,
   page: PageResponse,
   input: CrawlInput,
   limits: PageLimits,
   started: number,
-): CrawlResult {
+): Promise<CrawlResult> {
   const { html } = page;
   const parsed = html === null ? null : extractLinks(html, page.finalUrl, limits);
   const formats = input.formats ?? [];
+  const run = limits.runContent ?? runContentHere;
   const { links, ...content } =
     formats.length === 0
       ? { links: undefined }
       : capContent(
-          pageContent(html, parsed, page.finalUrl, formats, input.onlyMainContent ?? true, limits),
+          await run(html, parsed, page.finalUrl, formats, input.onlyMainContent ?? true, limits),
           limits.maxStoredBytes,
         );
   return {

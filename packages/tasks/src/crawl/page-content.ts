@@ -1,5 +1,5 @@
 import type { ContentFormat } from '@crawlfleet/core';
-import { extractContent } from './content.js';
+import { TooDeepError, extractContent } from './content.js';
 import type { PageLinks } from './extract-links.js';
 
 /** Bounds on extracting and returning a page's content. */
@@ -22,6 +22,25 @@ export interface Content {
   warning?: string;
 }
 
+/** What content extraction needs of a parsed page (what crosses to a worker thread). */
+export type ParsedPage = Pick<PageLinks, 'links' | 'text' | 'depth' | 'elements'>;
+
+/**
+ * Runs {@link pageContent}: in this thread by default; the crawl and render
+ * workers run it in a worker thread with a deadline (CRAWL_MAX_CONTENT_MS).
+ */
+export type ContentRunner = (
+  html: string | null,
+  parsed: ParsedPage | null,
+  pageUrl: string,
+  formats: readonly ContentFormat[],
+  onlyMainContent: boolean,
+  limits: ContentLimits,
+) => Promise<Content>;
+
+/** {@link pageContent} in this thread. */
+export const runContentHere: ContentRunner = async (...args) => pageContent(...args);
+
 /**
  * The content `formats` asks for. A page past the depth or element bound is
  * not parsed into a tree (each parser is quadratic in depth): its markdown
@@ -29,7 +48,7 @@ export interface Content {
  */
 export function pageContent(
   html: string | null,
-  parsed: PageLinks | null,
+  parsed: ParsedPage | null,
   pageUrl: string,
   formats: readonly ContentFormat[],
   onlyMainContent: boolean,
@@ -50,15 +69,37 @@ export function pageContent(
   if (!wanted.markdown && !wanted.text && !wanted.html) return content;
   const tooDeep = parsed.depth > limits.maxContentDepth;
   if (tooDeep || parsed.elements > limits.maxContentElements) {
-    content.warning = tooDeep
+    const warning = tooDeep
       ? `elements nest ${parsed.depth} deep, over CRAWL_MAX_CONTENT_DEPTH (${limits.maxContentDepth}): text only`
       : `${parsed.elements} elements, over CRAWL_MAX_CONTENT_ELEMENTS (${limits.maxContentElements}): text only`;
-    if (wanted.markdown) content.markdown = parsed.text;
-    if (wanted.text) content.text = parsed.text;
-    if (wanted.html) content.html = html;
-    return content;
+    return textOnly(content, wanted, html, parsed.text, warning);
   }
-  return { ...content, ...extractContent(html, pageUrl, wanted) };
+  try {
+    return { ...content, ...extractContent(html, pageUrl, { ...wanted, maxDepth: limits.maxContentDepth }) };
+  } catch (err) {
+    // Nested past the bound once parsed, or deep enough to exhaust the stack anyway: text only, never a failure.
+    if (!(err instanceof TooDeepError) && !(err instanceof RangeError)) throw err;
+    const why =
+      err instanceof TooDeepError
+        ? `elements nest ${err.depth} deep once parsed, over CRAWL_MAX_CONTENT_DEPTH (${limits.maxContentDepth})`
+        : 'elements nest too deep to convert';
+    return textOnly(content, wanted, html, parsed.text, `${why}: text only`);
+  }
+}
+
+/** The tokenizer's text as markdown and text (and the page as html), with `warning` saying why. */
+export function textOnly(
+  content: Content,
+  wanted: { markdown: boolean; text: boolean; html: boolean },
+  html: string,
+  text: string,
+  warning: string,
+): Content {
+  const out: Content = { ...content, warning };
+  if (wanted.markdown) out.markdown = text;
+  if (wanted.text) out.text = text;
+  if (wanted.html) out.html = html;
+  return out;
 }
 
 /** `text` cut to at most `bytes` bytes of UTF-8, never inside a character. */

@@ -9,10 +9,12 @@ import {
   redactedWebhook,
   webhookSecretsKey,
   DEFAULT_TENANT,
+  OPERATOR,
   type CrawlScheduleData,
   type Scope,
 } from '@crawlfleet/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { forbiddenHeader } from '../webhook-check.js';
 import { Type } from 'typebox';
 import { ScheduleNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
@@ -88,9 +90,34 @@ export async function listCrawlSchedules(queues: JobQueues, scope: Scope) {
   );
 }
 
+/**
+ * Crawl schedules stored before their webhook headers were refused (credentials,
+ * webhook-*): said once at start, and shown on each as `lastError`.
+ */
+export async function reportForbiddenHeaders(queues: JobQueues, log: FastifyBaseLogger): Promise<void> {
+  const schedules = await listCrawlSchedules(queues, OPERATOR);
+  for (const schedule of schedules) {
+    const names = Object.keys((schedule.crawl as { webhook?: { headers?: object } }).webhook?.headers ?? {});
+    const refused = names.filter((name) => forbiddenHeader(name));
+    if (refused.length === 0) continue;
+    const message = `the webhook sets headers a webhook may not (${refused.join(', ')}): replace the schedule without them`;
+    log.warn({ schedule: schedule.id, tenant: schedule.tenant }, message);
+    await queues.redis.set(lastErrorKey(queues.config.queuePrefix, schedule.tenant, schedule.id), message);
+  }
+}
+
 /** Recurring crawls: POST /schedules/crawls starts a crawl each period, DELETE stops them. */
 export default async function crawlScheduleRoutes(app: FastifyInstance): Promise<void> {
   const { jobQueues: queues, crawls } = app;
+  // Once Redis answers (within a minute of start): stored schedules with refused headers are said.
+  app.addHook('onReady', async () => {
+    const started = Date.now();
+    const check = () => {
+      if (queues.ready) void reportForbiddenHeaders(queues, app.log).catch(() => {});
+      else if (Date.now() - started < 60_000) setTimeout(check, 500).unref();
+    };
+    check();
+  });
   const body = Type.Object(
     {
       id: ScheduleId,

@@ -5,6 +5,7 @@ import {
   type CrawlStore,
   type PageRecord,
   type WebhookSpec,
+  type WebhookBudget,
 } from '@crawlfleet/core/runtime';
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '@crawlfleet/core/runtime';
@@ -24,6 +25,7 @@ export class CrawlHooks {
       redis: RedisClient;
       prefix: string;
       ttlSeconds: number;
+      budget: WebhookBudget;
     },
   ) {}
 
@@ -47,8 +49,10 @@ export class CrawlHooks {
     const target = { queue: webhooks, redis };
     const pending = crawlDeliveriesKey(prefix, crawlId);
     const specAt = store.webhookAt(crawlId);
-    if (record) {
-      const subject = { id: crawlId, type: 'crawl', data: record };
+    if (record && spec.events.includes('page')) {
+      // Bounded and counted: past WEBHOOK_MAX_BYTES or the crawl's or tenant's bytes, the page goes thin.
+      const data = await this.deps.budget.pageData(crawlId, tenant, record);
+      const subject = { id: crawlId, type: 'crawl', data };
       await queueDelivery(target, spec, `${crawlId}-page-${urlHash(record.url)}`, 'page', subject, {
         ttlSeconds,
         pending,

@@ -8,6 +8,7 @@ import {
   startScheduledCrawl,
   MemoryWatch,
   TenantUsage,
+  WebhookBudget,
   type CrawlScheduleData,
   WEBHOOK_QUEUE,
   cancelChannel,
@@ -23,6 +24,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { toBullmqError } from '../to-bullmq-error.js';
 import { CrawlCancels } from './crawl-cancels.js';
+import { ContentPool } from './content-pool.js';
 import { CrawlSweep } from './crawl-sweep.js';
 
 import { CrawlHooks } from './crawl-hooks.js';
@@ -94,12 +96,15 @@ export async function startCrawlParts(
   );
   const cancels = new CrawlCancels();
   await cancels.listen(config, logger);
+  // A page's content is extracted off the event loop, within CRAWL_MAX_CONTENT_MS.
+  const content = new ContentPool(config.crawlMaxContentMs);
   const limits: PageLimits = {
     maxLinks: config.crawlMaxLinksPerPage,
     maxUrlLength: config.crawlMaxUrlLength,
     maxStoredBytes: config.crawlMaxStoredBytes,
     maxContentDepth: config.crawlMaxContentDepth,
     maxContentElements: config.crawlMaxContentElements,
+    runContent: content.run,
   };
   const sitemapLimits: SitemapLimits = {
     maxUrls: config.crawlSitemapMaxUrls,
@@ -117,6 +122,7 @@ export async function startCrawlParts(
     redis: commands,
     prefix: config.queuePrefix,
     ttlSeconds: config.resultTtlSeconds,
+    budget: new WebhookBudget(commands, config),
   });
   const gate = new HostGate(commands, config);
   // Past 90% of Redis's maxmemory no page is claimed and no scheduled crawl started: they wait.
@@ -200,6 +206,7 @@ export async function startCrawlParts(
     },
     async close() {
       memory.close();
+      await content.close();
       await renderer?.close();
       subscriber?.disconnect();
       cancels.close();

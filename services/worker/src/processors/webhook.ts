@@ -1,4 +1,11 @@
-import { deliveryHeaders, type Config, type WebhookDelivery, type WebhookSpec } from '@crawlfleet/core/runtime';
+import {
+  DEFAULT_TENANT,
+  deliveryHeaders,
+  type Config,
+  type WebhookDelivery,
+  type WebhookSpec,
+} from '@crawlfleet/core/runtime';
+import { DeliveryLeases } from './delivery-leases.js';
 import { SafeFetcher } from '@crawlfleet/tasks';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { RedisClient } from '@crawlfleet/core/runtime';
@@ -6,6 +13,8 @@ import type { RedisClient } from '@crawlfleet/core/runtime';
 /** How long a crawl's end waits for its page deliveries at most, then goes anyway. */
 const ORDER_WAIT_MS = 10 * 60_000;
 const ORDER_POLL_MS = 200;
+/** How long a delivery waits for a lease at most before it looks again. */
+const LEASE_POLL_MS = 250;
 
 /**
  * Delivers webhook events: a POST through the crawler's address guard with
@@ -15,7 +24,14 @@ const ORDER_POLL_MS = 200;
  * with backoff. A delivery that must come after others (a crawl's end after
  * its pages) waits in the delayed set, not in a slot, while they are pending.
  */
-export function webhookProcessor(config: Config, redis: RedisClient) {
+export function webhookProcessor(config: Config, redis: RedisClient, slots: number) {
+  const leases = new DeliveryLeases(redis, {
+    prefix: config.queuePrefix,
+    hostCap: config.webhookHostConcurrency,
+    // One tenant never holds more than half of this worker's slots.
+    tenantCap: Math.max(1, Math.min(config.tenantMaxWebhooksInFlight, Math.floor(slots / 2))),
+    deadlineMs: config.webhookTimeoutMs,
+  });
   const fetcher = new SafeFetcher({
     userAgent: config.crawlUserAgent,
     timeoutMs: config.webhookTimeoutMs,
@@ -24,6 +40,12 @@ export function webhookProcessor(config: Config, redis: RedisClient) {
     maxRedirects: 0,
     allowPrivateNetworks: config.crawlAllowPrivateNetworks,
   });
+  /** A delivery's spec, read where its crawl or job keeps it. */
+  const specAt = async ({ key, field }: { key: string; field?: string }): Promise<WebhookSpec> => {
+    const raw = field ? await redis.hget(key, field) : await redis.get(key);
+    if (raw === null) throw new UnrecoverableError('the webhook expired with its crawl or job');
+    return JSON.parse(raw) as WebhookSpec;
+  };
   return {
     async process(job: Job<WebhookDelivery>, token?: string, signal?: AbortSignal): Promise<{ status: number }> {
       const delivery = job.data;
@@ -31,13 +53,17 @@ export function webhookProcessor(config: Config, redis: RedisClient) {
         await job.moveToDelayed(Date.now() + ORDER_POLL_MS, token);
         throw new DelayedError();
       }
+      const lease = await leases.take(delivery.url, delivery.tenant ?? DEFAULT_TENANT);
+      if ('waitMs' in lease) {
+        // Its receiver or its tenant has all its deliveries in flight: wait in the queue, not in a slot.
+        await job.moveToDelayed(Date.now() + Math.min(lease.waitMs, LEASE_POLL_MS), token);
+        throw new DelayedError();
+      }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       try {
-        const { key, field } = delivery.spec;
-        const raw = field ? await redis.hget(key, field) : await redis.get(key);
-        if (raw === null) throw new UnrecoverableError('the webhook expired with its crawl or job');
-        const spec = JSON.parse(raw) as WebhookSpec;
-        const headers = deliveryHeaders(spec, String(job.id), delivery.event, delivery.body);
+        const headers = delivery.spec
+          ? deliveryHeaders(await specAt(delivery.spec), String(job.id), delivery.event, delivery.body)
+          : (delivery.headers ?? {});
         const status = await fetcher.post(delivery.url, delivery.body, headers, signal);
         if (status < 200 || status >= 300) throw new Error(`${delivery.url} answered HTTP ${status}`);
         if (delivery.pending) await redis.srem(delivery.pending, String(job.id));
@@ -46,6 +72,8 @@ export function webhookProcessor(config: Config, redis: RedisClient) {
         // Given up: what waits for this delivery may go.
         if (lastAttempt && delivery.pending) await redis.srem(delivery.pending, String(job.id));
         throw err;
+      } finally {
+        await lease.release().catch(() => {});
       }
     },
     close: () => fetcher.close(),

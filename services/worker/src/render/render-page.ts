@@ -143,7 +143,7 @@ export async function renderPage(
       bytes: proxy.bytes,
       html,
     };
-    return { ...pageResult(url, response_, input, limits.page, started), rendered: true };
+    return { ...(await pageResult(url, response_, input, limits.page, started)), rendered: true };
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);

@@ -1,0 +1,62 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { textOnly, type Content, type ContentRunner } from '@crawlfleet/tasks/content';
+import type { ContentTask } from './content-thread.js';
+
+const threadFile = new URL('./content-thread.js', import.meta.url).href;
+
+/**
+ * Page content (cleanup, main content, markdown) in worker threads, at most
+ * one per core, with a deadline: the worker's event loop never waits on a page's
+ * tree (its locks and leases keep being renewed), and a page that takes
+ * longer than CRAWL_MAX_CONTENT_MS gets the tokenizer's text and a
+ * `warning` instead (its thread is ended and another started).
+ */
+export class ContentPool {
+  private readonly pool: Piscina<ContentTask, Content>;
+
+  constructor(private readonly deadlineMs: number) {
+    // Started with the first page that asks for content (a crawl without formats never needs one).
+    this.pool = new Piscina<ContentTask, Content>({
+      filename: threadFile,
+      minThreads: 0,
+      maxThreads: availableParallelism(),
+      idleTimeout: 60_000,
+      // Node refuses a worker thread V8 flags such as --max-semi-space-size (the launchers give this process).
+      execArgv: [],
+    });
+  }
+
+  /** A {@link ContentRunner}: links are taken here, the rest in a thread. */
+  readonly run: ContentRunner = async (html, parsed, pageUrl, formats, onlyMainContent, limits) => {
+    const links = formats.includes('links') ? { links: parsed?.links ?? [] } : {};
+    const rest = formats.filter((format) => format !== 'links');
+    if (html === null || parsed === null || rest.length === 0)
+      return { ...links, ...(html === null && rest.length ? { warning: 'not HTML: no content extracted' } : {}) };
+    const { text, depth, elements } = parsed;
+    const task: ContentTask = {
+      html,
+      parsed: { links: [], text, depth, elements },
+      pageUrl,
+      formats: rest,
+      onlyMainContent,
+      limits: {
+        maxStoredBytes: limits.maxStoredBytes,
+        maxContentDepth: limits.maxContentDepth,
+        maxContentElements: limits.maxContentElements,
+      },
+    };
+    try {
+      return { ...links, ...(await this.pool.run(task, { signal: AbortSignal.timeout(this.deadlineMs) })) };
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+      const wanted = { markdown: rest.includes('markdown'), text: rest.includes('text'), html: rest.includes('html') };
+      const warning = `extracting content took over CRAWL_MAX_CONTENT_MS (${this.deadlineMs} ms): text only`;
+      return textOnly(links, wanted, html, text, warning);
+    }
+  };
+
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}
