@@ -1,13 +1,23 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { textOnly, type Content, type ContentRunner } from '@crawlfleet/tasks/content';
+import { pageContent, textOnly, type Content, type ContentRunner } from '@crawlfleet/tasks/content';
 import type { ContentTask } from './content-thread.js';
 
 const threadFile = new URL('./content-thread.js', import.meta.url).href;
 
 /**
- * Page content (cleanup, main content, markdown) in worker threads, at most
- * one per core, with a deadline: the worker's event loop never waits on a page's
+ * Pages this small are converted in the worker's own thread: a few ms at most
+ * (however they nest: the tree's depth is checked first), and a trip to a
+ * thread costs ~0.2-0.35 ms of CPU a page, 15% of a markdown crawl's rate
+ * (bench/README.md). Larger pages, where a hostile one can hold the event
+ * loop for seconds, go to a thread.
+ */
+export const INLINE_MAX_ELEMENTS = 1000;
+export const INLINE_MAX_CHARS = 100_000;
+
+/**
+ * Page content (cleanup, main content, markdown) of all but small pages in
+ * worker threads, at most one per core, with a deadline: the worker's event loop never waits on a page's
  * tree (its locks and leases keep being renewed), and a page that takes
  * longer than CRAWL_MAX_CONTENT_MS gets the tokenizer's text and a
  * `warning` instead (its thread is ended and another started).
@@ -34,6 +44,8 @@ export class ContentPool {
     if (html === null || parsed === null || rest.length === 0)
       return { ...links, ...(html === null && rest.length ? { warning: 'not HTML: no content extracted' } : {}) };
     const { text, depth, elements } = parsed;
+    if (elements <= INLINE_MAX_ELEMENTS && html.length <= INLINE_MAX_CHARS)
+      return pageContent(html, parsed, pageUrl, formats, onlyMainContent, limits);
     const task: ContentTask = {
       html,
       parsed: { links: [], text, depth, elements },
