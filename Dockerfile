@@ -41,6 +41,7 @@ COPY --from=build /app/services/api/package.json services/api/
 COPY --from=build /app/services/api/dist services/api/dist
 COPY --from=build /app/services/worker/package.json services/worker/
 COPY --from=build /app/services/worker/dist services/worker/dist
+COPY services/worker/bin services/worker/bin
 COPY --from=build /app/services/cli/package.json services/cli/
 COPY --from=build /app/services/cli/bin services/cli/bin
 COPY --from=build /app/services/cli/dist services/cli/dist

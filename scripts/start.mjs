@@ -122,12 +122,18 @@ const services = [
 let stopping = false;
 const running = new Map();
 
+/** The last line each service wrote to stderr (what a refusal says). */
+const lastErrorLine = new Map();
+
 function prefixLines(stream, name, out) {
   let rest = '';
   stream.on('data', (chunk) => {
     const lines = (rest + chunk.toString()).split('\n');
     rest = lines.pop() ?? '';
-    for (const line of lines) out.write(`[${name}] ${line}\n`);
+    for (const line of lines) {
+      out.write(`[${name}] ${line}\n`);
+      if (out === process.stderr && line.trim()) lastErrorLine.set(name, line);
+    }
   });
 }
 
@@ -144,6 +150,13 @@ function supervise(service, delayMs = 1000) {
   child.once('exit', (code, signal) => {
     running.delete(service.name);
     if (stopping) return;
+    // The render worker alone may be unable to run here (Chromium's sandbox): the rest of the system goes on.
+    if (code === 2 && service.name === 'worker-render') {
+      say(
+        `worker-render cannot run here and is not restarted; the other services go on: ${lastErrorLine.get(service.name) ?? ''}`,
+      );
+      return;
+    }
     if (code === 2) fail(`${service.name} refused its configuration (see above); not restarting`);
     const next = Date.now() - startedAt > 60_000 ? 1000 : Math.min(delayMs * 2, 30_000);
     say(`${service.name} exited (${signal ?? `code ${code}`}); restarting in ${delayMs / 1000} s`);

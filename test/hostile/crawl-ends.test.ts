@@ -99,7 +99,8 @@ describe('a crawl always ends', () => {
     await real.worker.pause(true);
     const crawl = await start(app, { url: `${site.url}/three` });
     const done = await read(app, crawl.url, 20_000);
-    expect(done.state).toBe('completed');
+    // Ended: failed when the broken processor took the seed too (nothing fetched), else completed.
+    expect(done.state).toBe(done.stats.fetched === 0 ? 'failed' : 'completed');
     expect(done.stats.fetched + done.stats.failed).toBe(done.stats.queued);
     expect(done.stats.failed).toBeGreaterThanOrEqual(1);
     const pages = (await app.inject({ url: `${crawl.url}/pages` })).json().items as {

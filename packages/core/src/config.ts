@@ -118,6 +118,22 @@ function hostList(raw: string, name: string): string[] {
   return hosts;
 }
 
+/** RENDER_SANDBOX: `required`, `auto` or `off` (`true` and `false` stand for required and off). */
+function sandboxMode(raw: string, name: string): 'required' | 'auto' | 'off' {
+  const value = raw.trim().toLowerCase();
+  if (value === 'required' || value === 'true') return 'required';
+  if (value === 'off' || value === 'false') return 'off';
+  if (value === 'auto') return 'auto';
+  return fail(name, 'must be required, auto or off', raw);
+}
+
+/** A system user's name (RENDER_USER). */
+function userName(raw: string, name: string): string {
+  const value = raw.trim();
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(value)) fail(name, 'must be a user name like nobody', raw);
+  return value;
+}
+
 function logLevel(raw: string, name: string): string {
   const value = raw.trim().toLowerCase();
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(value)) {
@@ -195,8 +211,11 @@ export const CONFIG_FIELDS = {
   tenantMaxWebhooksInFlight: field('TENANT_MAX_WEBHOOKS_IN_FLIGHT', '1000', integer(1, 1_000_000)),
   chromiumPath: field('CHROMIUM_PATH', '/usr/bin/chromium', text),
   renderRecyclePages: field('RENDER_RECYCLE_PAGES', '200', integer(1, 1_000_000)),
-  /** Chromium's sandbox: unset, on unless the worker runs as root (Chromium refuses it there) and usable. */
-  renderSandbox: field('RENDER_SANDBOX', undefined, boolean),
+  /** Chromium's sandbox: required (start without it never), auto (without it where it cannot start), off. */
+  renderSandbox: field('RENDER_SANDBOX', 'required', sandboxMode),
+  /** Who Chromium runs as when the render worker is root (Chromium refuses its sandbox as root). */
+  renderUser: field('RENDER_USER', 'nobody', userName),
+  renderMaxPageMb: field('RENDER_MAX_PAGE_MB', '512', integer(16, 65_536)),
   crawlHostConcurrency: field('CRAWL_HOST_CONCURRENCY', '4', integer(1, 10_000)),
   crawlMaxRetryAfterMs: field('CRAWL_MAX_RETRY_AFTER_MS', '600000', integer(0, 86_400_000)),
   crawlHostFailureLimit: field('CRAWL_HOST_FAILURE_LIMIT', '10', integer(1, 10_000)),
@@ -291,6 +310,8 @@ export const PROCESS_FIELDS = {
     'chromiumPath',
     'renderRecyclePages',
     'renderSandbox',
+    'renderUser',
+    'renderMaxPageMb',
   ],
   cli: ['cliApiUrl', 'cliApiKey', 'logLevel'],
 } as const satisfies Record<string, readonly (keyof typeof CONFIG_FIELDS)[]>;

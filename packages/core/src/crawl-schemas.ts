@@ -191,4 +191,6 @@ export interface CrawlPageData {
   depth: number;
   /** Pauses of the host (429/503) this page has waited out. */
   hostWaits?: number;
+  /** A redirect hop the page waits to fetch (its host had no lease free): the fetch resumes there. */
+  resumeAt?: string;
 }

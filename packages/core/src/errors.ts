@@ -99,6 +99,7 @@ export const InvalidGlobError = declared('CF_ERR_INVALID_GLOB');
 export const FetchRefusedError = declared('CF_ERR_FETCH_REFUSED');
 export const FetchTimeoutError = declared('CF_ERR_FETCH_TIMEOUT');
 export const BodyTooLargeError = declared('CF_ERR_BODY_TOO_LARGE');
+export const RenderMemoryError = declared('CF_ERR_RENDER_MEMORY');
 export const RedirectError = declared('CF_ERR_REDIRECT');
 export const UpstreamStatusError = declared('CF_ERR_UPSTREAM_STATUS');
 export const FetchFailedError = declared('CF_ERR_FETCH_FAILED');

@@ -45,10 +45,6 @@ function readConfig(): Config {
       throw new ConfigError(
         `${values.shards ? '--shards' : 'WORKER_SHARDS'} names shard ${beyond}; CRAWL_QUEUE_SHARDS is ${config.crawlQueueShards} (0 to ${config.crawlQueueShards - 1})`,
       );
-    if (config.workerQueue === 'render' && config.renderSandbox === true && process.getuid?.() === 0)
-      throw new ConfigError(
-        'RENDER_SANDBOX=true: Chromium refuses its sandbox as root; run the render worker as another user',
-      );
     return config;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
@@ -60,7 +56,14 @@ const config = readConfig();
 const queue = config.workerQueue!;
 const logger = pino({ level: config.logLevel, base: { service: 'worker', pid: process.pid } });
 logger.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'starting worker');
-const running = await startWorker({ config, queue, logger });
+const running = await startWorker({ config, queue, logger }).catch((err: Error) => {
+  // Chromium's sandbox cannot start and is required: one line saying how to fix it, exit 2 (not retried).
+  if (err.name === 'SandboxUnavailableError') {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+});
 const metricsServer =
   config.workerMetricsPort === undefined
     ? null

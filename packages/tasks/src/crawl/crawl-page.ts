@@ -51,12 +51,14 @@ export async function crawlPage(
   fetched?: () => void,
   /** Sent with the request: a recrawl's If-None-Match and If-Modified-Since. */
   headers: Record<string, string> = {},
+  /** Before each redirect is followed (each hop answers for itself: its host's lease, its robots.txt). */
+  onRedirect?: (next: string) => Promise<void>,
 ): Promise<CrawlResult> {
   // As in sqrt: a job added by other means may hold anything, null included.
   const url: unknown = (input as Partial<CrawlInput> | null)?.url;
   if (typeof url !== 'string') throw new InvalidInputError(`url must be an absolute http(s) URL (got ${String(url)})`);
   const started = performance.now();
-  const page = await fetcher.fetch(url, signal, isHtml, undefined, headers);
+  const page = await fetcher.fetch(url, signal, isHtml, undefined, headers, onRedirect);
   // 429 and 503 ask every client to wait: the caller pauses the host, without spending an attempt.
   if (page.status === 429 || page.status === 503) throw new HostBusyError(page.finalUrl, page.status, page.retryAfter);
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);

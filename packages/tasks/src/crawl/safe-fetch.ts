@@ -105,6 +105,8 @@ export class SafeFetcher {
    * @param keepBody decides from the final content type whether the body is kept.
    * @param truncateAt reads at most this many bytes and ignores the rest (robots.txt), instead of failing at the cap.
    * @param headers sent beside the fetcher's own (If-None-Match, If-Modified-Since for a recrawl).
+   * @param onRedirect called before each redirect is followed, with its target: it may wait for, or
+   *   refuse (by throwing), the next hop (its host's lease, its robots.txt).
    */
   async fetch(
     url: string,
@@ -112,8 +114,9 @@ export class SafeFetcher {
     keepBody: (contentType: string | null) => boolean = () => true,
     truncateAt?: number,
     headers: Record<string, string> = {},
+    onRedirect?: (next: string) => Promise<void>,
   ): Promise<FetchedPage> {
-    return this.bounded(url, signal, (bounded) => this.follow(url, bounded, keepBody, truncateAt, headers));
+    return this.bounded(url, signal, (bounded) => this.follow(url, bounded, keepBody, truncateAt, headers, onRedirect));
   }
 
   /**
@@ -160,6 +163,7 @@ export class SafeFetcher {
     keepBody: (contentType: string | null) => boolean,
     truncateAt: number | undefined,
     extraHeaders: Record<string, string>,
+    onRedirect?: (next: string) => Promise<void>,
   ): Promise<FetchedPage> {
     let current = checkFetchUrl(start, this.policy);
     for (let hop = 0; ; hop++) {
@@ -187,6 +191,7 @@ export class SafeFetcher {
           throw new RedirectError(start, `invalid Location ${JSON.stringify(location)}`);
         }
         current = checkFetchUrl(next, this.policy);
+        await onRedirect?.(current.toString());
         continue;
       }
       const contentType = header(response.headers, 'content-type') ?? null;

@@ -30,6 +30,7 @@ import { CrawlSweep } from './crawl-sweep.js';
 import { CrawlHooks } from './crawl-hooks.js';
 import { HostGate } from './host-gate.js';
 import { MEMORY_WAIT_MS, PageProcessor, type PageFetch } from './page-processor.js';
+import { HopMustWaitError, hopHandler } from './hops.js';
 import type { FetchOverrides } from '../render/renderer.js';
 import { RobotsCache } from './robots-cache.js';
 
@@ -131,9 +132,12 @@ export async function startCrawlParts(
   const renderer = options.render
     ? (await import('../render/renderer.js')).startRenderer(config, logger, limits, options.overrides)
     : null;
+  // The browser starts before the first page is taken: a sandbox that cannot start stops the worker here.
+  await renderer?.ready();
   const fetchPage: PageFetch =
     renderer?.fetchPage ??
-    ((input, signal, fetched, headers) => crawlPage(fetcher, input, signal, limits, fetched, headers));
+    ((input, signal, fetched, headers, onRedirect) =>
+      crawlPage(fetcher, input, signal, limits, fetched, headers, onRedirect));
   const pages = new PageProcessor({
     config,
     store,
@@ -180,14 +184,23 @@ export async function startCrawlParts(
         await job.moveToDelayed(Date.now() + ('wait' in admission ? admission.wait : admission.open), token);
         throw new DelayedError();
       }
-      const run = (fetched: () => void = () => {}) => fetchPage(input, signal, fetched, {});
+      // Each redirect hop takes its own host's lease (and a single-page job reads no robots.txt, as before).
+      const leaseRef = admission && 'lease' in admission ? { lease: admission.lease } : null;
+      const hopDeps = { gate, robots: null, hostFailureLimit: config.crawlHostFailureLimit };
+      const onRedirect = leaseRef ? hopHandler(hopDeps, leaseRef, null, null, String(job.id)) : undefined;
+      const run = (fetched: () => void = () => {}) => fetchPage(input, signal, fetched, {}, onRedirect);
       // Without a URL to lease for, crawlPage refuses the input itself.
-      const held = admission
-        ? await gate.hold(admission.lease, run)
+      const held = leaseRef
+        ? await gate.hold(leaseRef, run)
         : await run().then(
             (value) => ({ value }),
             (err: unknown) => ({ err }),
           );
+      if ('err' in held && held.err instanceof HopMustWaitError) {
+        // The redirect's next host has no lease free: the job waits in the queue and starts again.
+        await job.moveToDelayed(Date.now() + held.err.waitMs, token);
+        throw new DelayedError();
+      }
       if ('err' in held) throw toBullmqError(held.err);
       return held.value;
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fleetKeys, hostKey, hostWaitingKey, type Config } from '@crawlfleet/core/runtime';
 import type { RedisClient } from '@crawlfleet/core/runtime';
+import type { LeaseRef } from './hops.js';
 
 /**
  * Takes a lease on the host (and on the crawl's share of it) unless the host
@@ -107,6 +108,8 @@ export type Outcome = 'ok' | 'failure' | 'busy' | 'busy-failure' | 'other';
 /** A lease on a host: give it back with {@link HostGate.release}. */
 export interface Lease {
   id: string;
+  /** The host (hostname:port) it is a lease of. */
+  host: string;
   keys: {
     hostLeases: string;
     crawlLeases: string;
@@ -203,7 +206,7 @@ export class HostGate {
     );
     if (code === 0) {
       await this.noteLease(new URL(url).host, keys.waiting, ms === 1 ? asker : null, now);
-      return { lease: { id, keys } };
+      return { lease: { id, host: new URL(url).host, keys } };
     }
     if (code === 1) return { wait: ms };
     if (code === 2) return { open: ms };
@@ -234,12 +237,14 @@ export class HostGate {
    * `fetched` (the response is in: parsing is not a request to the host), or
    * with how the fetch failed, which may pause the host (`pauseMs`).
    */
-  async hold<T>(lease: Lease, fetch: (fetched: () => void) => Promise<T>): Promise<Held<T>> {
+  async hold<T>(held: Lease | LeaseRef, fetch: (fetched: () => void) => Promise<T>): Promise<Held<T>> {
+    // A redirect may swap the lease in hand for its next hop's (hops.ts): the one held last goes back.
+    const ref: LeaseRef = 'lease' in held ? held : { lease: held };
     // Set in a callback: an object, so that the compiler does not take it for null below.
     const given: { back: Promise<unknown> | null } = { back: null };
     try {
       const value = await fetch(() => {
-        given.back = this.release(lease, 'ok');
+        given.back = this.release(ref.lease, 'ok');
       });
       await given.back;
       return { value };
@@ -250,7 +255,7 @@ export class HostGate {
       }
       const outcome = outcomeOf(err);
       const retryAfter = (err as { retryAfter?: string | null }).retryAfter ?? null;
-      return { err, outcome, pauseMs: await this.release(lease, outcome, retryAfter) };
+      return { err, outcome, pauseMs: await this.release(ref.lease, outcome, retryAfter) };
     }
   }
 

@@ -34,6 +34,7 @@ import { changeOf, conditionalHeaders, markUnfetched, unchangedResult, type Prev
 import type { HostGate } from './host-gate.js';
 
 import type { RobotsCache } from './robots-cache.js';
+import { HopMustWaitError, hopHandler } from './hops.js';
 
 interface CrawlContext {
   options: CrawlOptions;
@@ -76,6 +77,7 @@ export type PageFetch = (
   signal: AbortSignal | undefined,
   fetched: () => void,
   headers: Record<string, string>,
+  onRedirect?: (next: string) => Promise<void>,
 ) => Promise<CrawlResult>;
 
 /** Pauses (429/503) one page waits out before it fails. */
@@ -170,12 +172,10 @@ export class PageProcessor {
       }
     }
     // At most CRAWL_HOST_CONCURRENCY requests in flight to the host, fleet-wide; none while it is paused.
-    const admission = await this.deps.gate.acquire(
-      url,
-      crawlId,
-      context.options.maxConcurrencyPerHost ?? null,
-      String(job.id),
-    );
+    // A page that waited for a redirect hop's host resumes at that hop (each hop answers for itself).
+    const from = job.data.resumeAt ?? url;
+    const crawlCap = context.options.maxConcurrencyPerHost ?? null;
+    const admission = await this.deps.gate.acquire(from, crawlId, crawlCap, String(job.id));
     if ('open' in admission) {
       const error = describeFailure(new HostUnavailableError(new URL(url).host, config.crawlHostFailureLimit)).message;
       await this.finish(crawlId, url, unfetched(error), 'failed', [], { render });
@@ -188,14 +188,26 @@ export class PageProcessor {
     }
     // Crawls started before formats (or rendering) existed have none.
     const { formats = [], onlyMainContent = true, renderWaitUntil, renderWaitMs, renderResources } = context.options;
-    const input = { url, formats, onlyMainContent, renderWaitUntil, renderWaitMs, renderResources };
+    const input = { url: from, formats, onlyMainContent, renderWaitUntil, renderWaitMs, renderResources };
     const headers = conditionalHeaders(previous);
-    const held = await this.deps.gate.hold(admission.lease, (fetched) =>
-      this.deps.cancels.run(crawlId, signal, (abort) => this.deps.fetchPage(input, abort, fetched, headers)),
+    const leaseRef = { lease: admission.lease };
+    const robots = context.options.respectRobots ? this.deps.robots : null;
+    const hopDeps = { gate: this.deps.gate, robots, hostFailureLimit: config.crawlHostFailureLimit };
+    const onRedirect = hopHandler(hopDeps, leaseRef, crawlId, crawlCap, String(job.id));
+    const held = await this.deps.gate.hold(leaseRef, (fetched) =>
+      this.deps.cancels.run(crawlId, signal, (abort) =>
+        this.deps.fetchPage(input, abort, fetched, headers, onRedirect),
+      ),
     );
     if ('err' in held) {
       const { err, outcome, pauseMs } = held;
       if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
+      if (err instanceof HopMustWaitError) {
+        // The redirect's next host has no lease free: wait in the queue, then resume at that hop.
+        await job.updateData({ ...job.data, resumeAt: err.next });
+        await job.moveToDelayed(Date.now() + err.waitMs, token);
+        throw new DelayedError();
+      }
       const waits = job.data.hostWaits ?? 0;
       if ((outcome === 'busy' || outcome === 'busy-failure') && waits < MAX_HOST_WAITS) {
         // The host asked to wait: fetch again after its pause, without spending an attempt.
@@ -208,7 +220,8 @@ export class PageProcessor {
       await this.finish(crawlId, url, unfetched(describeFailure(err).message), 'failed', [], { render });
       return { url, outcome: 'failed' };
     }
-    let result = held.value;
+    // The record is the page's own URL's, wherever the fetch resumed.
+    let result = from === url ? held.value : { ...held.value, url };
     const { maxDepth, sitemap } = context.options;
     const change = previous === undefined ? undefined : changeOf(previous, result);
     // A 304 has no body: the page links where it did in the old crawl.

@@ -1,5 +1,26 @@
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import type { Logger } from 'pino';
+
+/** Starts Chromium as RENDER_USER when the worker is root (Chromium refuses its sandbox as root). */
+export const LAUNCH_AS_USER = fileURLToPath(new URL('../../bin/chromium-as-user.sh', import.meta.url));
+
+/** RENDER_SANDBOX: `required` (never without it), `auto` (without it where it cannot start), `off`. */
+export type SandboxMode = 'required' | 'auto' | 'off';
+
+/** Chromium's sandbox cannot start here and RENDER_SANDBOX=required: the render worker cannot run. */
+export class SandboxUnavailableError extends Error {
+  override readonly name = 'SandboxUnavailableError';
+
+  constructor(reason: string) {
+    super(
+      `Chromium's sandbox cannot start here (${reason}): allow unprivileged user namespaces (in Docker, run ` +
+        'worker-render with deploy/chromium-seccomp.json, as docker-compose.yml does), or set RENDER_SANDBOX=off ' +
+        'to render without it',
+    );
+  }
+}
 
 /**
  * Chromium flags: nothing leaves the browser except through the page's proxy.
@@ -44,20 +65,32 @@ export class Browsers {
   /** Whether to ask Chromium for its sandbox: false as root, and once it is known not to start here. */
   private sandbox: boolean;
 
+  private readonly asRoot = process.getuid?.() === 0;
+
   constructor(
     private readonly options: {
       executablePath: string;
       recyclePages: number;
-      /** true: sandboxed or not at all; false: never; undefined: sandboxed unless root or unusable here. */
-      sandbox?: boolean;
+      sandbox: SandboxMode;
+      /** Who Chromium runs as when this worker is root (RENDER_USER). */
+      user: string;
+      /** RENDER_MAX_PAGE_MB. */
+      maxPageMb: number;
       logger: Logger;
       onRestart?: (reason: RestartReason) => void;
     },
   ) {
-    const root = process.getuid?.() === 0;
-    this.sandbox = options.sandbox ?? !root;
-    if (options.sandbox === undefined && root)
-      options.logger.warn('the render worker runs as root: Chromium runs without its sandbox (run it as another user)');
+    this.sandbox = options.sandbox !== 'off';
+    if (!this.sandbox) options.logger.warn('RENDER_SANDBOX=off: Chromium runs without its sandbox');
+  }
+
+  /**
+   * Starts the browser now and checks it runs in its sandbox: the render
+   * worker does this before it takes a page.
+   * @throws SandboxUnavailableError when the sandbox cannot start and RENDER_SANDBOX=required
+   */
+  async ready(): Promise<void> {
+    await this.generation().browser;
   }
 
   /** Runs `work` on the current browser, counting it as one page. */
@@ -106,32 +139,56 @@ export class Browsers {
   /**
    * Starts Chromium, in its sandbox (seccomp-bpf and namespaces around every
    * renderer: a page that exploits the renderer is still boxed in) unless
-   * RENDER_SANDBOX=false, or unset and the worker is root (Chromium refuses
-   * the sandbox there) or the sandbox does not start here (no user
-   * namespaces, for example a container's seccomp profile): said once.
+   * RENDER_SANDBOX=off. Where the sandbox does not start (no user namespaces,
+   * for example a container's default seccomp profile), `required` (the
+   * default) refuses to render and `auto` renders without it, said once.
    */
   private async launch(): Promise<Browser> {
     if (!this.sandbox) return this.start(false);
     try {
       return await this.start(true);
     } catch (err) {
-      if (this.options.sandbox === true) throw err;
+      const reason = (err as Error).message.split('\n')[0].slice(0, 200);
+      // Does it start without? Then the sandbox is what failed (any other failure fails both).
       const browser = await this.start(false);
-      // It starts without: the sandbox is what failed (any other failure fails both, and changes nothing).
+      if (this.options.sandbox === 'required') {
+        await browser.close().catch(() => {});
+        throw new SandboxUnavailableError(reason);
+      }
       this.sandbox = false;
       this.options.logger.warn(
-        { err: (err as Error).message.split('\n')[0] },
-        "Chromium's sandbox does not start here: rendering without it (RENDER_SANDBOX=true refuses to)",
+        { err: reason },
+        "Chromium's sandbox does not start here: rendering without it (RENDER_SANDBOX=auto; required refuses to)",
       );
       return browser;
     }
   }
 
+  /**
+   * Chromium's environment: nothing of the worker's (REDIS_URL, keys), only
+   * what a browser needs; as root, the launcher and the user to become.
+   */
+  private environment(viaLauncher: boolean): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: tmpdir(),
+      TMPDIR: tmpdir(),
+      LANG: 'C.UTF-8',
+      ...(viaLauncher
+        ? { CRAWLFLEET_CHROMIUM: this.options.executablePath, CRAWLFLEET_RENDER_USER: this.options.user }
+        : {}),
+    };
+  }
+
   private start(sandboxed: boolean): Promise<Browser> {
+    // As root Chromium refuses its sandbox: it is started as RENDER_USER instead.
+    const viaLauncher = sandboxed && this.asRoot;
     return chromium.launch({
-      executablePath: this.options.executablePath,
-      args: CHROMIUM_ARGS,
+      executablePath: viaLauncher ? LAUNCH_AS_USER : this.options.executablePath,
+      // V8's heap stops at the page's memory cap too (the renderer watch catches the rest).
+      args: [...CHROMIUM_ARGS, `--js-flags=--max-old-space-size=${this.options.maxPageMb}`],
       chromiumSandbox: sandboxed,
+      env: this.environment(viaLauncher),
       // Any proxy: every context sets its own (the page's guard proxy).
       proxy: { server: 'http://per-context' },
       timeout: 30_000,

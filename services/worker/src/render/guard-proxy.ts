@@ -9,7 +9,7 @@ export interface ProxyLimits {
   /** Overrides DNS resolution (tests), as for the safe fetch. */
   resolve?: LookupFunction | undefined;
   connectTimeoutMs: number;
-  /** Bytes from all of the page's responses together (CRAWL_MAX_BYTES). */
+  /** Bytes of all of the page's traffic together, both ways (CRAWL_MAX_BYTES): uploads count too. */
   maxBytes: number;
 }
 
@@ -49,13 +49,13 @@ function authority(target: string): { host: string; port: number } | null {
  * XHR/fetch and websockets pass the same address policy as a plain fetch:
  * a plain http request is forwarded, anything else (https, wss) is a CONNECT
  * tunnel; either way the connection is made here, to an address the policy
- * allows after DNS. It also counts the bytes all responses bring, and closes
- * everything past the page's cap. One proxy a page, on a free loopback port.
+ * allows after DNS. It also counts the bytes of all traffic, responses and
+ * uploads alike, and closes everything past the page's cap. One proxy a page, on a free loopback port.
  */
 export class GuardProxy {
   /** What the page asked for and the policy refused (host or URL, and why). */
   readonly refused: string[] = [];
-  /** Bytes received from upstream for this page. */
+  /** Bytes of this page's traffic: received from upstream and sent to it (a page's uploads count). */
   bytes = 0;
   /** True once the page went past its byte cap (everything is closed then). */
   overLimit = false;
@@ -100,6 +100,26 @@ export class GuardProxy {
     socket.on('error', () => {});
   }
 
+  /**
+   * Counts a request body the browser is about to send (seen before the proxy relays it).
+   * @returns true when it takes the page past its cap (the page is stopped)
+   */
+  countUpload(bytes: number): boolean {
+    this.uploadsCounted += bytes;
+    this.count(bytes);
+    return this.overLimit;
+  }
+
+  /** Request bytes counted before relaying, so the relay does not count them twice. */
+  private uploadsCounted = 0;
+
+  /** Counts bytes sent upstream, less what {@link countUpload} counted of them already. */
+  private countSent(bytes: number): void {
+    const already = Math.min(bytes, this.uploadsCounted);
+    this.uploadsCounted -= already;
+    this.count(bytes - already);
+  }
+
   private count(bytes: number): void {
     this.bytes += bytes;
     if (this.bytes <= this.limits.maxBytes || this.overLimit) return;
@@ -141,6 +161,7 @@ export class GuardProxy {
       },
     );
     upstream.on('socket', (socket) => this.track(socket));
+    req.on('data', (chunk: Buffer) => this.countSent(chunk.length));
     upstream.on('timeout', () => upstream.destroy(new Error('connect timeout')));
     upstream.on('error', (err) => {
       if ((err as { code?: string }).code === 'CF_ERR_FETCH_REFUSED') this.refuse(target.toString(), err.message);
@@ -168,7 +189,9 @@ export class GuardProxy {
       clearTimeout(timer);
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
+      this.countSent(head.length);
       upstream.on('data', (chunk: Buffer) => this.count(chunk.length));
+      client.on('data', (chunk: Buffer) => this.countSent(chunk.length));
       upstream.pipe(client);
       client.pipe(upstream);
     });

@@ -16,7 +16,7 @@ import {
   type LookupFunction,
   type PageLimits,
 } from '@crawlfleet/tasks';
-import type { Browser, BrowserContext, Response } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Response } from 'playwright-core';
 import { GuardProxy, REFUSED_HEADER } from './guard-proxy.js';
 
 /** What every rendered page may do and cost. */
@@ -31,6 +31,8 @@ export interface RenderLimits {
   maxBytes: number;
   maxRedirects: number;
   page: PageLimits;
+  /** The error of a page whose renderer crashed (CF_ERR_RENDER_MEMORY when it was stopped for its memory). */
+  crashed: (url: string) => Error;
 }
 
 /** Resource types left out unless renderResources: "all". */
@@ -95,12 +97,26 @@ export async function renderPage(
       }),
     );
     const all = input.renderResources === 'all';
+    // Once loaded, the page may not navigate its top frame: the record is always the seed URL's content.
+    let loaded = false;
+    let navigation: string | null = null;
+    let mainFrame: Frame | null = null;
     await context.route('**/*', (route) => {
       const request = route.request();
+      if (loaded && request.isNavigationRequest() && request.frame() === mainFrame) {
+        navigation ??= request.url();
+        // 204 No Content: the browser stays on the page it has (an aborted navigation shows an error page).
+        return route.fulfill({ status: 204 });
+      }
       if (!/^https?:/i.test(request.url()) || (!all && HEAVY.has(request.resourceType()))) return route.abort();
+      // An upload counts against the page's bytes before it leaves (the proxy counts what it relays too).
+      const upload = request.postDataBuffer()?.length ?? 0;
+      if (upload > 0 && proxy.countUpload(upload)) return route.abort();
       return route.continue();
     });
     const page = await bounded(context.newPage());
+    mainFrame = page.mainFrame();
+    page.on('crash', () => stop(limits.crashed(target)));
     context.on('page', (other) => {
       if (other !== page) void other.close();
     });
@@ -116,6 +132,7 @@ export async function renderPage(
       throw new FetchFailedError(target, err.message.split('\n')[0].slice(0, 200));
     });
     if (!response) throw new FetchFailedError(target, 'no response for the document');
+    loaded = true;
     if (redirectsOf(response) > limits.maxRedirects)
       throw new RedirectError(target, `more than ${limits.maxRedirects} redirects`);
     const status = response.status();
@@ -143,7 +160,10 @@ export async function renderPage(
       bytes: proxy.bytes,
       html,
     };
-    return { ...(await pageResult(url, response_, input, limits.page, started)), rendered: true };
+    const result = await pageResult(url, response_, input, limits.page, started);
+    if (navigation === null) return { ...result, rendered: true };
+    const blocked = `the page tried to navigate to ${String(navigation).slice(0, 500)} after it loaded: blocked`;
+    return { ...result, rendered: true, warning: result.warning ? `${result.warning}; ${blocked}` : blocked };
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);

@@ -1,11 +1,19 @@
 import type { Config } from '@crawlfleet/core/runtime';
-import { addressPolicy, type AddressPolicy, type LookupFunction, type PageLimits } from '@crawlfleet/tasks';
+import {
+  FetchFailedError,
+  addressPolicy,
+  type AddressPolicy,
+  type LookupFunction,
+  type PageLimits,
+} from '@crawlfleet/tasks';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PageFetch } from '../crawl/page-processor.js';
 import { Browsers } from './browsers.js';
 import { treeRssBytes } from './process-tree.js';
-import { renderPage } from './render-page.js';
+import { renderPage, type RenderLimits } from './render-page.js';
+import { RendererWatch } from './renderer-watch.js';
+import { RenderMemoryError } from '@crawlfleet/core/errors';
 
 /** Test hooks: an address policy and DNS of their own (the fetches' too). */
 export interface FetchOverrides {
@@ -16,6 +24,8 @@ export interface FetchOverrides {
 /** A render worker's pages: its browser, how a page is rendered, its metrics. */
 export interface Renderer {
   fetchPage: PageFetch;
+  /** Starts the browser: throws SandboxUnavailableError when the sandbox cannot start and is required. */
+  ready(): Promise<void>;
   /** Adds the render metrics to the worker's registry. */
   register(registry: Registry): void;
   close(): Promise<void>;
@@ -53,10 +63,13 @@ export function startRenderer(
     executablePath: config.chromiumPath,
     recyclePages: config.renderRecyclePages,
     sandbox: config.renderSandbox,
+    user: config.renderUser,
+    maxPageMb: config.renderMaxPageMb,
     logger,
     onRestart: (reason) => restarts.inc({ reason }),
   });
-  const renderLimits = {
+  const watch = new RendererWatch(config.renderMaxPageMb * 1024 * 1024, logger);
+  const renderLimits: RenderLimits = {
     userAgent: config.crawlUserAgent,
     policy: overrides.policy ?? addressPolicy(config.crawlAllowPrivateNetworks),
     resolve: overrides.resolve,
@@ -65,6 +78,10 @@ export function startRenderer(
     maxBytes: config.crawlMaxBytes,
     maxRedirects: config.crawlMaxRedirects,
     page: limits,
+    crashed: (url) =>
+      watch.killedLately
+        ? new RenderMemoryError(url, String(config.renderMaxPageMb))
+        : new FetchFailedError(url, 'the page crashed its renderer'),
   };
   return {
     // A render is one request to the host as far as politeness goes: conditional headers are not sent (the
@@ -72,7 +89,9 @@ export function startRenderer(
     fetchPage: async (input, signal, fetched) => {
       const stop = duration.startTimer();
       try {
-        const result = await browsers.use((browser) => renderPage(browser, input, renderLimits, signal, fetched));
+        const result = await watch.during(() =>
+          browsers.use((browser) => renderPage(browser, input, renderLimits, signal, fetched)),
+        );
         stop({ outcome: 'rendered' });
         return result;
       } catch (err) {
@@ -85,6 +104,7 @@ export function startRenderer(
       registry.registerMetric(duration);
       registry.registerMetric(rss);
     },
+    ready: () => browsers.ready(),
     close: () => browsers.close(),
   };
 }
