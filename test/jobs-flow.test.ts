@@ -149,6 +149,8 @@ describe('cancelling', () => {
     const accepted = await submit('crawl', { url: `${site.url}/slow?ms=20000` }, 'attempts=3');
     const { url } = accepted.json();
     await eventually(async () => (await app.inject({ url })).json().state === 'active', 5000, 'crawl job active');
+    // Active, and its request in flight (not still taking its host's lease).
+    await eventually(() => (site.hits.get('/slow') ?? 0) > before, 5000, 'the request in flight');
     const reply = await app.inject({ method: 'DELETE', url });
     expect(reply.statusCode).toBe(202);
     const done = await app.inject({ url: `${url}?wait=5000` });

@@ -190,3 +190,35 @@ describe('receivers', () => {
     expect(received.filter((hit) => hit.path === '/tarpit').length).toBe(4);
   }, 30_000);
 });
+
+describe('given-up deliveries', () => {
+  it('are listed for their tenant only and can be retried by it, never submitted', async () => {
+    // A delivery whose webhook expired with its job: given up at once.
+    await app.jobQueues.webhooks.add(
+      'completed',
+      // localhost: another receiver host than the tarpit's, whose leases are all taken.
+      {
+        url: `http://localhost:${new URL(base).port}/late`,
+        event: 'completed',
+        body: '{}',
+        spec: { key: 'gone' },
+        tenant: 'acme',
+      },
+      { jobId: 'late-delivery', attempts: 1 },
+    );
+    const list = async (key: string) =>
+      (await app.inject({ url: '/v1/jobs/webhook?state=failed', headers: as(key) })).json().items as {
+        id: string;
+        error: string;
+      }[];
+    await eventually(async () => (await list(A)).some((item) => item.id === 'late-delivery'), 10_000, 'given up');
+    expect((await list(A)).find((item) => item.id === 'late-delivery')?.error).toMatch(/expired/);
+    expect((await list(B)).map((item) => item.id)).not.toContain('late-delivery');
+    const retry = (key: string) =>
+      app.inject({ method: 'POST', url: '/v1/jobs/webhook/late-delivery/retry', headers: as(key) });
+    expect((await retry(B)).statusCode).toBe(404);
+    expect((await retry(A)).statusCode).toBe(202);
+    const submitted = await app.inject({ method: 'POST', url: '/v1/jobs/webhook', headers: as(A), payload: {} });
+    expect(submitted.statusCode).toBe(404);
+  });
+});

@@ -4,6 +4,8 @@ import {
   queueKeyPrefix,
   jobWebhookKey,
   jobTenant,
+  MemoryWatch,
+  MEMORY_PRESSURE,
   queueDelivery,
   toJobView,
   type Config,
@@ -14,13 +16,16 @@ import { Queue, type Job } from 'bullmq';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 
+/** How long a job's webhook event waits for Redis to have memory again, at most. */
+const MEMORY_WAIT_LIMIT_MS = 10 * 60_000;
+
 /**
  * Webhook events of jobs submitted with a webhook (named HOOKED_JOB): the
  * worker that finished the job queues `completed`, or `failed` once no
  * attempt is left. The connection opens with the first such job.
  */
 export class JobHooks {
-  private parts: { redis: RedisClient; queue: Queue } | null = null;
+  private parts: { redis: RedisClient; queue: Queue; memory: MemoryWatch } | null = null;
 
   constructor(
     private readonly config: Config,
@@ -28,13 +33,14 @@ export class JobHooks {
     private readonly logger: Logger,
   ) {}
 
-  private open(): { redis: RedisClient; queue: Queue } {
+  private open(): { redis: RedisClient; queue: Queue; memory: MemoryWatch } {
     if (!this.parts) {
       const redis = createRedis(this.config, 'blocking', (err) =>
         this.logger.warn({ err: err.message }, 'webhook events lost Redis'),
       );
       this.parts = {
         redis,
+        memory: new MemoryWatch(redis),
         queue: new Queue(WEBHOOK_QUEUE, {
           connection: redis,
           prefix: queueKeyPrefix(this.config.queuePrefix, WEBHOOK_QUEUE),
@@ -46,6 +52,9 @@ export class JobHooks {
 
   async finished(job: Job, state: 'completed' | 'failed'): Promise<void> {
     const target = this.open();
+    // Redis short of memory: the event waits (a while at most), it is not written into a full Redis.
+    for (let waited = 0; waited < MEMORY_WAIT_LIMIT_MS && (await target.memory.read()) > MEMORY_PRESSURE;)
+      waited += await new Promise<number>((resolve) => setTimeout(() => resolve(1000), 1000));
     const { queuePrefix, resultTtlSeconds } = this.config;
     const id = String(job.id);
     const specKey = jobWebhookKey(queuePrefix, this.type, id);
@@ -75,6 +84,7 @@ export class JobHooks {
 
   async close(): Promise<void> {
     if (!this.parts) return;
+    this.parts.memory.close();
     await this.parts.queue.close();
     this.parts.redis.disconnect();
   }

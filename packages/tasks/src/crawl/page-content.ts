@@ -29,14 +29,7 @@ export type ParsedPage = Pick<PageLinks, 'links' | 'text' | 'depth' | 'elements'
  * Runs {@link pageContent}: in this thread by default; the crawl and render
  * workers run it in a worker thread with a deadline (CRAWL_MAX_CONTENT_MS).
  */
-export type ContentRunner = (
-  html: string | null,
-  parsed: ParsedPage | null,
-  pageUrl: string,
-  formats: readonly ContentFormat[],
-  onlyMainContent: boolean,
-  limits: ContentLimits,
-) => Promise<Content>;
+export type ContentRunner = (...args: Parameters<typeof pageContent>) => Promise<Content>;
 
 /** {@link pageContent} in this thread. */
 export const runContentHere: ContentRunner = async (...args) => pageContent(...args);

@@ -25,6 +25,11 @@ export class CrawlScopeFilter {
     this.exclude = options.exclude.length ? globMatcher(options.exclude) : null;
   }
 
+  /** True when the URL's host is in the crawl's scope (what a sitemap file is held to: globs are for pages). */
+  hostAllows(raw: string | URL): boolean {
+    return this.hostInScope(typeof raw === 'string' ? new URL(raw) : raw);
+  }
+
   private hostInScope(url: URL): boolean {
     switch (this.options.scope) {
       case 'host':

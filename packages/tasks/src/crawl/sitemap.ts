@@ -129,6 +129,8 @@ export async function sitemapUrls(
   roots: string[],
   limits: SitemapLimits,
   signal?: AbortSignal,
+  /** Asked before each file is fetched (the crawl's scope, the file host's robots.txt): false passes it over. */
+  allowFile: (url: string) => boolean | Promise<boolean> = () => true,
 ): Promise<string[]> {
   const deadline = Date.now() + limits.deadlineMs;
   const queue = [...new Set(roots)];
@@ -138,6 +140,7 @@ export async function sitemapUrls(
     const file = queue.shift()!;
     if (fetched.has(file)) continue;
     fetched.add(file);
+    if (!(await allowFile(file))) continue;
     let body: Buffer | null;
     try {
       // Past the fetch's byte cap (CRAWL_MAX_BYTES) a file is refused, not cut: a cut .gz does not inflate.

@@ -7,6 +7,7 @@ import { requireRedis } from './require-redis.js';
 import crawlScheduleRoutes from './crawl-schedules.js';
 import scheduleRoutes from './schedules.js';
 import usageRoutes from './usage.js';
+import webhookJobRoutes from './webhook-jobs.js';
 
 /**
  * The /v1 context: what every route under it needs, once (the guards: rate
@@ -25,6 +26,7 @@ export default async function v1(app: FastifyInstance): Promise<void> {
     crawlScheduleRoutes,
     scheduleRoutes,
     usageRoutes,
+    webhookJobRoutes,
   ])
     await app.register(routes);
 }

@@ -23,7 +23,6 @@ import {
   type RobotsRules,
   type SafeFetcher,
   type SitemapLimits,
-  sitemapUrls,
 } from '@crawlfleet/tasks';
 import { DelayedError, type Job } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
@@ -35,8 +34,10 @@ import type { HostGate } from './host-gate.js';
 
 import type { RobotsCache } from './robots-cache.js';
 import { HopMustWaitError, hopHandler } from './hops.js';
+import { sitemapLinks } from './sitemap-files.js';
 
-interface CrawlContext {
+/** What a page processor keeps of a crawl it works for. */
+export interface CrawlContext {
   options: CrawlOptions;
   /** Whose crawl: its pages count against the tenant's TENANT_MAX_PAGES_PER_DAY. */
   tenant: string;
@@ -230,23 +231,22 @@ export class PageProcessor {
     const pageLinks = unchanged && recrawlOf ? ((await store.claimedBy(recrawlOf, url)) ?? []) : result.links;
     // With sitemap: only, the seed's links are not followed either: the sitemaps say what to fetch.
     const links = depth < maxDepth && sitemap !== 'only' ? pageLinks : [];
-    const listed = depth === 0 && maxDepth > 0 && sitemap !== 'skip' ? await this.sitemapLinks(url, signal) : [];
+    const { urls: listed, passedOver } =
+      depth === 0 && maxDepth > 0 && sitemap !== 'skip'
+        ? await sitemapLinks(this.deps, url, context, signal)
+        : { urls: [], passedOver: 0 };
     const fromSitemap = new Set(listed.filter((link) => !links.includes(link)));
-    const { children, dropped } =
+    const found =
       links.length || fromSitemap.size
         ? await this.children(crawlId, [...links, ...fromSitemap], context, fromSitemap)
         : { children: [], dropped: 0 };
+    const { children } = found;
+    // Sitemap files passed over (another host out of scope, or its robots.txt says no) count as skipped.
+    const dropped = found.dropped + passedOver;
     const record = fetchedPageRecord(result, depth, context.options.formats?.includes('links'));
     if (change) record.change = change;
     await this.finish(crawlId, url, record, 'fetched', children, { dropped, render });
     return { url, outcome: 'fetched' };
-  }
-
-  /** The pages the site's sitemaps list: those robots.txt names, else /sitemap.xml. */
-  private async sitemapLinks(seed: string, signal: AbortSignal | undefined): Promise<string[]> {
-    const rules = await this.deps.robots.rulesFor(seed);
-    const roots = rules.sitemaps.length ? rules.sitemaps : [`${new URL(seed).origin}/sitemap.xml`];
-    return sitemapUrls(this.deps.fetcher, roots, this.deps.sitemapLimits, signal);
   }
 
   /**
