@@ -72,6 +72,7 @@ describe('page metadata', () => {
       etag: '"v1"',
       lastModified: 'Tue, 01 Dec 2026 06:00:00 GMT',
       contentHash: createHash('sha256').update('About us About We crawl.').digest('hex'),
+      charset: 'utf-8',
     });
   });
 });
@@ -198,5 +199,24 @@ describe('formats', () => {
     const unstored = records.filter((record) => record.text === undefined);
     expect(unstored).toHaveLength(1);
     expect(unstored[0]).toMatchObject({ truncated: true, status: 200 });
+  });
+});
+
+describe('character encodings', () => {
+  it('decodes a page without a charset header by its <meta>, and says which encoding it used', async () => {
+    const body = Buffer.from(
+      '<html><head><meta charset="windows-1252"><title>Caf\u00e9</title></head><body><p>na\u00efve \u00a3</p></body></html>',
+      'latin1',
+    );
+    site.route('/latin1', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(body));
+    const reply = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs/crawl?wait=10000',
+      payload: { url: `${site.url}/latin1`, formats: ['text'] },
+    });
+    const { result } = reply.json();
+    expect(result.title).toBe('Café');
+    expect(result.text).toContain('naïve £');
+    expect(result.metadata.charset).toBe('windows-1252');
   });
 });

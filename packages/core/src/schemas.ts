@@ -172,6 +172,11 @@ export const PageMetadata = Type.Object({
   contentHash: Type.Union([Type.String(), Type.Null()], {
     description: 'sha256 hex of the page text, whitespace collapsed; null for bodies not parsed',
   }),
+  charset: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: 'The encoding the page was decoded from: its BOM, Content-Type, <meta charset>, else utf-8',
+    }),
+  ),
 });
 export type PageMetadata = Static<typeof PageMetadata>;
 

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { CrawlInput, CrawlResult } from '@crawlfleet/core';
 import { HostBusyError, InvalidInputError, UpstreamStatusError } from '../errors.js';
 import { capContent, runContentHere, type ContentLimits, type ContentRunner } from './page-content.js';
+import { decodeHtml } from './charset.js';
 import { DEFAULT_LINK_LIMITS, extractLinks, type LinkLimits } from './extract-links.js';
 import type { SafeFetcher } from './safe-fetch.js';
 
@@ -21,18 +22,6 @@ export function isHtml(contentType: string | null): boolean {
   return type === 'text/html' || type === 'application/xhtml+xml';
 }
 
-function charsetOf(contentType: string | null): string {
-  const match = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? '');
-  return match?.[1]?.toLowerCase() ?? 'utf-8';
-}
-
-function decode(body: Buffer, contentType: string | null): string {
-  try {
-    return new TextDecoder(charsetOf(contentType)).decode(body);
-  } catch {
-    return new TextDecoder('utf-8').decode(body);
-  }
-}
 
 /**
  * Fetches one page and returns what it is, where it links, its metadata
@@ -63,8 +52,9 @@ export async function crawlPage(
   if (page.status === 429 || page.status === 503) throw new HostBusyError(page.finalUrl, page.status, page.retryAfter);
   if (page.status >= 500) throw new UpstreamStatusError(page.finalUrl, page.status);
   fetched?.();
-  const html = page.body && isHtml(page.contentType) ? decode(page.body, page.contentType) : null;
-  return await pageResult(url, { ...page, html }, input, limits, started);
+  const decoded = page.body && isHtml(page.contentType) ? decodeHtml(page.body, page.contentType) : null;
+  const html = decoded?.html ?? null;
+  return await pageResult(url, { ...page, html, charset: decoded?.charset ?? null }, input, limits, started);
 }
 
 /** What a page result is made of: the final response, and its HTML (null for other bodies). */
@@ -76,6 +66,8 @@ export interface PageResponse {
   lastModified: string | null;
   bytes: number;
   html: string | null;
+  /** The encoding the HTML was decoded from (BOM, header, <meta>, else UTF-8); null when not decoded here. */
+  charset?: string | null;
 }
 
 /**
@@ -119,6 +111,7 @@ export async function pageResult(
       etag: page.etag,
       lastModified: page.lastModified,
       contentHash: parsed ? hash('sha256', parsed.text, 'hex') : null,
+      charset: page.charset ?? null,
     },
     ...content,
   };
