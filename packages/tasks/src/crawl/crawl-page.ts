@@ -22,7 +22,6 @@ export function isHtml(contentType: string | null): boolean {
   return type === 'text/html' || type === 'application/xhtml+xml';
 }
 
-
 /**
  * Fetches one page and returns what it is, where it links, its metadata
  * (contentHash: sha256 of its text, whitespace collapsed) and the content
