@@ -61,3 +61,20 @@ describe('extractLinks', () => {
     expect(resolveLink('//other.test/x#y', base)).toBe('http://other.test/x');
   });
 });
+
+describe('page text, as fingerprints read it', () => {
+  const text = (html: string) => extractLinks(html, 'http://x.test/').text;
+
+  it('never splits a word at an inline tag nor adds spaces at character references', () => {
+    expect(text('<p>wo<b>rd</b> and <a href="/x">li</a>nk</p>')).toBe('word and link');
+    expect(text('<p>don&rsquo;t</p>')).toBe(text('<p>don\u2019t</p>'));
+    expect(text('<p>caf&eacute; &amp; co</p>')).toBe('café & co');
+  });
+
+  it('breaks at block elements, and normalizes (NFKC, whitespace)', () => {
+    expect(text('<div>one</div><div>two</div><p>three<br>four</p>')).toBe('one two three four');
+    expect(text('<p>\uFB01ne  \u00A0 caf\u0065\u0301</p>')).toBe(text('<p>fine caf\u00e9</p>'));
+    // Another serialization of the same page: the same text.
+    expect(text('<P class=a>Hello <EM>world</EM></P>')).toBe(text('<p class="a">Hello <em>world</em></p>'));
+  });
+});

@@ -28,6 +28,19 @@ const NOT_NESTING = new Set([
 /** Elements whose content is not text of the page. */
 const NOT_TEXT = new Set(['script', 'style', 'noscript', 'template']);
 
+/**
+ * Elements that break the text (a space where they open or close); inline
+ * ones (`b`, `a`, `span`, …) and character references never do: `wo<b>rd</b>`
+ * is `word`, `don&rsquo;t` is `don’t`.
+ */
+const BREAKS = new Set(
+  (
+    'address article aside blockquote body br caption dd details dialog div dl dt fieldset figcaption figure ' +
+    'footer form h1 h2 h3 h4 h5 h6 head header hr html img input li main nav ol option p pre section select ' +
+    'summary table tbody td textarea tfoot th thead title tr ul'
+  ).split(' '),
+);
+
 /** Caps on what one page may hand the crawler (`CRAWL_MAX_LINKS_PER_PAGE`, `CRAWL_MAX_URL_LENGTH`). */
 export interface LinkLimits {
   /** Unique links kept, in document order; the rest are dropped. */
@@ -48,6 +61,12 @@ export function resolveLink(href: string, base: URL): string | null {
 }
 
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/**
+ * Text as fingerprints read it: Unicode NFKC (another spelling of the same
+ * characters is the same text), whitespace collapsed.
+ */
+export const normalizeText = (text: string) => collapse(text.normalize('NFKC'));
 
 /** The tags metadata comes from, and the attributes read from them. */
 const METADATA_TAGS = new Set(['html', 'meta', 'link']);
@@ -125,6 +144,7 @@ class LinkCollector implements TokenizerCallbacks {
       this.maxDepth = Math.max(this.maxDepth, ++this.depth);
     }
     if (NOT_TEXT.has(tag)) this.hidden++;
+    if (BREAKS.has(tag)) this.text.push(' ');
     if (tag === 'a' || tag === 'area') {
       // Duplicates are common, so more raw hrefs than links are kept, but never without bound.
       if (href !== undefined && href.length <= this.limits.maxUrlLength && this.hrefs.length < this.limits.maxLinks * 4)
@@ -152,6 +172,7 @@ class LinkCollector implements TokenizerCallbacks {
   onclosetag(start: number, end: number): void {
     const name = this.html.slice(start, end).toLowerCase();
     if (NOT_TEXT.has(name) && this.hidden > 0) this.hidden--;
+    if (BREAKS.has(name)) this.text.push(' ');
     const open = this.open.get(name);
     if (open) {
       this.open.set(name, open - 1);
@@ -178,9 +199,9 @@ class LinkCollector implements TokenizerCallbacks {
     }
   }
 
-  /** The page's text, whitespace collapsed. */
+  /** The page's text, normalized (NFKC, whitespace collapsed), broken at block elements only. */
   pageText(): string {
-    return collapse(this.text.join(' '));
+    return normalizeText(this.text.join(''));
   }
   onend(): void {
     if (this.inTitle) this.endTitle();
