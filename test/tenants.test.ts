@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -353,6 +354,19 @@ describe('exposure', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/HOST=0\.0\.0\.0 .*API_KEYS.*API_ALLOW_ANONYMOUS=true/);
+  });
+
+  it('says in one line that its port is taken, and exits 2', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as { port: number }).port);
+      const refused = run({ PORT: port });
+      expect(refused.status).toBe(2);
+      expect(refused.stderr.trim()).toBe(`port ${port} on 127.0.0.1 is in use: set PORT to a free one`);
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses a key given twice, naming its position and never the key', () => {

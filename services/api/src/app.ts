@@ -1,5 +1,5 @@
 import { HTTP_URL_FORMAT, type Config } from '@crawlfleet/core';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { CrawlService } from './crawls/crawl-service.js';
 import type { JobStore } from './jobs/job-store.js';
 import type { ApiKeys } from './plugins/api-keys.js';
@@ -61,7 +61,15 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     frameworkErrors: (err, request, reply) => void routerError(err, request, reply),
     // The reply serializer only tells union members apart; it need not check URLs, but must know the format.
     serializerOpts: { ajv: { formats: { [HTTP_URL_FORMAT]: true } } },
+    // Request logs at debug, one line each (at info they were most of what npm start printed).
+    logController: new LogController({ disableRequestLogging: true }),
     ...options,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      { method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: reply.elapsedTime },
+      'request',
+    );
   });
   app.decorate('config', config);
   // In this order: each fastify-plugin checks that those it depends on came before.

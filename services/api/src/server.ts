@@ -53,6 +53,11 @@ try {
   await app.listen({ host: config.host, port: config.port });
   app.log.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'API listening');
 } catch (err) {
+  // A taken port is the user's to change: one line, no stack, and no restart (npm start stops everything).
+  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`port ${config.port} on ${config.host} is in use: set PORT to a free one\n`);
+    process.exit(2);
+  }
   app.log.error({ err }, `could not listen on ${config.host}:${config.port}`);
   process.exit(1);
 }

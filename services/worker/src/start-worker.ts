@@ -138,7 +138,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   };
   for (const each of workers) {
     each.on('failed', (job, err) => {
-      logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, 'job failed');
+      logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, failedLine(job));
       if (job?.finishedOn) ended(job);
       if (hooks && job?.name === HOOKED_JOB && job.finishedOn) hooks.report(job, 'failed');
     });
@@ -189,6 +189,21 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       return finished;
     },
   };
+}
+
+/**
+ * What a failed attempt means next: `will retry in N ms (attempt i of n)`, or
+ * `gave up` once no attempt is left (or the error said trying again cannot help).
+ */
+export function failedLine(job: Job | undefined): string {
+  if (!job) return 'job failed';
+  const attempts = job.opts.attempts ?? 1;
+  const made = job.attemptsMade;
+  if (job.finishedOn || made >= attempts) return `job failed: gave up (attempt ${made} of ${attempts})`;
+  const backoff = job.opts.backoff;
+  const base = typeof backoff === 'number' ? backoff : (backoff?.delay ?? 0);
+  const wait = typeof backoff === 'object' && backoff.type === 'exponential' ? base * 2 ** (made - 1) : base;
+  return `job failed: will retry in ${Math.round(wait)} ms (attempt ${made} of ${attempts})`;
 }
 
 /** The queues a worker of `kind` serves: its own, and for crawl the page shards (all, or WORKER_SHARDS / --shards). */
