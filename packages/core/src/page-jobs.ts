@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { urlHash, type CrawlStore } from './crawl-store.js';
 import type { CrawlPageData } from './crawl-schemas.js';
 import { RENDER_QUEUE, queueKeyPrefix } from './job-types.js';
-import type { RedisClient } from './redis.js';
+import { quietErrors, type RedisClient } from './redis.js';
 
 /*
  * A recursive crawl's page jobs, owned here: the page queues (the frontier),
@@ -78,9 +78,11 @@ export class PageQueues {
     this.queues = names.map((name) =>
       name === 'crawl' && crawl
         ? crawl
-        : new Queue(name, { connection, prefix: queueKeyPrefix(config.queuePrefix, name) }),
+        : quietErrors(new Queue(name, { connection, prefix: queueKeyPrefix(config.queuePrefix, name) })),
     );
-    this.render = new Queue(RENDER_QUEUE, { connection, prefix: queueKeyPrefix(config.queuePrefix, RENDER_QUEUE) });
+    this.render = quietErrors(
+      new Queue(RENDER_QUEUE, { connection, prefix: queueKeyPrefix(config.queuePrefix, RENDER_QUEUE) }),
+    );
     this.owned = [...this.queues.filter((queue) => queue !== crawl), this.render];
   }
 

@@ -151,3 +151,15 @@ export async function waitForReplicas(
   const node = await nodeOf(client, key);
   return Number(await node.call('WAIT', replicas, timeoutMs));
 }
+
+/**
+ * Gives a BullMQ Queue or QueueEvents an `error` listener that drops what it
+ * hears: its connection reports Redis errors already (createRedis's
+ * `onError`, one line, throttled), and without a listener BullMQ prints every
+ * error it re-emits with its whole stack (console.error), ~180 lines a
+ * second while Redis is away.
+ */
+export function quietErrors<T extends { on(event: 'error', listener: (err: Error) => void): unknown }>(emitter: T): T {
+  emitter.on('error', () => {});
+  return emitter;
+}

@@ -40,6 +40,7 @@ export {
   dataNodes,
   describeRedis,
   waitForReplicas,
+  quietErrors,
   type RedisRole,
   type RedisClient,
   type RedisTarget,

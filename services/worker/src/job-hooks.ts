@@ -6,6 +6,7 @@ import {
   jobTenant,
   MemoryWatch,
   MEMORY_PRESSURE,
+  quietErrors,
   queueDelivery,
   toJobView,
   type Config,
@@ -41,10 +42,12 @@ export class JobHooks {
       this.parts = {
         redis,
         memory: new MemoryWatch(redis),
-        queue: new Queue(WEBHOOK_QUEUE, {
-          connection: redis,
-          prefix: queueKeyPrefix(this.config.queuePrefix, WEBHOOK_QUEUE),
-        }),
+        queue: quietErrors(
+          new Queue(WEBHOOK_QUEUE, {
+            connection: redis,
+            prefix: queueKeyPrefix(this.config.queuePrefix, WEBHOOK_QUEUE),
+          }),
+        ),
       };
     }
     return this.parts;

@@ -7,6 +7,7 @@ import {
   cancelChannel,
   createRedis,
   MemoryWatch,
+  quietErrors,
   queueKeyPrefix,
   waitForReplicas,
   NotReplicatedError,
@@ -87,7 +88,7 @@ export class JobQueues {
   }
 
   private open(name: string, connection: RedisClient): Queue {
-    return new Queue(name, { connection, prefix: queueKeyPrefix(this.config.queuePrefix, name) });
+    return quietErrors(new Queue(name, { connection, prefix: queueKeyPrefix(this.config.queuePrefix, name) }));
   }
 
   /**

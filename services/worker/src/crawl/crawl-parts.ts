@@ -9,6 +9,7 @@ import {
   MemoryWatch,
   TenantUsage,
   WebhookBudget,
+  quietErrors,
   type CrawlScheduleData,
   WEBHOOK_QUEUE,
   cancelChannel,
@@ -85,7 +86,9 @@ export async function startCrawlParts(
     (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'),
     { enableAutoPipelining: true },
   );
-  const queue = new Queue('crawl', { connection: commands, prefix: queueKeyPrefix(config.queuePrefix, 'crawl') });
+  const queue = quietErrors(
+    new Queue('crawl', { connection: commands, prefix: queueKeyPrefix(config.queuePrefix, 'crawl') }),
+  );
   const pageQueues = new PageQueues(commands, config, queue);
   const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
   const robots = new RobotsCache(
@@ -113,10 +116,9 @@ export async function startCrawlParts(
     maxBytes: config.crawlMaxBytes,
     deadlineMs: config.crawlTimeoutMs * 4,
   };
-  const webhooks = new Queue(WEBHOOK_QUEUE, {
-    connection: commands,
-    prefix: queueKeyPrefix(config.queuePrefix, WEBHOOK_QUEUE),
-  });
+  const webhooks = quietErrors(
+    new Queue(WEBHOOK_QUEUE, { connection: commands, prefix: queueKeyPrefix(config.queuePrefix, WEBHOOK_QUEUE) }),
+  );
   const hooks = new CrawlHooks({
     store,
     webhooks,
