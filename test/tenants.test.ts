@@ -369,6 +369,17 @@ describe('exposure', () => {
     }
   });
 
+  it('says Redis is away in one-line logs, never with a stack', () => {
+    const away = spawnSync(process.execPath, [server], {
+      env: { PATH: process.env.PATH, REDIS_URL: 'redis://127.0.0.1:1', PORT: '0', API_SHUTDOWN_TIMEOUT_MS: '500' },
+      encoding: 'utf8',
+      timeout: 3000,
+    });
+    const lines = `${away.stdout}${away.stderr}`.split('\n').filter(Boolean);
+    expect(lines.some((line) => line.includes('Redis unreachable'))).toBe(true);
+    for (const line of lines) expect(line.startsWith('{'), line).toBe(true);
+  });
+
   it('refuses a key given twice, naming its position and never the key', () => {
     const twice = run({ API_KEYS: `acme:${A}`, ADMIN_KEYS: `ops:${A}` });
     expect(twice.status).toBe(2);
