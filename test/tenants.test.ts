@@ -195,6 +195,27 @@ describe('ownership', () => {
     expect((await call(A, 'DELETE', '/v1/schedules/sqrt/nightly')).statusCode).toBe(204);
   });
 
+  it("counts a schedule's runs as its tenant's jobs, without giving back what they never took", async () => {
+    const queued = `${app.config.queuePrefix}:tenant:{globex}:queued`;
+    // The tenant's earlier jobs are done and given back (the workers do so every 200 ms).
+    await eventually(async () => Number((await redis.get(queued)) ?? 0) === 0, 5000, 'earlier jobs given back');
+    const before = Number((await redis.get(queued)) ?? 0);
+    expect(
+      (await call(B, 'POST', '/v1/schedules/sqrt', { id: 'often', every: 1000, input: { value: 12321 } })).statusCode,
+    ).toBe(201);
+    const runs = async () =>
+      (await call(B, 'GET', '/v1/jobs/sqrt?state=completed&limit=1000'))
+        .json()
+        .items.filter((job: { input: { value: number } }) => job.input.value === 12321).length;
+    await eventually(async () => (await runs()) >= 2, 10_000, 'two scheduled runs');
+    expect((await call(B, 'DELETE', '/v1/schedules/sqrt/often')).statusCode).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the workers give finished jobs back every 200 ms
+    expect(Number((await redis.get(queued)) ?? 0)).toBe(before);
+    // Runs are the tenant's: the other tenant does not see them.
+    const others = (await call(A, 'GET', '/v1/jobs/sqrt?state=completed&limit=1000')).json().items;
+    expect(others.filter((job: { input: { value: number } }) => job.input.value === 12321)).toEqual([]);
+  });
+
   it('gives out random, distinct job ids, not counters', async () => {
     const ids: string[] = [];
     for (let batch = 0; batch < 10; batch += 1) {

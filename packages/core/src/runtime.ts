@@ -84,6 +84,8 @@ export {
 export { Recrawls } from './recrawls.js';
 export {
   TENANT_FIELD,
+  COUNTED_FIELD,
+  isCounted,
   OPERATOR,
   DEFAULT_TENANT,
   TENANT_PATTERN,

@@ -12,6 +12,17 @@ export { DEFAULT_TENANT, TENANT_PATTERN, type KeyEntry, type TenantLimits } from
 /** The job data field that holds a job's tenant (absent: `default`, or no keys configured). */
 export const TENANT_FIELD = '$tenant';
 
+/**
+ * Set on a submitted job that took one of its tenant's TENANT_MAX_QUEUED_JOBS:
+ * only such a job gives one back when it ends (a schedule's runs never took one).
+ */
+export const COUNTED_FIELD = '$counted';
+
+/** True when the job took one of its tenant's queued jobs (and gives it back when it ends). */
+export function isCounted(data: unknown): boolean {
+  return Boolean(data && typeof data === 'object' && COUNTED_FIELD in data);
+}
+
 /** Who a request acts as: its tenant, and whether it acts on every tenant's objects (operator rights). */
 export interface Scope {
   readonly tenant: string;
@@ -30,7 +41,7 @@ export function jobTenant(data: unknown): string {
 /** A job's input as submitted: its data without the tenant field. */
 export function jobInput(data: unknown): unknown {
   if (!data || typeof data !== 'object' || !(TENANT_FIELD in data)) return data;
-  const { [TENANT_FIELD]: _tenant, ...input } = data as Record<string, unknown>;
+  const { [TENANT_FIELD]: _tenant, [COUNTED_FIELD]: _counted, ...input } = data as Record<string, unknown>;
   return input;
 }
 

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import {
   HOOKED_JOB,
-  TENANT_FIELD,
   TenantUsage,
+  isCounted,
   createRedis,
   jobTenant,
   pageQueueNames,
@@ -134,7 +134,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   );
   const ended = (job: Job) => {
     const data = job.data as Record<string, unknown> | null;
-    if (data && typeof data === 'object' && TENANT_FIELD in data) released.add(jobTenant(data));
+    if (isCounted(data)) released.add(jobTenant(data));
   };
   for (const each of workers) {
     each.on('failed', (job, err) => {

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import {
   HOOKED_JOB,
   PAGE_JOB,
+  COUNTED_FIELD,
   TENANT_FIELD,
   TenantUsage,
+  isCounted,
   jobTenant,
   jobWebhookKey,
   mayAct,
@@ -65,7 +67,7 @@ export class JobStore {
 
   /** What is stored for `input` of `scope`'s tenant: the input, with its tenant when keys are configured. */
   private dataOf(input: unknown, scope: Scope): unknown {
-    return this.tenanted ? { ...(input as object), [TENANT_FIELD]: scope.tenant } : input;
+    return this.tenanted ? { ...(input as object), [TENANT_FIELD]: scope.tenant, [COUNTED_FIELD]: 1 } : input;
   }
 
   /** Takes `count` jobs of the tenant's quota around `add`, given back if `add` fails. */
@@ -267,7 +269,7 @@ export class JobStore {
     return withRedis(async () => {
       try {
         await job.remove();
-        if (this.tenanted && TENANT_FIELD in (job.data as object)) await this.usage.releaseJobs(jobTenant(job.data));
+        if (this.tenanted && isCounted(job.data)) await this.usage.releaseJobs(jobTenant(job.data));
         return true;
       } catch (err) {
         if (/locked|could not be removed/i.test((err as Error).message)) return false;
@@ -286,7 +288,7 @@ export class JobStore {
     const shown = viewState(job, state);
     if (state !== 'failed') return shown;
     const tenant = jobTenant(job.data);
-    const counted = this.tenanted && TENANT_FIELD in (job.data as object);
+    const counted = this.tenanted && isCounted(job.data);
     await withRedis(async () => {
       if (counted) await this.usage.reserveJobs(tenant, 1);
       await job.retry('failed');
