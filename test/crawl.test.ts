@@ -149,6 +149,60 @@ describe('limits', () => {
   });
 });
 
+describe('canonical URLs', () => {
+  const QUERY_LINKS = [
+    '/list?b=2&a=1',
+    '/list?a=1&b=2',
+    '/list?a=1&&b=2&utm_source=mail',
+    '/list?fbclid=xyz&b=2&a=1#top',
+    '/item?',
+    '/item',
+    '/item?utm_campaign=spring',
+  ];
+
+  async function querySite() {
+    site = await startCrawlSite(N);
+    const links = QUERY_LINKS.map((href) => `<a href="${href}">x</a>`).join('');
+    site.route('/q', (_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<title>q</title>${links}`);
+    });
+    return site;
+  }
+
+  function requested(prefix: string) {
+    return site.log.map((entry) => entry.path).filter((path) => path.startsWith(prefix));
+  }
+
+  it('fetches a page once however its links order, empty or track its query; records the canonical url', async () => {
+    await querySite();
+    const crawl = await startCrawl({ url: `${site.url}/q?`, maxDepth: 1 });
+    const done = await finished(crawl.url);
+    expect(done.seed).toBe(`${site.url}/q`);
+    expect(requested('/list')).toEqual(['/list?a=1&b=2']);
+    expect(requested('/item')).toEqual(['/item']);
+    const urls = (await allPages(crawl.url)).map((record) => record.url).sort();
+    expect(urls).toEqual([`${site.url}/item`, `${site.url}/list?a=1&b=2`, `${site.url}/q`]);
+  });
+
+  it('keeps tracking parameters with keepTrackingParameters, drops every query with ignoreQueryParameters', async () => {
+    await querySite();
+    const kept = await startCrawl({ url: `${site.url}/q`, maxDepth: 1, keepTrackingParameters: true });
+    await finished(kept.url);
+    expect(new Set(requested('/list'))).toEqual(
+      new Set(['/list?a=1&b=2', '/list?a=1&b=2&utm_source=mail', '/list?a=1&b=2&fbclid=xyz']),
+    );
+    expect(new Set(requested('/item'))).toEqual(new Set(['/item', '/item?utm_campaign=spring']));
+    site.log.length = 0;
+    const ignored = await startCrawl({ url: `${site.url}/q?z=1`, maxDepth: 1, ignoreQueryParameters: true });
+    const done = await finished(ignored.url);
+    expect(done.seed).toBe(`${site.url}/q`);
+    expect(done.options).toMatchObject({ ignoreQueryParameters: true, keepTrackingParameters: false });
+    expect(requested('/list')).toEqual(['/list']);
+    expect(requested('/item')).toEqual(['/item']);
+  });
+});
+
 describe('robots.txt that cannot be read', () => {
   it('skips the pages and says why: here the address is refused (private networks off, the default)', async () => {
     const strict = testConfig(config.redisUrl, { CRAWL_TIMEOUT_MS: '1000' });

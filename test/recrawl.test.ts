@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { inProcessFleet } from './in-process-fleet.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crawlKeys, urlHash } from '@crawlfleet/core';
 import { postJson, startFixtureSite, type FixtureSite } from '@crawlfleet/testkit';
 
 /* Incremental recrawls: conditional requests from the old crawl's records, and what changed. */
@@ -17,6 +18,8 @@ const body: Record<string, string> = {
   '/b': '<p>first version</p>',
   '/c': '<p>will be unlinked</p>',
   '/d': '<p>new page</p>',
+  '/r2': '<a href="/qa?b=2&a=1">qa</a>',
+  '/qa': '<p>a page with a query</p>',
 };
 /** The conditional headers each request came with. */
 const seen: { path: string; ifNoneMatch?: string; ifModifiedSince?: string }[] = [];
@@ -91,6 +94,27 @@ describe('recrawlOf', () => {
     expect(asked['/a'].ifNoneMatch).toMatch(/^"[0-9a-f]{16}"$/);
     expect(asked['/b'].ifModifiedSince).toBe('Tue, 01 Dec 2026 06:00:00 GMT');
     expect(asked['/d'].ifNoneMatch).toBeUndefined();
+  });
+
+  it('maps the URLs of a crawl from before canonical URLs (query as written) to their canonical form', async () => {
+    const first = await finished(await postJson(app, '/v1/crawls', { url: `${site.url}/r2`, sitemap: 'skip' }));
+    const canonical = `${site.url}/qa?a=1&b=2`;
+    expect(first.records.map((record) => record.url).sort()).toEqual([canonical, `${site.url}/r2`]);
+    // What such a crawl holds: no urlForm, its page known by the URL as its link wrote it.
+    const redis = app.jobQueues.redis;
+    const keys = crawlKeys(app.config.queuePrefix, first.crawl.id);
+    const written = `${site.url}/qa?b=2&a=1`;
+    const validators = JSON.parse((await redis.hget(keys.validators, urlHash(canonical)))!);
+    await redis.hdel(keys.meta, 'urlForm');
+    await redis.hdel(keys.validators, urlHash(canonical));
+    await redis.hset(keys.validators, urlHash(written), JSON.stringify({ ...validators, u: written }));
+
+    seen.length = 0;
+    const second = await finished(await postJson(app, '/v1/crawls', { recrawlOf: first.crawl.id }));
+    const change = Object.fromEntries(second.records.map((record) => [record.url, record.change]));
+    expect(change).toEqual({ [`${site.url}/r2`]: 'unchanged', [canonical]: 'unchanged' });
+    expect(second.crawl.stats).toMatchObject({ new: 0, removed: 0, unchanged: 2 });
+    expect(seen.find((request) => request.path === '/qa')?.ifNoneMatch).toMatch(/^"[0-9a-f]{16}"$/);
   });
 
   it('is a 404 for a crawl that does not exist, and url is required without it', async () => {

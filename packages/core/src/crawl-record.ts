@@ -45,6 +45,8 @@ export const LEGACY_OPTIONS: Omit<
   CrawlOptions,
   'maxDepth' | 'maxPages' | 'scope' | 'include' | 'exclude' | 'respectRobots' | 'delayMs'
 > = {
+  ignoreQueryParameters: false,
+  keepTrackingParameters: false,
   formats: [],
   onlyMainContent: true,
   sitemap: 'skip',
@@ -107,6 +109,8 @@ export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): Cr
     include: request.include ?? [],
     exclude: request.exclude ?? [],
     respectRobots: request.respectRobots ?? true,
+    ignoreQueryParameters: request.ignoreQueryParameters ?? false,
+    keepTrackingParameters: request.keepTrackingParameters ?? false,
     delayMs: request.delayMs ?? null,
     formats: request.formats ?? [],
     onlyMainContent: request.onlyMainContent ?? true,

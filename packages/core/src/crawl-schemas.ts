@@ -55,6 +55,12 @@ export const CrawlRequest = Type.Object(
     ),
     exclude: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match none of' })),
     respectRobots: Type.Optional(Type.Boolean({ description: 'Obey robots.txt (default true)' })),
+    ignoreQueryParameters: Type.Optional(
+      Type.Boolean({ description: 'Drop every URL query: /a?x=1 and /a are one page (default false)' }),
+    ),
+    keepTrackingParameters: Type.Optional(
+      Type.Boolean({ description: 'Keep utm_*, fbclid, gclid and the like in URLs (default false: dropped)' }),
+    ),
     delayMs: Type.Optional(
       Type.Integer({
         minimum: 0,
@@ -116,6 +122,10 @@ export interface CrawlOptions {
   include: string[];
   exclude: string[];
   respectRobots: boolean;
+  /** URLs without their query. */
+  ignoreQueryParameters: boolean;
+  /** URLs keep their tracking parameters. */
+  keepTrackingParameters: boolean;
   /** null: from robots.txt Crawl-delay, else 0. */
   delayMs: number | null;
   formats: ContentFormat[];

@@ -61,6 +61,8 @@ export class CrawlStore {
         tenant,
         seed,
         options: JSON.stringify(options),
+        // Its URLs are canonical (sorted queries): a recrawl of an older crawl maps that one's URLs (recrawls.ts).
+        urlForm: 'canonical',
         state: 'running',
         createdAt: String(now),
         maxPages: String(options.maxPages),

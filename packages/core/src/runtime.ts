@@ -19,6 +19,7 @@ export {
   type WorkerKind,
   type JobState,
 } from './job-types.js';
+export { canonicalUrl, isTrackingParameter, type CanonicalOptions } from './canonical-url.js';
 export type { FibonacciInput, JobInputs, JobResults, ContentFormat, CrawlResult } from './schemas.js';
 export type { CrawlOptions, CrawlScope, CrawlState, CrawlPageData, SitemapMode, PageRecord } from './crawl-schemas.js';
 export {

@@ -1,4 +1,5 @@
 import type { CrawlOptions } from '@crawlfleet/core';
+import { canonicalUrl } from '@crawlfleet/core/runtime';
 import { globMatcher } from './glob.js';
 
 /** The seed's host without a leading `www.`: the "domain" scope's root. */
@@ -18,11 +19,21 @@ export class CrawlScopeFilter {
 
   constructor(
     seed: string,
-    private readonly options: Pick<CrawlOptions, 'scope' | 'include' | 'exclude'>,
+    private readonly options: Pick<CrawlOptions, 'scope' | 'include' | 'exclude'> &
+      Partial<Pick<CrawlOptions, 'ignoreQueryParameters' | 'keepTrackingParameters'>>,
   ) {
     this.seed = new URL(seed);
     this.include = options.include.length ? globMatcher(options.include) : null;
     this.exclude = options.exclude.length ? globMatcher(options.exclude) : null;
+  }
+
+  /**
+   * A normalized URL (normalizeUrl) in this crawl's canonical form: tracking
+   * parameters dropped unless it keeps them, the query dropped when it ignores them.
+   */
+  canonical(url: string): string {
+    const { ignoreQueryParameters, keepTrackingParameters } = this.options;
+    return url.includes('?') ? canonicalUrl(url, { ignoreQueryParameters, keepTrackingParameters }) : url;
   }
 
   /** True when the URL's host is in the crawl's scope (what a sitemap file is held to: globs are for pages). */

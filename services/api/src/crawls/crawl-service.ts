@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import {
   CrawlStore,
   Recrawls,
+  canonicalUrl,
   HTTP_URL_RULE,
   crawlCancelChannel,
   crawlDeliveriesKey,
@@ -80,10 +81,11 @@ export class CrawlService {
    */
   prepare(request: CrawlRequest, at = 'body') {
     if (request.url === undefined) throw new ValidationError(`${at}.url`, 'is required (or recrawlOf)');
-    const seed = normalizeUrl(request.url);
-    if (!seed) throw new ValidationError(`${at}.url`, HTTP_URL_RULE);
+    const normalized = normalizeUrl(request.url);
+    if (!normalized) throw new ValidationError(`${at}.url`, HTTP_URL_RULE);
     const { url: _url, webhook, ...rest } = request;
     const options = crawlOptions(rest);
+    const seed = canonicalUrl(normalized, options);
     this.checkLimits(options, at);
     checkWebhook(webhook, this.queues.config, at);
     return { seed, options, webhook };

@@ -18,6 +18,8 @@ const CrawlView = Type.Object({
     include: Type.Array(Type.String()),
     exclude: Type.Array(Type.String()),
     respectRobots: Type.Boolean(),
+    ignoreQueryParameters: Type.Boolean(),
+    keepTrackingParameters: Type.Boolean(),
     delayMs: Type.Union([Type.Integer(), Type.Null()]),
     formats: Type.Array(Type.String()),
     onlyMainContent: Type.Boolean(),

@@ -228,7 +228,7 @@ export class PageProcessor {
     // A 304 has no body: the page links where it did in the old crawl.
     const unchanged = result.status === 304 && previous ? previous : null;
     if (unchanged) result = unchangedResult(result, unchanged);
-    const pageLinks = unchanged && recrawlOf ? ((await store.claimedBy(recrawlOf, url)) ?? []) : result.links;
+    const pageLinks = unchanged && recrawlOf ? ((await this.deps.recrawls.linksOf(recrawlOf, url)) ?? []) : result.links;
     // With sitemap: only, the seed's links are not followed either: the sitemaps say what to fetch.
     const links = depth < maxDepth && sitemap !== 'only' ? pageLinks : [];
     const { urls: listed, passedOver } =
@@ -266,6 +266,9 @@ export class PageProcessor {
   ): Promise<{ children: ChildLink[]; dropped: number }> {
     const children: ChildLink[] = [];
     const unknown: string[] = [];
+    // Two links may be one page in this crawl's canonical form (tracking parameters, ignored queries).
+    links = [...new Set(links.map((link) => context.scope.canonical(link)))];
+    fromSitemap = new Set([...fromSitemap].map((link) => context.scope.canonical(link)));
     // Linear matching is still rules x path length a link: a page's links get CRAWL_MAX_LINK_MS in all.
     const deadline = performance.now() + this.deps.config.crawlMaxLinkMs;
     let late = 0;
