@@ -136,6 +136,24 @@ describe('limits', () => {
     expect(Math.max(...pages.map((record) => record.depth))).toBe(3);
   });
 
+  it('keeps a path scope to the seed\'s folder', async () => {
+    site = await startCrawlSite(N);
+    const links = (hrefs: string[]) => hrefs.map((href) => `<a href="${href}">x</a>`).join('');
+    const pages: Record<string, string[]> = {
+      '/docs/': ['/docs/a', '/docs/b/c.html', '/blog/x', '/docsx', '/'],
+      '/docs/a': ['/docs/deep/d', '/p/1'],
+    };
+    for (const [path, hrefs] of Object.entries(pages))
+      site.route(path, (_req, res) => {
+        res.setHeader('content-type', 'text/html');
+        res.end(`<title>${path}</title>${links(hrefs)}`);
+      });
+    const crawl = await startCrawl({ url: `${site.url}/docs/`, maxDepth: 5, scope: 'path' });
+    const done = await finished(crawl.url);
+    expect(new Set(fetchedPaths())).toEqual(new Set(['/docs/', '/docs/a', '/docs/b/c.html', '/docs/deep/d']));
+    expect(done.options.scope).toBe('path');
+  });
+
   it('keeps to include and exclude globs', async () => {
     site = await startCrawlSite(N);
     const crawl = await startCrawl({ url: `${site.url}/`, maxDepth: 100, include: ['/p/**'], exclude: ['/p/1*'] });
@@ -281,6 +299,8 @@ describe('the crawl API', () => {
     [{ url: 'https://example.org/', maxPages: 0 }, 'body.maxPages'],
     [{ url: 'https://example.org/', scope: 'planet' }, 'body.scope'],
     [{ url: 'https://example.org/', include: '/docs' }, 'body.include'],
+    [{ url: 'https://example.org/', include: ['/ok/**', 'docs/**'] }, 'body.include[1]'],
+    [{ url: 'https://example.org/', exclude: ['a.pdf'] }, 'body.exclude[0]'],
     [{ url: 'https://example.org/', delayMs: 1.5 }, 'body.delayMs'],
     [{ url: 'https://example.org/', maxdepth: 2 }, 'body.maxdepth'],
     [{}, 'body.url'],
@@ -294,7 +314,7 @@ describe('the crawl API', () => {
 
   it('names the allowed scopes', async () => {
     const reply = await postJson(app, '/v1/crawls', '{"url":"https://example.org/","scope":"planet"}');
-    expect(reply.json().message).toBe('body.scope must be one of host, domain, any');
+    expect(reply.json().message).toBe('body.scope must be one of host, path, domain, any');
   });
 
   it('answers 404 for an unknown crawl on every route', async () => {

@@ -19,7 +19,7 @@ export const SITEMAP_MODES = ['include', 'only', 'skip'] as const;
 export type SitemapMode = (typeof SITEMAP_MODES)[number];
 
 /** Scopes a crawl can keep to. */
-export const CRAWL_SCOPES = ['host', 'domain', 'any'] as const;
+export const CRAWL_SCOPES = ['host', 'path', 'domain', 'any'] as const;
 export type CrawlScope = (typeof CRAWL_SCOPES)[number];
 
 const glob = Type.String({ minLength: 1, maxLength: 500 });
@@ -44,13 +44,15 @@ export const CrawlRequest = Type.Object(
     ),
     scope: Type.Optional(
       Type.Enum(CRAWL_SCOPES, {
-        description: 'host (the default): the seed host; domain: it and its subdomains; any',
+        description:
+          "host (the default): the seed's host; path: the seed's host, under the seed's path (a file's directory); " +
+          'domain: the host and its subdomains; any',
       }),
     ),
     include: Type.Optional(
       Type.Array(glob, {
         maxItems: 100,
-        description: 'Path globs a URL must match one of (the seed is always fetched)',
+        description: 'Path globs a URL must match one of, each starting with / or * (the seed is always fetched)',
       }),
     ),
     exclude: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match none of' })),

@@ -9,7 +9,7 @@ export const USAGE = `Usage: crawlfleet [--url URL] [--key KEY] <command>
 Commands:
   submit <type> <json> [--wait[=ms]]   submit a job (sqrt, fibonacci, crawl); --wait prints its result
   status <type> <id>                   show a job
-  crawl <url> [--max-pages N] [--max-depth N] [--scope host|domain|any]
+  crawl <url> [--max-pages N] [--max-depth N] [--scope host|path|domain|any]
               [--include GLOB]... [--exclude GLOB]... [--delay-ms N] [--no-robots]
               [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip]
               [--render [--wait-until load|domcontentloaded|networkidle]] [--out FILE]

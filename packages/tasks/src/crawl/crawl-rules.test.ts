@@ -9,6 +9,10 @@ describe('normalizeUrl', () => {
     ['https://example.org:443', 'https://example.org/'],
     ['http://example.org:8080/A', 'http://example.org:8080/A'],
     ['../x#y', 'http://site.test/x'],
+    ['/list?b=2&a=1&', 'http://site.test/list?a=1&b=2'],
+    ['/list?', 'http://site.test/list'],
+    // Tracking parameters are the crawl's choice (CrawlScopeFilter.canonical): kept here.
+    ['/list?utm_source=x&a=1', 'http://site.test/list?a=1&utm_source=x'],
   ])('%s -> %s', (raw, expected) => {
     expect(normalizeUrl(raw, 'http://site.test/dir/page')).toBe(expected);
   });
@@ -34,6 +38,27 @@ describe('CrawlScopeFilter', () => {
     expect(domain.allows('https://example.org/a')).toBe(true);
     expect(domain.allows('https://badexample.org/a')).toBe(false);
     expect(new CrawlScopeFilter('https://a.test/', { scope: 'any', ...none }).allows('https://b.test/')).toBe(true);
+  });
+
+  it.each([
+    ['https://a.test/docs/', ['/docs', '/docs/', '/docs/a/b.html'], ['/', '/docsx', '/doc', '/other/docs/']],
+    ['https://a.test/docs', ['/docs', '/docs/a'], ['/docs-old/', '/']],
+    ['https://a.test/docs/a.html', ['/docs/b.html', '/docs/x/y'], ['/a.html', '/docsa']],
+    ['https://a.test/', ['/', '/anything/at/all'], []],
+  ])('keeps a path scope seeded at %s under its folder, on its host', (seed, inside, outside) => {
+    const scope = new CrawlScopeFilter(seed, { scope: 'path', ...none });
+    for (const path of inside) expect(scope.allows(`https://a.test${path}`), path).toBe(true);
+    for (const path of outside) expect(scope.allows(`https://a.test${path}`), path).toBe(false);
+    expect(scope.allows('https://b.test/docs/a')).toBe(false);
+  });
+
+  it('drops tracking parameters or the whole query as the crawl says', () => {
+    const url = 'https://a.test/p?a=1&utm_source=x';
+    expect(new CrawlScopeFilter('https://a.test/', { scope: 'host', ...none }).canonical(url)).toBe('https://a.test/p?a=1');
+    const keep = { scope: 'host' as const, ...none, keepTrackingParameters: true };
+    expect(new CrawlScopeFilter('https://a.test/', keep).canonical(url)).toBe(url);
+    const ignore = { scope: 'host' as const, ...none, ignoreQueryParameters: true };
+    expect(new CrawlScopeFilter('https://a.test/', ignore).canonical(url)).toBe('https://a.test/p');
   });
 
   it('applies include and exclude globs to the path', () => {

@@ -115,6 +115,9 @@ export class CrawlService {
     }
     for (const list of ['include', 'exclude'] as const) {
       for (const [index, glob] of options[list].entries()) {
+        // A glob matches the whole path: `docs/**` would match nothing, and crawl only the seed without a word.
+        if (!glob.startsWith('/') && !glob.startsWith('*'))
+          throw new ValidationError(`${at}.${list}[${index}]`, `must start with / or * (it matches the whole path): ${glob}`);
         const problem = globProblem(glob);
         if (problem)
           throw new ValidationError(`${at}.${list}[${index}]`, `is not a glob crawlfleet can match: ${problem}`);
