@@ -221,8 +221,25 @@ describe('canonical URLs', () => {
   });
 });
 
+describe('truthful ends', () => {
+  it('fails a crawl none of whose pages answered 2xx, and completes one where one did', async () => {
+    site = await startCrawlSite(N);
+    site.route('/gone', (_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<title>Not here</title><a href="/gone2">more</a>');
+    });
+    site.route('/gone2', (_req, res) => res.writeHead(410).end());
+    const failed = await finished((await startCrawl({ url: `${site.url}/gone` })).url);
+    expect(failed).toMatchObject({ state: 'failed', stats: { fetched: 2, failed: 0 } });
+    const listed = (await app.inject({ url: '/v1/crawls?state=failed' })).json().items;
+    expect(listed.map((crawl: { id: string }) => crawl.id)).toContain(failed.id);
+    const fine = await finished((await startCrawl({ url: `${site.url}/p/0`, maxDepth: 0 })).url);
+    expect(fine.state).toBe('completed');
+  });
+});
+
 describe('robots.txt that cannot be read', () => {
-  it('skips the pages and says why: here the address is refused (private networks off, the default)', async () => {
+  it('fails the pages and says why: here the address is refused (private networks off, the default)', async () => {
     const strict = testConfig(config.redisUrl, { CRAWL_TIMEOUT_MS: '1000' });
     const strictApp = await buildApp(strict, { logger: false });
     const strictWorker = await startWorker({ config: strict, queue: 'crawl', logger: silentLogger });
@@ -232,7 +249,8 @@ describe('robots.txt that cannot be read', () => {
       const reply = await postJson(strictApp, '/v1/crawls', { url: `${site.url}/` });
       expect(reply.statusCode, reply.body).toBe(202);
       const done = (await strictApp.inject({ url: `${reply.json().url}?wait=30000` })).json();
-      expect(done).toMatchObject({ state: 'completed', stats: { fetched: 0, failed: 0, skipped: 1 } });
+      // A seed robots.txt refuses is a failure with its record: the crawl failed.
+      expect(done).toMatchObject({ state: 'failed', stats: { fetched: 0, failed: 1, skipped: 0 } });
       const pages = (await strictApp.inject({ url: `${reply.json().url}/pages` })).json().items;
       const address = '127.0.0.1 is not a public address';
       const refused = `CF_ERR_FETCH_REFUSED: Refused to fetch ${site.url}/robots.txt: ${address}`;

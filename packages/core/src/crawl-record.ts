@@ -27,6 +27,21 @@ export interface ChildLink {
   fromSitemap?: boolean;
 }
 
+/** A page that answered what was asked: 2xx, or 304 to a recrawl's conditional request. */
+export function answeredOk(status: number | null): boolean {
+  return status !== null && ((status >= 200 && status < 300) || status === 304);
+}
+
+/**
+ * An ended crawl that failed: no page answered 2xx/304, and at least one
+ * failed or answered 4xx/5xx (`answered`: the meta's count of pages that
+ * answered ok; absent for crawls from before it, which failed with nothing fetched).
+ */
+export function endedFailed(stats: Pick<CrawlStats, 'fetched' | 'failed'>, answered: string | undefined): boolean {
+  if (answered === undefined) return stats.fetched === 0 && stats.failed > 0;
+  return Number(answered) === 0 && stats.fetched + stats.failed > 0;
+}
+
 /** The hash that stands for a normalized URL in a crawl's seen-set. */
 export function urlHash(url: string): string {
   // One-shot hash() rather than createHash(): cheaper for short inputs, and it runs for every link (bench/README.md).

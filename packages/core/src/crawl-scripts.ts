@@ -20,7 +20,8 @@ import type { RedisClient } from './redis.js';
  *       childrenJson (one argument: [[hash, url, allowed (1|0), fromSitemap (1|0)], ...]), childDepth,
  *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl,
  *       content (JSON members, '' for none), its bytes, the crawl's byte cap, fallback (members stored instead),
- *       body bytes fetched, change (new|changed|unchanged, '' outside recrawls), validators JSON ('' for none)
+ *       body bytes fetched, change (new|changed|unchanged, '' outside recrawls), validators JSON ('' for none),
+ *       1 when the page answered 2xx/304 (counted in `answered`: a crawl with none that failed or got 4xx/5xx failed)
  * validators (page hash -> {u, e, m, h}: URL, ETag, Last-Modified, contentHash) is what a recrawl of this
  * crawl asks conditionally with.
  * Budgets: past maxBytes (body bytes) or maxDurationMs (since createdAt) the
@@ -65,6 +66,7 @@ if ARGV[11] ~= '' then
 end
 if ARGV[16] and ARGV[16] ~= '' then redis.call('HINCRBY', meta, ARGV[16], 1) end
 if ARGV[17] and ARGV[17] ~= '' then redis.call('HSET', KEYS[8], ARGV[1], ARGV[17]) end
+if ARGV[18] == '1' then redis.call('HINCRBY', meta, 'answered', 1) end
 if ARGV[3] == 'dropped' then
   redis.call('HINCRBY', meta, 'skipped', 1)
 else

@@ -10,6 +10,8 @@ import {
   LEGACY_OPTIONS,
   crawlKeys,
   urlHash,
+  answeredOk,
+  endedFailed,
   type ChildLink,
   type CrawlRecord,
   type InflightPage,
@@ -74,6 +76,7 @@ export class CrawlStore {
         failed: '0',
         skipped: '0',
         pending: '1',
+        answered: '0',
       })
       .hset(keys.meta, 'lastAt', String(now))
       .sadd(keys.seen, urlHash(seed))
@@ -124,8 +127,7 @@ export class CrawlStore {
     if (!meta.state) return null;
     const counters = Object.fromEntries(COUNTERS.map((name) => [name, Number(meta[name] ?? 0)]));
     const stats = { ...counters, waitingForHost: waiting } as CrawlStats;
-    // Ended with nothing fetched and a failure: failed, as its webhook says (crawl-hooks.ts).
-    const failed = meta.state === 'completed' && stats.fetched === 0 && stats.failed > 0;
+    const failed = meta.state === 'completed' && endedFailed(stats, meta.answered);
     return {
       id,
       tenant: meta.tenant ?? DEFAULT_TENANT,
@@ -217,6 +219,7 @@ export class CrawlStore {
       record.bytes ?? 0,
       record.change ?? '',
       validators(record),
+      outcome === 'fetched' && answeredOk(record.status) ? 1 : 0,
     );
     return JSON.parse(claimed) as string[];
   }

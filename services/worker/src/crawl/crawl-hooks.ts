@@ -12,8 +12,8 @@ import type { RedisClient } from '@crawlfleet/core/runtime';
 
 /**
  * A crawl's webhook events, queued by the worker that finished a page: `page`
- * for each record, then `completed` (or `failed`, when no page could be
- * fetched) once the crawl has ended, sent after every page delivery.
+ * for each record, then `completed` (or `failed`, when no page answered
+ * 2xx/304) once the crawl has ended, sent after every page delivery.
  */
 export class CrawlHooks {
   private readonly specs = new Map<string, Promise<{ spec: WebhookSpec; tenant: string } | null>>();
@@ -65,7 +65,8 @@ export class CrawlHooks {
     if ((await store.state(crawlId)) !== 'completed') return;
     const crawl = await store.get(crawlId);
     if (!crawl) return;
-    const event = crawl.stats.fetched === 0 && crawl.stats.failed > 0 ? 'failed' : 'completed';
+    // The state says failed when no page answered 2xx/304 and one failed or answered 4xx/5xx (CrawlStore.get).
+    const event = crawl.state === 'failed' ? 'failed' : 'completed';
     // One id per crawl: two workers that both see the end queue it once.
     await queueDelivery(
       target,

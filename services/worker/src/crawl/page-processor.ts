@@ -158,8 +158,9 @@ export class PageProcessor {
       const refusal =
         rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
       const error = describeFailure(refusal).message;
-      await this.finish(crawlId, url, unfetched(error), 'skipped', [], { render });
-      return { url, outcome: 'skipped' };
+      // A failure with its record (CF_ERR_ROBOTS_DISALLOWED): a crawl whose seed robots.txt refuses fails.
+      await this.finish(crawlId, url, unfetched(error), 'failed', [], { render });
+      return { url, outcome: 'failed' };
     }
     // The crawl's delayMs spaces this crawl; Crawl-delay spaces every crawl of the host.
     const crawlDelayMs = Math.min(context.options.delayMs ?? 0, config.crawlMaxDelayMs);
