@@ -88,7 +88,7 @@ describe('crawlfleet CLI', () => {
     const run = await cli(['queues']);
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(['sqrt', 'fibonacci', 'crawl', 'render']);
+    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(['sqrt', 'fibonacci', 'crawl', 'render', 'webhook']);
     expect(lines[0]).toMatch(/workers=1 .*completed=\d+/);
   });
 
@@ -209,5 +209,96 @@ describe('crawlfleet CLI', () => {
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toContain('--url must start with http:// or https://');
     expect((await cli(['--help'])).code).toBe(0);
+  });
+
+  it("prints its version and each command's help", async () => {
+    const version = await cli(['--version'], {});
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^crawlfleet \d+\.\d+\.\d+\n$/);
+    const help = await cli(['help', 'crawl'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('crawl pages <id>');
+    expect((await cli(['crawls', '--help'], {})).stdout).toContain('crawls [--state');
+    const unknown = await cli(['help', 'launch'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('commands: submit, status, jobs, retry, crawl, crawls, scrape, queues, schedules');
+  });
+
+  it('scrapes a page that answers 404: prints the status, exit 1', async () => {
+    site.route('/missing', (_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<title>Not found</title><p>the error page</p>');
+    });
+    const run = await cli(['scrape', `${site.url}/missing`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${site.url}/missing answered HTTP 404`);
+    expect(run.stdout).not.toContain('the error page');
+  });
+
+  it('finds crawls again: crawls, crawl status, crawl pages, crawl cancel', async () => {
+    const started = await cli(['crawl', `${site.url}/p/0`, '--max-depth', '1', '--out', join(dir, 'again.ndjson')]);
+    expect(started.code, started.stderr).toBe(0);
+    const id = /crawl (\S+) started/.exec(started.stderr)![1];
+    const list = await cli(['crawls', '--state', 'completed']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.split('\n').find((line) => line.startsWith(id))).toMatch(/completed .* fetched=\d+ failed=0 /);
+    const shown = await cli(['crawl', 'status', id]);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id, state: 'completed' });
+    const urls = await cli(['crawl', 'pages', id, '--format', 'urls']);
+    expect(urls.stdout.trim().split('\n')).toContain(`${site.url}/p/0`);
+    const out = join(dir, 'pages.json');
+    const json = await cli(['crawl', 'pages', id, '--format', 'json', '--out', out]);
+    expect(json.code, json.stderr).toBe(0);
+    const records = JSON.parse(await readFile(out, 'utf8')) as { url: string }[];
+    expect(records.length).toBe(urls.stdout.trim().split('\n').length);
+    const cancelled = await cli(['crawl', 'cancel', id]);
+    expect(cancelled.code).toBe(1);
+    expect(cancelled.stderr).toContain('409');
+    expect((await cli(['crawl', 'status', 'no-such-crawl'])).code).toBe(1);
+  });
+
+  it('lists failed jobs and retries one; lists schedules', async () => {
+    const failed = await cli([
+      'submit',
+      'crawl',
+      JSON.stringify({ url: `http://127.0.0.1:${await freePort()}/` }),
+      '--wait',
+    ]);
+    expect(failed.code).toBe(1);
+    const id = JSON.parse(failed.stdout).id as string;
+    const list = await cli(['jobs', 'crawl', '--state', 'failed']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${id}  failed .*CF_ERR_FETCH_FAILED`, 'm'));
+    const retried = await cli(['retry', 'crawl', id]);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stderr).toContain(`crawl job ${id} queued again`);
+    const schedules = await cli(['schedules']);
+    expect(schedules.code, schedules.stderr).toBe(0);
+  });
+
+  it('cancels the crawl on Ctrl-C and says so; exit 1 (cancelled)', async () => {
+    const child = spawn(
+      join(ROOT, 'node_modules/.bin/crawlfleet'),
+      ['crawl', `${site.url}/`, '--max-depth', '5', '--delay-ms', '500', '--out', join(dir, 'interrupted.ndjson')],
+      {
+        cwd: ROOT,
+        env: { ...process.env, CRAWLFLEET_URL: base, CRAWLFLEET_KEY: KEY },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await eventually(() => /\d+\/\d+ pages/.test(stderr), 20_000, 'progress');
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    const id = /crawl (\S+) started/.exec(stderr)![1];
+    expect(stderr).toContain(`cancelling crawl ${id}`);
+    expect(stderr).toContain(`crawl ${id} cancelled`);
+    expect(code).toBe(1);
+    const crawl = (await app.inject({ url: `/v1/crawls/${id}`, headers: { authorization: `Bearer ${KEY}` } })).json();
+    expect(crawl.state).toBe('cancelled');
   });
 });

@@ -136,7 +136,7 @@ describe('limits', () => {
     expect(Math.max(...pages.map((record) => record.depth))).toBe(3);
   });
 
-  it('keeps a path scope to the seed\'s folder', async () => {
+  it("keeps a path scope to the seed's folder", async () => {
     site = await startCrawlSite(N);
     const links = (hrefs: string[]) => hrefs.map((href) => `<a href="${href}">x</a>`).join('');
     const pages: Record<string, string[]> = {

@@ -42,6 +42,13 @@ export function endedFailed(stats: Pick<CrawlStats, 'fetched' | 'failed'>, answe
   return Number(answered) === 0 && stats.fetched + stats.failed > 0;
 }
 
+/** Why a page failed, for a crawl's totals: `HTTP 404` for a 4xx/5xx answer, else its error's code ('' for none). */
+export function failureLabel(record: { status: number | null; error: string | null }, outcome: string): string {
+  if (outcome === 'fetched') return record.status !== null && record.status >= 400 ? `HTTP ${record.status}` : '';
+  if (outcome !== 'failed' || !record.error) return '';
+  return /^CF_ERR_[A-Z_]{1,60}/.exec(record.error)?.[0] ?? 'other';
+}
+
 /** The hash that stands for a normalized URL in a crawl's seen-set. */
 export function urlHash(url: string): string {
   // One-shot hash() rather than createHash(): cheaper for short inputs, and it runs for every link (bench/README.md).

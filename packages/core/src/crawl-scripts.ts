@@ -21,7 +21,8 @@ import type { RedisClient } from './redis.js';
  *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl,
  *       content (JSON members, '' for none), its bytes, the crawl's byte cap, fallback (members stored instead),
  *       body bytes fetched, change (new|changed|unchanged, '' outside recrawls), validators JSON ('' for none),
- *       1 when the page answered 2xx/304 (counted in `answered`: a crawl with none that failed or got 4xx/5xx failed)
+ *       1 when the page answered 2xx/304 (counted in `answered`: a crawl with none that failed or got 4xx/5xx failed),
+ *       why it failed ('' for none: `HTTP 404`, an error code), counted in the meta's `code:<why>` fields
  * validators (page hash -> {u, e, m, h}: URL, ETag, Last-Modified, contentHash) is what a recrawl of this
  * crawl asks conditionally with.
  * Budgets: past maxBytes (body bytes) or maxDurationMs (since createdAt) the
@@ -32,17 +33,17 @@ import type { RedisClient } from './redis.js';
  * its record gets duplicateOf (that page's URL) and it claims no children.
  * A child past maxPages is counted as skipped but never enters the seen-set,
  * so the set holds at most maxPages URLs plus those robots.txt refused.
- * Returns the JSON list of claimed child URLs (the stored one if the page was
- * already finished).
+ * Returns {the JSON list of claimed child URLs (the stored one if the page was
+ * already finished), 1 when this page ended the crawl else 0}.
  */
 export const FINISH_PAGE = `
 local meta, seen, done, pages = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local expanded, inflight, content = KEYS[5], KEYS[6], KEYS[7]
 if redis.call('SADD', done, ARGV[1]) == 0 then
-  return redis.call('HGET', expanded, ARGV[1]) or '[]'
+  return {redis.call('HGET', expanded, ARGV[1]) or '[]', 0}
 end
 local state = redis.call('HGET', meta, 'state')
-if not state then return '[]' end
+if not state then return {'[]', 0} end
 local record = ARGV[2]
 local duplicate = false
 if ARGV[9] ~= '' then
@@ -67,6 +68,7 @@ end
 if ARGV[16] and ARGV[16] ~= '' then redis.call('HINCRBY', meta, ARGV[16], 1) end
 if ARGV[17] and ARGV[17] ~= '' then redis.call('HSET', KEYS[8], ARGV[1], ARGV[17]) end
 if ARGV[18] == '1' then redis.call('HINCRBY', meta, 'answered', 1) end
+if ARGV[19] and ARGV[19] ~= '' then redis.call('HINCRBY', meta, 'code:' .. ARGV[19], 1) end
 if ARGV[3] == 'dropped' then
   redis.call('HINCRBY', meta, 'skipped', 1)
 else
@@ -118,15 +120,17 @@ if state == 'running' and not duplicate and not stopped then
   if fromSitemaps > 0 then redis.call('HINCRBY', meta, 'fromSitemaps', fromSitemaps) end
 end
 local pending = redis.call('HINCRBY', meta, 'pending', -1)
+local ended = 0
 if pending <= 0 and state == 'running' then
   redis.call('HSET', meta, 'state', 'completed', 'finishedAt', ARGV[5])
+  ended = 1
 end
 local encoded = '[]'
 if #claimed > 0 then encoded = cjson.encode(claimed) end
 redis.call('HSET', expanded, ARGV[1], encoded)
 local ttl = tonumber(ARGV[4])
 for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ttl) end
-return encoded
+return {encoded, ended}
 `;
 
 /**
@@ -167,7 +171,7 @@ return 0
 
 /** A connection with the crawl scripts as commands. */
 export type Scripted = RedisClient & {
-  cfFinishPage(...args: (string | number)[]): Promise<string>;
+  cfFinishPage(...args: (string | number)[]): Promise<[string, number]>;
   cfCancel(meta: string, now: string): Promise<string | null>;
   cfReserveSlots(
     crawlKey: string,

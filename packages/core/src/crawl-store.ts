@@ -11,6 +11,7 @@ import {
   crawlKeys,
   urlHash,
   answeredOk,
+  failureLabel,
   endedFailed,
   type ChildLink,
   type CrawlRecord,
@@ -178,14 +179,19 @@ export class CrawlStore {
    * @returns the child URLs this page claimed, to be queued; a page finished
    *   before (a retry) returns the same list, so re-adding is idempotent.
    */
-  async finishPage(
+  async finishPage(...args: Parameters<CrawlStore['finish']>): Promise<string[]> {
+    return (await this.finish(...args)).claimed;
+  }
+
+  /** finishPage, and whether this page ended the crawl (its last pending page). */
+  async finish(
     id: string,
     url: string,
     record: PageRecord,
     outcome: 'fetched' | 'failed' | 'skipped' | 'dropped',
     children: ChildLink[],
     options: { childDepth?: number; dropped?: number; now?: number; maxStoredBytes?: number } = {},
-  ): Promise<string[]> {
+  ): Promise<{ claimed: string[]; ended: boolean }> {
     const keys = this.keys(id);
     const encoded = JSON.stringify(
       children.map((child) => [urlHash(child.url), child.url, child.allowed ? 1 : 0, child.fromSitemap ? 1 : 0]),
@@ -193,7 +199,7 @@ export class CrawlStore {
     const { childDepth = record.depth + 1, dropped = 0, now = Date.now(), maxStoredBytes = Infinity } = options;
     // Content is stored while the crawl is within its cap; Redis decides, however many workers race.
     const parts = recordParts(record);
-    const claimed = await this.redis.cfFinishPage(
+    const [claimed, ended] = await this.redis.cfFinishPage(
       keys.meta,
       keys.seen,
       keys.done,
@@ -220,8 +226,9 @@ export class CrawlStore {
       record.change ?? '',
       validators(record),
       outcome === 'fetched' && answeredOk(record.status) ? 1 : 0,
+      failureLabel(record, outcome),
     );
-    return JSON.parse(claimed) as string[];
+    return { claimed: JSON.parse(claimed) as string[], ended: ended === 1 };
   }
 
   /**
@@ -273,6 +280,16 @@ export class CrawlStore {
         metas[index][0] === 'running' ? [{ id, lastAt: Number(metas[index][1] ?? 0) }] : [],
       );
     }
+  }
+
+  /** What a crawl's end says (crawl-hooks.ts logs it): its record, body bytes fetched and failures by why. */
+  async totals(id: string): Promise<{ crawl: CrawlRecord; bytes: number; failedBy: Record<string, number> } | null> {
+    const [crawl, meta] = await Promise.all([this.get(id), this.redis.hgetall(this.keys(id).meta)]);
+    if (!crawl) return null;
+    const failedBy: Record<string, number> = {};
+    for (const [field, value] of Object.entries(meta))
+      if (field.startsWith('code:')) failedBy[field.slice('code:'.length)] = Number(value);
+    return { crawl, bytes: Number(meta.bytesFetched ?? 0), failedBy };
   }
 
   /** The children a finished page claimed, or null when the page is not finished. */

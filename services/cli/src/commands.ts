@@ -83,9 +83,20 @@ export async function scrape(
     io.err.write(`job ${String(body.id)} is not finished yet; see: crawlfleet status crawl ${String(body.id)}\n`);
     return EXIT.failed;
   }
-  const result = body.result as { warning?: string; truncated?: boolean; [format: string]: unknown } | null;
+  const result = body.result as {
+    status?: number;
+    warning?: string;
+    truncated?: boolean;
+    [format: string]: unknown;
+  } | null;
   if (body.state !== 'completed' || !result) {
     io.err.write(`${typeof body.error === 'string' ? body.error : 'the job failed'}\n`);
+    return EXIT.failed;
+  }
+  const answered = typeof result.status === 'number' ? result.status : null;
+  if (answered !== null && answered >= 400) {
+    // The error page is not what was asked for: its status is.
+    io.err.write(`${url} answered HTTP ${answered}\n`);
     return EXIT.failed;
   }
   const value = result[format];
@@ -93,6 +104,27 @@ export async function scrape(
   if (result.warning) io.err.write(`warning: ${result.warning}\n`);
   if (result.truncated) io.err.write('warning: cut at CRAWL_MAX_STORED_BYTES\n');
   return EXIT.ok;
+}
+
+/**
+ * Ctrl-C while a crawl runs: the first asks the API to cancel it (the crawl
+ * then ends cancelled and its pages are written as usual), a second leaves
+ * it running and exits 130 with its id. @returns what stops listening.
+ */
+function interruptions(io: Io, api: ApiClient, id: string): () => void {
+  let count = 0;
+  const onInterrupt = () => {
+    count++;
+    if (count === 1) {
+      io.err.write(`\ncancelling crawl ${id} (Ctrl-C again to leave it running)\n`);
+      api.json('DELETE', `/v1/crawls/${id}`).catch((err: Error) => io.err.write(`could not cancel: ${err.message}\n`));
+      return;
+    }
+    io.err.write(`\ncrawl ${id} left running; see: crawlfleet crawl status ${id}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onInterrupt);
+  return () => process.off('SIGINT', onInterrupt);
 }
 
 /** Creates `--out` before the crawl starts, so a path that cannot be written costs no crawl. */
@@ -123,11 +155,16 @@ export async function crawl(
   io.err.write(`crawl ${id} started\n`);
   const started = Date.now();
   let crawlState: Record<string, unknown> = {};
-  for (;;) {
-    crawlState = (await api.json('GET', `/v1/crawls/${id}?wait=1000`)).body;
-    const line = progressLine(crawlState.stats as Parameters<typeof progressLine>[0], (Date.now() - started) / 1000);
-    io.err.write(io.err.isTTY ? `\r${line}` : `${line}\n`);
-    if (crawlState.state !== 'running') break;
+  const stop = interruptions(io, api, id);
+  try {
+    for (;;) {
+      crawlState = (await api.json('GET', `/v1/crawls/${id}?wait=1000`)).body;
+      const line = progressLine(crawlState.stats as Parameters<typeof progressLine>[0], (Date.now() - started) / 1000);
+      io.err.write(io.err.isTTY ? `\r${line}` : `${line}\n`);
+      if (crawlState.state !== 'running') break;
+    }
+  } finally {
+    stop();
   }
   io.err.write(`${io.err.isTTY ? '\n' : ''}crawl ${id} ${String(crawlState.state)}\n`);
   const pages = await api.request('GET', `/v1/crawls/${id}/pages`, undefined, 'application/x-ndjson');

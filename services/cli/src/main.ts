@@ -1,24 +1,48 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, MAX_WAIT_MS, loadConfig } from '@crawlfleet/core/runtime';
+import { ConfigError, MAX_WAIT_MS, VERSION, loadConfig } from '@crawlfleet/core/runtime';
 import { ApiClient } from './api-client.js';
 import { crawl, queues, scrape, status, submit, type Io } from './commands.js';
 import { CliError, EXIT } from './errors.js';
+import { crawlCancel, crawlPages, crawlStatus, crawls, jobs, retry, schedules } from './manage.js';
+
+/** Each command's help: `crawlfleet help COMMAND` prints it whole; the usage shows the first lines. */
+const HELP: Record<string, string> = {
+  submit: `submit <type> <json> [--wait[=ms]]   submit a job (sqrt, fibonacci, crawl); --wait prints its result
+  Example: crawlfleet submit sqrt '{"value": 2}' --wait
+  Exit 1 when the job failed.`,
+  status: `status <type> <id>                   show a job (exit 1 when it failed)`,
+  jobs: `jobs <type> [--state S]              list jobs of a queue, newest first (S: waiting, active, delayed,
+                                       completed, failed, cancelled); webhook lists deliveries`,
+  retry: `retry <type> <id>                    put a failed or cancelled job back in its queue`,
+  crawl: `crawl <url> [--max-pages N] [--max-depth N] [--scope host|path|domain|any]
+              [--include GLOB]... [--exclude GLOB]... [--delay-ms N] [--no-robots]
+              [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip]
+              [--render [--wait-until load|domcontentloaded|networkidle]] [--out FILE]
+                                       crawl a site with live progress, then write its pages as NDJSON;
+                                       Ctrl-C cancels the crawl (a second Ctrl-C leaves it running);
+                                       exit 0 completed, 1 failed or cancelled
+  crawl status <id>                    show a crawl (exit 1 when it failed or was cancelled)
+  crawl cancel <id>                    cancel a running crawl
+  crawl pages <id> [--format ndjson|json|markdown|text|html|links|urls] [--out FILE]
+                                       write a crawl's page records (NDJSON by default)`,
+  crawls: `crawls [--state running|completed|cancelled|failed]
+                                       list your crawls, newest first (id, state, start, counts, seed)`,
+  scrape: `scrape <url> [--format markdown|text|html|links] [--all-content]
+              [--render [--wait-until load|domcontentloaded|networkidle]]
+                                       fetch one page and print it (markdown by default); a 4xx/5xx
+                                       answer prints its status and exits 1`,
+  queues: `queues                               counts, workers and pause state per queue (webhook included)`,
+  schedules: `schedules                            list your schedules: queue, id, period, next run`,
+};
 
 export const USAGE = `Usage: crawlfleet [--url URL] [--key KEY] <command>
 
 Commands:
-  submit <type> <json> [--wait[=ms]]   submit a job (sqrt, fibonacci, crawl); --wait prints its result
-  status <type> <id>                   show a job
-  crawl <url> [--max-pages N] [--max-depth N] [--scope host|path|domain|any]
-              [--include GLOB]... [--exclude GLOB]... [--delay-ms N] [--no-robots]
-              [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip]
-              [--render [--wait-until load|domcontentloaded|networkidle]] [--out FILE]
-                                       crawl a site with live progress, then write its pages as NDJSON
-  scrape <url> [--format markdown|text|html|links] [--all-content]
-              [--render [--wait-until load|domcontentloaded|networkidle]]
-                                       fetch one page and print it (markdown by default); --render: in a browser,
-                                       read at --wait-until (default load; networkidle for pages that fetch after)
-  queues                               counts, workers and pause state per queue
+${Object.values(HELP)
+  .map((text) => `  ${text.split('\n  Example')[0]}`)
+  .join('\n')}
+  help <command>                       one command's help
+  --version                            the version
 
 --url defaults to CRAWLFLEET_URL or http://127.0.0.1:3000; --key to CRAWLFLEET_KEY.
 Exit codes: 0 ok, 1 job failed or input refused, 2 usage, 3 API unreachable or unavailable, 4 bad or missing key.
@@ -41,7 +65,9 @@ const OPTIONS = {
   render: { type: 'boolean' },
   'wait-until': { type: 'string' },
   sitemap: { type: 'string' },
+  state: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
 function integer(name: string, value: string | undefined): number | undefined {
@@ -73,6 +99,25 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
   try {
     const { values, positionals } = args(argv);
     const [command, ...rest] = positionals;
+    if (values.version) {
+      io.out.write(`crawlfleet ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (command === 'help' || (values.help && command)) {
+      const topic = command === 'help' ? rest[0] : command;
+      if (topic === undefined) {
+        io.out.write(USAGE);
+        return EXIT.ok;
+      }
+      const text = HELP[topic];
+      if (!text)
+        throw new CliError(
+          EXIT.usage,
+          `no command ${JSON.stringify(topic)}; commands: ${Object.keys(HELP).join(', ')}`,
+        );
+      io.out.write(`Usage: crawlfleet [--url URL] [--key KEY] ${text}\n`);
+      return EXIT.ok;
+    }
     if (values.help || !command) {
       io.out.write(USAGE);
       return values.help ? EXIT.ok : EXIT.usage;
@@ -96,7 +141,27 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
       case 'queues':
         need(0, '');
         return await queues(api, io);
+      case 'crawls':
+        need(0, '[--state S]');
+        return await crawls(api, io, values.state);
+      case 'jobs':
+        need(1, '<type> [--state S]');
+        return await jobs(api, io, rest[0], values.state);
+      case 'retry':
+        need(2, '<type> <id>');
+        return await retry(api, io, rest[0], rest[1]);
+      case 'schedules':
+        need(0, '');
+        return await schedules(api, io);
       case 'crawl': {
+        const verb = rest[0];
+        if (verb === 'status' || verb === 'cancel' || verb === 'pages') {
+          if (rest.length !== 2) throw new CliError(EXIT.usage, `usage: crawlfleet crawl ${verb} <id>`);
+          if (verb === 'status') return await crawlStatus(api, io, rest[1]);
+          if (verb === 'cancel') return await crawlCancel(api, io, rest[1]);
+          if ((values.format?.length ?? 0) > 1) throw new CliError(EXIT.usage, 'crawl pages writes one --format');
+          return await crawlPages(api, io, rest[1], values.format?.[0], values.out);
+        }
         need(1, '<url> [options]');
         const request = Object.fromEntries(
           Object.entries({

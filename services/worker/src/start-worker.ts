@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import {
   HOOKED_JOB,
+  PAGE_JOB,
   TenantUsage,
   isCounted,
   createRedis,
@@ -138,12 +139,20 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   };
   for (const each of workers) {
     each.on('failed', (job, err) => {
-      logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, failedLine(job));
+      if (queue === 'webhook' && job?.finishedOn) logger.error(...deliveryGaveUp(job, err));
+      else logger.child({ jobId: job?.id }).warn({ attempt: job?.attemptsMade, err: err.message }, failedLine(job));
       if (job?.finishedOn) ended(job);
       if (hooks && job?.name === HOOKED_JOB && job.finishedOn) hooks.report(job, 'failed');
     });
     each.on('completed', (job) => {
       ended(job);
+      // Celery's "succeeded in 0.002s"; a crawl's pages at debug (its end has a line of its own).
+      const ms = (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now());
+      const level = job.name === PAGE_JOB ? 'debug' : 'info';
+      logger[level](
+        { jobId: job.id, type: queue, durationMs: ms },
+        `${queue} job ${job.id} succeeded in ${(ms / 1000).toFixed(3)}s`,
+      );
       if (hooks && job.name === HOOKED_JOB) hooks.report(job, 'completed');
     });
     each.on('error', (err) => {
@@ -189,6 +198,32 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       return finished;
     },
   };
+}
+
+/**
+ * A webhook delivery that failed for good, as one `error` line: whose event
+ * (crawl or job and its id), the receiver's host and the last answer.
+ */
+export function deliveryGaveUp(job: Job, err: Error): [Record<string, unknown>, string] {
+  const data = (job.data ?? {}) as { url?: string; event?: string; body?: string; tenant?: string };
+  // The body begins {"event","id","type",...}: read those without parsing a page's worth of JSON.
+  const head = (data.body ?? '').slice(0, 400);
+  const id = /"id":"([^"]{1,200})"/.exec(head)?.[1] ?? null;
+  const type = /"type":"([^"]{1,40})"/.exec(head)?.[1] ?? null;
+  const host = URL.parse(data.url ?? '')?.host ?? null;
+  const fields = {
+    jobId: job.id,
+    event: data.event,
+    subject: { type, id },
+    host,
+    tenant: data.tenant,
+    attempts: job.attemptsMade,
+    err: err.message,
+  };
+  return [
+    fields,
+    `webhook delivery gave up after ${job.attemptsMade} attempts: ${data.event ?? 'event'} of ${type ?? 'job'} ${id ?? '?'} to ${host ?? '?'} (${err.message})`,
+  ];
 }
 
 /**

@@ -54,7 +54,9 @@ describe('CrawlScopeFilter', () => {
 
   it('drops tracking parameters or the whole query as the crawl says', () => {
     const url = 'https://a.test/p?a=1&utm_source=x';
-    expect(new CrawlScopeFilter('https://a.test/', { scope: 'host', ...none }).canonical(url)).toBe('https://a.test/p?a=1');
+    expect(new CrawlScopeFilter('https://a.test/', { scope: 'host', ...none }).canonical(url)).toBe(
+      'https://a.test/p?a=1',
+    );
     const keep = { scope: 'host' as const, ...none, keepTrackingParameters: true };
     expect(new CrawlScopeFilter('https://a.test/', keep).canonical(url)).toBe(url);
     const ignore = { scope: 'host' as const, ...none, ignoreQueryParameters: true };

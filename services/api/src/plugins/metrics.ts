@@ -21,7 +21,7 @@ export function mergeExpositions(texts: string[]): string {
 /**
  * /metrics in Prometheus text format: HTTP request durations by route and
  * status, the process's own metrics, and per-queue job counts by state as
- * BullMQ exports them (bullmq_job_count, including completed and failed),
+ * BullMQ exports them (bullmq_job_count, including completed and failed; webhook deliveries too),
  * and the fleet's politeness: hosts leased, leases in use, hosts paused, circuits open.
  */
 export default fp(
@@ -64,7 +64,7 @@ export default fp(
           for (const key of Object.keys(gauges) as (keyof typeof gauges)[])
             politeness[key].set({ queue: 'crawl' }, now[key]);
         // The page shards are queues of their own (queue="crawl-shard-<n>").
-        const all = [...JOB_TYPES.map((type) => queues.queue(type)), queues.render, ...queues.shards];
+        const all = [...JOB_TYPES.map((type) => queues.queue(type)), queues.render, queues.webhooks, ...queues.shards];
         const texts = await Promise.allSettled(all.map((queue) => queue.exportPrometheusMetrics()));
         queueMetrics = mergeExpositions(texts.map((text) => (text.status === 'fulfilled' ? text.value : '')));
       }

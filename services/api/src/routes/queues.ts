@@ -1,4 +1,4 @@
-import { JOB_QUEUES, RENDER_QUEUE, type JobQueueName } from '@crawlfleet/core';
+import { JOB_QUEUES, RENDER_QUEUE, WEBHOOK_QUEUE, type JobQueueName } from '@crawlfleet/core';
 import type { Queue } from '../plugins/job-queues.js';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
@@ -18,8 +18,8 @@ const ShardInfo = Type.Object({
 });
 
 const QueueInfo = Type.Object({
-  type: Type.Union([JobTypeName, Type.Literal(RENDER_QUEUE)], {
-    description: 'A job type, or render: crawl jobs and pages with render: true',
+  type: Type.Union([JobTypeName, Type.Literal(RENDER_QUEUE), Type.Literal(WEBHOOK_QUEUE)], {
+    description: 'A job type; render: crawl jobs and pages with render: true; webhook: deliveries',
   }),
   paused: Type.Boolean(),
   workers: Type.Integer({ description: 'Worker connections on this queue' }),
@@ -66,12 +66,14 @@ export default async function queueRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'Counts by state, workers and pause state of every queue',
+        summary: 'Counts by state, workers and pause state of every queue (webhook deliveries included)',
         response: { 200: Type.Object({ queues: Type.Array(QueueInfo) }), ...errors },
       },
     },
     async () => ({
-      queues: await withRedis(() => Promise.all(JOB_QUEUES.map(info))),
+      queues: await withRedis(() =>
+        Promise.all([...JOB_QUEUES.map(info), read(queues.webhooks).then((own) => ({ type: WEBHOOK_QUEUE, ...own }))]),
+      ),
     }),
   );
 

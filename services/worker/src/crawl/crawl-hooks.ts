@@ -8,6 +8,7 @@ import {
   type WebhookBudget,
 } from '@crawlfleet/core/runtime';
 import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 
 /**
@@ -26,6 +27,7 @@ export class CrawlHooks {
       prefix: string;
       ttlSeconds: number;
       budget: WebhookBudget;
+      logger?: Logger;
     },
   ) {}
 
@@ -40,8 +42,47 @@ export class CrawlHooks {
     return spec;
   }
 
+  /**
+   * One `info` line when a crawl ends (logged by the worker that finished its
+   * last page), with Scrapy-style totals: pages, failures by why, bytes, pages/s, stopReason.
+   */
+  private async logEnd(crawlId: string): Promise<void> {
+    const { logger, store } = this.deps;
+    if (!logger) return;
+    const totals = await store.totals(crawlId).catch(() => null);
+    if (!totals) return;
+    const { crawl, bytes, failedBy } = totals;
+    const ms = Math.max(1, Date.parse(crawl.finishedAt ?? new Date().toISOString()) - Date.parse(crawl.createdAt));
+    const pagesPerSecond = Math.round((crawl.stats.fetched / (ms / 1000)) * 10) / 10;
+    const why = Object.entries(failedBy)
+      .sort((a, b) => b[1] - a[1])
+      .map(([label, count]) => `${label} x${count}`)
+      .join(', ');
+    const { fetched, failed, skipped } = crawl.stats;
+    const line =
+      `crawl ${crawl.state}: ${fetched} pages fetched, ${failed} failed${why ? ` (${why})` : ''}, ${skipped} skipped, ` +
+      `${formatBytes(bytes)} in ${(ms / 1000).toFixed(1)} s (${pagesPerSecond} pages/s)` +
+      (crawl.stopReason ? `, stopped by ${crawl.stopReason}` : '');
+    logger.info(
+      {
+        crawlId,
+        state: crawl.state,
+        fetched,
+        failed,
+        failedBy,
+        skipped,
+        bytes,
+        durationMs: ms,
+        pagesPerSecond,
+        stopReason: crawl.stopReason,
+      },
+      line,
+    );
+  }
+
   /** After a page's record is stored (null: the page was dropped, past a budget). */
-  async pageFinished(crawlId: string, record: PageRecord | null): Promise<void> {
+  async pageFinished(crawlId: string, record: PageRecord | null, ended = false): Promise<void> {
+    if (ended) await this.logEnd(crawlId);
     const hook = await this.spec(crawlId);
     if (!hook) return;
     const { spec, tenant } = hook;
@@ -82,4 +123,10 @@ export class CrawlHooks {
       },
     );
   }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

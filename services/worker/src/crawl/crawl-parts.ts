@@ -126,6 +126,7 @@ export async function startCrawlParts(
     prefix: config.queuePrefix,
     ttlSeconds: config.resultTtlSeconds,
     budget: new WebhookBudget(commands, config),
+    logger,
   });
   const gate = new HostGate(commands, config);
   // Past 90% of Redis's maxmemory no page is claimed and no scheduled crawl started: they wait.

@@ -98,7 +98,7 @@ export class CrawlSweep {
     const error = describeFailure(new PageLostError(why)).message;
     this.deps.logger.warn({ crawlId, url: page.url, error }, 'crawl page lost; recorded as failed');
     const record = unfetchedPageRecord(page.url, page.depth, error);
-    await this.deps.store.finishPage(crawlId, page.url, record, 'failed', []);
-    await this.deps.hooks.pageFinished(crawlId, record);
+    const { ended } = await this.deps.store.finish(crawlId, page.url, record, 'failed', []);
+    await this.deps.hooks.pageFinished(crawlId, record, ended);
   }
 }
