@@ -125,23 +125,59 @@ const running = new Map();
 /** The last line each service wrote to stderr (what a refusal says). */
 const lastErrorLine = new Map();
 
+/**
+ * How the children log (LOG_FORMAT, unless set): pretty, one coloured line an
+ * event, when this terminal shows them; JSON when our output goes to a pipe or
+ * file. JSON lines go out as they are (they name their service and queue), so
+ * `npm start | pino-pretty` and `| jq` work; other lines get a `[service]` prefix.
+ */
+const childLogFormat =
+  process.env.LOG_FORMAT && process.env.LOG_FORMAT !== 'auto'
+    ? process.env.LOG_FORMAT
+    : process.stdout.isTTY
+      ? 'pretty'
+      : 'json';
+const childEnv = {
+  LOG_FORMAT: childLogFormat,
+  ...(childLogFormat === 'pretty' && process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
+};
+
+/** The last line a service wrote and how many times in a row (identical lines are folded into one). */
+const repeated = new Map();
+
 function prefixLines(stream, name, out) {
   let rest = '';
   stream.on('data', (chunk) => {
     const lines = (rest + chunk.toString()).split('\n');
     rest = lines.pop() ?? '';
     for (const line of lines) {
-      out.write(`[${name}] ${line}\n`);
       if (out === process.stderr && line.trim()) lastErrorLine.set(name, line);
+      if (fold(name, out, line)) continue;
+      out.write(line.startsWith('{') ? `${line}\n` : `[${name}] ${line}\n`);
     }
   });
+}
+
+/** True for a line that repeats the service's last one (ignoring its time): counted, said once when they stop. */
+function fold(name, out, line) {
+  const key = `${name} ${out === process.stderr ? 2 : 1}`;
+  // eslint-disable-next-line no-control-regex
+  const bare = line.replace(/\x1b\[[\d;]*m/g, '').replace(/"time":\d+,?|^\[[\d:.]+\] /g, '');
+  const last = repeated.get(key);
+  if (last && last.bare === bare) {
+    last.count++;
+    return true;
+  }
+  if (last && last.count > 0) out.write(`[${name}] (the line before repeated ${last.count} more times)\n`);
+  repeated.set(key, { bare, count: 0 });
+  return false;
 }
 
 /** Starts a service and restarts it when it dies, backing off up to 30 s. */
 function supervise(service, delayMs = 1000) {
   const startedAt = Date.now();
   const child = spawn(process.execPath, [...service.nodeArgs, `${ROOT}${service.entry}`, ...service.args], {
-    env: { ...process.env, REDIS_URL: redisUrl },
+    env: { ...process.env, ...childEnv, REDIS_URL: redisUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.set(service.name, child);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bodyOf, eventually, testConfig, ROOT, startService, type ServiceProcess, freePort } from '@crawlfleet/testkit';
@@ -23,11 +23,17 @@ describe('npm start', () => {
       REDIS_URL: config.redisUrl,
       QUEUE_PREFIX: config.queuePrefix,
       PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     });
     const running = launcher;
     await eventually(() => running.output().includes('Ctrl-C stops everything'), 60_000, 'launcher ready');
     const output = running.output();
+    // Piped: the services log JSON lines, unprefixed (they name their service and queue), for `| pino-pretty`.
+    const ready = output.split('\n').filter((line) => line.includes('"worker ready"'));
+    expect(ready.length, output).toBeGreaterThanOrEqual(4);
+    for (const line of ready)
+      expect(JSON.parse(line)).toMatchObject({ level: 30, service: 'worker', msg: 'worker ready' });
+    expect(ready.map((line) => JSON.parse(line).queue)).toContain('sqrt');
     expect(output).toContain(`API listening on http://127.0.0.1:${port}`);
     const curl = /curl -s -X POST '([^']+)' -H 'content-type: application\/json' -d '([^']+)'/.exec(output);
     expect(curl).not.toBeNull();
@@ -79,5 +85,37 @@ describe('npm start', () => {
     expect(await running.exited).toBe(0);
     expect(running.output()).toContain('[crawlfleet] stopped');
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('logs pretty, one line an event, each with its service, when a terminal shows it', async () => {
+    const config = testConfig(inject('redisUrl'));
+    const port = await freePort();
+    // `script` gives the launcher a pseudo-terminal, as a user's shell does.
+    const child = spawn('script', ['-qfec', `${process.execPath} ${ROOT}scripts/start.mjs`, '/dev/null'], {
+      env: {
+        ...process.env,
+        REDIS_URL: config.redisUrl,
+        QUEUE_PREFIX: config.queuePrefix,
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await eventually(() => output.includes('Ctrl-C stops everything'), 60_000, 'launcher ready');
+      await eventually(() => (output.match(/worker ready/g) ?? []).length >= 4, 20_000, 'workers ready');
+      // eslint-disable-next-line no-control-regex
+      const lines = output.replace(/\x1b\[[\d;]*m/g, '').split(/\r?\n/);
+      const ready = lines.filter((line) => line.includes('worker ready'));
+      for (const line of ready) expect(line).toMatch(/^\[worker-\w+\] \[\d\d:\d\d:\d\d\.\d{3}\] INFO: worker ready \{/);
+      expect(lines.some((line) => line.startsWith('{'))).toBe(false);
+      expect(output).toMatch(/\x1b\[3\dm/); // coloured
+    } finally {
+      process.kill(-child.pid!, 'SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 });

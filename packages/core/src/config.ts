@@ -134,6 +134,13 @@ function userName(raw: string, name: string): string {
   return value;
 }
 
+/** How logs are written: JSON lines, pretty one-liners, or pretty when stdout is a terminal (auto). */
+function logFormat(raw: string, name: string): 'json' | 'pretty' | 'auto' {
+  const value = raw.trim().toLowerCase();
+  if (value !== 'json' && value !== 'pretty' && value !== 'auto') return fail(name, 'must be json, pretty or auto', raw);
+  return value;
+}
+
 function logLevel(raw: string, name: string): string {
   const value = raw.trim().toLowerCase();
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(value)) {
@@ -154,6 +161,7 @@ export const CONFIG_FIELDS = {
   host: field('HOST', '127.0.0.1', text),
   port: field('PORT', '3000', integer(0, 65535)),
   logLevel: field('LOG_LEVEL', 'info', logLevel),
+  logFormat: field('LOG_FORMAT', 'auto', logFormat),
   apiKeys: field('API_KEYS', undefined, keyEntries),
   adminKeys: field('ADMIN_KEYS', undefined, keyEntries),
   apiAllowAnonymous: field('API_ALLOW_ANONYMOUS', 'false', boolean),
@@ -239,6 +247,7 @@ const COMMON = [
   'crawlQueueShards',
   'queuePrefix',
   'logLevel',
+  'logFormat',
   'resultTtlSeconds',
   'jobAttempts',
   'fibonacciMaxN',

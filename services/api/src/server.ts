@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { describeRedis, loadConfig, type Config } from '@crawlfleet/core';
+import { logDestination, loggerOptions } from '@crawlfleet/core/log-format';
 import { buildApp } from './app.js';
 import { isLoopback } from './plugins/keyless-guard.js';
 
@@ -22,7 +23,7 @@ function readConfig(): Config {
 
 const config = readConfig();
 const app = await buildApp(config, {
-  logger: { level: config.logLevel, base: { service: 'api', pid: process.pid } },
+  logger: { ...loggerOptions(config, { service: 'api' }), stream: logDestination(config) },
   // Let in-flight requests finish on close, then drop idle keep-alive sockets.
   forceCloseConnections: 'idle',
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, describeRedis, loadConfig, WORKER_KINDS, type Config } from '@crawlfleet/core/runtime';
+import { logDestination, loggerOptions } from '@crawlfleet/core/log-format';
 import { pino } from 'pino';
 import { serveMetrics } from './metrics.js';
 import { startWorker } from './start-worker.js';
@@ -54,7 +55,7 @@ function readConfig(): Config {
 
 const config = readConfig();
 const queue = config.workerQueue!;
-const logger = pino({ level: config.logLevel, base: { service: 'worker', pid: process.pid } });
+const logger = pino(loggerOptions(config, { service: 'worker' }), logDestination(config));
 logger.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'starting worker');
 const running = await startWorker({ config, queue, logger }).catch((err: Error) => {
   // Chromium's sandbox cannot start and is required: one line saying how to fix it, exit 2 (not retried).
