@@ -29,8 +29,13 @@ describe('npm start', () => {
     await eventually(() => running.output().includes('Ctrl-C stops everything'), 60_000, 'launcher ready');
     const output = running.output();
     // Piped: the services log JSON lines, unprefixed (they name their service and queue), for `| pino-pretty`.
-    const ready = output.split('\n').filter((line) => line.includes('"worker ready"'));
-    expect(ready.length, output).toBeGreaterThanOrEqual(4);
+    const readyLines = () =>
+      running
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"worker ready"'));
+    await eventually(() => readyLines().length >= 4, 20_000, 'workers ready');
+    const ready = readyLines();
     for (const line of ready)
       expect(JSON.parse(line)).toMatchObject({ level: 30, service: 'worker', msg: 'worker ready' });
     expect(ready.map((line) => JSON.parse(line).queue)).toContain('sqrt');
