@@ -2,7 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@crawlfleet/api';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, silentLogger, testConfig, startRedis, type TestRedis } from '@crawlfleet/testkit';
+import {
+  eventually,
+  freePort,
+  silentLogger,
+  startService,
+  testConfig,
+  startRedis,
+  type TestRedis,
+} from '@crawlfleet/testkit';
 
 /*
  * Redis stopped and restarted under a running API: job routes answer 503
@@ -79,5 +87,34 @@ describe('Redis stopped and restarted', () => {
     const after = await post('/v1/jobs/sqrt?wait=10000', '{"value": 144}');
     expect(after.statusCode).toBe(200);
     expect(after.json().result).toEqual({ value: 144, sqrt: 12 });
+  });
+
+  it('says so in few lines per process: once when Redis goes, at most once per 30 s, once when it is back', async () => {
+    const env = { REDIS_URL: redis.url, QUEUE_PREFIX: app.config.queuePrefix, LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
+    const port = await freePort();
+    const services = [
+      startService('services/api/dist/server.js', [], { ...env, PORT: String(port) }),
+      startService('services/worker/dist/main.js', ['--queue', 'crawl'], env),
+      startService('services/worker/dist/main.js', ['--queue', 'sqrt'], env),
+    ];
+    try {
+      for (const service of services)
+        await eventually(() => /"(API listening|worker ready)"/.test(service.output()), 20_000, 'service ready');
+      const before = services.map((service) => service.output().length);
+      await redis.stop();
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
+      await redis.start();
+      for (const service of services)
+        await eventually(() => service.output().includes('Redis is back after'), 15_000, 'back line');
+      for (const [index, service] of services.entries()) {
+        const lines = service.output().slice(before[index]).split('\n').filter(Boolean);
+        // The outage's lines: its first error, at most one more (30 s), the way back; nothing else, no stack.
+        expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(3);
+        for (const line of lines) expect(line.startsWith('{'), line).toBe(true);
+        expect(lines.filter((line) => line.includes('Redis is back after'))).toHaveLength(1);
+      }
+    } finally {
+      for (const service of services) service.child.kill('SIGKILL');
+    }
   });
 });

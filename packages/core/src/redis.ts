@@ -75,8 +75,8 @@ export function clusterOptions(role: RedisRole, target: RedisTarget, overrides: 
 /**
  * Opens a Redis connection to `target`: the cluster when REDIS_CLUSTER_NODES is
  * set, else REDIS_URL (`redis://` or `rediss://`, password in the URL).
- * Connection errors are passed to `onError` (once per outage) instead of being
- * thrown, since ioredis keeps reconnecting on its own. `overrides` adds ioredis
+ * Connection errors are passed to `onError` (the process's first of an
+ * outage, then one per 30 s: outageError) instead of being thrown, since ioredis keeps reconnecting on its own. `overrides` adds ioredis
  * options to those of the role.
  */
 export function createRedis(
@@ -88,17 +88,51 @@ export function createRedis(
   const client: RedisClient = target.redisClusterNodes
     ? new Cluster(target.redisClusterNodes, clusterOptions(role, target, overrides))
     : new Redis(target.redisUrl, { ...redisOptions(role), ...overrides });
-  let reported = false;
-  const report = (err: Error) => {
-    if (!reported) onError(err);
-    reported = true;
-  };
+  const report = (err: Error) => outageError(err, onError);
   client.on('error', report);
   client.on('node error', report);
-  client.on('ready', () => {
-    reported = false;
-  });
+  client.on('ready', outageOver);
   return client;
+}
+
+/**
+ * Redis going away, per process (every connection of it): the first
+ * connection error is said at once, then at most one line per
+ * OUTAGE_LINE_MS while it stays away, and once when a connection is ready
+ * again (onRedisBack). A process has many connections, each retrying every
+ * second: without this each said so, a flood of identical lines.
+ */
+const OUTAGE_LINE_MS = 30_000;
+const outage = { since: 0, lastLine: 0 };
+const backListeners = new Set<(downMs: number) => void>();
+
+function outageError(err: Error, say: (err: Error) => void, now = Date.now()): void {
+  if (outage.since === 0) {
+    outage.since = now;
+    outage.lastLine = now;
+    say(err);
+  } else if (now - outage.lastLine >= OUTAGE_LINE_MS) {
+    outage.lastLine = now;
+    say(new Error(`${err.message} (still unreachable after ${Math.round((now - outage.since) / 1000)} s)`));
+  }
+}
+
+function outageOver(): void {
+  if (outage.since === 0) return;
+  const downMs = Date.now() - outage.since;
+  outage.since = 0;
+  for (const listener of backListeners) listener(downMs);
+}
+
+/** True while this process's Redis connections fail (other errors of the outage need not be said). */
+export function redisAway(): boolean {
+  return outage.since !== 0;
+}
+
+/** Calls `listener` with how long Redis was away, once when it comes back. @returns what stops it. */
+export function onRedisBack(listener: (downMs: number) => void): () => void {
+  backListeners.add(listener);
+  return () => backListeners.delete(listener);
 }
 
 /** True for a connection to a Redis Cluster. */

@@ -35,6 +35,8 @@ export {
 } from './config.js';
 export {
   createRedis,
+  redisAway,
+  onRedisBack,
   redisOptions,
   clusterOptions,
   isCluster,

@@ -5,6 +5,8 @@ import {
   TenantUsage,
   isCounted,
   createRedis,
+  onRedisBack,
+  redisAway,
   jobTenant,
   pageQueueNames,
   queueKeyPrefix,
@@ -60,6 +62,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const concurrency = options.concurrency ?? config.workerConcurrency ?? defaultConcurrency(queue);
   const connection = createRedis(config, 'blocking', (err) =>
     logger.warn({ err: err.message }, 'Redis unreachable; retrying'),
+  );
+  const stopBackLine = onRedisBack((downMs) =>
+    logger.info({ downMs }, `Redis is back after ${Math.round(downMs / 1000)} s`),
   );
   // Only a crawl worker loads the crawler (undici, the HTML parser, …): the
   // sqrt and fibonacci workers stay smaller (bench/README.md).
@@ -156,6 +161,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       if (hooks && job.name === HOOKED_JOB) hooks.report(job, 'completed');
     });
     each.on('error', (err) => {
+      // Redis away: the connection said so (once, then every 30 s); BullMQ's own errors of it add nothing.
+      if (redisAway()) return;
       if (err.message === lastError.message && Date.now() - lastError.at < 60_000) return;
       lastError = { message: err.message, at: Date.now() };
       logger.error({ err: err.message }, 'worker error');
@@ -194,6 +201,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         Promise.allSettled([crawl?.close(), fibonacci?.close(), webhook?.close(), hooks?.close(), released.close()]),
         new Promise((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
+      stopBackLine();
       connection.disconnect();
       return finished;
     },

@@ -6,6 +6,7 @@ import {
   WEBHOOK_QUEUE,
   cancelChannel,
   createRedis,
+  onRedisBack,
   MemoryWatch,
   quietErrors,
   queueKeyPrefix,
@@ -51,6 +52,8 @@ export class JobQueues {
   private readonly eventConnections: RedisClient[] = [];
   /** Redis's used_memory as a share of its maxmemory (0 without maxmemory), read every second. */
   private readonly memory: MemoryWatch;
+  /** Stops the "Redis is back" line of this process. */
+  private readonly stopBackLine: () => void;
 
   constructor(
     readonly config: Config,
@@ -59,6 +62,9 @@ export class JobQueues {
     const warn = (what: string) => (err: Error) =>
       logger.warn({ err: err.message }, `${what}: Redis unreachable; retrying`);
     this.redis = createRedis(config, 'fail-fast', warn('queues'));
+    this.stopBackLine = onRedisBack((downMs) =>
+      logger.info({ downMs }, `Redis is back after ${Math.round(downMs / 1000)} s`),
+    );
     // BullMQ checks the server version when a Queue is made, and a failed
     // check is final; with no offline queue it would fail while Redis is
     // away, so the queues are made once the connection is first ready.
@@ -202,6 +208,7 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
+    this.stopBackLine();
     this.memory.close();
     await Promise.allSettled([...this.events.values()].map((events) => events.close()));
     const queues = [...this.queues.values(), ...(this.webhookQueue ? [this.webhookQueue] : [])];
