@@ -112,7 +112,7 @@ export const CrawlRequest = Type.Object(
     ...contentFields,
     ...renderFields,
   },
-  { additionalProperties: false },
+  { title: 'CrawlRequest', additionalProperties: false },
 );
 export type CrawlRequest = Static<typeof CrawlRequest>;
 
@@ -150,46 +150,54 @@ export interface CrawlOptions {
 export { crawlOptions } from './crawl-record.js';
 
 /** One fetched (or failed, or skipped) page of a crawl. */
-export const PageRecord = Type.Object({
-  url: Type.String(),
-  depth: Type.Integer(),
-  status: Type.Union([Type.Integer(), Type.Null()]),
-  title: Type.Union([Type.String(), Type.Null()]),
-  links: Type.Union([Type.Integer(), Type.Array(Type.String())], {
-    description: 'Links found on the page: their number, or the links themselves with formats: ["links"]',
-  }),
-  error: Type.Union([Type.String(), Type.Null()]),
-  finalUrl: Type.Union([Type.String(), Type.Null()]),
-  contentType: Type.Union([Type.String(), Type.Null()]),
-  bytes: Type.Union([Type.Integer(), Type.Null()]),
-  metadata: Type.Union([PageMetadata, Type.Null()], { description: 'null when the page was not fetched' }),
-  change: Type.Optional(
-    Type.Enum(['new', 'changed', 'unchanged', 'removed'], { description: 'Recrawls: against the crawl recrawled' }),
-  ),
-  duplicateOf: Type.Optional(
-    Type.String({ description: 'The first page of this crawl with the same contentHash; its links were not followed' }),
-  ),
-  ...contentResult,
-});
+export const PageRecord = Type.Object(
+  {
+    url: Type.String(),
+    depth: Type.Integer(),
+    status: Type.Union([Type.Integer(), Type.Null()]),
+    title: Type.Union([Type.String(), Type.Null()]),
+    links: Type.Union([Type.Integer(), Type.Array(Type.String())], {
+      description: 'Links found on the page: their number, or the links themselves with formats: ["links"]',
+    }),
+    error: Type.Union([Type.String(), Type.Null()]),
+    finalUrl: Type.Union([Type.String(), Type.Null()]),
+    contentType: Type.Union([Type.String(), Type.Null()]),
+    bytes: Type.Union([Type.Integer(), Type.Null()]),
+    metadata: Type.Union([PageMetadata, Type.Null()], { description: 'null when the page was not fetched' }),
+    change: Type.Optional(
+      Type.Enum(['new', 'changed', 'unchanged', 'removed'], { description: 'Recrawls: against the crawl recrawled' }),
+    ),
+    duplicateOf: Type.Optional(
+      Type.String({
+        description: 'The first page of this crawl with the same contentHash; its links were not followed',
+      }),
+    ),
+    ...contentResult,
+  },
+  { title: 'PageRecord' },
+);
 export type PageRecord = Static<typeof PageRecord>;
 
-export const CrawlStats = Type.Object({
-  discovered: Type.Integer(),
-  queued: Type.Integer(),
-  fetched: Type.Integer(),
-  failed: Type.Integer(),
-  skipped: Type.Integer(),
-  storedBytes: Type.Integer({
-    description: 'Bytes of page content stored (formats), up to CRAWL_MAX_STORED_BYTES_PER_CRAWL',
-  }),
-  notStored: Type.Integer({ description: 'Fetched pages whose content was not stored: the crawl was at its cap' }),
-  fromSitemaps: Type.Integer({ description: 'Pages claimed from sitemaps' }),
-  new: Type.Integer({ description: 'Recrawls: pages the crawl it recrawls had not fetched' }),
-  changed: Type.Integer({ description: 'Recrawls: pages whose content changed' }),
-  unchanged: Type.Integer({ description: 'Recrawls: pages answered 304 or with the same contentHash' }),
-  removed: Type.Integer({ description: 'Recrawls: pages of the old crawl not reached (once completed)' }),
-  waitingForHost: Type.Integer({ description: 'Pages in the queue now waiting for a lease on their host' }),
-});
+export const CrawlStats = Type.Object(
+  {
+    discovered: Type.Integer(),
+    queued: Type.Integer(),
+    fetched: Type.Integer(),
+    failed: Type.Integer(),
+    skipped: Type.Integer(),
+    storedBytes: Type.Integer({
+      description: 'Bytes of page content stored (formats), up to CRAWL_MAX_STORED_BYTES_PER_CRAWL',
+    }),
+    notStored: Type.Integer({ description: 'Fetched pages whose content was not stored: the crawl was at its cap' }),
+    fromSitemaps: Type.Integer({ description: 'Pages claimed from sitemaps' }),
+    new: Type.Integer({ description: 'Recrawls: pages the crawl it recrawls had not fetched' }),
+    changed: Type.Integer({ description: 'Recrawls: pages whose content changed' }),
+    unchanged: Type.Integer({ description: 'Recrawls: pages answered 304 or with the same contentHash' }),
+    removed: Type.Integer({ description: 'Recrawls: pages of the old crawl not reached (once completed)' }),
+    waitingForHost: Type.Integer({ description: 'Pages in the queue now waiting for a lease on their host' }),
+  },
+  { title: 'CrawlStats' },
+);
 export type CrawlStats = Static<typeof CrawlStats>;
 
 /** A crawl's states; `failed` is a crawl that ended with nothing fetched and a failure (stored as completed). */

@@ -10,30 +10,36 @@ import { Type, type Static } from 'typebox';
 export const SqrtInput = Type.Object(
   // JSON.parse turns 1e999 into Infinity; the maximum keeps it out.
   { value: Type.Number({ minimum: 0, maximum: Number.MAX_VALUE, description: 'A finite number >= 0' }) },
-  { additionalProperties: false },
+  { title: 'SqrtInput', additionalProperties: false },
 );
 export type SqrtInput = Static<typeof SqrtInput>;
 
-export const SqrtResult = Type.Object({
-  value: Type.Number(),
-  sqrt: Type.Number(),
-});
+export const SqrtResult = Type.Object(
+  {
+    value: Type.Number(),
+    sqrt: Type.Number(),
+  },
+  { title: 'SqrtResult' },
+);
 export type SqrtResult = Static<typeof SqrtResult>;
 
 /** `fibonacci` input; the upper bound comes from `FIBONACCI_MAX_N`. */
 export function fibonacciInput(maxN: number) {
   return Type.Object(
     { n: Type.Integer({ minimum: 0, maximum: maxN, description: `An integer 0..${maxN}` }) },
-    { additionalProperties: false },
+    { title: 'FibonacciInput', additionalProperties: false },
   );
 }
 export type FibonacciInput = Static<ReturnType<typeof fibonacciInput>>;
 
-export const FibonacciResult = Type.Object({
-  n: Type.Integer(),
-  value: Type.String({ description: 'The exact decimal value' }),
-  digits: Type.Integer(),
-});
+export const FibonacciResult = Type.Object(
+  {
+    n: Type.Integer(),
+    value: Type.String({ description: 'The exact decimal value' }),
+    digits: Type.Integer(),
+  },
+  { title: 'FibonacciResult' },
+);
 export type FibonacciResult = Static<typeof FibonacciResult>;
 
 /** JSON Schema format of a URL the crawler can fetch: see {@link isFetchableUrl}. */
@@ -115,7 +121,7 @@ export const CrawlInput = Type.Object(
     ...contentFields,
     ...renderFields,
   },
-  { additionalProperties: false },
+  { title: 'CrawlInput', additionalProperties: false },
 );
 export type CrawlInput = Static<typeof CrawlInput>;
 
@@ -157,41 +163,47 @@ export function webhookSpec(events: readonly string[]) {
         }),
       ),
     },
-    { additionalProperties: false },
+    { title: 'Webhook', additionalProperties: false },
   );
 }
 
 /** What a page says about itself, on every crawl result and page record. */
-export const PageMetadata = Type.Object({
-  title: Type.Union([Type.String(), Type.Null()]),
-  description: Type.Union([Type.String(), Type.Null()], { description: '<meta name="description">' }),
-  canonical: Type.Union([Type.String(), Type.Null()], { description: '<link rel="canonical">, absolute' }),
-  lang: Type.Union([Type.String(), Type.Null()], { description: '<html lang>' }),
-  etag: Type.Union([Type.String(), Type.Null()]),
-  lastModified: Type.Union([Type.String(), Type.Null()]),
-  contentHash: Type.Union([Type.String(), Type.Null()], {
-    description: 'sha256 hex of the page text, whitespace collapsed; null for bodies not parsed',
-  }),
-  charset: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], {
-      description: 'The encoding the page was decoded from: its BOM, Content-Type, <meta charset>, else utf-8',
+export const PageMetadata = Type.Object(
+  {
+    title: Type.Union([Type.String(), Type.Null()]),
+    description: Type.Union([Type.String(), Type.Null()], { description: '<meta name="description">' }),
+    canonical: Type.Union([Type.String(), Type.Null()], { description: '<link rel="canonical">, absolute' }),
+    lang: Type.Union([Type.String(), Type.Null()], { description: '<html lang>' }),
+    etag: Type.Union([Type.String(), Type.Null()]),
+    lastModified: Type.Union([Type.String(), Type.Null()]),
+    contentHash: Type.Union([Type.String(), Type.Null()], {
+      description: 'sha256 hex of the page text, whitespace collapsed; null for bodies not parsed',
     }),
-  ),
-});
+    charset: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: 'The encoding the page was decoded from: its BOM, Content-Type, <meta charset>, else utf-8',
+      }),
+    ),
+  },
+  { title: 'PageMetadata' },
+);
 export type PageMetadata = Static<typeof PageMetadata>;
 
-export const CrawlResult = Type.Object({
-  url: Type.String(),
-  finalUrl: Type.String(),
-  status: Type.Integer(),
-  contentType: Type.Union([Type.String(), Type.Null()]),
-  title: Type.Union([Type.String(), Type.Null()]),
-  links: Type.Array(Type.String()),
-  bytes: Type.Integer(),
-  durationMs: Type.Number(),
-  metadata: PageMetadata,
-  ...contentResult,
-});
+export const CrawlResult = Type.Object(
+  {
+    url: Type.String(),
+    finalUrl: Type.String(),
+    status: Type.Integer(),
+    contentType: Type.Union([Type.String(), Type.Null()]),
+    title: Type.Union([Type.String(), Type.Null()]),
+    links: Type.Array(Type.String()),
+    bytes: Type.Integer(),
+    durationMs: Type.Number(),
+    metadata: PageMetadata,
+    ...contentResult,
+  },
+  { title: 'CrawlResult' },
+);
 export type CrawlResult = Static<typeof CrawlResult>;
 
 /** Input and result schemas of every job type, given the configured limits. */

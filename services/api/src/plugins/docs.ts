@@ -2,6 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { ErrorReply } from '../schemas/job.js';
+import { finishSpec } from './openapi-finish.js';
 
 /**
  * OpenAPI generated from the TypeBox schemas the routes validate with,
@@ -13,6 +15,12 @@ export default fp(
     const { version } = app.config;
     await app.register(swagger, {
       hideUntagged: true,
+      // operationIds, the errors every route can answer, shared schemas (openapi-finish.ts).
+      transformObject: (documents) =>
+        finishSpec(
+          'openapiObject' in documents ? (documents.openapiObject as Record<string, unknown>) : {},
+          JSON.parse(JSON.stringify(ErrorReply)) as Record<string, unknown>,
+        ),
       openapi: {
         openapi: '3.0.3',
         info: {

@@ -24,20 +24,23 @@ import { ScheduleId, TenantQuery, scheduleTenant } from '../schemas/schedule.js'
 import { checkScheduleQuota } from '../schedules/schedule-quota.js';
 
 /** A crawl schedule as listed: its crawl (webhook secret and header values hidden) and the crawl it started last. */
-export const CrawlScheduleView = Type.Object({
-  id: Type.String(),
-  tenant: Type.String(),
-  type: Type.Literal('crawls'),
-  every: Type.Union([Type.Integer(), Type.Null()]),
-  cron: Type.Union([Type.String(), Type.Null()]),
-  next: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  crawl: Type.Unknown(),
-  incremental: Type.Boolean(),
-  lastCrawlId: Type.Union([Type.String(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()], {
-    description: 'Why the last run did not start (a quota), until one does',
-  }),
-});
+export const CrawlScheduleView = Type.Object(
+  {
+    id: Type.String(),
+    tenant: Type.String(),
+    type: Type.Literal('crawls'),
+    every: Type.Union([Type.Integer(), Type.Null()]),
+    cron: Type.Union([Type.String(), Type.Null()]),
+    next: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    crawl: Type.Unknown(),
+    incremental: Type.Boolean(),
+    lastCrawlId: Type.Union([Type.String(), Type.Null()]),
+    lastError: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why the last run did not start (a quota), until one does',
+    }),
+  },
+  { title: 'CrawlSchedule' },
+);
 const errors = { 400: ErrorReply, 404: ErrorReply, 503: ErrorReply };
 const tags = ['schedules'];
 

@@ -8,13 +8,27 @@ import { ErrorReply } from '../schemas/job.js';
 /** /healthz: the process answers. /readyz: Redis answers too and is not over 90% of its maxmemory (503 otherwise). */
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   const tags = ['health'];
-  app.get('/healthz', { schema: { tags, response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags,
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.String() }) },
+      },
+    },
+    async () => ({
+      status: 'ok',
+    }),
+  );
   app.get(
     '/readyz',
     {
-      schema: { tags, response: { 200: Type.Object({ status: Type.String() }), 503: ErrorReply } },
+      schema: {
+        tags,
+        summary: 'Readiness: Redis answers and is under 90% of its memory',
+        response: { 200: Type.Object({ status: Type.String() }), 503: ErrorReply },
+      },
     },
     async () => {
       const { jobQueues } = app;

@@ -52,7 +52,7 @@ const ListQuerySchema = Type.Object(
 /** The Jobs part of the API for one type, with that type's schemas. */
 function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type: JobType): void {
   const { input, result } = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN })[type];
-  const view = jobView(input, result);
+  const view = jobView(input, result, `${type[0].toUpperCase()}${type.slice(1)}Job`);
   // A job's webhook rides beside its input fields, and is taken off before the input is stored.
   const body = Type.Object(
     { ...input.properties, webhook: Type.Optional(webhookSpec(JOB_EVENTS)) },
@@ -155,7 +155,10 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
     {
       schema: {
         tags,
-        summary: `Remove a ${type} job that has not started, or cancel a running crawl`,
+        summary:
+          type === 'crawl'
+            ? 'Remove a crawl job that has not started, or cancel a running one'
+            : `Remove a ${type} job that has not started`,
         params: JobIdParams,
         response: { 202: JobAccepted, ...errors },
       },
@@ -179,7 +182,11 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
         querystring: ListQuerySchema,
         response: {
           200: Type.Object({
-            items: Type.Array(Type.Intersect([view, Type.Object({ tenant: Type.Optional(Type.String()) })])),
+            items: Type.Array(
+              Type.Intersect([view, Type.Object({ tenant: Type.Optional(Type.String()) })], {
+                title: `Listed${type[0].toUpperCase()}${type.slice(1)}Job`,
+              }),
+            ),
             next: Type.Union([Type.String(), Type.Null()]),
           }),
           ...errors,

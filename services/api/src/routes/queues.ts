@@ -8,28 +8,36 @@ import { jobTypeOf } from './unknown-type.js';
 
 const COUNTED = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
 
-const Counts = Type.Object(Object.fromEntries(COUNTED.map((state) => [state, Type.Integer()])));
-
-const ShardInfo = Type.Object({
-  name: Type.String({ description: 'The page queue, crawl-shard-<n>' }),
-  paused: Type.Boolean(),
-  workers: Type.Integer({ description: 'Worker connections on this shard' }),
-  counts: Counts,
+const Counts = Type.Object(Object.fromEntries(COUNTED.map((state) => [state, Type.Integer()])), {
+  title: 'QueueCounts',
 });
 
-const QueueInfo = Type.Object({
-  type: Type.Union([JobTypeName, Type.Literal(RENDER_QUEUE), Type.Literal(WEBHOOK_QUEUE)], {
-    description: 'A job type; render: crawl jobs and pages with render: true; webhook: deliveries',
-  }),
-  paused: Type.Boolean(),
-  workers: Type.Integer({ description: 'Worker connections on this queue' }),
-  counts: Counts,
-  shards: Type.Optional(
-    Type.Array(ShardInfo, {
-      description: 'crawl only, with CRAWL_QUEUE_SHARDS > 1: the page queues of recursive crawls (paused with crawl)',
+const ShardInfo = Type.Object(
+  {
+    name: Type.String({ description: 'The page queue, crawl-shard-<n>' }),
+    paused: Type.Boolean(),
+    workers: Type.Integer({ description: 'Worker connections on this shard' }),
+    counts: Counts,
+  },
+  { title: 'QueueShard' },
+);
+
+const QueueInfo = Type.Object(
+  {
+    type: Type.Union([JobTypeName, Type.Literal(RENDER_QUEUE), Type.Literal(WEBHOOK_QUEUE)], {
+      description: 'A job type; render: crawl jobs and pages with render: true; webhook: deliveries',
     }),
-  ),
-});
+    paused: Type.Boolean(),
+    workers: Type.Integer({ description: 'Worker connections on this queue' }),
+    counts: Counts,
+    shards: Type.Optional(
+      Type.Array(ShardInfo, {
+        description: 'crawl only, with CRAWL_QUEUE_SHARDS > 1: the page queues of recursive crawls (paused with crawl)',
+      }),
+    ),
+  },
+  { title: 'Queue' },
+);
 
 interface TypeRoute {
   Params: { type: string };

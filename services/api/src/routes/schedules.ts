@@ -21,15 +21,18 @@ import { checkScheduleQuota } from '../schedules/schedule-quota.js';
 import { CrawlScheduleView, listCrawlSchedules } from './crawl-schedules.js';
 import { jobTypeOf, unknownTypeRoutes } from './unknown-type.js';
 
-const ScheduleView = Type.Object({
-  id: Type.String(),
-  tenant: Type.String(),
-  type: Type.String(),
-  every: Type.Union([Type.Integer(), Type.Null()]),
-  cron: Type.Union([Type.String(), Type.Null()]),
-  next: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  input: Type.Unknown(),
-});
+const ScheduleView = Type.Object(
+  {
+    id: Type.String(),
+    tenant: Type.String(),
+    type: Type.String(),
+    every: Type.Union([Type.Integer(), Type.Null()]),
+    cron: Type.Union([Type.String(), Type.Null()]),
+    next: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    input: Type.Unknown(),
+  },
+  { title: 'Schedule' },
+);
 const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 429: ErrorReply, 503: ErrorReply };
 const tags = ['schedules'];
 

@@ -4,7 +4,10 @@ import { withRedis } from '../redis-errors.js';
 import { countSchedules } from '../schedules/schedule-quota.js';
 import { ErrorReply } from '../schemas/job.js';
 
-const Use = Type.Object({ used: Type.Integer(), limit: Type.Integer({ description: '0 = unlimited' }) });
+const Use = Type.Object(
+  { used: Type.Integer(), limit: Type.Integer({ description: '0 = unlimited' }) },
+  { title: 'QuotaUse' },
+);
 
 /** GET /v1/usage: the caller's tenant's use of each quota, and its limits. */
 export default async function usageRoutes(app: FastifyInstance): Promise<void> {

@@ -7,18 +7,21 @@ import { withRedis } from '../redis-errors.js';
 import { ErrorReply, JobIdParams, JobStateName } from '../schemas/job.js';
 
 /** A webhook delivery as listed: where it goes and how it went, never its body's content or headers. */
-const DeliveryView = Type.Object({
-  id: Type.String(),
-  type: Type.Literal('webhook'),
-  state: JobStateName,
-  event: Type.String(),
-  url: Type.String(),
-  error: Type.Union([Type.String(), Type.Null()]),
-  attempts: Type.Integer(),
-  createdAt: Type.Union([Type.String(), Type.Null()]),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-  tenant: Type.Optional(Type.String()),
-});
+const DeliveryView = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.Literal('webhook'),
+    state: JobStateName,
+    event: Type.String(),
+    url: Type.String(),
+    error: Type.Union([Type.String(), Type.Null()]),
+    attempts: Type.Integer(),
+    createdAt: Type.Union([Type.String(), Type.Null()]),
+    finishedAt: Type.Union([Type.String(), Type.Null()]),
+    tenant: Type.Optional(Type.String()),
+  },
+  { title: 'WebhookDelivery' },
+);
 
 const LISTS = ['failed', 'active', 'waiting', 'delayed', 'prioritized', 'completed'] as const;
 const SCAN_BUDGET = 5000;

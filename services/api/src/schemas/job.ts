@@ -52,44 +52,53 @@ export const IdempotencyHeaders = Type.Object({
   ),
 });
 
-export const JobAccepted = Type.Object({
-  id: Type.String(),
-  type: JobTypeName,
-  state: JobStateName,
-  url: Type.String(),
-});
+export const JobAccepted = Type.Object(
+  {
+    id: Type.String(),
+    type: JobTypeName,
+    state: JobStateName,
+    url: Type.String(),
+  },
+  { title: 'JobAccepted' },
+);
 
-export const BatchAccepted = Type.Object({ ids: Type.Array(Type.String()) });
+export const BatchAccepted = Type.Object({ ids: Type.Array(Type.String()) }, { title: 'BatchAccepted' });
 
 const timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 /** A job as GET /v1/jobs/{type}/{id} shows it. */
-export function jobView(input: TSchema, result: TSchema) {
-  return Type.Object({
-    id: Type.String(),
-    type: JobTypeName,
-    state: JobStateName,
-    input,
-    result: Type.Union([result, Type.Null()]),
-    error: Type.Union([Type.String(), Type.Null()]),
-    progress: Type.Unknown(),
-    attempts: Type.Integer({ description: 'Attempts made so far' }),
-    createdAt: timestamp,
-    startedAt: timestamp,
-    finishedAt: timestamp,
-  });
+export function jobView(input: TSchema, result: TSchema, title = 'Job') {
+  return Type.Object(
+    {
+      id: Type.String(),
+      type: JobTypeName,
+      state: JobStateName,
+      input,
+      result: Type.Union([result, Type.Null()]),
+      error: Type.Union([Type.String(), Type.Null()]),
+      progress: Type.Unknown(),
+      attempts: Type.Integer({ description: 'Attempts made so far' }),
+      createdAt: timestamp,
+      startedAt: timestamp,
+      finishedAt: timestamp,
+    },
+    { title },
+  );
 }
 
-export const ErrorReply = Type.Object({
-  statusCode: Type.Integer(),
-  error: Type.String(),
-  code: Type.String(),
-  message: Type.String(),
-  field: Type.Optional(Type.String()),
-  quota: Type.Optional(
-    Type.Object(
-      { name: Type.String(), limit: Type.Integer(), used: Type.Integer() },
-      { description: 'CF_ERR_QUOTA_EXCEEDED: the quota reached, its limit and the use' },
+export const ErrorReply = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    error: Type.String(),
+    code: Type.String(),
+    message: Type.String(),
+    field: Type.Optional(Type.String()),
+    quota: Type.Optional(
+      Type.Object(
+        { name: Type.String(), limit: Type.Integer(), used: Type.Integer() },
+        { description: 'CF_ERR_QUOTA_EXCEEDED: the quota reached, its limit and the use' },
+      ),
     ),
-  ),
-});
+  },
+  { title: 'Error' },
+);
