@@ -104,7 +104,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       : webhook
         ? (job: Job, token?: string, signal?: AbortSignal) =>
             webhook.process(job as Job<WebhookDelivery>, token, signal)
-        : sqrtProcessor());
+        : queue === 'sqrt'
+          ? sqrtProcessor()
+          : null);
+  // A kind in WORKER_KINDS without a processor here is a mistake, never sqrt's work under another name.
+  if (!run) throw new Error(`no processor for the ${queue} queue`);
   // The ids of the jobs running here, named in the log when shutdown cannot wait for them.
   const active = new Set<string>();
   const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
