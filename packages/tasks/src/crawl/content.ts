@@ -1,5 +1,6 @@
 import { load, type CheerioAPI } from 'cheerio/slim';
-import { hasChildren, isDocument, isTag, isText, type AnyNode, type Element } from 'domhandler';
+import { Element as ElementNode, hasChildren, isDocument, isTag, isText, type AnyNode, type Element } from 'domhandler';
+import { mainContent, removeAll } from './main-content.js';
 import { NodeHtmlMarkdown } from 'node-html-markdown';
 
 /** What of a page to return, and how much of it. */
@@ -42,34 +43,6 @@ export interface PageContent {
 const NOT_CONTENT = new Set(
   'script style noscript template iframe object embed svg canvas form button input select dialog'.split(' '),
 );
-
-/** Page furniture: the page's navigation and frame by tag or role, and the usual boilerplate by class or id. */
-const FURNITURE_TAGS = new Set(['nav', 'aside', 'footer', 'menu']);
-const FURNITURE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search']);
-const BOILERPLATE = [
-  'cookie',
-  'consent',
-  'advert',
-  'ad-slot',
-  'newsletter',
-  'share',
-  'social',
-  'related',
-  'comments',
-  'sidebar',
-  'breadcrumb',
-  'pagination',
-  'skip-link',
-  'popup',
-  'modal',
-  'post-controls',
-  'footer-buttons',
-  'suggested',
-];
-
-/** Main content, best first: `main`, `[role=main]`, `article`. */
-const mainRank = (element: Element) =>
-  element.name === 'main' ? 0 : element.attribs.role === 'main' ? 1 : element.name === 'article' ? 2 : -1;
 
 const markdown = new NodeHtmlMarkdown({ bulletMarker: '-', codeFence: '```', emDelimiter: '_', strongDelimiter: '**' });
 
@@ -118,20 +91,6 @@ function elementsOf(root: AnyNode): Element[] {
   return out;
 }
 
-function isFurniture(element: Element): boolean {
-  const { name, attribs } = element;
-  if (FURNITURE_TAGS.has(name) || FURNITURE_ROLES.has(attribs.role ?? '')) return true;
-  if (attribs['aria-hidden'] === 'true' || attribs.hidden !== undefined) return true;
-  const { class: className, id } = attribs;
-  return BOILERPLATE.some((word) => className?.includes(word) || id?.includes(word));
-}
-
-/** True when `element` is inside main content (a header there is the article's, with its headline). */
-function inMain(element: Element): boolean {
-  for (let node = element.parent; node; node = node.parent) if (isTag(node) && mainRank(node) >= 0) return true;
-  return false;
-}
-
 /** `value` resolved against `base`, or undefined when it does not resolve. */
 function absolute(value: string, base: URL): string | undefined {
   try {
@@ -142,27 +101,16 @@ function absolute(value: string, base: URL): string | undefined {
 }
 
 /**
- * Drops what is never content and, for main content only, the page's
- * furniture, except what holds the main content or a headline (a wrapper
- * `<div class="has-sidebar">` around everything stays); makes links and
- * images absolute. One walk over the elements: cheerio's selectors compiled
- * the same 40 selectors anew on every page. @returns the main content element.
+ * Drops what is never content (scripts, styles, forms, …) and makes links
+ * and images absolute, in one walk over the elements; for main content
+ * only, then chooses it by scoring (main-content.ts). @returns the main
+ * content element, or undefined for the whole page.
  */
 function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | undefined {
   const elements = elementsOf($.root().get(0)!);
-  const keep = new Set<AnyNode>();
-  let main: Element | undefined;
-  for (const element of elements) {
-    const rank = mainRank(element);
-    if (rank < 0 && element.name !== 'h1') continue;
-    if (rank >= 0 && (!main || rank < mainRank(main))) main = element;
-    for (let node: AnyNode | null = element; node && !keep.has(node); node = node.parent) keep.add(node);
-  }
   const drop: Element[] = [];
   for (const element of elements) {
     if (NOT_CONTENT.has(element.name)) drop.push(element);
-    else if (onlyMainContent && !keep.has(element) && isFurniture(element)) drop.push(element);
-    else if (onlyMainContent && element.name === 'header' && !keep.has(element) && !inMain(element)) drop.push(element);
     else if (element.name === 'a' || element.name === 'img') {
       const attribute = element.name === 'a' ? 'href' : 'src';
       const value = element.attribs[attribute];
@@ -172,8 +120,10 @@ function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | un
       else element.attribs[attribute] = resolved;
     }
   }
-  $(drop).remove();
-  return onlyMainContent ? main : undefined;
+  removeAll(drop);
+  if (!onlyMainContent) return undefined;
+  const body = $('body').get(0) ?? $.root().get(0)!;
+  return mainContent(body, (name) => new ElementNode(name, {}, []));
 }
 
 /**

@@ -1,0 +1,513 @@
+import { hasChildren, isTag, isText, type AnyNode, type Element, type ParentNode } from 'domhandler';
+
+/*
+ * Main content by scoring, not by the first landmark (the approach of
+ * Readability and its descendants, written for one pass over the tree):
+ * paragraphs give their parent and ancestors points for their text and
+ * commas; each candidate's score is weighted by its tag, its class and id
+ * words and semantic hints (article, main, itemprop=articleBody, role=main),
+ * and cut by its link density. The best candidate is joined by the siblings
+ * that continue it; then comments, teasers, share bars, bylines,
+ * subscription prompts and link lists inside it are removed. Class and id
+ * words match whole class names or their prefixes (`sidebar`, `sidebar-left`,
+ * never `l-sidebar-fixed`). Every step is a walk over the elements: linear
+ * in the page's size.
+ */
+
+/** Whole class names or prefixes that say "not the article". */
+const NEGATIVE = [
+  'ad',
+  'ads',
+  'advert',
+  'advertisement',
+  'banner',
+  'breadcrumb',
+  'breadcrumbs',
+  'byline',
+  'combx',
+  'comment',
+  'comments',
+  'community',
+  'consent',
+  'cookie',
+  'disqus',
+  'footer',
+  'footnote',
+  'header',
+  'hidden',
+  'masthead',
+  'media-credit',
+  'menu',
+  'meta',
+  'modal',
+  'more-stories',
+  'nav',
+  'navbar',
+  'navigation',
+  'newsletter',
+  'outbrain',
+  'pager',
+  'pagination',
+  'paywall',
+  'popular',
+  'popup',
+  'promo',
+  'recirc',
+  'recommended',
+  'related',
+  'remark',
+  'rss',
+  'share',
+  'sharing',
+  'shoutbox',
+  'sidebar',
+  'skip-link',
+  'social',
+  'sponsor',
+  'sponsored',
+  'subscribe',
+  'subscription',
+  'tags',
+  'taboola',
+  'tools',
+  'toolbar',
+  'trending',
+  'widget',
+];
+/** Whole class names or prefixes that say "the article". */
+const POSITIVE = [
+  'article',
+  'articlebody',
+  'article-body',
+  'article-content',
+  'body',
+  'blog',
+  'content',
+  'entry',
+  'entry-content',
+  'h-entry',
+  'e-content',
+  'hentry',
+  'main',
+  'page',
+  'post',
+  'post-body',
+  'post-content',
+  'story',
+  'story-body',
+  'text',
+];
+/** Inside the chosen content these go whatever their size: they are never the article. */
+const JUNK = [
+  'byline',
+  'comment',
+  'comments',
+  'disqus',
+  'more-stories',
+  'newsletter',
+  'outbrain',
+  'paywall',
+  'recirc',
+  'recommended',
+  'related',
+  'share',
+  'sharing',
+  'social',
+  'sponsored',
+  'subscribe',
+  'subscription',
+  'taboola',
+  'trending',
+];
+
+const FURNITURE_TAGS = new Set(['nav', 'aside', 'footer', 'menu', 'form', 'fieldset', 'dialog']);
+const FURNITURE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search', 'dialog', 'menu']);
+/** Elements whose text is scored as a paragraph. */
+const PARAGRAPHS = new Set(['p', 'pre', 'td', 'h2', 'h3', 'h4', 'h5', 'h6']);
+/** Elements that make a `div` more than a paragraph. */
+const BLOCKS = new Set(
+  'address article aside blockquote dd div dl dt fieldset figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table ul'.split(
+    ' ',
+  ),
+);
+
+function words(element: Element): string[] {
+  const { class: className = '', id = '' } = element.attribs;
+  if (!className && !id) return [];
+  return `${className} ${id}`.split(/\s+/).filter(Boolean);
+}
+
+/** True when a class name or id is `word` or starts with it followed by a separator, a digit or a capital. */
+function matches(token: string, word: string): boolean {
+  if (token.length < word.length) return false;
+  if (token.slice(0, word.length).toLowerCase() !== word) return false;
+  if (token.length === word.length) return true;
+  const next = token[word.length];
+  return next === '-' || next === '_' || (next >= '0' && next <= '9') || (next >= 'A' && next <= 'Z');
+}
+
+function hasWord(element: Element, list: readonly string[]): boolean {
+  const tokens = words(element);
+  return tokens.some((token) => list.some((word) => matches(token, word)));
+}
+
+/** Class and id weight: +25 for the article's words, -25 for furniture's (both can apply). */
+function classWeight(element: Element): number {
+  let weight = 0;
+  if (hasWord(element, NEGATIVE)) weight -= 25;
+  if (hasWord(element, POSITIVE)) weight += 25;
+  return weight;
+}
+
+function semanticBonus(element: Element): number {
+  const { attribs, name } = element;
+  let bonus = 0;
+  if (attribs.itemprop?.split(/\s+/).includes('articleBody')) bonus += 40;
+  if (name === 'article') bonus += 15;
+  if (name === 'main' || attribs.role === 'main') bonus += 15;
+  return bonus;
+}
+
+function tagWeight(name: string): number {
+  switch (name) {
+    case 'div':
+    case 'article':
+    case 'main':
+    case 'section':
+      return 5;
+    case 'pre':
+    case 'td':
+    case 'blockquote':
+      return 3;
+    case 'address':
+    case 'ol':
+    case 'ul':
+    case 'dl':
+    case 'dd':
+    case 'dt':
+    case 'li':
+    case 'form':
+      return -3;
+    case 'h1':
+    case 'h2':
+    case 'h3':
+    case 'h4':
+    case 'h5':
+    case 'h6':
+    case 'th':
+      return -5;
+    default:
+      return 0;
+  }
+}
+
+/** What is counted under each element, in one pass from the leaves up. */
+interface Tally {
+  /** Characters of text (whitespace runs count one). */
+  text: number;
+  /** Characters of text inside links. */
+  link: number;
+  commas: number;
+  paragraphs: number;
+  images: number;
+  items: number;
+  inputs: number;
+  embeds: number;
+  /** Block elements among its children (a div without them reads as a paragraph). */
+  blockChildren: number;
+}
+
+const COMMAS = /[,，、،]/g;
+
+function textLength(data: string): number {
+  let length = 0;
+  let space = true;
+  for (let i = 0; i < data.length; i++) {
+    const code = data.charCodeAt(i);
+    const white = code === 32 || code === 10 || code === 9 || code === 13 || code === 12 || code === 160;
+    if (white) {
+      if (!space) length++;
+      space = true;
+    } else {
+      length++;
+      space = false;
+    }
+  }
+  return length;
+}
+
+/** Every element under `root` in document order, and each one's tally, without recursion. */
+function tallies(root: ParentNode): { order: Element[]; tally: Map<Element, Tally> } {
+  const order: Element[] = [];
+  const tally = new Map<Element, Tally>();
+  const stack: [AnyNode, boolean][] = [[root, false]];
+  while (stack.length) {
+    const [node, done] = stack.pop()!;
+    if (!isTag(node)) {
+      if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i], false]);
+      continue;
+    }
+    if (!done) {
+      order.push(node);
+      stack.push([node, true]);
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i], false]);
+      continue;
+    }
+    const own: Tally = {
+      text: 0,
+      link: 0,
+      commas: 0,
+      paragraphs: node.name === 'p' ? 1 : 0,
+      images: node.name === 'img' ? 1 : 0,
+      items: node.name === 'li' ? 1 : 0,
+      inputs: node.name === 'input' || node.name === 'select' || node.name === 'textarea' ? 1 : 0,
+      embeds: node.name === 'embed' || node.name === 'object' || node.name === 'iframe' ? 1 : 0,
+      blockChildren: 0,
+    };
+    for (const child of node.children) {
+      if (isText(child)) {
+        own.text += textLength(child.data);
+        own.commas += child.data.match(COMMAS)?.length ?? 0;
+      } else if (isTag(child)) {
+        const sub = tally.get(child)!;
+        own.text += sub.text;
+        own.link += child.name === 'a' ? sub.text : sub.link;
+        own.commas += sub.commas;
+        own.paragraphs += sub.paragraphs;
+        own.images += sub.images;
+        own.items += sub.items;
+        own.inputs += sub.inputs;
+        own.embeds += sub.embeds;
+        if (BLOCKS.has(child.name)) own.blockChildren++;
+      }
+    }
+    tally.set(node, own);
+  }
+  return { order, tally };
+}
+
+const linkDensity = (t: Tally) => (t.text === 0 ? 0 : t.link / t.text);
+
+function isHidden(element: Element): boolean {
+  const { attribs } = element;
+  if (attribs.hidden !== undefined || attribs['aria-hidden'] === 'true') return true;
+  const style = attribs.style;
+  return style !== undefined && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(style);
+}
+
+function isFurniture(element: Element): boolean {
+  return FURNITURE_TAGS.has(element.name) || FURNITURE_ROLES.has(element.attribs.role ?? '');
+}
+
+/** Removes `nodes` from their parents: one filter per parent, not a splice per node (linear). */
+export function removeAll(nodes: Iterable<AnyNode>): void {
+  const byParent = new Map<ParentNode, Set<AnyNode>>();
+  for (const node of nodes) {
+    if (!node.parent) continue;
+    let set = byParent.get(node.parent);
+    if (!set) byParent.set(node.parent, (set = new Set()));
+    set.add(node);
+  }
+  for (const [parent, gone] of byParent) {
+    parent.children = parent.children.filter((child) => !gone.has(child));
+    parent.children.forEach((child, index, all) => {
+      child.prev = all[index - 1] ?? null;
+      child.next = all[index + 1] ?? null;
+    });
+    for (const node of gone) {
+      node.parent = null;
+      node.prev = null;
+      node.next = null;
+    }
+  }
+}
+
+/** Whether `element` is inside one of `set` (itself included). */
+function within(element: AnyNode, set: Set<AnyNode>): boolean {
+  for (let node: AnyNode | null = element; node; node = node.parent) if (set.has(node)) return true;
+  return false;
+}
+
+/**
+ * Drops what is hidden and the page's furniture that holds no article
+ * (furniture tags and roles, and whole class or id words like `sidebar`,
+ * unless the element also names the article), before scoring.
+ */
+function dropFurniture(root: ParentNode): void {
+  const { order, tally } = tallies(root);
+  // What holds an article landmark, or most of the page's text, is a wrapper: it stays (`div#ad-portal` around all).
+  const holders = new Set<AnyNode>();
+  for (const element of order)
+    if (semanticBonus(element) > 0)
+      for (let node: AnyNode | null = element.parent; node && !holders.has(node); node = node.parent) holders.add(node);
+  const total = order.length ? Math.max(...order.slice(0, 1).map((first) => tally.get(first)!.text)) : 0;
+  const pageText = isTag(root) ? (tally.get(root)?.text ?? total) : total;
+  const drop: Element[] = [];
+  const dropped = new Set<AnyNode>();
+  for (const element of order) {
+    if (within(element.parent ?? element, dropped)) continue;
+    if (element.name === 'body' || element.name === 'html' || element.name === 'a') continue;
+    if (holders.has(element) || tally.get(element)!.text > pageText * 0.5) continue;
+    const semantic = semanticBonus(element) > 0;
+    const gone =
+      isHidden(element) ||
+      (!semantic && isFurniture(element)) ||
+      (!semantic && hasWord(element, NEGATIVE) && !hasWord(element, POSITIVE));
+    if (gone) {
+      drop.push(element);
+      dropped.add(element);
+    }
+  }
+  removeAll(drop);
+}
+
+/**
+ * The element holding the page's main content, its continuing siblings
+ * moved into it when they are not already, and junk inside it removed; or
+ * undefined when nothing on the page reads as text.
+ */
+export function mainContent(body: ParentNode, make: (name: string) => Element): Element | undefined {
+  dropFurniture(body);
+  const { order, tally } = tallies(body);
+  const score = new Map<Element, number>();
+  const initial = (element: Element) => {
+    let value = score.get(element);
+    if (value === undefined) {
+      value = tagWeight(element.name) + classWeight(element) + semanticBonus(element);
+      score.set(element, value);
+    }
+    return value;
+  };
+  for (const element of order) {
+    const own = tally.get(element)!;
+    const paragraph =
+      PARAGRAPHS.has(element.name) || (element.name === 'div' && own.blockChildren === 0) || element.name === 'section';
+    if (!paragraph || own.text < 25) continue;
+    if (element.name === 'section' && own.blockChildren > 0) continue;
+    // A paragraph of links (a list of names, of tags) is not prose: it gives points as much as it is not links.
+    const points = (1 + own.commas + Math.min(Math.floor(own.text / 100), 3)) * (1 - linkDensity(own));
+    let level = 0;
+    for (let node = element.parent; node && isTag(node) && level < 5; node = node.parent, level++) {
+      const share = level === 0 ? points : level === 1 ? points / 2 : points / (level * 3);
+      score.set(node, initial(node) + share);
+    }
+  }
+  let best: Element | undefined;
+  let bestScore = -Infinity;
+  for (const [element, value] of score) {
+    if (element.name === 'body' || element.name === 'html') continue;
+    const final = value * (1 - linkDensity(tally.get(element)!));
+    score.set(element, final);
+    if (final > bestScore) {
+      best = element;
+      bestScore = final;
+    }
+  }
+  if (!best) return undefined;
+  // Close runners-up under one ancestor: the article is split in blocks, and that ancestor holds them all.
+  const close = [...score]
+    .filter(([element, value]) => element !== best && value >= bestScore * 0.75 && element.name !== 'body')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([element]) => element);
+  if (close.length >= 2) {
+    for (let node = best.parent; node && isTag(node) && node.name !== 'body'; node = node.parent) {
+      const holds = close.filter((other) => within(other, new Set([node]))).length;
+      if (holds >= 2) {
+        best = node;
+        bestScore = Math.max(bestScore, score.get(node) ?? 0);
+        break;
+      }
+    }
+  }
+  // A parent that scores more holds more of it; an only child is its parent's content.
+  for (let parent = best.parent; parent && isTag(parent) && parent.name !== 'body'; parent = parent.parent) {
+    const parentScore = score.get(parent) ?? 0;
+    const onlyChild = parent.children.filter(isTag).length === 1;
+    if (!onlyChild && parentScore <= bestScore) break;
+    best = parent;
+    bestScore = Math.max(bestScore, parentScore);
+  }
+  const joined = joinSiblings(best, bestScore, score, tally, make);
+  cleanInside(joined);
+  return joined;
+}
+
+/** The candidate with the siblings that continue it (scored, or prose with few links), in a new wrapper. */
+function joinSiblings(
+  best: Element,
+  bestScore: number,
+  score: Map<Element, number>,
+  tally: Map<Element, Tally>,
+  make: (name: string) => Element,
+): Element {
+  const parent = best.parent;
+  if (!parent || !isTag(parent)) return best;
+  const threshold = Math.max(10, bestScore * 0.2);
+  const bestClass = best.attribs.class ?? '';
+  const picked: AnyNode[] = [];
+  for (const sibling of parent.children) {
+    if (sibling === best) {
+      picked.push(sibling);
+      continue;
+    }
+    if (!isTag(sibling)) continue;
+    const own = tally.get(sibling);
+    if (!own) continue;
+    let value = score.get(sibling) ?? 0;
+    if (bestClass && sibling.attribs.class === bestClass) value += bestScore * 0.2;
+    const density = linkDensity(own);
+    const prose =
+      sibling.name === 'p' &&
+      ((own.text > 80 && density < 0.25) || (own.text > 0 && own.text <= 80 && density === 0 && own.commas >= 0));
+    if (value >= threshold || prose) picked.push(sibling);
+  }
+  if (picked.length === 1) return best;
+  const wrapper = make('div');
+  removeAll(picked);
+  wrapper.children = picked;
+  picked.forEach((node, index) => {
+    node.parent = wrapper;
+    node.prev = picked[index - 1] ?? null;
+    node.next = picked[index + 1] ?? null;
+  });
+  return wrapper;
+}
+
+/**
+ * Inside the content: junk by class or id (comments, share bars, related
+ * stories, bylines, subscription prompts), furniture, and blocks that read
+ * as link lists or forms rather than prose (Readability's conditional cleaning).
+ */
+function cleanInside(content: Element): void {
+  const { order, tally } = tallies(content);
+  const drop: Element[] = [];
+  const dropped = new Set<AnyNode>();
+  for (const element of order) {
+    if (element === content || within(element.parent ?? element, dropped)) continue;
+    const own = tally.get(element)!;
+    let gone = isFurniture(element) || hasWord(element, JUNK);
+    if (!gone && ['div', 'section', 'ul', 'ol', 'table', 'header'].includes(element.name)) {
+      const weight = classWeight(element);
+      const density = linkDensity(own);
+      if (own.commas < 10) {
+        const { paragraphs, images, items, inputs, embeds, text } = own;
+        gone =
+          (images > 1 && paragraphs / images < 0.5 && text < 200) ||
+          (element.name !== 'ul' && element.name !== 'ol' && items - 100 > paragraphs) ||
+          inputs > Math.floor(paragraphs / 3) ||
+          (text < 25 && (images === 0 || images > 2) && embeds === 0 && element.name !== 'table') ||
+          (weight < 25 && density > 0.33) ||
+          (weight >= 25 && density > 0.5) ||
+          (embeds > 1 && text < 75);
+        // Lists of links (menus, "more stories") go; lists of prose stay.
+        if ((element.name === 'ul' || element.name === 'ol') && density <= 0.33) gone = false;
+      }
+    }
+    if (gone) {
+      drop.push(element);
+      dropped.add(element);
+    }
+  }
+  removeAll(drop);
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { scoreDir } from '../bench/dist/content-run.js';
+import { scorePage } from '../bench/dist/content-score.js';
+
+/*
+ * Main content on real pages (bench/content-pages: mozilla/readability's test
+ * pages, each with the article an annotator kept), scored as `npm run
+ * bench:content` scores it. The floor is a regression guard a little under
+ * today's figure (bench/README.md), not the target.
+ */
+
+describe('main content on real pages', () => {
+  it('keeps the shingle F1 at its level, and no page with an article comes out empty', () => {
+    const run = scoreDir();
+    expect(run.pages.length).toBeGreaterThanOrEqual(30);
+    expect(run.mean.f1).toBeGreaterThanOrEqual(0.96);
+    for (const page of run.pages) {
+      expect(page.chars, page.name).toBeGreaterThan(0);
+      expect(page.score.f1, page.name).toBeGreaterThan(0.6);
+    }
+  });
+
+  it('scores as the benchmark does: 4-word shingles, precision and recall per page', () => {
+    expect(scorePage('one two three four five', 'one two three four five')).toEqual({ precision: 1, recall: 1, f1: 1 });
+    const half = scorePage('a b c d e f', 'a b c d x y');
+    expect(half.precision).toBeCloseTo(1 / 3);
+    expect(half.recall).toBeCloseTo(1 / 3);
+    expect(scorePage('', 'some words here to find').f1).toBe(0);
+  });
+});
