@@ -191,7 +191,7 @@ export class CrawlStore {
     outcome: 'fetched' | 'failed' | 'skipped' | 'dropped',
     children: ChildLink[],
     options: { childDepth?: number; dropped?: number; now?: number; maxStoredBytes?: number } = {},
-  ): Promise<{ claimed: string[]; ended: boolean }> {
+  ): Promise<{ claimed: string[]; ended: boolean; queuedBefore: number }> {
     const keys = this.keys(id);
     const encoded = JSON.stringify(
       children.map((child) => [urlHash(child.url), child.url, child.allowed ? 1 : 0, child.fromSitemap ? 1 : 0]),
@@ -199,7 +199,7 @@ export class CrawlStore {
     const { childDepth = record.depth + 1, dropped = 0, now = Date.now(), maxStoredBytes = Infinity } = options;
     // Content is stored while the crawl is within its cap; Redis decides, however many workers race.
     const parts = recordParts(record);
-    const [claimed, ended] = await this.redis.cfFinishPage(
+    const [claimed, ended, queuedBefore] = await this.redis.cfFinishPage(
       keys.meta,
       keys.seen,
       keys.done,
@@ -228,7 +228,7 @@ export class CrawlStore {
       outcome === 'fetched' && answeredOk(record.status) ? 1 : 0,
       failureLabel(record, outcome),
     );
-    return { claimed: JSON.parse(claimed) as string[], ended: ended === 1 };
+    return { claimed: JSON.parse(claimed) as string[], ended: ended === 1, queuedBefore };
   }
 
   /**

@@ -43,11 +43,22 @@ function pageJobIdOfHash(crawlId: string, hash: string): string {
 
 type PageJobConfig = Pick<Config, 'resultTtlSeconds' | 'jobAttempts' | 'crawlQueueShards' | 'queuePrefix'>;
 
-/** Options of a page job: retried with backoff, kept for the result TTL. */
-export function pageJobOptions(config: PageJobConfig, crawlId: string, url: string): JobsOptions {
+/** BullMQ's highest priority number (the lowest priority). */
+const MAX_PRIORITY = 2_097_152;
+
+/**
+ * Options of a page job: retried with backoff, kept for the result TTL, and
+ * prioritized by its place in its crawl (`seq`: the crawl's 1st, 2nd, …
+ * page): BullMQ serves the lowest number first, so among crawls sharing the
+ * workers each one's next page goes before any crawl's later pages. A
+ * 30-page crawl started beside a 3,000-page one is served alongside it,
+ * not after it, and two like crawls advance together.
+ */
+export function pageJobOptions(config: PageJobConfig, crawlId: string, url: string, seq = 1): JobsOptions {
   const keep = { age: config.resultTtlSeconds };
   return {
     jobId: pageJobId(crawlId, url),
+    priority: Math.max(1, Math.min(MAX_PRIORITY, Math.round(seq))),
     attempts: config.jobAttempts,
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: keep,
@@ -94,20 +105,25 @@ export class PageQueues {
     return render ? this.render : this.queues[shardOf(url, this.queues.length)];
   }
 
-  /** Queues pages of a crawl at `depth`: one round trip a shard. */
-  async add(crawlId: string, urls: string[], depth: number, render: boolean): Promise<void> {
-    const byShard = new Map<Queue, string[]>();
-    for (const url of urls) {
+  /**
+   * Queues pages of a crawl at `depth`, the first being the crawl's `firstSeq`-th
+   * page (its fair place, pageJobOptions): one round trip a shard.
+   */
+  async add(crawlId: string, urls: string[], depth: number, render: boolean, firstSeq = 1): Promise<void> {
+    const byShard = new Map<Queue, { url: string; seq: number }[]>();
+    urls.forEach((url, index) => {
       const queue = this.queueOf(url, render);
-      byShard.set(queue, [...(byShard.get(queue) ?? []), url]);
-    }
+      let list = byShard.get(queue);
+      if (!list) byShard.set(queue, (list = []));
+      list.push({ url, seq: firstSeq + index });
+    });
     await Promise.all(
       [...byShard].map(([queue, shardUrls]) =>
         queue.addBulk(
-          shardUrls.map((url) => ({
+          shardUrls.map(({ url, seq }) => ({
             name: PAGE_JOB,
             data: { crawlId, url, depth } satisfies CrawlPageData,
-            opts: pageJobOptions(this.config, crawlId, url),
+            opts: pageJobOptions(this.config, crawlId, url, seq),
           })),
         ),
       ),

@@ -321,12 +321,12 @@ export class PageProcessor {
     { dropped = 0, render }: { dropped?: number; render: boolean },
   ): Promise<void> {
     const maxStoredBytes = this.deps.config.crawlMaxStoredBytesPerCrawl;
-    const { claimed, ended } = await this.deps.store.finish(crawlId, url, record, outcome, children, {
+    const { claimed, ended, queuedBefore } = await this.deps.store.finish(crawlId, url, record, outcome, children, {
       dropped,
       maxStoredBytes,
     });
-    // The crawl's own queue: a rendered crawl's children are rendered too.
-    await this.deps.pages.add(crawlId, claimed, record.depth + 1, render);
+    // The crawl's own queue: a rendered crawl's children are rendered too; each at its place in the crawl.
+    await this.deps.pages.add(crawlId, claimed, record.depth + 1, render, queuedBefore + 1);
     await this.deps.hooks.pageFinished(crawlId, outcome === 'dropped' ? null : record, ended);
   }
 }

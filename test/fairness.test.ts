@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '@crawlfleet/api';
+import type { Config } from '@crawlfleet/core';
+import { startWorker, type RunningWorker } from '@crawlfleet/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually, postJson, silentLogger, startCrawlSite, testConfig, type FixtureSite } from '@crawlfleet/testkit';
+
+/*
+ * Crawls sharing the workers are served by their pages' places in each crawl
+ * (page-jobs.ts): a small crawl started beside a large one of the same host
+ * goes alongside it, not behind the large one's queued pages.
+ */
+
+let app: FastifyInstance;
+let config: Config;
+let worker: RunningWorker;
+let site: FixtureSite;
+
+beforeAll(async () => {
+  config = testConfig(inject('redisUrl'), { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true', CRAWL_TIMEOUT_MS: '2000' });
+  app = await buildApp(config, { logger: false });
+  worker = await startWorker({ config, queue: 'crawl', logger: silentLogger, concurrency: 4 });
+  site = await startCrawlSite(3000);
+  await eventually(() => app.jobQueues.ready);
+});
+afterAll(async () => {
+  await worker.close(5000);
+  await app.close();
+  await site.close();
+});
+
+async function start(body: Record<string, unknown>): Promise<string> {
+  const reply = await postJson(app, '/v1/crawls', body);
+  expect(reply.statusCode, reply.body).toBe(202);
+  return reply.json<{ id: string }>().id;
+}
+
+const read = async (id: string) => (await app.inject({ url: `/v1/crawls/${id}` })).json();
+
+describe('sharing the fleet between crawls', () => {
+  it('serves a small crawl beside a large one of the same host, not after its queue', async () => {
+    const large = await start({ url: `${site.url}/p/0`, maxDepth: 100, maxPages: 2500, sitemap: 'skip' });
+    await eventually(async () => (await read(large)).stats.queued >= 1000, 20_000, 'a long queue');
+    const before = (await read(large)).stats.fetched;
+    const small = await start({ url: `${site.url}/p/1500`, maxDepth: 100, maxPages: 30, sitemap: 'skip' });
+    const done = (await app.inject({ url: `/v1/crawls/${small}?wait=30000` })).json();
+    expect(done).toMatchObject({ state: 'completed', stats: { fetched: 30 } });
+    const during = (await read(large)).stats.fetched - before;
+    // Behind the large crawl's queue it would wait for ~1,000 of its pages; served alongside, for a few dozen.
+    expect(during).toBeLessThan(300);
+    await app.inject({ method: 'DELETE', url: `/v1/crawls/${large}` });
+  });
+
+  it('advances two like crawls of one host together', async () => {
+    const a = await start({ url: `${site.url}/p/10`, maxDepth: 100, maxPages: 300, sitemap: 'skip' });
+    const b = await start({ url: `${site.url}/p/20`, maxDepth: 100, maxPages: 300, sitemap: 'skip' });
+    await eventually(
+      async () => (await read(a)).state !== 'running' || (await read(b)).state !== 'running',
+      30_000,
+      'one ends',
+    );
+    const [first, second] = [await read(a), await read(b)];
+    const lagging = Math.min(first.stats.fetched + first.stats.failed, second.stats.fetched + second.stats.failed);
+    // When the first ends, the other is close behind (in FIFO order one would be far behind the other).
+    expect(lagging).toBeGreaterThan(300 * 0.8);
+  });
+});
