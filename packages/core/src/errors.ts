@@ -8,7 +8,7 @@ import table from './errors.json' with { type: 'json' };
  * `retry` what happens next: true when trying the same thing again can
  * succeed (a job is retried with backoff, a client should retry later),
  * false when it cannot (the job fails at once, the client must change the
- * request). This module makes the constructors. The README's table of codes
+ * request). This module makes the constructors. The table of codes in docs/api.md
  * lists the same keys; a test holds them together.
  */
 

@@ -78,7 +78,7 @@ export class JobQueues {
           logger.warn(
             { queues },
             `jobs under the key names before hash tags (${config.queuePrefix}:<queue>:*) are not served: ` +
-              'finish them with the version before, then upgrade (README: Redis Cluster)',
+              'finish them with the version before, then upgrade (docs/operations.md: Redis Cluster)',
           );
       });
     });
