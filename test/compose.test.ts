@@ -132,3 +132,35 @@ describe('Dockerfile', () => {
     }
   });
 });
+
+describe('every setting from .env', () => {
+  it('reaches every service of every compose file, and .env.example lists each', async () => {
+    const { passedVariables, COMPOSE_FILES } = (await import(`${ROOT}scripts/compose-env.mjs`)) as {
+      passedVariables: () => string[];
+      COMPOSE_FILES: string[];
+    };
+    const check = spawnSync(process.execPath, ['scripts/compose-env.mjs', '--check'], { cwd: ROOT, encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    const names = passedVariables();
+    expect(names).toEqual(expect.arrayContaining(['CRAWL_USER_AGENT', 'WORKER_CONCURRENCY', 'LOG_FORMAT']));
+    const env: Record<string, string> = { ...REQUIRED, API_KEYS: 'k'.repeat(20) };
+    for (const name of names) env[name] ??= `set-${name}`;
+    const services: Record<string, string[]> = {
+      'docker-compose.yml': ['api', ...WORKER_KINDS.map((kind) => `worker-${kind}`)],
+      'deploy/broker.yml': WORKER_KINDS.map((kind) => `worker-${kind}`),
+      'deploy/client.yml': ['api'],
+      'deploy/worker-host.yml': ['worker-crawl', 'worker-render'],
+    };
+    expect(Object.keys(services).sort()).toEqual([...COMPOSE_FILES].sort());
+    for (const [file, list] of Object.entries(services))
+      for (const service of list) {
+        const { environment } = composeService(file, service, env);
+        // Each variable is passed; a file may set a few itself (the one-host API may serve without keys).
+        const passed = names.filter((name) => environment[name] === env[name]);
+        expect(passed.length, `${file} ${service}`).toBeGreaterThanOrEqual(names.length - 2);
+        expect(environment.CRAWL_USER_AGENT, `${file} ${service}`).toBe(env.CRAWL_USER_AGENT);
+      }
+    const example = readFileSync(`${ROOT}.env.example`, 'utf8');
+    for (const name of names) expect(example, name).toMatch(new RegExp(`^# ${name}=`, 'm'));
+  });
+});
