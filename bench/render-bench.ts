@@ -39,7 +39,7 @@ export async function renderRate(
     // A first page starts the browser: not counted.
     const warm = await json('/v1/jobs/crawl?wait=30000', {
       method: 'POST',
-      body: JSON.stringify({ url: `${siteUrl}/p/0`, render: true }),
+      body: JSON.stringify({ url: `${siteUrl}/p/0`, render: true, renderWaitUntil: 'load' }),
     });
     if (warm.body.state !== 'completed') throw new Error(`warm-up render: ${JSON.stringify(warm.body)}`);
     let peak = 0;
@@ -48,7 +48,13 @@ export async function renderRate(
     const started = performance.now();
     const { body } = await json('/v1/crawls', {
       method: 'POST',
-      body: JSON.stringify({ url: `${siteUrl}/p/0`, render: true, maxDepth: 100, maxPages: RENDER_PAGES }),
+      body: JSON.stringify({
+        url: `${siteUrl}/p/0`,
+        render: true,
+        renderWaitUntil: 'load',
+        maxDepth: 100,
+        maxPages: RENDER_PAGES,
+      }),
     });
     const crawl = await crawlCompleted(json, String(body.id), 600_000);
     const seconds = (performance.now() - started) / 1000;

@@ -92,6 +92,14 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     expect(queues.find((queue: { type: string }) => queue.type === 'render')).toMatchObject({ workers: 1 });
   });
 
+  it('waits for the page to settle by default: content fetched after load is read, every time', async () => {
+    for (let i = 0; i < 8; i++) {
+      const rendered = await job({ url: `${site.url}/js/${i}`, formats: ['markdown'], render: true });
+      expect(rendered.state, JSON.stringify(rendered)).toBe('completed');
+      expect(rendered.result.markdown, `run ${i}`).toContain(`Rendered words of page ${i}`);
+    }
+  });
+
   it('crawls a site of script-written links with render: true, each page fetched once', async () => {
     const before = new Map(site.hits);
     const started = await app.inject({

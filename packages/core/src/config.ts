@@ -224,6 +224,7 @@ export const CONFIG_FIELDS = {
   /** Who Chromium runs as when the render worker is root (Chromium refuses its sandbox as root). */
   renderUser: field('RENDER_USER', 'nobody', userName),
   renderMaxPageMb: field('RENDER_MAX_PAGE_MB', '512', integer(16, 65_536)),
+  renderSettleMaxMs: field('RENDER_SETTLE_MAX_MS', '3000', integer(0, 60_000)),
   crawlHostConcurrency: field('CRAWL_HOST_CONCURRENCY', '4', integer(1, 10_000)),
   crawlMaxRetryAfterMs: field('CRAWL_MAX_RETRY_AFTER_MS', '600000', integer(0, 86_400_000)),
   crawlHostFailureLimit: field('CRAWL_HOST_FAILURE_LIMIT', '10', integer(1, 10_000)),
@@ -321,6 +322,7 @@ export const PROCESS_FIELDS = {
     'renderSandbox',
     'renderUser',
     'renderMaxPageMb',
+    'renderSettleMaxMs',
   ],
   cli: ['cliApiUrl', 'cliApiKey', 'logLevel'],
 } as const satisfies Record<string, readonly (keyof typeof CONFIG_FIELDS)[]>;

@@ -142,7 +142,7 @@ export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): Cr
     maxBytes: request.maxBytes ?? null,
     recrawlOf: request.recrawlOf ?? null,
     render: request.render ?? false,
-    renderWaitUntil: request.renderWaitUntil ?? 'load',
+    renderWaitUntil: request.renderWaitUntil ?? 'settled',
     renderWaitMs: request.renderWaitMs ?? 0,
     renderResources: request.renderResources ?? 'default',
   };

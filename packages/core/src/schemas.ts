@@ -85,7 +85,7 @@ export const contentFields = {
 };
 
 /** When a rendered page counts as loaded (Playwright's waitUntil). */
-export const RENDER_WAIT_UNTIL = ['load', 'domcontentloaded', 'networkidle'] as const;
+export const RENDER_WAIT_UNTIL = ['settled', 'load', 'domcontentloaded', 'networkidle'] as const;
 export type RenderWaitUntil = (typeof RENDER_WAIT_UNTIL)[number];
 /** What a rendered page may load: `default` leaves out images, media and fonts. */
 export const RENDER_RESOURCES = ['default', 'all'] as const;
@@ -98,7 +98,9 @@ export const renderFields = {
   ),
   renderWaitUntil: Type.Optional(
     Type.Enum(RENDER_WAIT_UNTIL, {
-      description: 'When the page counts as loaded: load (default), domcontentloaded, networkidle',
+      description:
+        'When the page counts as loaded: settled (the default: after load, once the network has been idle ' +
+        '500 ms, at most RENDER_SETTLE_MAX_MS), load, domcontentloaded, networkidle',
     }),
   ),
   renderWaitMs: Type.Optional(

@@ -30,6 +30,8 @@ export interface RenderLimits {
   /** Bytes of all of the page's responses together. */
   maxBytes: number;
   maxRedirects: number;
+  /** `settled`: after load, how long at most to wait for 500 ms without network requests (RENDER_SETTLE_MAX_MS). */
+  settleMaxMs: number;
   page: PageLimits;
   /** The error of a page whose renderer crashed (CF_ERR_RENDER_MEMORY when it was stopped for its memory). */
   crashed: (url: string) => Error;
@@ -72,6 +74,7 @@ export async function renderPage(
   const url: unknown = (input as Partial<CrawlInput> | null)?.url;
   if (typeof url !== 'string') throw new InvalidInputError(`url must be an absolute http(s) URL (got ${String(url)})`);
   const target = checkFetchUrl(url, limits.policy).toString();
+  const waitUntil = input.renderWaitUntil ?? 'settled';
   const started = performance.now();
   let stop: (err: Error) => void = () => {};
   const stopped = new Promise<never>((_, reject) => {
@@ -122,7 +125,7 @@ export async function renderPage(
     });
     page.on('dialog', (dialog) => void dialog.dismiss().catch(() => {}));
     const response = await bounded(
-      page.goto(target, { waitUntil: input.renderWaitUntil ?? 'load', timeout: limits.timeoutMs }),
+      page.goto(target, { waitUntil: waitUntil === 'settled' ? 'load' : waitUntil, timeout: limits.timeoutMs }),
     ).catch((err: Error) => {
       if (proxy.overLimit) throw new BodyTooLargeError(target, limits.maxBytes);
       if ((err as { code?: string }).code?.startsWith('CF_ERR_')) throw err;
@@ -142,6 +145,9 @@ export async function renderPage(
     if (status === 429 || status === 503)
       throw new HostBusyError(response.url(), status, headers['retry-after'] ?? null);
     if (status >= 500) throw new UpstreamStatusError(response.url(), status);
+    // Settled: content fetched after load (the usual single-page app) is in before the DOM is read.
+    if (waitUntil === 'settled' && limits.settleMaxMs > 0)
+      await bounded(page.waitForLoadState('networkidle', { timeout: limits.settleMaxMs }).catch(() => {}));
     if (input.renderWaitMs) await bounded(page.waitForTimeout(input.renderWaitMs));
     const contentType = headers['content-type'] ?? null;
     // Scripts can write a DOM far larger than anything fetched: serialized once, in the page, and refused there

@@ -77,6 +77,7 @@ export function startRenderer(
     connectTimeoutMs: config.crawlConnectTimeoutMs,
     maxBytes: config.crawlMaxBytes,
     maxRedirects: config.crawlMaxRedirects,
+    settleMaxMs: config.renderSettleMaxMs,
     page: limits,
     crashed: (url) =>
       watch.killedLately
