@@ -17,7 +17,7 @@ const HELP: Record<string, string> = {
   crawl: `crawl <url> [--max-pages N] [--max-depth N] [--scope host|path|domain|any]
               [--include GLOB]... [--exclude GLOB]... [--delay-ms N] [--no-robots]
               [--format markdown|text|html|links]... [--all-content] [--sitemap include|only|skip]
-              [--render [--wait-until load|domcontentloaded|networkidle]] [--out FILE]
+              [--render [--wait-until settled|load|domcontentloaded|networkidle]] [--out FILE]
                                        crawl a site with live progress, then write its pages as NDJSON;
                                        Ctrl-C cancels the crawl (a second Ctrl-C leaves it running);
                                        exit 0 completed, 1 failed or cancelled
@@ -28,7 +28,7 @@ const HELP: Record<string, string> = {
   crawls: `crawls [--state running|completed|cancelled|failed]
                                        list your crawls, newest first (id, state, start, counts, seed)`,
   scrape: `scrape <url> [--format markdown|text|html|links] [--all-content]
-              [--render [--wait-until load|domcontentloaded|networkidle]]
+              [--render [--wait-until settled|load|domcontentloaded|networkidle]]
                                        fetch one page and print it (markdown by default); a 4xx/5xx
                                        answer prints its status and exits 1`,
   queues: `queues                               counts, workers and pause state per queue (webhook included)`,
