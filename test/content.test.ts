@@ -30,7 +30,8 @@ beforeAll(async () => {
       });
       res.end(
         '<html lang="en-GB"><head><title> About  us </title><meta name="Description" content="  Who we\n are ">' +
-          '<link rel="alternate canonical" href="/about?ref=1#x"><script>var hidden = "not text";</script></head>' +
+          '<link rel="alternate canonical" href="/about?ref=1#x"><script>var hidden = "not text";</script>' +
+          '<meta property="og:image" content="/img/team.jpg"></head>' +
           '<body><h1>About</h1><p>We  crawl.</p><style>p { color: red }</style></body></html>',
       );
     },
@@ -73,7 +74,31 @@ describe('page metadata', () => {
       lastModified: 'Tue, 01 Dec 2026 06:00:00 GMT',
       contentHash: createHash('sha256').update('About us About We crawl.').digest('hex'),
       charset: 'utf-8',
+      image: `${site.url}/img/team.jpg`,
     });
+  });
+
+  it('adds mainContentHash with content formats: one for the same words however the page is written', async () => {
+    const pages: Record<string, string> = {
+      '/main-a':
+        '<nav><a href="/x">Home</a></nav><article><p>Don&rsquo;t panic. The <b>ferry</b> is back.</p></article>',
+      '/main-b':
+        '<nav><a href="/y">Start</a><a href="/z">More</a></nav><article>\n<p>Don’t panic.\n  The ferry is <i>back</i>.</p>' +
+        '<img src="/i.png"></article><footer>new footer</footer>',
+    };
+    for (const [path, body] of Object.entries(pages))
+      site.route(path, (_req, res) => {
+        res.setHeader('content-type', 'text/html');
+        res.end(`<html><body>${body}</body></html>`);
+      });
+    const read = async (path: string, formats: string[]) =>
+      (await postJson(app, '/v1/jobs/crawl?wait=10000', { url: `${site.url}${path}`, formats })).json().result.metadata;
+    const [a, b] = [await read('/main-a', ['markdown']), await read('/main-b', ['text'])];
+    expect(a.mainContentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.mainContentHash).toBe(a.mainContentHash);
+    expect(b.contentHash).not.toBe(a.contentHash);
+    expect(b.image).toBe(`${site.url}/i.png`);
+    expect((await read('/main-a', [])).mainContentHash).toBeUndefined();
   });
 });
 

@@ -83,11 +83,13 @@ export interface Validators {
   e: string | null;
   m: string | null;
   h: string | null;
+  /** mainContentHash, when the page's main content was computed. */
+  mh?: string;
 }
 
 /** The validators of a fetched record as stored (JSON), or '' for a page not fetched. */
 export function validators(record: PageRecord): string {
   if (record.status === null || !record.metadata) return '';
-  const { etag, lastModified, contentHash } = record.metadata;
-  return JSON.stringify({ u: record.url, e: etag, m: lastModified, h: contentHash });
+  const { etag, lastModified, contentHash, mainContentHash } = record.metadata;
+  return JSON.stringify({ u: record.url, e: etag, m: lastModified, h: contentHash, mh: mainContentHash });
 }

@@ -186,6 +186,18 @@ export const PageMetadata = Type.Object(
         description: 'The encoding the page was decoded from: its BOM, Content-Type, <meta charset>, else utf-8',
       }),
     ),
+    image: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: 'og:image, else the main content\'s first image (with content formats), absolute',
+      }),
+    ),
+    mainContentHash: Type.Optional(
+      Type.String({
+        description:
+          'sha256 hex of the main content\'s text, normalized (NFKC, whitespace collapsed): ' +
+          'computed with markdown, text or html and onlyMainContent',
+      }),
+    ),
   },
   { title: 'PageMetadata' },
 );

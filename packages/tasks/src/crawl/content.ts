@@ -1,6 +1,8 @@
+import { hash } from 'node:crypto';
 import { load, type CheerioAPI } from 'cheerio/slim';
 import { Element as ElementNode, hasChildren, isDocument, isTag, isText, type AnyNode, type Element } from 'domhandler';
 import { mainContent, removeAll } from './main-content.js';
+import { normalizeText } from './extract-links.js';
 import { NodeHtmlMarkdown } from 'node-html-markdown';
 
 /** What of a page to return, and how much of it. */
@@ -37,6 +39,10 @@ export interface PageContent {
   markdown?: string;
   text?: string;
   html?: string;
+  /** sha256 hex of the main content's text, normalized (NFKC, whitespace collapsed): with onlyMainContent. */
+  mainContentHash?: string;
+  /** The main content's first image, absolute: with onlyMainContent. */
+  image?: string | null;
 }
 
 /** Never content, whatever the page. */
@@ -77,6 +83,18 @@ function textOf(root: AnyNode): string {
     .map((line) => line.replace(/\s+/g, ' ').trim())
     .filter(Boolean)
     .join('\n');
+}
+
+/** The first `<img src>` under `root` (already absolute), or null. */
+function firstImage(root: AnyNode): string | null {
+  const stack: AnyNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (isTag(node) && node.name === 'img' && node.attribs.src && /^https?:/.test(node.attribs.src))
+      return node.attribs.src;
+    if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  return null;
 }
 
 /** Every element under `root`, in document order. Iterative: depth never grows the stack. */
@@ -145,7 +163,13 @@ export function extractContent(html: string, pageUrl: string, options: ContentOp
   const rootHtml = isDocument(root) ? $.html() : $.html(root);
   const content: PageContent = {};
   if (options.markdown) content.markdown = markdown.translate(rootHtml).trim();
-  if (options.text) content.text = textOf(root);
+  const text = options.text || main ? textOf(root) : '';
+  if (options.text) content.text = text;
+  if (main) {
+    // Joined without line breaks: the same words hash the same however the page breaks them into blocks.
+    content.mainContentHash = hash('sha256', normalizeText(text.replace(/\n/g, ' ')), 'hex');
+    content.image = firstImage(main);
+  }
   if (options.html) content.html = options.onlyMainContent ? rootHtml : html;
   return content;
 }

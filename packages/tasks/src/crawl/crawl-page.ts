@@ -86,7 +86,7 @@ export async function pageResult(
   const parsed = html === null ? null : extractLinks(html, page.finalUrl, limits);
   const formats = input.formats ?? [];
   const run = limits.runContent ?? runContentHere;
-  const { links, ...content } =
+  const { links, mainContentHash, image, ...content } =
     formats.length === 0
       ? { links: undefined }
       : capContent(
@@ -111,6 +111,8 @@ export async function pageResult(
       lastModified: page.lastModified,
       contentHash: parsed ? hash('sha256', parsed.text, 'hex') : null,
       charset: page.charset ?? null,
+      image: parsed?.image ?? image ?? null,
+      ...(mainContentHash ? { mainContentHash } : {}),
     },
     ...content,
   };

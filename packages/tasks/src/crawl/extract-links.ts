@@ -11,6 +11,8 @@ export interface PageLinks {
   canonical: string | null;
   /** `<html lang>`. */
   lang: string | null;
+  /** `<meta property="og:image" content>`, resolved like the links. */
+  image: string | null;
   /** The text outside script, style, noscript and template (the title's included), whitespace collapsed. */
   text: string;
   /** Start tags on the page. */
@@ -70,7 +72,7 @@ export const normalizeText = (text: string) => collapse(text.normalize('NFKC'));
 
 /** The tags metadata comes from, and the attributes read from them. */
 const METADATA_TAGS = new Set(['html', 'meta', 'link']);
-const KEPT_ATTRIBUTES = new Set(['lang', 'name', 'content', 'rel']);
+const KEPT_ATTRIBUTES = new Set(['lang', 'name', 'content', 'rel', 'property']);
 
 /**
  * What the tokenizer reports that matters for links: `<a>`, `<area>` and
@@ -82,6 +84,8 @@ class LinkCollector implements TokenizerCallbacks {
   baseHref: string | undefined;
   title: string | null = null;
   description: string | null = null;
+  /** og:image as written (resolved with the links). */
+  imageHref: string | undefined;
   canonicalHref: string | undefined;
   lang: string | null = null;
   private readonly text: string[] = [];
@@ -193,6 +197,12 @@ class LinkCollector implements TokenizerCallbacks {
       attributes.get('name')?.trim().toLowerCase() === 'description'
     ) {
       this.description = collapse(attributes.get('content') ?? '') || null;
+    } else if (
+      tag === 'meta' &&
+      this.imageHref === undefined &&
+      (attributes.get('property') ?? attributes.get('name'))?.trim().toLowerCase() === 'og:image'
+    ) {
+      this.imageHref = attributes.get('content') ?? undefined;
     } else if (tag === 'link' && this.canonicalHref === undefined) {
       if ((attributes.get('rel') ?? '').toLowerCase().split(/\s+/).includes('canonical'))
         this.canonicalHref = this.href;
@@ -257,6 +267,7 @@ export function extractLinks(html: string, pageUrl: string, limits: LinkLimits =
     description: collector.description,
     canonical,
     lang: collector.lang,
+    image: collector.imageHref === undefined ? null : resolveLink(collector.imageHref, base),
     text: collector.pageText(),
     elements: collector.elements,
     depth: collector.maxDepth,

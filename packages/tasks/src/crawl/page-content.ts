@@ -20,6 +20,9 @@ export interface Content {
   links?: string[];
   truncated?: boolean;
   warning?: string;
+  /** Metadata of the main content, where it was computed (content.ts). */
+  mainContentHash?: string;
+  image?: string | null;
 }
 
 /** What content extraction needs of a parsed page (what crosses to a worker thread). */

@@ -16,10 +16,17 @@ export function conditionalHeaders(previous: Previous): Record<string, string> {
   return headers;
 }
 
-/** new (the old crawl had no such page), unchanged (304, or the same contentHash), else changed. */
+/**
+ * new (the old crawl had no such page), unchanged (304, or the same main
+ * content when both crawls computed it, else the same contentHash), else changed:
+ * with main content, a new footer link or teaser does not make a page `changed`.
+ */
 export function changeOf(previous: Validators | null, result: CrawlResult): 'new' | 'changed' | 'unchanged' {
   if (!previous) return 'new';
-  if (result.status === 304 || (previous.h !== null && previous.h === result.metadata.contentHash)) return 'unchanged';
+  if (result.status === 304) return 'unchanged';
+  const main = result.metadata.mainContentHash;
+  if (previous.mh && main) return previous.mh === main ? 'unchanged' : 'changed';
+  if (previous.h !== null && previous.h === result.metadata.contentHash) return 'unchanged';
   return 'changed';
 }
 
@@ -32,6 +39,7 @@ export function unchangedResult(result: CrawlResult, previous: Validators): Craw
       etag: result.metadata.etag ?? previous.e,
       lastModified: result.metadata.lastModified ?? previous.m,
       contentHash: previous.h,
+      ...(previous.mh ? { mainContentHash: previous.mh } : {}),
     },
   };
 }
