@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -301,4 +301,42 @@ describe('crawlfleet CLI', () => {
     const crawl = (await app.inject({ url: `/v1/crawls/${id}`, headers: { authorization: `Bearer ${KEY}` } })).json();
     expect(crawl.state).toBe('cancelled');
   });
+});
+
+describe('the packed CLI', () => {
+  it('installs from its tarball without the workspace or the network, and runs from another directory', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'crawlfleet-pack-'));
+    try {
+      const pack = spawnSync('npm', ['pack', '--pack-destination', work, '--workspace', '@crawlfleet/cli'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(pack.status, pack.stderr).toBe(0);
+      const tarball = join(work, pack.stdout.trim().split('\n').at(-1)!);
+      const prefix = join(work, 'global');
+      const install = spawnSync('npm', ['install', '-g', '--offline', '--prefix', prefix, tarball], {
+        cwd: work,
+        encoding: 'utf8',
+      });
+      expect(install.status, install.stderr).toBe(0);
+      const elsewhere = await mkdtemp(join(tmpdir(), 'crawlfleet-elsewhere-'));
+      // Not spawnSync: the API answering it runs in this process.
+      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(join(prefix, 'bin', 'crawlfleet'), ['queues', '--url', base, '--key', KEY], {
+          cwd: elsewhere,
+          env: { PATH: process.env.PATH },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^sqrt\s+workers=/m);
+      await rm(elsewhere, { recursive: true, force: true });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

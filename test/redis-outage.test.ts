@@ -99,7 +99,7 @@ describe('Redis stopped and restarted', () => {
     ];
     try {
       for (const service of services)
-        await eventually(() => /"(API listening|worker ready)"/.test(service.output()), 20_000, 'service ready');
+        await eventually(() => /"(Redis connected: taking jobs|worker ready)"/.test(service.output()), 20_000, 'ready');
       const before = services.map((service) => service.output().length);
       await redis.stop();
       await new Promise((resolve) => setTimeout(resolve, 12_000));

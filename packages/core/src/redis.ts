@@ -103,12 +103,17 @@ export function createRedis(
  * second: without this each said so, a flood of identical lines.
  */
 const OUTAGE_LINE_MS = 30_000;
+/** A blip shorter than this (a connection cut while Redis stops, back at once) is not announced as back. */
+const BLIP_MS = 1000;
+/** A new outage this soon after the last line is not announced again (it follows a blip). */
+const QUIET_MS = 5000;
 const outage = { since: 0, lastLine: 0 };
 const backListeners = new Set<(downMs: number) => void>();
 
 function outageError(err: Error, say: (err: Error) => void, now = Date.now()): void {
   if (outage.since === 0) {
     outage.since = now;
+    if (now - outage.lastLine < QUIET_MS) return;
     outage.lastLine = now;
     say(err);
   } else if (now - outage.lastLine >= OUTAGE_LINE_MS) {
@@ -121,6 +126,7 @@ function outageOver(): void {
   if (outage.since === 0) return;
   const downMs = Date.now() - outage.since;
   outage.since = 0;
+  if (downMs < BLIP_MS) return;
   for (const listener of backListeners) listener(downMs);
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `crawlfleet` command; the code is built into ../dist by `npm run build`.
+// The `crawlfleet` command; npm run build compiles ../dist and bundles it with this file into ../bundle (the bin).
 import { main } from '../dist/main.js';
 
 // A reader that stops early (`crawlfleet crawl … | head`) closes the pipe:

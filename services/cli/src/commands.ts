@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MAX_WAIT_MS } from '@crawlfleet/core/runtime';
+import { MAX_WAIT_MS } from '@crawlfleet/core/job-types';
 import type { ApiClient } from './api-client.js';
 import { CliError, EXIT } from './errors.js';
 import { progressLine } from './progress.js';

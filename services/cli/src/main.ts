@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, MAX_WAIT_MS, VERSION, loadConfig } from '@crawlfleet/core/runtime';
+import { VERSION, loadConfig } from '@crawlfleet/core/config';
+import { ConfigError } from '@crawlfleet/core/errors';
+import { MAX_WAIT_MS } from '@crawlfleet/core/job-types';
 import { ApiClient } from './api-client.js';
 import { crawl, queues, scrape, status, submit, type Io } from './commands.js';
 import { CliError, EXIT } from './errors.js';

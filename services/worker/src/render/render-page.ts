@@ -83,6 +83,7 @@ export async function renderPage(
   stopped.catch(() => {});
   const proxy = await GuardProxy.open(limits, () => stop(new BodyTooLargeError(target, limits.maxBytes)));
   const timer = setTimeout(() => stop(new FetchTimeoutError(target, limits.timeoutMs)), limits.timeoutMs);
+  const deadline = Date.now() + limits.timeoutMs;
   const onAbort = () => stop(new CancelledError(`render of ${target} aborted`));
   signal?.addEventListener('abort', onAbort, { once: true });
   let context: BrowserContext | null = null;
@@ -146,8 +147,10 @@ export async function renderPage(
       throw new HostBusyError(response.url(), status, headers['retry-after'] ?? null);
     if (status >= 500) throw new UpstreamStatusError(response.url(), status);
     // Settled: content fetched after load (the usual single-page app) is in before the DOM is read.
-    if (waitUntil === 'settled' && limits.settleMaxMs > 0)
-      await bounded(page.waitForLoadState('networkidle', { timeout: limits.settleMaxMs }).catch(() => {}));
+    // Within the render's deadline, with a second left to read the DOM: a page that never idles is read as it is.
+    const settleMs = Math.min(limits.settleMaxMs, deadline - Date.now() - 1000);
+    if (waitUntil === 'settled' && settleMs > 0)
+      await bounded(page.waitForLoadState('networkidle', { timeout: settleMs }).catch(() => {}));
     if (input.renderWaitMs) await bounded(page.waitForTimeout(input.renderWaitMs));
     const contentType = headers['content-type'] ?? null;
     // Scripts can write a DOM far larger than anything fetched: serialized once, in the page, and refused there
