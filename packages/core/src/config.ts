@@ -205,7 +205,7 @@ export const CONFIG_FIELDS = {
     integer(0, 1024 * 1024 * 1024 * 1024),
   ),
   crawlMaxContentDepth: field('CRAWL_MAX_CONTENT_DEPTH', '512', integer(1, 5000)),
-  crawlMaxContentElements: field('CRAWL_MAX_CONTENT_ELEMENTS', '20000', integer(1, 10_000_000)),
+  crawlMaxContentElements: field('CRAWL_MAX_CONTENT_ELEMENTS', '100000', integer(1, 10_000_000)),
   crawlMaxContentMs: field('CRAWL_MAX_CONTENT_MS', '2000', integer(10, 600_000)),
   crawlSitemapMaxUrls: field('CRAWL_SITEMAP_MAX_URLS', '50000', integer(0, 10_000_000)),
   webhookTimeoutMs: field('WEBHOOK_TIMEOUT_MS', '10000', integer(100, 600_000)),

@@ -13,7 +13,7 @@ export const DEFAULT_PAGE_LIMITS: PageLimits = {
   ...DEFAULT_LINK_LIMITS,
   maxStoredBytes: 1024 * 1024,
   maxContentDepth: 512,
-  maxContentElements: 20_000,
+  maxContentElements: 100_000,
 };
 
 /** True for content types whose body is parsed for links. */
