@@ -64,4 +64,50 @@ describe('sharing the fleet between crawls', () => {
     // When the first ends, the other is close behind (in FIFO order one would be far behind the other).
     expect(lagging).toBeGreaterThan(300 * 0.8);
   });
+
+  it('shares between tenants, not crawls: three crawls of one tenant go at the pace of one of another', async () => {
+    const keys = { A: 'tenant-a-key-0123456789', B: 'tenant-b-key-0123456789' };
+    const keyed = testConfig(inject('redisUrl'), {
+      CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
+      CRAWL_TIMEOUT_MS: '2000',
+      API_KEYS: `a:${keys.A},b:${keys.B}`,
+      ADMIN_KEYS: 'ops:tenant-ops-key-0123456789',
+    });
+    const api = await buildApp(keyed, { logger: false });
+    const crawler = await startWorker({ config: keyed, queue: 'crawl', logger: silentLogger, concurrency: 4 });
+    try {
+      await eventually(() => api.jobQueues.ready);
+      const begin = async (key: string, seed: number) => {
+        const reply = await postJson(
+          api,
+          '/v1/crawls',
+          { url: `${site.url}/p/${seed}`, maxDepth: 100, maxPages: 400, sitemap: 'skip' },
+          { authorization: `Bearer ${key}` },
+        );
+        expect(reply.statusCode, reply.body).toBe(202);
+        return reply.json<{ id: string }>().id;
+      };
+      const look = async (id: string, key: string) =>
+        (await api.inject({ url: `/v1/crawls/${id}`, headers: { authorization: `Bearer ${key}` } })).json();
+      const many = [await begin(keys.A, 100), await begin(keys.A, 200), await begin(keys.A, 300)];
+      const one = await begin(keys.B, 400);
+      const done = await (async () => {
+        for (;;) {
+          const crawl = await look(one, keys.B);
+          if (crawl.state !== 'running') return crawl;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      expect(done.stats.fetched + done.stats.failed).toBe(400);
+      const others = await Promise.all(many.map((id) => look(id, keys.A)));
+      const theirs = others.reduce((sum, crawl) => sum + crawl.stats.fetched + crawl.stats.failed, 0);
+      // Per crawl, the three would have had ~1,200 pages by now; per tenant, about B's 400.
+      expect(theirs).toBeLessThan(800);
+      for (const id of many)
+        await api.inject({ method: 'DELETE', url: `/v1/crawls/${id}`, headers: { authorization: `Bearer ${keys.A}` } });
+    } finally {
+      await crawler.close(5000);
+      await api.close();
+    }
+  });
 });

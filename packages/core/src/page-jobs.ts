@@ -107,15 +107,16 @@ export class PageQueues {
 
   /**
    * Queues pages of a crawl at `depth`, the first being the crawl's `firstSeq`-th
-   * page (its fair place, pageJobOptions): one round trip a shard.
+   * page (its fair place, pageJobOptions): one round trip a shard. `scale`
+   * spreads a crawl's places (its tenant's share: crawl-parts' tenantShare).
    */
-  async add(crawlId: string, urls: string[], depth: number, render: boolean, firstSeq = 1): Promise<void> {
+  async add(crawlId: string, urls: string[], depth: number, render: boolean, firstSeq = 1, scale = 1): Promise<void> {
     const byShard = new Map<Queue, { url: string; seq: number }[]>();
     urls.forEach((url, index) => {
       const queue = this.queueOf(url, render);
       let list = byShard.get(queue);
       if (!list) byShard.set(queue, (list = []));
-      list.push({ url, seq: firstSeq + index });
+      list.push({ url, seq: (firstSeq + index) * scale });
     });
     await Promise.all(
       [...byShard].map(([queue, shardUrls]) =>

@@ -12,6 +12,7 @@ import {
   mayAct,
   queueDelivery,
   TenantUsage,
+  tenantKeys,
   type CrawlRecord,
   type CrawlRequest,
   type CrawlState,
@@ -117,7 +118,10 @@ export class CrawlService {
       for (const [index, glob] of options[list].entries()) {
         // A glob matches the whole path: `docs/**` would match nothing, and crawl only the seed without a word.
         if (!glob.startsWith('/') && !glob.startsWith('*'))
-          throw new ValidationError(`${at}.${list}[${index}]`, `must start with / or * (it matches the whole path): ${glob}`);
+          throw new ValidationError(
+            `${at}.${list}[${index}]`,
+            `must start with / or * (it matches the whole path): ${glob}`,
+          );
         const problem = globProblem(glob);
         if (problem)
           throw new ValidationError(`${at}.${list}[${index}]`, `is not a glob crawlfleet can match: ${problem}`);
@@ -188,6 +192,8 @@ export class CrawlService {
     await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
     // Read once: removing the queued page jobs changes nothing in the record.
     const crawl = await this.get(id, scope);
+    // No longer one of its tenant's running crawls (quotas, fair shares).
+    await withRedis(() => this.queues.redis.zrem(tenantKeys(this.queues.config.queuePrefix, crawl.tenant).running, id));
     await withRedis(() => this.queues.pages.remove(this.store, id, crawl.options.render), 10_000);
     const hook = await withRedis(() => this.store.webhook(id));
     const target = { queue: this.queues.webhooks, redis: this.queues.redis };

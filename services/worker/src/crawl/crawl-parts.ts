@@ -29,6 +29,7 @@ import { ContentPool } from './content-pool.js';
 import { CrawlSweep } from './crawl-sweep.js';
 
 import { CrawlHooks } from './crawl-hooks.js';
+import { TenantShares } from './tenant-shares.js';
 import { HostGate } from './host-gate.js';
 import { MEMORY_WAIT_MS, PageProcessor, type PageFetch } from './page-processor.js';
 import { HopMustWaitError, hopHandler } from './hops.js';
@@ -155,6 +156,7 @@ export async function startCrawlParts(
     recrawls: new Recrawls(commands, config.queuePrefix),
     memory,
     usage: new TenantUsage(commands, config),
+    shares: new TenantShares(commands, config),
   });
   const sweep = new CrawlSweep({
     store,

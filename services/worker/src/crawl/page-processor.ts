@@ -1,5 +1,6 @@
 import { HostUnavailableError, RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
 import {
+  DEFAULT_TENANT,
   fetchedPageRecord,
   unfetchedPageRecord,
   type MemoryWatch,
@@ -33,6 +34,7 @@ import { changeOf, conditionalHeaders, markUnfetched, unchangedResult, type Prev
 import type { HostGate } from './host-gate.js';
 
 import type { RobotsCache } from './robots-cache.js';
+import type { TenantShares } from './tenant-shares.js';
 import { HopMustWaitError, hopHandler } from './hops.js';
 import { sitemapLinks } from './sitemap-files.js';
 
@@ -68,6 +70,8 @@ export interface PageProcessorDeps {
   memory: MemoryWatch;
   /** Tenants' pages per day. */
   usage: TenantUsage;
+  /** Tenants' fair shares of the fleet. */
+  shares: TenantShares;
   /** Fetches a page: the safe fetch (crawl workers), or a render in headless Chromium (render workers). */
   fetchPage: PageFetch;
 }
@@ -229,7 +233,8 @@ export class PageProcessor {
     // A 304 has no body: the page links where it did in the old crawl.
     const unchanged = result.status === 304 && previous ? previous : null;
     if (unchanged) result = unchangedResult(result, unchanged);
-    const pageLinks = unchanged && recrawlOf ? ((await this.deps.recrawls.linksOf(recrawlOf, url)) ?? []) : result.links;
+    const pageLinks =
+      unchanged && recrawlOf ? ((await this.deps.recrawls.linksOf(recrawlOf, url)) ?? []) : result.links;
     // With sitemap: only, the seed's links are not followed either: the sitemaps say what to fetch.
     const links = depth < maxDepth && sitemap !== 'only' ? pageLinks : [];
     const { urls: listed, passedOver } =
@@ -325,8 +330,12 @@ export class PageProcessor {
       dropped,
       maxStoredBytes,
     });
-    // The crawl's own queue: a rendered crawl's children are rendered too; each at its place in the crawl.
-    await this.deps.pages.add(crawlId, claimed, record.depth + 1, render, queuedBefore + 1);
+    // The crawl's own queue: a rendered crawl's children are rendered too; each at its place in the crawl,
+    // spread by its tenant's share (a tenant's crawls share one tenant's turn).
+    const tenant = (await this.context(crawlId))?.tenant ?? DEFAULT_TENANT;
+    if (ended) await this.deps.shares.ended(tenant, crawlId);
+    const scale = claimed.length ? await this.deps.shares.scale(tenant) : 1;
+    await this.deps.pages.add(crawlId, claimed, record.depth + 1, render, queuedBefore + 1, scale);
     await this.deps.hooks.pageFinished(crawlId, outcome === 'dropped' ? null : record, ended);
   }
 }

@@ -1,0 +1,37 @@
+import { tenantKeys, tenantWeight, type Config, type RedisClient } from '@crawlfleet/core/runtime';
+
+/** How long a tenant's share is reused before it is read again. */
+const FRESH_MS = 2000;
+
+/**
+ * Weighted fair shares between tenants, on top of the fair order between
+ * crawls (page-jobs.ts: a page's priority is its place in its crawl): a
+ * tenant's pages are spread by its running crawls over its weight
+ * (TENANTS_FILE), so a tenant with ten crawls gets a tenth of the pace for
+ * each, as much in all as a tenant with one, and weight 2 twice that.
+ */
+export class TenantShares {
+  private readonly known = new Map<string, { scale: number; at: number }>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly config: Pick<Config, 'queuePrefix' | 'tenants'>,
+  ) {}
+
+  /** The factor a tenant's page places are multiplied by: running crawls / weight (1 for one crawl, weight 1). */
+  async scale(tenant: string, now = Date.now()): Promise<number> {
+    const known = this.known.get(tenant);
+    if (known && now - known.at < FRESH_MS) return known.scale;
+    const running = await this.redis.zcard(tenantKeys(this.config.queuePrefix, tenant).running);
+    const scale = Math.max(1, running) / tenantWeight(this.config, tenant);
+    if (this.known.size > 10_000) this.known.clear();
+    this.known.set(tenant, { scale, at: now });
+    return scale;
+  }
+
+  /** A crawl of `tenant` ended: it leaves the tenant's running crawls. */
+  async ended(tenant: string, crawlId: string): Promise<void> {
+    await this.redis.zrem(tenantKeys(this.config.queuePrefix, tenant).running, crawlId);
+    this.known.delete(tenant);
+  }
+}
