@@ -308,6 +308,25 @@ describe('crawl events', () => {
     const last = JSON.parse(reply.body.trim().split('\n').at(-1)!.slice(6));
     expect(last.stats.fetched).toBe(40);
   });
+
+  it("pushes a crawl's end to a waiting client at once, and to one that waits after it", async () => {
+    site = await startCrawlSite(N);
+    site.route('/slow-end', (_req, res) => {
+      setTimeout(() => {
+        res.setHeader('content-type', 'text/html');
+        res.end('<title>slow</title>');
+      }, 600);
+    });
+    const crawl = await startCrawl({ url: `${site.url}/slow-end`, maxDepth: 0 });
+    const done = (await app.inject({ url: `${crawl.url}?wait=10000` })).json();
+    const heard = Date.now();
+    expect(done.state).toBe('completed');
+    // Read every second at most while waiting: only the pushed end is this quick.
+    expect(heard - Date.parse(done.finishedAt)).toBeLessThan(200);
+    const again = Date.now();
+    expect((await app.inject({ url: `${crawl.url}?wait=10000` })).json().state).toBe('completed');
+    expect(Date.now() - again).toBeLessThan(200);
+  });
 });
 
 describe('the crawl API', () => {

@@ -51,6 +51,11 @@ export function cancelChannel(prefix: string, type: JobType): string {
   return `${prefix}:${type}:cancel`;
 }
 
+/** The channel on which a crawl's end is published (by the worker that ended it, or the API that cancelled it): its id. */
+export function crawlEndChannel(prefix: string): string {
+  return `${prefix}:crawl:ended`;
+}
+
 /** The channel on which the API tells crawl workers that a whole crawl was cancelled; the message is its id. */
 export function crawlCancelChannel(prefix: string): string {
   return `${prefix}:crawl:cancel-crawl`;

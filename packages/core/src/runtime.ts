@@ -11,6 +11,7 @@ export {
   isJobType,
   cancelChannel,
   crawlCancelChannel,
+  crawlEndChannel,
   queueKeyPrefix,
   RENDER_QUEUE,
   JOB_QUEUES,

@@ -6,6 +6,7 @@ import {
   canonicalUrl,
   HTTP_URL_RULE,
   crawlCancelChannel,
+  crawlEndChannel,
   crawlDeliveriesKey,
   crawlKeys,
   crawlOptions,
@@ -22,6 +23,7 @@ import { globProblem, normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
+import type { CrawlEnds } from './crawl-ends.js';
 import { checkWebhook } from '../webhook-check.js';
 
 const POLL_MS = 25;
@@ -47,10 +49,14 @@ export class CrawlService {
   private readonly recrawls: Recrawls;
   readonly usage: TenantUsage;
 
-  /** @param tenanted keys are configured: quotas apply */
+  /**
+   * @param tenanted keys are configured: quotas apply
+   * @param ends crawls' ends as they are published (none: waits read the crawl every POLL_MS)
+   */
   constructor(
     private readonly queues: JobQueues,
     private readonly tenanted: boolean,
+    readonly ends: CrawlEnds | null = null,
   ) {
     this.store = new CrawlStore(queues.redis, queues.config.queuePrefix, queues.config.resultTtlSeconds);
     this.recrawls = new Recrawls(queues.redis, queues.config.queuePrefix);
@@ -145,7 +151,9 @@ export class CrawlService {
     const deadline = Date.now() + ms;
     let crawl = await this.get(id, scope);
     while (crawl.state === 'running' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, deadline - Date.now())));
+      // Woken by the end's message; read again each second anyway (a message missed while Redis was away).
+      const ms = Math.min(this.ends ? 1000 : POLL_MS, deadline - Date.now());
+      await (this.ends ? this.ends.wait(id, ms) : new Promise((resolve) => setTimeout(resolve, ms)));
       crawl = await this.get(id, scope);
     }
     return crawl;
@@ -190,6 +198,7 @@ export class CrawlService {
     if (!before) throw new CrawlNotFoundError(id);
     if (before === 'completed') throw new CrawlFinishedError(id, before);
     await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
+    await withRedis(() => this.queues.redis.publish(crawlEndChannel(this.queues.config.queuePrefix), id));
     // Read once: removing the queued page jobs changes nothing in the record.
     const crawl = await this.get(id, scope);
     // No longer one of its tenant's running crawls (quotas, fair shares).

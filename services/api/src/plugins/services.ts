@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { CrawlEnds } from '../crawls/crawl-ends.js';
 import { CrawlService } from '../crawls/crawl-service.js';
 import { JobStore } from '../jobs/job-store.js';
 
@@ -7,7 +8,9 @@ import { JobStore } from '../jobs/job-store.js';
 export default fp(
   async function services(app: FastifyInstance) {
     app.decorate('jobs', new JobStore(app.jobQueues, app.apiKeys.enabled));
-    app.decorate('crawls', new CrawlService(app.jobQueues, app.apiKeys.enabled));
+    const ends = new CrawlEnds(app.config, app.log);
+    app.addHook('onClose', () => ends.close());
+    app.decorate('crawls', new CrawlService(app.jobQueues, app.apiKeys.enabled, ends));
   },
   { name: 'services', dependencies: ['job-queues', 'callers'] },
 );

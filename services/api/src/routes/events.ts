@@ -69,9 +69,14 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
       const scope = app.apiKeys.scope(request);
       let crawl = await crawls.get(request.params.id, scope);
       let timer: NodeJS.Timeout | undefined;
-      const stream = openStream(request, reply, () => clearTimeout(timer));
+      let closed = false;
+      const stream = openStream(request, reply, () => {
+        closed = true;
+        clearTimeout(timer);
+      });
       let last = '';
       const tick = async () => {
+        if (closed) return;
         try {
           crawl = await crawls.get(crawl.id, scope);
         } catch (err) {
@@ -91,7 +96,9 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
           stream.close();
           return;
         }
-        timer = setTimeout(() => void tick(), CRAWL_POLL_MS);
+        // Stats as they change, every CRAWL_POLL_MS; the end at once (pushed).
+        if (crawls.ends) void crawls.ends.wait(crawl.id, CRAWL_POLL_MS).then(() => void tick());
+        else timer = setTimeout(() => void tick(), CRAWL_POLL_MS);
       };
       await tick();
     },

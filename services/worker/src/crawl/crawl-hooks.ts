@@ -1,5 +1,6 @@
 import {
   crawlDeliveriesKey,
+  crawlEndChannel,
   queueDelivery,
   urlHash,
   type CrawlStore,
@@ -82,7 +83,11 @@ export class CrawlHooks {
 
   /** After a page's record is stored (null: the page was dropped, past a budget). */
   async pageFinished(crawlId: string, record: PageRecord | null, ended = false): Promise<void> {
-    if (ended) await this.logEnd(crawlId);
+    if (ended) {
+      // Pushed to whoever waits for it (the API's ?wait and event streams), then logged.
+      await this.deps.redis.publish(crawlEndChannel(this.deps.prefix), crawlId);
+      await this.logEnd(crawlId);
+    }
     const hook = await this.spec(crawlId);
     if (!hook) return;
     const { spec, tenant } = hook;
