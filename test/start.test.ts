@@ -117,7 +117,7 @@ describe('npm start', () => {
       const ready = lines.filter((line) => line.includes('worker ready'));
       for (const line of ready) expect(line).toMatch(/^\[worker-\w+\] \[\d\d:\d\d:\d\d\.\d{3}\] INFO: worker ready \{/);
       expect(lines.some((line) => line.startsWith('{'))).toBe(false);
-      expect(output).toMatch(/\x1b\[3\dm/); // coloured
+      expect(output).toMatch(new RegExp(`${String.fromCharCode(27)}\\[3\\dm`)); // coloured
     } finally {
       process.kill(-child.pid!, 'SIGINT');
       await new Promise((resolve) => child.once('exit', resolve));

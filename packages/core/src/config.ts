@@ -137,7 +137,8 @@ function userName(raw: string, name: string): string {
 /** How logs are written: JSON lines, pretty one-liners, or pretty when stdout is a terminal (auto). */
 function logFormat(raw: string, name: string): 'json' | 'pretty' | 'auto' {
   const value = raw.trim().toLowerCase();
-  if (value !== 'json' && value !== 'pretty' && value !== 'auto') return fail(name, 'must be json, pretty or auto', raw);
+  if (value !== 'json' && value !== 'pretty' && value !== 'auto')
+    return fail(name, 'must be json, pretty or auto', raw);
   return value;
 }
 

@@ -188,13 +188,13 @@ export const PageMetadata = Type.Object(
     ),
     image: Type.Optional(
       Type.Union([Type.String(), Type.Null()], {
-        description: 'og:image, else the main content\'s first image (with content formats), absolute',
+        description: "og:image, else the main content's first image (with content formats), absolute",
       }),
     ),
     mainContentHash: Type.Optional(
       Type.String({
         description:
-          'sha256 hex of the main content\'s text, normalized (NFKC, whitespace collapsed): ' +
+          "sha256 hex of the main content's text, normalized (NFKC, whitespace collapsed): " +
           'computed with markdown, text or html and onlyMainContent',
       }),
     ),

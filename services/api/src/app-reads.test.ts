@@ -146,7 +146,13 @@ describe('queues and health', () => {
     const reply = await app.inject({ url: '/v1/queues' });
     expect(reply.statusCode).toBe(200);
     const { queues } = reply.json();
-    expect(queues.map((queue: { type: string }) => queue.type)).toEqual(['sqrt', 'fibonacci', 'crawl', 'render', 'webhook']);
+    expect(queues.map((queue: { type: string }) => queue.type)).toEqual([
+      'sqrt',
+      'fibonacci',
+      'crawl',
+      'render',
+      'webhook',
+    ]);
     expect(queues[0]).toMatchObject({
       paused: false,
       workers: 0,

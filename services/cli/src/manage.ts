@@ -134,13 +134,18 @@ export async function retry(api: ApiClient, io: Io, type: string, id: string): P
 /** schedules: one line a schedule. */
 export async function schedules(api: ApiClient, io: Io): Promise<number> {
   const { body } = await api.json('GET', '/v1/schedules');
-  const list = body.schedules as Record<string, unknown>[];
+  const list = body.schedules as {
+    type: string;
+    id: string;
+    cron: string | null;
+    every: number | null;
+    next: string | null;
+    lastError?: string | null;
+  }[];
   for (const schedule of list) {
-    const every = schedule.cron ?? (schedule.every === null ? '-' : `every ${String(schedule.every)} ms`);
-    const last = schedule.lastError ? `  last run skipped: ${String(schedule.lastError)}` : '';
-    io.out.write(
-      `${String(schedule.type).padEnd(10)} ${String(schedule.id)}  ${String(every)}  next=${when(schedule.next)}${last}\n`,
-    );
+    const every = schedule.cron ?? (schedule.every === null ? '-' : `every ${schedule.every} ms`);
+    const last = schedule.lastError ? `  last run skipped: ${schedule.lastError}` : '';
+    io.out.write(`${schedule.type.padEnd(10)} ${schedule.id}  ${every}  next=${when(schedule.next)}${last}\n`);
   }
   if (list.length === 0) io.err.write('no schedules\n');
   return EXIT.ok;

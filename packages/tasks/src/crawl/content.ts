@@ -147,7 +147,7 @@ function chunkedMarkdown($: CheerioAPI, root: AnyNode): string {
   const visit = (node: AnyNode, wrap: string[]) => {
     if ((counts.get(node) ?? 0) <= MARKDOWN_CHUNK || !hasChildren(node)) return convert([node], wrap);
     const transparent = !isTag(node) || ['html', 'body', 'main', 'article', 'div', 'section'].includes(node.name);
-    const tag = transparent ? wrap : [...wrap, (node as Element).name];
+    const tag = transparent ? wrap : [...wrap, node.name];
     let run: AnyNode[] = [];
     let size = 0;
     for (const child of node.children) {

@@ -193,7 +193,7 @@ function shareErrorResponses(spec: Json): void {
           const name = ref.slice(ref.lastIndexOf('/') + 1);
           responses[name] ??= { description: `A ${name}`, content };
           if (JSON.stringify(responses[name]) === JSON.stringify({ description: `A ${name}`, content }))
-            (operation.responses)[status] = { $ref: `#/components/responses/${name}` };
+            operation.responses[status] = { $ref: `#/components/responses/${name}` };
           continue;
         }
         if (!JSON.stringify(response.content ?? {}).includes('"#/components/schemas/Error"')) continue;
@@ -202,7 +202,7 @@ function shareErrorResponses(spec: Json): void {
           description,
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         };
-        (operation.responses)[status] = { $ref: `#/components/responses/${name}` };
+        operation.responses[status] = { $ref: `#/components/responses/${name}` };
       }
     }
   }
