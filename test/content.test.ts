@@ -103,6 +103,38 @@ describe('page metadata', () => {
 });
 
 describe('duplicates within a crawl', () => {
+  it('folds one long article under other menus into one page; short main content is not enough', async () => {
+    const story = `<p>${'The ferry is back after forty years, and the town is glad of it, say the residents. '.repeat(12)}</p>`;
+    const shell = (nav: string, main: string, links: string) =>
+      `<html><body><nav>${nav}</nav><article>${main}</article><footer>${links}</footer></body></html>`;
+    const routes: Record<string, string> = {
+      '/hub': shell(
+        '',
+        '<p>Two copies of one story, and two short pages.</p>',
+        ['/copy-1', '/copy-2', '/short-1', '/short-2'].map((href) => `<a href="${href}">x</a>`).join(' '),
+      ),
+      '/copy-1': shell('<a href="/home">Home</a>', story, '<a href="/end-1">one</a>'),
+      '/copy-2': shell('<a href="/start">Start</a><a href="/more">More</a>', story, '<a href="/end-2">two</a>'),
+      '/short-1': shell('<a href="/home">Home</a>', '<p>Tag: ferries</p>', '<a href="/a">a</a>'),
+      '/short-2': shell('<a href="/home">Home</a>', '<p>Tag: ferries</p>', '<a href="/b">b</a>'),
+    };
+    for (const [path, html] of Object.entries(routes))
+      site.route(path, (_req, res) => {
+        res.setHeader('content-type', 'text/html');
+        res.end(html);
+      });
+    const start = await postJson(app, '/v1/crawls', { url: `${site.url}/hub`, maxDepth: 1, formats: ['markdown'] });
+    const { url } = start.json<{ url: string }>();
+    expect((await app.inject({ url: `${url}?wait=15000` })).json().state).toBe('completed');
+    const pages = (await app.inject({ url: `${url}/pages` })).json().items as { url: string; duplicateOf?: string }[];
+    const of = (path: string) => pages.find((page) => page.url === `${site.url}${path}`)!;
+    const copies = [of('/copy-1'), of('/copy-2')];
+    expect(copies.filter((page) => page.duplicateOf).length).toBe(1);
+    expect(copies.find((page) => page.duplicateOf)!.duplicateOf).toBe(copies.find((page) => !page.duplicateOf)!.url);
+    expect(of('/short-1').duplicateOf).toBeUndefined();
+    expect(of('/short-2').duplicateOf).toBeUndefined();
+  });
+
   it('marks the second of two pages with one text duplicateOf the first, and follows none of its links', async () => {
     const start = await postJson(app, '/v1/crawls', { url: `${site.url}/twins`, maxDepth: 2 });
     const { url } = start.json<{ url: string }>();

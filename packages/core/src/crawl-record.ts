@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { CrawlOptions, CrawlRequest, CrawlState, CrawlStats } from './crawl-schemas.js';
+import type { CrawlOptions, CrawlRequest, CrawlState, CrawlStats, PageRecord } from './crawl-schemas.js';
 
 /* What the crawl store reads and writes, apart from how (crawl-store.ts). */
 
@@ -47,6 +47,23 @@ export function failureLabel(record: { status: number | null; error: string | nu
   if (outcome === 'fetched') return record.status !== null && record.status >= 400 ? `HTTP ${record.status}` : '';
   if (outcome !== 'failed' || !record.error) return '';
   return /^CF_ERR_[A-Z_]{1,60}/.exec(record.error)?.[0] ?? 'other';
+}
+
+/** Main content at least this long (characters of its markdown or text) is what makes two pages duplicates. */
+export const MAIN_DUPLICATE_CHARS = 500;
+
+/**
+ * What makes a page a duplicate of an earlier one in its crawl: the same
+ * main content when it was computed and is long enough to mean something
+ * (different menus and footers around one article are one page), else the
+ * same whole-page text (listing and tag pages with little main content are
+ * not folded together). '' for a page without text.
+ */
+export function duplicateKey(record: PageRecord): string {
+  const main = record.metadata?.mainContentHash;
+  const length = (record.text ?? record.markdown ?? '').length;
+  if (main && length >= MAIN_DUPLICATE_CHARS) return `main:${main}`;
+  return record.metadata?.contentHash ?? '';
 }
 
 /** The hash that stands for a normalized URL in a crawl's seen-set. */
