@@ -1,14 +1,4 @@
 #!/usr/bin/env node
-// The `crawlfleet` command; npm run build compiles ../dist and bundles it with this file into ../bundle (the bin).
-import { main } from '../dist/main.js';
-
-// A reader that stops early (`crawlfleet crawl … | head`) closes the pipe:
-// stop quietly with what the command has settled so far, as other CLIs do.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => {
-    if (err.code !== 'EPIPE') throw err;
-    process.exit(process.exitCode ?? 0);
-  });
-}
-
-process.exitCode = await main(process.argv.slice(2));
+// The `crawlfleet` command: the one-file bundle `npm run build` writes (in this
+// repository) or the package carries (installed from its tarball).
+await import('../bundle/crawlfleet.mjs');
