@@ -147,8 +147,9 @@ export async function renderPage(
       throw new HostBusyError(response.url(), status, headers['retry-after'] ?? null);
     if (status >= 500) throw new UpstreamStatusError(response.url(), status);
     // Settled: content fetched after load (the usual single-page app) is in before the DOM is read.
-    // Within the render's deadline, with a second left to read the DOM: a page that never idles is read as it is.
-    const settleMs = Math.min(limits.settleMaxMs, deadline - Date.now() - 1000);
+    // Within the render's deadline, leaving the asked extra wait and a second to read the DOM: a page that never
+    // idles (it keeps asking for what the policy refuses, say) is read as it is.
+    const settleMs = Math.min(limits.settleMaxMs, deadline - Date.now() - (input.renderWaitMs ?? 0) - 1000);
     if (waitUntil === 'settled' && settleMs > 0)
       await bounded(page.waitForLoadState('networkidle', { timeout: settleMs }).catch(() => {}));
     if (input.renderWaitMs) await bounded(page.waitForTimeout(input.renderWaitMs));
