@@ -85,7 +85,8 @@ export class CrawlHooks {
   async pageFinished(crawlId: string, record: PageRecord | null, ended = false): Promise<void> {
     if (ended) {
       // Pushed to whoever waits for it (the API's ?wait and event streams), then logged.
-      await this.deps.redis.publish(crawlEndChannel(this.deps.prefix), crawlId);
+      // Waiters read the crawl again each second anyway: a publish lost to a failover costs them a second.
+      await this.deps.redis.publish(crawlEndChannel(this.deps.prefix), crawlId).catch(() => 0);
       await this.logEnd(crawlId);
     }
     const hook = await this.spec(crawlId);

@@ -22,7 +22,9 @@ export class TenantShares {
   async scale(tenant: string, now = Date.now()): Promise<number> {
     const known = this.known.get(tenant);
     if (known && now - known.at < FRESH_MS) return known.scale;
-    const running = await this.redis.zcard(tenantKeys(this.config.queuePrefix, tenant).running);
+    // Fairness is bookkeeping: Redis failing over (the key's master gone) never fails a page over it.
+    const running = await this.redis.zcard(tenantKeys(this.config.queuePrefix, tenant).running).catch(() => null);
+    if (running === null) return known?.scale ?? 1 / tenantWeight(this.config, tenant);
     const scale = Math.max(1, running) / tenantWeight(this.config, tenant);
     if (this.known.size > 10_000) this.known.clear();
     this.known.set(tenant, { scale, at: now });
@@ -31,7 +33,8 @@ export class TenantShares {
 
   /** A crawl of `tenant` ended: it leaves the tenant's running crawls. */
   async ended(tenant: string, crawlId: string): Promise<void> {
-    await this.redis.zrem(tenantKeys(this.config.queuePrefix, tenant).running, crawlId);
+    // Left behind when Redis fails: the API's quota check prunes ended crawls from the set too.
+    await this.redis.zrem(tenantKeys(this.config.queuePrefix, tenant).running, crawlId).catch(() => {});
     this.known.delete(tenant);
   }
 }
