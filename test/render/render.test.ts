@@ -22,7 +22,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) process.stdout.write(`render tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)\n`);
 
-const TIMEOUT_MS = 4000;
+const TIMEOUT_MS = 6000;
 /** CRAWL_MAX_BYTES of this file's workers: the site's heavy pages are sized against it. */
 const MAX_BYTES = 1024 * 1024;
 let app: FastifyInstance;
@@ -49,7 +49,7 @@ describe.skipIf(!hasChromium)('the render queue', () => {
       CRAWL_MAX_BYTES: String(MAX_BYTES),
       JOB_ATTEMPTS: '1',
       CHROMIUM_PATH: CHROMIUM,
-      // What pages do, within a 4 s deadline beside the other render files: without the sandbox, which costs
+      // What pages do, within a 6 s deadline beside the other render files: without the sandbox, which costs
       // ~1.8x the CPU a page. The sandbox has its own tests (render-process, render-hostile).
       RENDER_SANDBOX: 'off',
     };
@@ -92,8 +92,8 @@ describe.skipIf(!hasChromium)('the render queue', () => {
     expect(queues.find((queue: { type: string }) => queue.type === 'render')).toMatchObject({ workers: 1 });
   });
 
-  it('waits for the page to settle by default: content fetched after load is read, every time', async () => {
-    for (let i = 0; i < 8; i++) {
+  it('waits for the page to settle by default: content fetched after load is read, run after run', async () => {
+    for (let i = 0; i < 5; i++) {
       const n = i % PAGES;
       const rendered = await job({ url: `${site.url}/js/${n}`, formats: ['markdown'], render: true });
       expect(rendered.state, JSON.stringify(rendered)).toBe('completed');
