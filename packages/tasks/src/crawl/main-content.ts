@@ -345,7 +345,11 @@ function dropFurniture(root: ParentNode): void {
   const drop: Element[] = [];
   const dropped = new Set<AnyNode>();
   for (const element of order) {
-    if (within(element.parent ?? element, dropped)) continue;
+    // Document order: a dropped element's descendants come right after it, and go with it (one lookup each).
+    if (element.parent && dropped.has(element.parent)) {
+      dropped.add(element);
+      continue;
+    }
     if (element.name === 'body' || element.name === 'html' || element.name === 'a') continue;
     if (holders.has(element) || tally.get(element)!.text > pageText * 0.5) continue;
     const semantic = semanticBonus(element) > 0;
@@ -484,7 +488,11 @@ function cleanInside(content: Element): void {
   const drop: Element[] = [];
   const dropped = new Set<AnyNode>();
   for (const element of order) {
-    if (element === content || within(element.parent ?? element, dropped)) continue;
+    if (element === content) continue;
+    if (element.parent && dropped.has(element.parent)) {
+      dropped.add(element);
+      continue;
+    }
     const own = tally.get(element)!;
     let gone = isFurniture(element) || hasWord(element, JUNK);
     if (!gone && ['div', 'section', 'ul', 'ol', 'table', 'header'].includes(element.name)) {
