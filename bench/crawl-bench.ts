@@ -10,22 +10,33 @@ const PAGES = 2000;
 const LINKS = 20;
 
 /** A generated site: PAGES pages of LINKS links each, all reachable from /p/0, each answered after `delayMs`. */
-export async function startBenchSite(delayMs = 0): Promise<{ url: string; close(): Promise<void> }> {
-  const bodies = Array.from({ length: PAGES }, (_, i) => {
+export async function startBenchSite(
+  delayMs = 0,
+  pages = PAGES,
+): Promise<{ url: string; close(): Promise<void>; maxInFlight(reset?: boolean): number }> {
+  const bodyOf = (i: number) => {
     const links = Array.from(
       { length: LINKS },
-      (_, k) => `<li><a href="/p/${k === 0 ? (i + 1) % PAGES : (i * 31 + k * 97) % PAGES}">link ${k}</a></li>`,
+      (_, k) => `<li><a href="/p/${k === 0 ? (i + 1) % pages : (i * 31 + k * 97) % pages}">link ${k}</a></li>`,
     );
     const body = `<h1>Page ${i}</h1><p>${'Some text. '.repeat(40)}</p><ul>${links.join('')}</ul>`;
     return `<!doctype html><html><head><title>Page ${i}</title></head><body>${body}</body></html>`;
-  });
+  };
+  const bodies = pages <= PAGES ? Array.from({ length: pages }, (_, i) => bodyOf(i)) : null;
+  // Requests in flight now and at most (the politeness cap seen from the site).
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
     const match = /^\/p\/(\d+)$/.exec(req.url ?? '');
-    const body = match ? bodies[Number(match[1])] : undefined;
+    const index = match ? Number(match[1]) : -1;
+    const body = index >= 0 && index < pages ? (bodies ? bodies[index] : bodyOf(index)) : undefined;
     if (!body) {
       res.statusCode = 404;
       return res.end();
     }
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     res.setHeader('content-type', 'text/html; charset=utf-8');
     if (delayMs > 0) return void setTimeout(() => res.end(body), delayMs);
     return res.end(body);
@@ -36,6 +47,11 @@ export async function startBenchSite(delayMs = 0): Promise<{ url: string; close(
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    maxInFlight: (reset = false) => {
+      const max = maxInFlight;
+      if (reset) maxInFlight = 0;
+      return max;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -64,7 +80,7 @@ export async function fetchLoop(siteUrl: string): Promise<number> {
 
 type Json = (
   path: string,
-  init?: { method: string; body: string },
+  init?: { method: string; body: string; headers?: Record<string, string> },
 ) => Promise<{ status: number; body: Record<string, unknown> }>;
 
 /** Polls a crawl through `?wait` until it is completed (at most `timeoutMs`), and returns it. */
@@ -97,7 +113,9 @@ export async function startCrawlers(
   const json: Json = async (path, init) => {
     const reply = await request(
       `${base}${path}`,
-      init ? { ...init, headers: { 'content-type': 'application/json', ...authOf(env) } } : { headers: authOf(env) },
+      init
+        ? { ...init, headers: { 'content-type': 'application/json', ...authOf(env), ...init.headers } }
+        : { headers: authOf(env) },
     );
     return { status: reply.statusCode, body: (await reply.body.json()) as Record<string, unknown> };
   };

@@ -57,7 +57,8 @@ export const BENCH_KEYS = { API_KEYS: 'bench:bench-key-0123456789abcdef' };
 
 /** The Authorization header for the first of `env`'s API_KEYS (its key part), or none. */
 export function authOf(env: Record<string, string | undefined>): Record<string, string> {
-  const entry = env.API_KEYS?.split(',')[0];
+  // An admin key when there is one (it reads every tenant's crawls), else the first API key.
+  const entry = (env.ADMIN_KEYS ?? env.API_KEYS)?.split(',')[0];
   if (!entry) return {};
   const colon = entry.indexOf(':');
   const key = colon > 0 && /^[a-z0-9-]{1,32}$/.test(entry.slice(0, colon)) ? entry.slice(colon + 1) : entry;

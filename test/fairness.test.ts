@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, postJson, silentLogger, startCrawlSite, testConfig, type FixtureSite } from '@crawlfleet/testkit';
 
 /*
- * Crawls sharing the workers are served by their pages' places in each crawl
- * (page-jobs.ts): a small crawl started beside a large one of the same host
- * goes alongside it, not behind the large one's queued pages.
+ * Crawls sharing a host are served round-robin by the frontier (a stride per
+ * crawl, its tenant's running crawls over the tenant's weight): a small crawl
+ * started beside a large one of the same host goes alongside it, not behind
+ * the large one's queued pages; two like crawls advance together.
  */
 
 let app: FastifyInstance;
@@ -47,7 +48,8 @@ describe('sharing the fleet between crawls', () => {
     expect(done).toMatchObject({ state: 'completed', stats: { fetched: 30 } });
     const during = (await read(large)).stats.fetched - before;
     // Behind the large crawl's queue it would wait for ~1,000 of its pages; served alongside, for a few dozen.
-    expect(during).toBeLessThan(300);
+    // Round-robin on the host: measured 43 (FIFO order: ~2,100).
+    expect(during).toBeLessThan(150);
     await app.inject({ method: 'DELETE', url: `/v1/crawls/${large}` });
   });
 
@@ -62,7 +64,7 @@ describe('sharing the fleet between crawls', () => {
     const [first, second] = [await read(a), await read(b)];
     const lagging = Math.min(first.stats.fetched + first.stats.failed, second.stats.fetched + second.stats.failed);
     // When the first ends, the other is close behind (in FIFO order one would be far behind the other).
-    expect(lagging).toBeGreaterThan(300 * 0.8);
+    expect(lagging).toBeGreaterThan(300 * 0.85);
   });
 
   it('shares between tenants, not crawls: three crawls of one tenant go at the pace of one of another', async () => {
@@ -102,7 +104,8 @@ describe('sharing the fleet between crawls', () => {
       const others = await Promise.all(many.map((id) => look(id, keys.A)));
       const theirs = others.reduce((sum, crawl) => sum + crawl.stats.fetched + crawl.stats.failed, 0);
       // Per crawl, the three would have had ~1,200 pages by now; per tenant, about B's 400.
-      expect(theirs).toBeLessThan(800);
+      // Measured 405: B's 400 beside A's ~400 in all.
+      expect(theirs).toBeLessThan(560);
       for (const id of many)
         await api.inject({ method: 'DELETE', url: `/v1/crawls/${id}`, headers: { authorization: `Bearer ${keys.A}` } });
     } finally {

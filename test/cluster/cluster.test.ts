@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { pageQueueNames, queueKeyPrefix } from '@crawlfleet/core';
+import { frontierBase, pageQueueNames, queueKeyPrefix } from '@crawlfleet/core';
 import { buildApp, REPLICA_WAIT_MS } from '@crawlfleet/api';
 import { startRedisCluster, testApi, type TestCluster } from '@crawlfleet/testkit';
 import type { FastifyInstance } from 'fastify';
@@ -77,8 +77,11 @@ describe('on a Redis Cluster', () => {
     const queues = (await app.inject({ url: '/v1/queues' })).json().queues;
     const shards = queues.find((queue: { type: string }) => queue.type === 'crawl').shards;
     expect(shards.map((shard: { name: string }) => shard.name)).toEqual(pageQueueNames(8));
-    const used = shards.filter((shard: { counts: { completed: number } }) => shard.counts.completed > 0);
-    expect(used.length).toBeGreaterThanOrEqual(2);
+    // Completed page jobs are removed; the frontier's shards count the pages each handed out.
+    const handedOut = await Promise.all(
+      pageQueueNames(8).map((_, shard) => redis.get(`${frontierBase(app.config.queuePrefix, shard)}:seq`)),
+    );
+    expect(handedOut.filter((count) => Number(count ?? 0) > 0).length).toBeGreaterThanOrEqual(2);
     expect(shards.every((shard: { workers: number }) => shard.workers >= 2)).toBe(true);
     const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toContain('queue="crawl-shard-7"');
@@ -86,10 +89,6 @@ describe('on a Redis Cluster', () => {
     const board = (await app.inject({ url: '/admin/queues/api/queues' })).json();
     const boardNames = board.queues.map((queue: { name: string }) => queue.name);
     expect(boardNames).toEqual(expect.arrayContaining(['crawl', 'render', ...pageQueueNames(8)]));
-    const boardCompleted = board.queues
-      .filter((queue: { name: string }) => queue.name.startsWith('crawl-shard-'))
-      .reduce((sum: number, queue: { counts: { completed: number } }) => sum + queue.counts.completed, 0);
-    expect(boardCompleted).toBeGreaterThanOrEqual(25);
   });
 
   it('keeps each queue in one slot, queues on several masters, each crawl in its own slot', async () => {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { hostKey } from '@crawlfleet/core';
+import { politeKey } from '@crawlfleet/core/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startFixtureSite, type FixtureSite } from '@crawlfleet/testkit';
@@ -49,7 +49,8 @@ describe('redirect hops', () => {
       payload: { url: `${redirector.url}/go`, maxDepth: 0, sitemap: 'skip', respectRobots: false },
     });
     expect(started.statusCode).toBe(202);
-    const pause = (site: FixtureSite) => redis.pttl(hostKey(app.config.queuePrefix, hostOf(site), 'pause'));
+    const pause = (site: FixtureSite) =>
+      redis.pttl(politeKey(app.config.queuePrefix, hostOf(site), 'pause', app.config.crawlQueueShards));
     await eventually(async () => (await pause(victim)) > 0, 10_000, "the victim's pause");
     expect(await pause(victim)).toBeGreaterThan(20_000);
     expect(await pause(redirector)).toBeLessThan(0);

@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { crawlOptions } from './crawl-record.js';
 import type { CrawlRequest } from './crawl-schemas.js';
 import type { CrawlStore } from './crawl-store.js';
-import type { PageQueues } from './page-jobs.js';
+import { paceOf, type PageQueues } from './page-jobs.js';
 import { DEFAULT_TENANT } from './tenant-config.js';
 import { TenantUsage } from './tenant-usage.js';
 import type { WebhookSpec } from './webhooks.js';
@@ -125,7 +125,7 @@ export async function startScheduledCrawl(
   }
   const id = randomUUID();
   await store.create(id, data.seed, options, webhook, tenant);
-  await pages.add(id, [data.seed], 0, options.render);
+  await pages.add(id, [data.seed], 0, options.render, paceOf(options, config.crawlMaxDelayMs));
   await redis.multi().set(last, id, 'EX', config.resultTtlSeconds).del(error).exec();
   return id;
 }

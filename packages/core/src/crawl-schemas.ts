@@ -211,6 +211,13 @@ export interface CrawlPageData {
   depth: number;
   /** Pauses of the host (429/503) this page has waited out. */
   hostWaits?: number;
-  /** A redirect hop the page waits to fetch (its host had no lease free): the fetch resumes there. */
+  /** A redirect hop the page waited to fetch (its host had no lease free): the fetch resumes there. */
   resumeAt?: string;
+  /** The frontier's hand-out: the lease held on `host` (the page's, or its resume hop's), in `shard`'s `lane`. */
+  lease?: string;
+  host?: string;
+  shard?: number;
+  lane?: 'p' | 'r';
+  /** Times the page went back to the frontier after a retryable failure or a lapsed claim. */
+  tries?: number;
 }

@@ -1,6 +1,7 @@
 import type { RedisClient } from './redis.js';
 import { withScripts, type Scripted } from './crawl-scripts.js';
-import { hostKey, hostWaitingKey } from './host-keys.js';
+import { frontierBase } from './frontier.js';
+import { hostKey } from './host-keys.js';
 import { DEFAULT_TENANT, allCrawlsKey, tenantKeys } from './tenants.js';
 import { recordParts, validators } from './page-record.js';
 import type { WebhookSpec } from './webhooks.js';
@@ -32,6 +33,8 @@ export class CrawlStore {
     redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
+    /** CRAWL_QUEUE_SHARDS: where the crawl's pages wait in the frontier (waitingForHost). */
+    private readonly shards = 1,
   ) {
     this.redis = withScripts(redis);
   }
@@ -122,11 +125,16 @@ export class CrawlStore {
 
   /** The crawl, or null when it does not exist or has expired. */
   async get(id: string): Promise<CrawlRecord | null> {
-    const [meta, waiting] = await Promise.all([
-      this.redis.hgetall(this.keys(id).meta),
-      this.redis.zcount(hostWaitingKey(this.prefix, id), Date.now(), '+inf'),
-    ]);
+    const meta = await this.redis.hgetall(this.keys(id).meta);
     if (!meta.state) return null;
+    const lane = (JSON.parse(meta.options ?? '{}') as CrawlOptions).render ? 'r' : 'p';
+    const counts = await Promise.all(
+      Array.from({ length: Math.max(1, this.shards) }, (_, shard) =>
+        this.redis.hget(`${frontierBase(this.prefix, shard)}:${lane}:c:${id}`, 'n'),
+      ),
+    );
+    // Pages in the frontier: waiting for their host's turn, or handed out and not yet finished.
+    const waiting = counts.reduce((sum, count) => sum + Math.max(0, Number(count ?? 0)), 0);
     const counters = Object.fromEntries(COUNTERS.map((name) => [name, Number(meta[name] ?? 0)]));
     const stats = { ...counters, waitingForHost: waiting } as CrawlStats;
     const failed = meta.state === 'completed' && endedFailed(stats, meta.answered);

@@ -1,4 +1,5 @@
 import { crawlBase } from './crawl-record.js';
+import { politeKey } from './frontier.js';
 import type { RedisClient } from './redis.js';
 
 /*
@@ -7,9 +8,9 @@ import type { RedisClient } from './redis.js';
  */
 
 /**
- * A key of one host: its leases, pause, line, …, and a crawl's share of it
- * (`crawl:<id>:leases`, …). The host is the hash tag: the politeness scripts
- * touch several of these at once, which a Redis Cluster allows in one slot only.
+ * A key of one host outside the crawl frontier (a webhook receiver's
+ * leases): the host is the hash tag. A crawled host's politeness keys are
+ * frontier.ts's politeKey (in its frontier shard's slot).
  */
 export function hostKey(prefix: string, host: string, part: string): string {
   return `${prefix}:host:{${host}}:${part}`;
@@ -26,7 +27,7 @@ export function hostWaitingKey(prefix: string, crawlId: string): string {
 }
 
 /** The fleet's politeness now: hosts leased in the last hour, leases in use, hosts paused, circuits open. */
-export async function fleetPoliteness(redis: RedisClient, prefix: string, now = Date.now()) {
+export async function fleetPoliteness(redis: RedisClient, prefix: string, shards: number, now = Date.now()) {
   const fleet = fleetKeys(prefix);
   await redis.zremrangebyscore(fleet.hosts, '-inf', now - 3_600_000);
   const [hosts, circuitsOpen] = await Promise.all([
@@ -36,8 +37,8 @@ export async function fleetPoliteness(redis: RedisClient, prefix: string, now = 
   const counts = await Promise.all(
     hosts.map((host) =>
       Promise.all([
-        redis.zcount(hostKey(prefix, host, 'leases'), now, '+inf'),
-        redis.pttl(hostKey(prefix, host, 'pause')),
+        redis.zcount(politeKey(prefix, host, 'leases', shards), now, '+inf'),
+        redis.pttl(politeKey(prefix, host, 'pause', shards)),
       ]),
     ),
   );

@@ -1,7 +1,6 @@
-import { hash } from 'node:crypto';
-import { Job, Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import type { Config } from './config.js';
-import { urlHash, type CrawlStore } from './crawl-store.js';
+import { Frontier, shardOfHost, type CrawlPace, type Dispatched, type Lane } from './frontier.js';
 import type { CrawlPageData } from './crawl-schemas.js';
 import { RENDER_QUEUE, queueKeyPrefix } from './job-types.js';
 import { quietErrors, type RedisClient } from './redis.js';
@@ -27,42 +26,30 @@ export function pageQueueNames(shards: number): string[] {
 
 /** The shard of a page: by its host, so all pages of a host are on one shard and a crawl's hosts spread. */
 export function shardOf(url: string, shards: number): number {
-  if (shards <= 1) return 0;
-  const host = URL.parse(url)?.host ?? '';
-  return Number.parseInt(hash('sha1', host, 'hex').slice(0, 8), 16) % shards;
+  return shardOfHost(URL.parse(url)?.host ?? '', shards);
 }
 
-/** The BullMQ job id of a crawl's page: the same URL always gets the same id, so adding it twice adds it once. */
-export function pageJobId(crawlId: string, url: string): string {
-  return pageJobIdOfHash(crawlId, urlHash(url));
+/** The BullMQ job id of a page handed out under `lease` (each hand-out is its own job). */
+export function pageJobId(crawlId: string, lease: string): string {
+  return `page-${crawlId}-${lease}`;
 }
 
-function pageJobIdOfHash(crawlId: string, hash: string): string {
-  return `page-${crawlId}-${hash}`;
-}
-
-type PageJobConfig = Pick<Config, 'resultTtlSeconds' | 'jobAttempts' | 'crawlQueueShards' | 'queuePrefix'>;
-
-/** BullMQ's highest priority number (the lowest priority). */
-const MAX_PRIORITY = 2_097_152;
+type PageJobConfig = Pick<
+  Config,
+  'resultTtlSeconds' | 'jobAttempts' | 'crawlQueueShards' | 'queuePrefix' | 'crawlHostConcurrency' | 'crawlTimeoutMs'
+>;
 
 /**
- * Options of a page job: retried with backoff, kept for the result TTL, and
- * prioritized by its place in its crawl (`seq`: the crawl's 1st, 2nd, …
- * page): BullMQ serves the lowest number first, so among crawls sharing the
- * workers each one's next page goes before any crawl's later pages. A
- * 30-page crawl started beside a 3,000-page one is served alongside it,
- * not after it, and two like crawls advance together.
+ * Options of a page job: one attempt (a retry goes back through the
+ * frontier, which spaces it), removed once it completes (its page record
+ * holds the outcome), a failed one kept for the result TTL.
  */
-export function pageJobOptions(config: PageJobConfig, crawlId: string, url: string, seq = 1): JobsOptions {
-  const keep = { age: config.resultTtlSeconds };
+export function pageJobOptions(config: PageJobConfig, crawlId: string, lease: string): JobsOptions {
   return {
-    jobId: pageJobId(crawlId, url),
-    priority: Math.max(1, Math.min(MAX_PRIORITY, Math.round(seq))),
-    attempts: config.jobAttempts,
-    backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: keep,
-    removeOnFail: keep,
+    jobId: pageJobId(crawlId, lease),
+    attempts: 1,
+    removeOnComplete: true,
+    removeOnFail: { age: config.resultTtlSeconds },
   };
 }
 
@@ -94,71 +81,88 @@ export class PageQueues {
     this.render = quietErrors(
       new Queue(RENDER_QUEUE, { connection, prefix: queueKeyPrefix(config.queuePrefix, RENDER_QUEUE) }),
     );
+    this.frontier = new Frontier(connection, config);
     this.owned = [...this.queues.filter((queue) => queue !== crawl), this.render];
   }
 
   /** The queues, by shard. */
   readonly queues: Queue[];
+  /** Where pages wait for their hosts. */
+  readonly frontier: Frontier;
 
-  /** The queue of `url`'s page job: its shard's, or the render queue for a rendered crawl. */
-  queueOf(url: string, render: boolean): Queue {
-    return render ? this.render : this.queues[shardOf(url, this.queues.length)];
+  /** The queue a page of shard `shard` runs on: the shard's, or the render queue for a rendered crawl. */
+  queueOf(shard: number, render: boolean): Queue {
+    return render ? this.render : this.queues[shard % this.queues.length];
   }
 
   /**
-   * Queues pages of a crawl at `depth`, the first being the crawl's `firstSeq`-th
-   * page (its fair place, pageJobOptions): one round trip a shard. `scale`
-   * spreads a crawl's places (its tenant's share: crawl-parts' tenantShare).
+   * Queues pages of a crawl at `depth` in the frontier, where each waits
+   * for its host (crawl workers' dispatchers hand them to BullMQ).
    */
-  async add(crawlId: string, urls: string[], depth: number, render: boolean, firstSeq = 1, scale = 1): Promise<void> {
-    const byShard = new Map<Queue, { url: string; seq: number }[]>();
-    urls.forEach((url, index) => {
-      const queue = this.queueOf(url, render);
-      let list = byShard.get(queue);
-      if (!list) byShard.set(queue, (list = []));
-      list.push({ url, seq: (firstSeq + index) * scale });
-    });
+  async add(crawlId: string, urls: string[], depth: number, render: boolean, pace: CrawlPace = {}): Promise<void> {
+    if (urls.length === 0) return;
+    const entries = urls.map((url) => ({ depth, tries: 0, waits: 0, url }));
+    await this.frontier.push(crawlId, laneOf(render), entries, pace);
+  }
+
+  /** Adds handed-out pages to BullMQ as jobs that can run at once: one round trip a queue. */
+  async enqueue(pages: Dispatched[]): Promise<void> {
+    const byQueue = new Map<Queue, Dispatched[]>();
+    for (const page of pages) {
+      const queue = this.queueOf(page.shard, page.lane === 'r');
+      let list = byQueue.get(queue);
+      if (!list) byQueue.set(queue, (list = []));
+      list.push(page);
+    }
     await Promise.all(
-      [...byShard].map(([queue, shardUrls]) =>
+      [...byQueue].map(([queue, list]) =>
         queue.addBulk(
-          shardUrls.map(({ url, seq }) => ({
+          list.map((page) => ({
             name: PAGE_JOB,
-            data: { crawlId, url, depth } satisfies CrawlPageData,
-            opts: pageJobOptions(this.config, crawlId, url, seq),
+            data: {
+              crawlId: page.crawlId,
+              url: page.entry.url,
+              depth: page.entry.depth,
+              lease: page.lease,
+              host: page.host,
+              shard: page.shard,
+              lane: page.lane,
+              tries: page.entry.tries,
+              hostWaits: page.entry.waits,
+              ...(page.entry.resume ? { resumeAt: page.entry.resume } : {}),
+            } satisfies CrawlPageData,
+            opts: pageJobOptions(this.config, page.crawlId, page.lease),
           })),
         ),
       ),
     );
   }
 
-  /** The page's job, or undefined. */
-  async job(crawlId: string, url: string, render: boolean): Promise<Job | undefined> {
-    return Job.fromId(this.queueOf(url, render), pageJobId(crawlId, url));
-  }
-
-  /** The page job's state: BullMQ's, or 'unknown' when there is none. */
-  async state(crawlId: string, url: string, render: boolean): Promise<string> {
-    return this.queueOf(url, render).getJobState(pageJobId(crawlId, url));
-  }
-
-  /**
-   * Removes the queued page jobs of a crawl: those it claimed and has not
-   * finished (a running one is locked and stays; the crawl's state stops it).
-   * @returns how many were removed
-   */
-  async remove(store: CrawlStore, crawlId: string, render: boolean): Promise<number> {
-    let removed = 0;
-    for await (const pages of store.inflight(crawlId)) {
-      const results = await Promise.all(
-        pages.map((page) => this.queueOf(page.url, render).remove(pageJobIdOfHash(crawlId, page.hash))),
-      );
-      removed += results.filter((result) => result === 1).length;
-    }
-    return removed;
+  /** Drops a stopped crawl's pages still waiting in the frontier. @returns how many */
+  async remove(crawlId: string, render: boolean): Promise<number> {
+    return this.frontier.drop(crawlId, laneOf(render));
   }
 
   /** Closes the queues opened here (not the crawl queue it was given). */
   async close(): Promise<void> {
     await Promise.allSettled(this.owned.map((queue) => queue.close()));
   }
+}
+
+/** The frontier lane of a crawl's pages: rendered or plain. */
+export function laneOf(render: boolean): Lane {
+  return render ? 'r' : 'p';
+}
+
+/** How a crawl's pages are served on their hosts: its tenant's share (`stride`), its delayMs, its own cap. */
+export function paceOf(
+  options: { delayMs?: number | null; maxConcurrencyPerHost?: number | null },
+  maxDelayMs: number,
+  stride = 1,
+): CrawlPace {
+  return {
+    stride,
+    delayMs: Math.min(options.delayMs ?? 0, maxDelayMs),
+    cap: options.maxConcurrencyPerHost ?? null,
+  };
 }

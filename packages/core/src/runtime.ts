@@ -53,7 +53,30 @@ export * from './errors.js';
 export { fetchedPageRecord, unfetchedPageRecord, type Validators } from './page-record.js';
 export { crawlOptions, crawlBase, crawlKeys } from './crawl-record.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
-export { PAGE_JOB, PageQueues, pageJobId, pageJobOptions, pageQueueNames, shardOf } from './page-jobs.js';
+export {
+  PAGE_JOB,
+  PageQueues,
+  laneOf,
+  paceOf,
+  pageJobId,
+  pageJobOptions,
+  pageQueueNames,
+  shardOf,
+} from './page-jobs.js';
+export {
+  Frontier,
+  decodeEntry,
+  encodeEntry,
+  frontierBase,
+  politeKey,
+  shardOfHost,
+  type Begun,
+  type CrawlPace,
+  type Dispatched,
+  type FrontierEntry,
+  type Lane,
+  type PageClaim,
+} from './frontier.js';
 export { apiState, toJobView, viewState, acceptedReply, type JobView, type JobFields } from './job-view.js';
 export {
   WEBHOOK_QUEUE,

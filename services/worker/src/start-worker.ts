@@ -72,7 +72,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     queue === 'crawl' || queue === 'render'
       ? await (
           await import('./crawl/crawl-parts.js')
-        ).startCrawlParts(config, logger, { render: queue === 'render', overrides: options.overrides })
+        ).startCrawlParts(config, logger, { render: queue === 'render', overrides: options.overrides, concurrency })
       : null;
   const keep = { age: config.resultTtlSeconds };
   // The name shows in each job's processedBy and in the queue's worker list.

@@ -10,6 +10,8 @@ import {
   crawlDeliveriesKey,
   crawlKeys,
   crawlOptions,
+  laneOf,
+  paceOf,
   mayAct,
   queueDelivery,
   TenantUsage,
@@ -58,7 +60,12 @@ export class CrawlService {
     private readonly tenanted: boolean,
     readonly ends: CrawlEnds | null = null,
   ) {
-    this.store = new CrawlStore(queues.redis, queues.config.queuePrefix, queues.config.resultTtlSeconds);
+    this.store = new CrawlStore(
+      queues.redis,
+      queues.config.queuePrefix,
+      queues.config.resultTtlSeconds,
+      queues.config.crawlQueueShards,
+    );
     this.recrawls = new Recrawls(queues.redis, queues.config.queuePrefix);
     this.usage = new TenantUsage(queues.redis, queues.config);
   }
@@ -70,11 +77,13 @@ export class CrawlService {
     const id = randomUUID();
     await withRedis(() => this.store.create(id, seed, options, webhook, scope.tenant));
     try {
-      await withRedis(() => this.queues.pages.add(id, [seed], 0, options.render));
-      // REDIS_WAIT_REPLICAS: the crawl and its seed job are on replicas before the crawl is acknowledged.
       const { queues } = this;
+      const pace = paceOf(options, queues.config.crawlMaxDelayMs);
+      await withRedis(() => queues.pages.add(id, [seed], 0, options.render, pace));
+      // REDIS_WAIT_REPLICAS: the crawl and its seed are on replicas before the crawl is acknowledged.
       const meta = crawlKeys(queues.config.queuePrefix, id).meta;
-      await withRedis(() => queues.replicated(meta, queues.queueKey(queues.pages.queueOf(seed, options.render).name)));
+      const seedKey = queues.pages.frontier.dueKey(new URL(seed).host, laneOf(options.render));
+      await withRedis(() => queues.replicated(meta, seedKey));
     } catch (err) {
       await this.store.discard(id, scope.tenant).catch(() => {});
       throw err;
@@ -203,7 +212,7 @@ export class CrawlService {
     const crawl = await this.get(id, scope);
     // No longer one of its tenant's running crawls (quotas, fair shares).
     await withRedis(() => this.queues.redis.zrem(tenantKeys(this.queues.config.queuePrefix, crawl.tenant).running, id));
-    await withRedis(() => this.queues.pages.remove(this.store, id, crawl.options.render), 10_000);
+    await withRedis(() => this.queues.pages.remove(id, crawl.options.render), 10_000);
     const hook = await withRedis(() => this.store.webhook(id));
     const target = { queue: this.queues.webhooks, redis: this.queues.redis };
     const subject = { id, type: 'crawl', data: crawl };

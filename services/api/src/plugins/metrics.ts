@@ -59,7 +59,9 @@ export default fp(
     app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
       let queueMetrics = '';
       if (queues.ready) {
-        const now = await fleetPoliteness(queues.redis, app.config.queuePrefix).catch(() => null);
+        const now = await fleetPoliteness(queues.redis, app.config.queuePrefix, app.config.crawlQueueShards).catch(
+          () => null,
+        );
         if (now)
           for (const key of Object.keys(gauges) as (keyof typeof gauges)[])
             politeness[key].set({ queue: 'crawl' }, now[key]);

@@ -27,6 +27,7 @@ import { toBullmqError } from '../to-bullmq-error.js';
 import { CrawlCancels } from './crawl-cancels.js';
 import { ContentPool } from './content-pool.js';
 import { CrawlSweep } from './crawl-sweep.js';
+import { Dispatcher } from './dispatcher.js';
 
 import { CrawlHooks } from './crawl-hooks.js';
 import { TenantShares } from './tenant-shares.js';
@@ -58,6 +59,8 @@ export interface CrawlPartsOptions {
   render?: boolean;
   /** Test hooks: the address policy and DNS of every fetch and render. */
   overrides?: FetchOverrides;
+  /** The worker's slots: the dispatcher keeps about as many page jobs waiting. */
+  concurrency?: number;
 }
 
 function createFetcher(config: Config, overrides: FetchOverrides): SafeFetcher {
@@ -91,7 +94,7 @@ export async function startCrawlParts(
     new Queue('crawl', { connection: commands, prefix: queueKeyPrefix(config.queuePrefix, 'crawl') }),
   );
   const pageQueues = new PageQueues(commands, config, queue);
-  const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds);
+  const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds, config.crawlQueueShards);
   const robots = new RobotsCache(
     commands,
     config.queuePrefix,
@@ -142,7 +145,23 @@ export async function startCrawlParts(
     renderer?.fetchPage ??
     ((input, signal, fetched, headers, onRedirect) =>
       crawlPage(fetcher, input, signal, limits, fetched, headers, onRedirect));
+  const lane = options.render ? 'r' : 'p';
+  const allShards = Array.from({ length: Math.max(1, config.crawlQueueShards) }, (_, shard) => shard);
+  const dispatcher = new Dispatcher({
+    pages: pageQueues,
+    lane,
+    // A render worker serves the one render queue, fed from every shard; a crawl worker its shards.
+    shards: options.render ? allShards : (config.workerShards ?? allShards),
+    target: options.concurrency ?? 10,
+    memory,
+    store,
+    hooks,
+    logger,
+    redis: commands,
+    prefix: config.queuePrefix,
+  });
   const pages = new PageProcessor({
+    wake: () => dispatcher.wake(),
     config,
     store,
     pages: pageQueues,
@@ -168,6 +187,11 @@ export async function startCrawlParts(
     hooks,
   });
   sweep.start();
+  // A lease given back (a response is in) lets the dispatcher hand out the host's next page at once.
+  gate.onRelease = () => dispatcher.wake();
+  // Knows Redis's memory use before the first hand-out.
+  await memory.read().catch(() => 0);
+  dispatcher.start();
   let subscriber: RedisClient | null = null;
   return {
     async processor(job, token, signal) {
@@ -223,6 +247,7 @@ export async function startCrawlParts(
       renderer?.register(registry);
     },
     async close() {
+      await dispatcher.stop();
       memory.close();
       await content.close();
       await renderer?.close();

@@ -1,4 +1,4 @@
-import { PageLostError, unfetchedPageRecord } from '@crawlfleet/core/runtime';
+import { PageLostError, laneOf, pageJobId, unfetchedPageRecord, type Lane } from '@crawlfleet/core/runtime';
 import type { CrawlStore, InflightPage, PageQueues } from '@crawlfleet/core/runtime';
 import { describeFailure } from '../task-failure.js';
 import type { RedisClient } from '@crawlfleet/core/runtime';
@@ -7,17 +7,22 @@ import type { CrawlHooks } from './crawl-hooks.js';
 
 /** Page jobs checked per crawl per sweep; the rest wait for the next sweep. */
 const MAX_CHECKS_PER_CRAWL = 5000;
+/** Job states of a handed-out page that will never settle its claim. */
+const DEAD = new Set(['failed', 'completed', 'unknown']);
 /** A job missing at the first look may be in the moment between its claim and its add: look again after this. */
 const RECHECK_MS = 1500;
 
 /**
  * Makes every crawl end. A page claimed by a crawl is in its inflight list
- * until its record is written; a page job can end without writing it (failed
- * outside the processor's own failure path, stalled too often, removed by
- * hand, or the worker died between the claim and the add). Every
+ * until its record is written. A page whose job ends without writing it
+ * (failed outside the processor's own failure path, removed by hand, its
+ * worker killed) goes back through the frontier when its claim lapses, and is
+ * recorded lost after JOB_ATTEMPTS lapses (dispatcher.ts). What the frontier
+ * cannot see is a page claimed whose push never happened. Every
  * CRAWL_SWEEP_INTERVAL_MS one crawl worker (a lock in RedisClient) looks at the
- * crawls that finished no page for that long, checks their inflight pages'
- * jobs, and records each lost one as failed, which decrements pending.
+ * crawls that finished no page for that long and hold nothing in the
+ * frontier, and records their inflight pages as failed (lost), which
+ * decrements pending.
  */
 export class CrawlSweep {
   private timer: NodeJS.Timeout | null = null;
@@ -61,41 +66,55 @@ export class CrawlSweep {
   }
 
   private async sweepCrawl(crawlId: string): Promise<void> {
-    // A rendered crawl's pages are on the render queue.
-    const render = (await this.deps.store.get(crawlId))?.options.render ?? false;
-    let checked = 0;
-    const missing: InflightPage[] = [];
-    for await (const batch of this.deps.store.inflight(crawlId)) {
-      const states = await Promise.all(batch.map((page) => this.deps.pages.state(crawlId, page.url, render)));
-      for (const [index, state] of states.entries()) {
-        const page = batch[index];
-        if (state === 'unknown') missing.push(page);
-        else if (state === 'failed' || state === 'completed') await this.lost(crawlId, page, state, render);
-      }
-      checked += batch.length;
-      if (checked >= MAX_CHECKS_PER_CRAWL) break;
+    const { store, pages } = this.deps;
+    // A rendered crawl's pages are in the frontier's render lane.
+    const lane = laneOf((await store.get(crawlId))?.options.render ?? false);
+    // Pages in the frontier (queued, or handed out and not finished) end through it; a handed-out page
+    // whose job failed or is gone need not wait for its claim to lapse.
+    if ((await pages.frontier.held(crawlId, lane)) > 0) {
+      await this.lapseDead(crawlId, lane);
+      return;
     }
-    if (missing.length === 0) return;
+    const first = await this.inflight(crawlId);
+    if (first.size === 0) return;
+    // A page may be between its claim and its push (its parent is in the frontier until then): look again.
     await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
-    for (const page of missing) {
-      if ((await this.deps.pages.state(crawlId, page.url, render)) === 'unknown')
-        await this.lost(crawlId, page, 'unknown', render);
-    }
+    if ((await pages.frontier.held(crawlId, lane)) > 0) return;
+    for (const page of (await this.inflight(crawlId)).values())
+      if (first.has(page.hash)) await this.lost(crawlId, page);
   }
 
-  /** Records a page whose job ended without its record. */
-  private async lost(
-    crawlId: string,
-    page: InflightPage,
-    state: 'failed' | 'completed' | 'unknown',
-    render: boolean,
-  ): Promise<void> {
-    let why = 'was removed';
-    if (state !== 'unknown') {
-      const job = await this.deps.pages.job(crawlId, page.url, render);
-      why = state === 'failed' ? `failed: ${job?.failedReason || 'no reason given'}` : 'ended without a record';
+  /**
+   * Ends the claims of the crawl's handed-out pages whose job failed,
+   * completed without settling, or is gone (removed by hand): the frontier
+   * hands each out again, or records it lost after JOB_ATTEMPTS hand-outs.
+   */
+  private async lapseDead(crawlId: string, lane: Lane): Promise<void> {
+    const { frontier } = this.deps.pages;
+    const stateOf = ({ shard, lease }: { shard: number; lease: string }) =>
+      this.deps.pages.queueOf(shard, lane === 'r').getJobState(pageJobId(crawlId, lease));
+    const claims = (await frontier.claims(crawlId, lane)).slice(0, MAX_CHECKS_PER_CRAWL);
+    const dead = [];
+    for (const claim of claims) if (DEAD.has(await stateOf(claim))) dead.push(claim);
+    if (dead.length === 0) return;
+    // A job is added just after its hand-out: one that is missing may be on its way.
+    await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
+    for (const claim of dead) if (DEAD.has(await stateOf(claim))) await frontier.lapse(claim.shard, lane, claim.lease);
+  }
+
+  /** Up to MAX_CHECKS_PER_CRAWL of the crawl's claimed, unfinished pages, by hash. */
+  private async inflight(crawlId: string): Promise<Map<string, InflightPage>> {
+    const pages = new Map<string, InflightPage>();
+    for await (const batch of this.deps.store.inflight(crawlId)) {
+      for (const page of batch) pages.set(page.hash, page);
+      if (pages.size >= MAX_CHECKS_PER_CRAWL) break;
     }
-    const error = describeFailure(new PageLostError(why)).message;
+    return pages;
+  }
+
+  /** Records a claimed page that is nowhere in the frontier (its push was lost). */
+  private async lost(crawlId: string, page: InflightPage): Promise<void> {
+    const error = describeFailure(new PageLostError('was lost before it was queued')).message;
     this.deps.logger.warn({ crawlId, url: page.url, error }, 'crawl page lost; recorded as failed');
     const record = unfetchedPageRecord(page.url, page.depth, error);
     const { ended } = await this.deps.store.finish(crawlId, page.url, record, 'failed', []);

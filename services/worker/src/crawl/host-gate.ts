@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fleetKeys, hostKey, hostWaitingKey, type Config } from '@crawlfleet/core/runtime';
+import { fleetKeys, frontierBase, hostWaitingKey, politeKey, shardOfHost, type Config } from '@crawlfleet/core/runtime';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { LeaseRef } from './hops.js';
 
@@ -51,8 +51,10 @@ return {0, redis.call('ZREM', KEYS[6], ARGV[6])}
  * circuit (open for ARGV[5] ms at the limit); busy (429/503) pauses the host
  * for every worker: ARGV[6] ms when it said (Retry-After), else 1 s doubling.
  * It also keeps the host's average lease time (for how long a page without one waits).
- * KEYS (all in the host's slot): host leases, crawl leases, host busy count, host pause, crawl circuit, host hold time
- * ARGV: lease id, ok|failure|busy|busy-failure|other, now, failure limit, open ms, pause ms or -1, max pause ms, ttl
+ * A lease given back wakes the host in the frontier's due sets (it may be served again now).
+ * KEYS (all in the host's frontier shard's slot): host leases, crawl leases, host busy count, host pause,
+ * crawl circuit, host hold time, the two lanes' due sets
+ * ARGV: lease id, ok|failure|busy|busy-failure|other, now, failure limit, open ms, pause ms or -1, max pause ms, ttl, host
  * Returns {pause (busy, else 0), failures in a row} (the caller lists a circuit it opened for /metrics).
  */
 const RELEASE = `
@@ -62,9 +64,12 @@ if expires then
   local average = tonumber(redis.call('GET', KEYS[6]) or held)
   redis.call('SET', KEYS[6], tostring(average * 0.9 + held * 0.1), 'PX', 3600000)
 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
 local outcome, now = ARGV[2], tonumber(ARGV[3])
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[7], 'XX', 'LT', now, ARGV[9])
+  redis.call('ZADD', KEYS[8], 'XX', 'LT', now, ARGV[9])
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
 if outcome == 'ok' then
   redis.call('DEL', KEYS[3])
   redis.call('HDEL', KEYS[5], 'failures')
@@ -120,6 +125,8 @@ export interface Lease {
     line: string;
     /** The crawl's pages in a host's line (null for a single-page job). */
     waiting: string | null;
+    /** The frontier lanes' due sets of the host's shard. */
+    due: [string, string];
   };
 }
 
@@ -154,13 +161,20 @@ export class HostGate {
     this.redis = redis as Scripted;
     if (typeof this.redis.cfHostAcquire !== 'function') {
       redis.defineCommand('cfHostAcquire', { numberOfKeys: 6, lua: ACQUIRE });
-      redis.defineCommand('cfHostRelease', { numberOfKeys: 6, lua: RELEASE });
+      redis.defineCommand('cfHostRelease', { numberOfKeys: 8, lua: RELEASE });
     }
+  }
+
+  /** The lease a frontier dispatch took on `host` for a crawl's page (its id is the lease id). */
+  leaseOf(host: string, crawlId: string, id: string): Lease {
+    return { id, host, keys: this.keys(host, crawlId) };
   }
 
   private keys(host: string, crawlId: string | null): Lease['keys'] {
     const prefix = this.config.queuePrefix;
-    const of = (part: string) => hostKey(prefix, host, part);
+    const shards = this.config.crawlQueueShards;
+    const of = (part: string) => politeKey(prefix, host, part, shards);
+    const lanes = frontierBase(prefix, shardOfHost(host, shards));
     const crawl = crawlId === null ? null : `crawl:${crawlId}`;
     return {
       hostLeases: of('leases'),
@@ -171,6 +185,7 @@ export class HostGate {
       hold: of('hold-ms'),
       line: of('line'),
       waiting: crawlId === null ? null : hostWaitingKey(prefix, crawlId),
+      due: [`${lanes}:p:due`, `${lanes}:r:due`],
     };
   }
 
@@ -259,6 +274,9 @@ export class HostGate {
     }
   }
 
+  /** Called after every lease given back (the frontier's dispatcher: the host may be served again now). */
+  onRelease: (() => void) | null = null;
+
   /** Gives `lease` back; @returns the host's pause in ms for a busy outcome, else 0. */
   async release(lease: Lease, outcome: Outcome, retryAfter: string | null = null, now = Date.now()) {
     const { keys } = lease;
@@ -269,6 +287,8 @@ export class HostGate {
       keys.pause,
       keys.circuit,
       keys.hold,
+      keys.due[0],
+      keys.due[1],
       lease.id,
       outcome,
       now,
@@ -277,7 +297,9 @@ export class HostGate {
       retryAfterMs(retryAfter, now),
       this.config.crawlMaxRetryAfterMs,
       this.config.crawlTimeoutMs + 5000,
+      lease.host,
     );
+    this.onRelease?.();
     if (failures >= this.config.crawlHostFailureLimit) {
       // The circuit (re)opened: listed in the fleet's set until it closes (for /metrics).
       const circuits = fleetKeys(this.config.queuePrefix).circuits;

@@ -1,9 +1,12 @@
 import { HostUnavailableError, RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
 import {
-  DEFAULT_TENANT,
   fetchedPageRecord,
+  paceOf,
   unfetchedPageRecord,
+  type CrawlPace,
+  type FrontierEntry,
   type MemoryWatch,
+  type PageClaim,
   type PageQueues,
   type TenantUsage,
 } from '@crawlfleet/core/runtime';
@@ -25,9 +28,8 @@ import {
   type SafeFetcher,
   type SitemapLimits,
 } from '@crawlfleet/tasks';
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { describeFailure } from '../task-failure.js';
-import { toBullmqError } from '../to-bullmq-error.js';
 import type { CrawlCancels } from './crawl-cancels.js';
 import type { CrawlHooks } from './crawl-hooks.js';
 import { changeOf, conditionalHeaders, markUnfetched, unchangedResult, type Previous } from './recrawl.js';
@@ -72,6 +74,8 @@ export interface PageProcessorDeps {
   usage: TenantUsage;
   /** Tenants' fair shares of the fleet. */
   shares: TenantShares;
+  /** Wakes this process's frontier dispatcher (a page finished or went back: a host may be due). */
+  wake?: () => void;
   /** Fetches a page: the safe fetch (crawl workers), or a render in headless Chromium (render workers). */
   fetchPage: PageFetch;
 }
@@ -118,87 +122,143 @@ export class PageProcessor {
 
   async process(
     job: Job<CrawlPageData>,
-    token: string | undefined,
+    _token: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<PageOutcome> {
     const { crawlId, url, depth } = job.data;
-    const { store, config } = this.deps;
-    if (this.deps.memory.pressure) {
-      // Redis is short of memory: claim nothing, wait in the queue (nothing fails, nothing is lost).
-      await job.moveToDelayed(Date.now() + MEMORY_WAIT_MS, token);
-      throw new DelayedError();
-    }
-    // Both reads leave in one write (the store's connection auto-pipelines).
-    const [{ state, overBudget }, claimed] = await Promise.all([
-      store.runState(crawlId),
-      store.claimedBy(crawlId, url),
-    ]);
-    if (state !== 'running') return { url, outcome: 'stopped' };
-    const context = await this.context(crawlId);
-    if (!context) return { url, outcome: 'stopped' };
-    const { render } = context.options;
-    // Finished before but not acknowledged (the worker died): queue the same children again.
-    if (claimed) {
-      await this.deps.pages.add(crawlId, claimed, depth + 1, render);
+    const claim = claimOf(job.data);
+    if (!claim) {
+      // A page job queued before the frontier: its page joins the frontier (once: the job completes).
+      const context = await this.context(crawlId);
+      if (context) await this.deps.pages.add(crawlId, [url], depth, context.options.render, this.pace(context, 1));
       return { url, outcome: 'requeued' };
     }
+    // Redis short of memory: every write would fail. The page waits (the dispatcher hands out no more),
+    // then starts; a claim or lease that lapsed meanwhile sends it back through the frontier.
+    while (this.deps.memory.pressure && !signal?.aborted)
+      await new Promise((resolve) => setTimeout(resolve, MEMORY_WAIT_MS));
+    // A long page (a seed reading sitemaps) keeps its claim: a lapsed one would be handed out again.
+    const renewal = setInterval(() => {
+      this.deps.pages.frontier.renew(claim).catch(() => {});
+    }, this.deps.pages.frontier.claimTtlMs / 3);
+    try {
+      const outcome = await this.run(job, claim, signal);
+      return { url, outcome: outcome === 'back' ? 'requeued' : outcome };
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** How a crawl's pages are served on their hosts: its tenant's share, its delayMs, its own cap. */
+  private pace(context: CrawlContext, stride: number): CrawlPace {
+    return paceOf(context.options, this.deps.config.crawlMaxDelayMs, stride);
+  }
+
+  /** Sends the page back to the frontier (first in its host's list), not before `notBefore`. */
+  private async back(
+    claim: PageClaim,
+    data: CrawlPageData,
+    context: CrawlContext,
+    change: Partial<FrontierEntry>,
+    notBefore = 0,
+    keepLease = false,
+  ): Promise<'back'> {
+    const entry: FrontierEntry = {
+      depth: data.depth,
+      tries: data.tries ?? 0,
+      waits: data.hostWaits ?? 0,
+      url: data.url,
+      ...(data.resumeAt ? { resume: data.resumeAt } : {}),
+      ...change,
+    };
+    const stride = await this.deps.shares.scale(context.tenant);
+    await this.deps.pages.frontier.putBack(claim, entry, this.pace(context, stride), notBefore, keepLease);
+    this.deps.wake?.();
+    return 'back';
+  }
+
+  private async run(
+    job: Job<CrawlPageData>,
+    claim: PageClaim,
+    signal: AbortSignal | undefined,
+  ): Promise<PageOutcome['outcome'] | 'back'> {
+    const { crawlId, url, depth } = job.data;
+    const { store, config } = this.deps;
+    const { frontier } = this.deps.pages;
+    // The reads leave in one write (the store's connection auto-pipelines).
+    const [begun, { state, overBudget }, claimed, context] = await Promise.all([
+      frontier.begin(claim),
+      store.runState(crawlId),
+      store.claimedBy(crawlId, url),
+      this.context(crawlId),
+    ]);
+    // Handed out again after its claim lapsed: that hand-out runs it.
+    if (begun === 'gone') return 'requeued';
+    if (state !== 'running' || !context) {
+      await frontier.settle(claim);
+      return 'stopped';
+    }
+    const { render } = context.options;
+    const stride = await this.deps.shares.scale(context.tenant);
+    // Finished before but not acknowledged (the worker died): queue the same children again.
+    if (claimed) {
+      await this.deps.pages.add(crawlId, claimed, depth + 1, render, this.pace(context, stride));
+      await frontier.settle(claim);
+      return 'requeued';
+    }
+    // Its lease lapsed, or an earlier run used it (that request may still be in flight: the lease lapses alone).
+    if (begun === 'requeue') return this.back(claim, job.data, context, {}, 0, true);
+    const finish = (record: PageRecord, outcome: FinishOutcome, children: ChildLink[] = [], dropped = 0) =>
+      this.finish(claim, context, url, record, outcome, children, dropped, stride);
     const { maxDurationMs } = context.options;
     if (overBudget || (maxDurationMs && Date.now() - context.startedAt >= maxDurationMs)) {
       // Past a budget the queued pages are dropped: no fetch, no record (FINISH_PAGE sets the stopReason).
-      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', [], { render });
-      return { url, outcome: 'stopped' };
+      await finish(unfetchedPageRecord(url, depth, 'dropped'), 'dropped');
+      return 'stopped';
     }
     if (!(await this.deps.usage.takePage(context.tenant))) {
       // The tenant's pages for today are spent: the crawl stops claiming and ends with stopReason quota.
       await store.stop(crawlId, 'quota');
-      await this.finish(crawlId, url, unfetchedPageRecord(url, depth, 'dropped'), 'dropped', [], { render });
-      return { url, outcome: 'stopped' };
+      await finish(unfetchedPageRecord(url, depth, 'dropped'), 'dropped');
+      return 'stopped';
     }
     const { recrawlOf } = context.options;
     const previous: Previous = recrawlOf ? await this.deps.recrawls.validatorsOf(recrawlOf, url) : undefined;
     const unfetched = (error: string) => markUnfetched(unfetchedPageRecord(url, depth, error), previous);
+    if (typeof begun === 'object') {
+      // The crawl's circuit for the host is open.
+      const error = describeFailure(new HostUnavailableError(new URL(url).host, config.crawlHostFailureLimit)).message;
+      await finish(unfetched(error), 'failed');
+      return 'failed';
+    }
     const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
     if (rules && !rules.isAllowed(url)) {
       const refusal =
         rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
-      const error = describeFailure(refusal).message;
       // A failure with its record (CF_ERR_ROBOTS_DISALLOWED): a crawl whose seed robots.txt refuses fails.
-      await this.finish(crawlId, url, unfetched(error), 'failed', [], { render });
-      return { url, outcome: 'failed' };
+      await finish(unfetched(describeFailure(refusal).message), 'failed');
+      return 'failed';
     }
-    // The crawl's delayMs spaces this crawl; Crawl-delay spaces every crawl of the host.
+    // The crawl's delayMs spaces this crawl; Crawl-delay spaces every crawl of the host. The frontier
+    // spaces pages as it hands them out; the slots here hold the line for pages handed out before the
+    // host's Crawl-delay was known, and against the time between hand-out and fetch.
     const crawlDelayMs = Math.min(context.options.delayMs ?? 0, config.crawlMaxDelayMs);
     const hostDelayMs = Math.min(rules?.crawlDelayMs ?? 0, config.crawlMaxDelayMs);
+    if (hostDelayMs > 0) await this.noteCrawlDelay(new URL(url).host, hostDelayMs);
     if (crawlDelayMs > 0 || hostDelayMs > 0) {
       const wait = await store.reserveSlots(crawlId, new URL(url).host, crawlDelayMs, hostDelayMs);
-      if (wait > 0) {
-        // Wait in the queue, not in one of this worker's slots.
-        await job.moveToDelayed(Date.now() + wait, token);
-        throw new DelayedError();
-      }
-    }
-    // At most CRAWL_HOST_CONCURRENCY requests in flight to the host, fleet-wide; none while it is paused.
-    // A page that waited for a redirect hop's host resumes at that hop (each hop answers for itself).
-    const from = job.data.resumeAt ?? url;
-    const crawlCap = context.options.maxConcurrencyPerHost ?? null;
-    const admission = await this.deps.gate.acquire(from, crawlId, crawlCap, String(job.id));
-    if ('open' in admission) {
-      const error = describeFailure(new HostUnavailableError(new URL(url).host, config.crawlHostFailureLimit)).message;
-      await this.finish(crawlId, url, unfetched(error), 'failed', [], { render });
-      return { url, outcome: 'failed' };
-    }
-    if (!('lease' in admission)) {
-      // Wait in the queue, not in a slot, about until this page's turn in the host's line.
-      await job.moveToDelayed(Date.now() + admission.wait, token);
-      throw new DelayedError();
+      if (wait > 0) return this.back(claim, job.data, context, {}, Date.now() + wait);
     }
     // Crawls started before formats (or rendering) existed have none.
     const { formats = [], onlyMainContent = true, renderWaitUntil, renderWaitMs, renderResources } = context.options;
+    // A page that waited for a redirect hop's host resumes at that hop (each hop answers for itself).
+    const from = job.data.resumeAt ?? url;
     const input = { url: from, formats, onlyMainContent, renderWaitUntil, renderWaitMs, renderResources };
     const headers = conditionalHeaders(previous);
-    const leaseRef = { lease: admission.lease };
+    const leaseRef = { lease: this.deps.gate.leaseOf(claim.host, crawlId, claim.lease) };
     const robots = context.options.respectRobots ? this.deps.robots : null;
     const hopDeps = { gate: this.deps.gate, robots, hostFailureLimit: config.crawlHostFailureLimit };
+    const crawlCap = context.options.maxConcurrencyPerHost ?? null;
     const onRedirect = hopHandler(hopDeps, leaseRef, crawlId, crawlCap, String(job.id));
     const held = await this.deps.gate.hold(leaseRef, (fetched) =>
       this.deps.cancels.run(crawlId, signal, (abort) =>
@@ -207,24 +267,24 @@ export class PageProcessor {
     );
     if ('err' in held) {
       const { err, outcome, pauseMs } = held;
-      if ((await store.state(crawlId)) !== 'running') return { url, outcome: 'stopped' };
-      if (err instanceof HopMustWaitError) {
-        // The redirect's next host has no lease free: wait in the queue, then resume at that hop.
-        await job.updateData({ ...job.data, resumeAt: err.next });
-        await job.moveToDelayed(Date.now() + err.waitMs, token);
-        throw new DelayedError();
+      if ((await store.state(crawlId)) !== 'running') {
+        await frontier.settle(claim);
+        return 'stopped';
       }
+      // The redirect's next host has no lease free: the page waits in that host's frontier list.
+      if (err instanceof HopMustWaitError) return this.back(claim, job.data, context, { resume: err.next });
       const waits = job.data.hostWaits ?? 0;
       if ((outcome === 'busy' || outcome === 'busy-failure') && waits < MAX_HOST_WAITS) {
-        // The host asked to wait: fetch again after its pause, without spending an attempt.
-        await job.updateData({ ...job.data, hostWaits: waits + 1 });
-        await job.moveToDelayed(Date.now() + pauseMs, token);
-        throw new DelayedError();
+        // The host asked to wait (paused for every worker): fetch again after, without spending a try.
+        return this.back(claim, job.data, context, { waits: waits + 1 }, Date.now() + pauseMs);
       }
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (isRetryable(err) && !lastAttempt) throw toBullmqError(err);
-      await this.finish(crawlId, url, unfetched(describeFailure(err).message), 'failed', [], { render });
-      return { url, outcome: 'failed' };
+      const tries = job.data.tries ?? 0;
+      if (isRetryable(err) && tries + 1 < config.jobAttempts) {
+        // Retried through the frontier after an exponential backoff (the crawl's other pages go on meanwhile).
+        return this.back(claim, job.data, context, { tries: tries + 1, after: Date.now() + 1000 * 2 ** tries });
+      }
+      await finish(unfetched(describeFailure(err).message), 'failed');
+      return 'failed';
     }
     // The record is the page's own URL's, wherever the fetch resumed.
     let result = from === url ? held.value : { ...held.value, url };
@@ -251,8 +311,8 @@ export class PageProcessor {
     const dropped = found.dropped + passedOver;
     const record = fetchedPageRecord(result, depth, context.options.formats?.includes('links'));
     if (change) record.change = change;
-    await this.finish(crawlId, url, record, 'fetched', children, { dropped, render });
-    return { url, outcome: 'fetched' };
+    await finish(record, 'fetched', children, dropped);
+    return 'fetched';
   }
 
   /**
@@ -317,25 +377,50 @@ export class PageProcessor {
     return { children, dropped };
   }
 
+  /** Records the page (claiming its new children), queues the children, ends the page's claim. */
   private async finish(
-    crawlId: string,
+    claim: PageClaim,
+    context: CrawlContext,
     url: string,
     record: PageRecord,
-    outcome: 'fetched' | 'failed' | 'skipped' | 'dropped',
+    outcome: FinishOutcome,
     children: ChildLink[],
-    { dropped = 0, render }: { dropped?: number; render: boolean },
+    dropped: number,
+    stride: number,
   ): Promise<void> {
+    const { crawlId } = claim;
     const maxStoredBytes = this.deps.config.crawlMaxStoredBytesPerCrawl;
-    const { claimed, ended, queuedBefore } = await this.deps.store.finish(crawlId, url, record, outcome, children, {
+    const { claimed, ended } = await this.deps.store.finish(crawlId, url, record, outcome, children, {
       dropped,
       maxStoredBytes,
     });
-    // The crawl's own queue: a rendered crawl's children are rendered too; each at its place in the crawl,
-    // spread by its tenant's share (a tenant's crawls share one tenant's turn).
-    const tenant = (await this.context(crawlId))?.tenant ?? DEFAULT_TENANT;
-    if (ended) await this.deps.shares.ended(tenant, crawlId);
-    const scale = claimed.length ? await this.deps.shares.scale(tenant) : 1;
-    await this.deps.pages.add(crawlId, claimed, record.depth + 1, render, queuedBefore + 1, scale);
+    // The crawl's own lane: a rendered crawl's children are rendered too. The claim ends after the
+    // children are queued: a worker dying between the two leaves the page to be handed out again,
+    // and that run queues the same children (claimedBy).
+    if (ended) await this.deps.shares.ended(context.tenant, crawlId);
+    await this.deps.pages.add(crawlId, claimed, record.depth + 1, context.options.render, this.pace(context, stride));
+    await this.deps.pages.frontier.settle(claim);
+    this.deps.wake?.();
     await this.deps.hooks.pageFinished(crawlId, outcome === 'dropped' ? null : record, ended);
   }
+
+  private readonly crawlDelays = new Map<string, number>();
+
+  /** Tells the frontier a host's Crawl-delay (once a minute a host and process). */
+  private async noteCrawlDelay(host: string, delayMs: number): Promise<void> {
+    const now = Date.now();
+    if (now - (this.crawlDelays.get(host) ?? 0) < 60_000) return;
+    if (this.crawlDelays.size > 10_000) this.crawlDelays.clear();
+    this.crawlDelays.set(host, now);
+    await this.deps.pages.frontier.setCrawlDelay(host, delayMs);
+  }
+}
+
+type FinishOutcome = 'fetched' | 'failed' | 'skipped' | 'dropped';
+
+/** The frontier hand-out a page job carries, or null for a job queued before the frontier. */
+function claimOf(data: CrawlPageData): PageClaim | null {
+  const { lease, host, shard, lane, crawlId } = data;
+  if (!lease || !host || shard === undefined || !lane) return null;
+  return { lease, host, shard, lane, crawlId };
 }

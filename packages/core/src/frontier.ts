@@ -1,0 +1,375 @@
+import { hash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Config } from './config.js';
+import type { RedisClient } from './redis.js';
+
+/*
+ * The crawl frontier: where a crawl's discovered pages wait until their host
+ * may be fetched. Compact per-(crawl, host) lists in Redis, a set of hosts
+ * ordered by when each may next be served, and one atomic dispatch step that
+ * takes a host lease and hands the page out (the dispatcher then adds it to
+ * BullMQ as a job that can run at once). Nothing waits for politeness in
+ * BullMQ's delayed set.
+ *
+ * Keys are hash-tagged by the host's shard (`{frontier-<n>}`), so every
+ * script touches one cluster slot; the host politeness keys of HostGate live
+ * in the same slot. Two lanes share a shard's hosts: `p` (plain pages, for
+ * the crawl workers) and `r` (rendered crawls, for the render workers).
+ */
+
+export type Lane = 'p' | 'r';
+
+/** A page handed out by the dispatch step, with its lease id. */
+export interface Dispatched {
+  lease: string;
+  crawlId: string;
+  host: string;
+  entry: FrontierEntry;
+  shard: number;
+  lane: Lane;
+}
+
+/** A page waiting in the frontier. */
+export interface FrontierEntry {
+  depth: number;
+  /** Times its claim lapsed or a retryable failure sent it back. */
+  tries: number;
+  /** Pauses (429/503) of its host it has waited out. */
+  waits: number;
+  url: string;
+  /** A redirect hop it waits to fetch (the fetch resumes there). */
+  resume?: string;
+  /** Not handed out before this time (ms): a retry's backoff. */
+  after?: number;
+}
+
+/** The shard of a host: all its pages and politeness keys are in one slot. */
+export function shardOfHost(host: string, shards: number): number {
+  if (shards <= 1) return 0;
+  return Number.parseInt(hash('sha1', host, 'hex').slice(0, 8), 16) % shards;
+}
+
+/** The hash tag and key base of a frontier shard. */
+export function frontierBase(prefix: string, shard: number): string {
+  return `${prefix}:{frontier-${shard}}`;
+}
+
+/** A politeness key of one host (its leases, pause, …), in its frontier shard's slot. */
+export function politeKey(prefix: string, host: string, part: string, shards: number): string {
+  return `${frontierBase(prefix, shardOfHost(host, shards))}:host:${host}:${part}`;
+}
+
+export function encodeEntry(entry: FrontierEntry): string {
+  const head = `${entry.after ? `@${Math.round(entry.after)} ` : ''}${entry.depth} ${entry.tries} ${entry.waits} ${entry.url}`;
+  return entry.resume ? `${head} ${entry.resume}` : head;
+}
+
+export function decodeEntry(text: string): FrontierEntry {
+  const parts = text.split(' ');
+  if (parts[0].startsWith('@')) parts.shift();
+  const [depth, tries, waits, url, resume] = parts;
+  const entry: FrontierEntry = { depth: Number(depth), tries: Number(tries), waits: Number(waits), url };
+  if (resume) entry.resume = resume;
+  return entry;
+}
+
+const scripts = ['push', 'dispatch', 'begin', 'settle', 'drop', 'return'] as const;
+let loaded: Record<(typeof scripts)[number], string> | null = null;
+
+/** The Lua scripts (../lua/frontier-*.lua, beside dist/ and src/), read once. */
+function lua() {
+  loaded ??= Object.fromEntries(
+    scripts.map((name) => [name, readFileSync(new URL(`../lua/frontier-${name}.lua`, import.meta.url), 'utf8')]),
+  ) as Record<(typeof scripts)[number], string>;
+  return loaded;
+}
+
+type Scripted = RedisClient & {
+  cfFrontierPush(...args: (string | number)[]): Promise<number>;
+  cfFrontierDispatch(...args: (string | number)[]): Promise<[[string, string, string, string][], string[][], number]>;
+  cfFrontierBegin(...args: (string | number)[]): Promise<[number, number?]>;
+  cfFrontierSettle(...args: (string | number)[]): Promise<number>;
+  cfFrontierDrop(...args: (string | number)[]): Promise<number>;
+  cfFrontierReturn(...args: (string | number)[]): Promise<number>;
+};
+
+type FrontierConfig = Pick<
+  Config,
+  'queuePrefix' | 'crawlQueueShards' | 'crawlHostConcurrency' | 'crawlTimeoutMs' | 'jobAttempts' | 'resultTtlSeconds'
+>;
+
+/** How a crawl's pages are served on their hosts: its share, its delayMs, its own cap per host. */
+export interface CrawlPace {
+  stride?: number;
+  delayMs?: number;
+  cap?: number | null;
+}
+
+/** What {@link Frontier.begin} says of a page about to run. */
+export type Begun = 'go' | 'gone' | 'requeue' | { open: number };
+
+export class Frontier {
+  private readonly redis: Scripted;
+  readonly shards: number;
+
+  constructor(
+    redis: RedisClient,
+    private readonly config: FrontierConfig,
+  ) {
+    this.redis = redis as Scripted;
+    this.shards = Math.max(1, config.crawlQueueShards);
+    if (typeof this.redis.cfFrontierPush !== 'function') {
+      const code = lua();
+      redis.defineCommand('cfFrontierPush', { numberOfKeys: 3, lua: code.push });
+      redis.defineCommand('cfFrontierDispatch', { numberOfKeys: 5, lua: code.dispatch });
+      redis.defineCommand('cfFrontierBegin', { numberOfKeys: 5, lua: code.begin });
+      redis.defineCommand('cfFrontierSettle', { numberOfKeys: 6, lua: code.settle });
+      redis.defineCommand('cfFrontierDrop', { numberOfKeys: 2, lua: code.drop });
+      redis.defineCommand('cfFrontierReturn', { numberOfKeys: 6, lua: code.return });
+    }
+  }
+
+  /** How long a lease on a host lasts (a killed worker's frees itself): the fetch deadline and a margin. */
+  get leaseTtlMs(): number {
+    return this.config.crawlTimeoutMs + 5000;
+  }
+
+  /** How long a handed-out page's claim lasts before it goes back (renewed while its job runs). */
+  get claimTtlMs(): number {
+    return 2 * this.leaseTtlMs;
+  }
+
+  private lane(shard: number, lane: Lane): string {
+    return `${frontierBase(this.config.queuePrefix, shard)}:${lane}`;
+  }
+
+  /** The shard of `host`. */
+  shardOf(host: string): number {
+    return shardOfHost(host, this.shards);
+  }
+
+  /** A politeness key of `host`. */
+  hostKey(host: string, part: string): string {
+    return politeKey(this.config.queuePrefix, host, part, this.shards);
+  }
+
+  private crawlKeys(shard: number, lane: Lane, crawlId: string) {
+    const base = this.lane(shard, lane);
+    return { due: `${base}:due`, crawl: `${base}:c:${crawlId}`, hosts: `${base}:c:${crawlId}:hosts`, base };
+  }
+
+  /**
+   * Queues `entries` of a crawl (each under the host it waits for: its
+   * resume hop's, else its own), one script call a shard; `front` puts
+   * them first in their lists (a page going back).
+   */
+  async push(crawlId: string, lane: Lane, entries: FrontierEntry[], pace: CrawlPace = {}, front = false) {
+    const byShard = new Map<number, string[]>();
+    for (const entry of entries) {
+      const host = new URL(entry.resume ?? entry.url).host;
+      const shard = this.shardOf(host);
+      let args = byShard.get(shard);
+      if (!args) byShard.set(shard, (args = []));
+      args.push(host, encodeEntry(entry));
+    }
+    const now = Date.now();
+    await Promise.all(
+      [...byShard].map(([shard, args]) => {
+        const keys = this.crawlKeys(shard, lane, crawlId);
+        return this.redis.cfFrontierPush(
+          keys.due,
+          keys.crawl,
+          keys.hosts,
+          keys.base,
+          crawlId,
+          now,
+          pace.stride ?? 1,
+          pace.delayMs ?? 0,
+          pace.cap ?? 0,
+          this.config.resultTtlSeconds,
+          front ? 1 : 0,
+          ...args,
+        );
+      }),
+    );
+  }
+
+  /**
+   * Hands out at most `most` pages of a shard's lane whose host may be
+   * fetched now, each holding a lease on it; also returns pages lost after
+   * their claim lapsed too often, and the ms until the next host is due.
+   */
+  async dispatch(
+    shard: number,
+    lane: Lane,
+    most: number,
+    now = Date.now(),
+  ): Promise<{ pages: Dispatched[]; lost: { crawlId: string; entry: FrontierEntry }[]; nextDueMs: number }> {
+    const base = this.lane(shard, lane);
+    const tag = frontierBase(this.config.queuePrefix, shard);
+    const [handed, lost, nextDue] = await this.redis.cfFrontierDispatch(
+      `${base}:due`,
+      `${base}:out`,
+      `${base}:out-exp`,
+      `${tag}:seq`,
+      `${base}:begun`,
+      base,
+      `${tag}:host:`,
+      now,
+      most,
+      this.config.crawlHostConcurrency,
+      this.leaseTtlMs,
+      this.claimTtlMs,
+      Math.max(1, this.config.jobAttempts),
+      `${lane}${shard}`,
+    );
+    return {
+      pages: handed.map(([lease, crawlId, host, entry]) => ({
+        lease,
+        crawlId,
+        host,
+        entry: decodeEntry(entry),
+        shard,
+        lane,
+      })),
+      lost: lost.map(([crawlId, , entry]) => ({ crawlId, entry: decodeEntry(entry) })),
+      nextDueMs: Number(nextDue),
+    };
+  }
+
+  /** Checks a handed-out page before it runs, and renews its claim. */
+  async begin(page: PageClaim, now = Date.now()): Promise<Begun> {
+    const base = this.lane(page.shard, page.lane);
+    const [code, ms = 0] = await this.redis.cfFrontierBegin(
+      `${base}:out`,
+      `${base}:out-exp`,
+      this.hostKey(page.host, 'leases'),
+      this.hostKey(page.host, `crawl:${page.crawlId}:circuit`),
+      `${base}:begun`,
+      page.lease,
+      now,
+      this.claimTtlMs,
+    );
+    if (code === 0) return 'gone';
+    if (code === 1) return 'requeue';
+    if (code === 2) return { open: ms };
+    return 'go';
+  }
+
+  /** Takes a hand-out back whose job could not be added (even with Redis out of memory): the page is first in its list again. */
+  async unhand(page: PageClaim, now = Date.now()): Promise<void> {
+    const base = this.lane(page.shard, page.lane);
+    await this.redis.cfFrontierReturn(
+      `${base}:out`,
+      `${base}:out-exp`,
+      `${base}:begun`,
+      `${base}:due`,
+      this.hostKey(page.host, 'leases'),
+      this.hostKey(page.host, `crawl:${page.crawlId}:leases`),
+      page.lease,
+      base,
+      now,
+    );
+  }
+
+  /** Renews a running page's claim (a long page: a seed reading sitemaps). */
+  async renew(page: PageClaim, now = Date.now()): Promise<void> {
+    const base = this.lane(page.shard, page.lane);
+    await this.redis.zadd(`${base}:out-exp`, 'XX', now + this.claimTtlMs, page.lease);
+  }
+
+  /** Ends a page's claim (finished, or pushed back by the caller): a lease still held goes back. */
+  async settle(page: PageClaim, now = Date.now(), keepLease = false): Promise<void> {
+    const base = this.lane(page.shard, page.lane);
+    await this.redis.cfFrontierSettle(
+      `${base}:out`,
+      `${base}:out-exp`,
+      `${base}:due`,
+      this.hostKey(page.host, 'leases'),
+      this.hostKey(page.host, `crawl:${page.crawlId}:leases`),
+      `${base}:begun`,
+      page.lease,
+      base,
+      now,
+      page.host,
+      keepLease ? 1 : 0,
+    );
+  }
+
+  /**
+   * Sends a handed-out page back to wait in the list of the host it now
+   * waits for: first, or last when it waits for a backoff (`entry.after`);
+   * `notBefore` holds the crawl's pages on that host until then.
+   */
+  async putBack(page: PageClaim, entry: FrontierEntry, pace: CrawlPace, notBefore = 0, keepLease = false) {
+    await this.push(page.crawlId, page.lane, [entry], pace, !entry.after);
+    if (notBefore > Date.now()) {
+      const host = new URL(entry.resume ?? entry.url).host;
+      const shard = this.shardOf(host);
+      const next = `${this.lane(shard, page.lane)}:h:${host}:next`;
+      await this.redis.hset(next, page.crawlId, notBefore);
+      await this.redis.pexpire(next, 3_600_000);
+    }
+    await this.settle(page, Date.now(), keepLease);
+  }
+
+  /** A crawl's handed-out pages (their claims), by shard: scans the lane's claims (as many as pages in flight). */
+  async claims(crawlId: string, lane: Lane): Promise<{ shard: number; lease: string }[]> {
+    const found: { shard: number; lease: string }[] = [];
+    for (let shard = 0; shard < this.shards; shard++) {
+      const out = `${this.lane(shard, lane)}:out`;
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(out, cursor, 'COUNT', 1000);
+        cursor = next;
+        for (let i = 0; i < flat.length; i += 2)
+          if (flat[i + 1].startsWith(`${crawlId} `)) found.push({ shard, lease: flat[i] });
+      } while (cursor !== '0');
+    }
+    return found;
+  }
+
+  /** Ends a claim's time now: the next dispatch step sends its page back (or records it lost after JOB_ATTEMPTS). */
+  async lapse(shard: number, lane: Lane, lease: string): Promise<void> {
+    await this.redis.zadd(`${this.lane(shard, lane)}:out-exp`, 'XX', 0, lease);
+  }
+
+  /** Drops a stopped crawl's queued pages. @returns how many */
+  async drop(crawlId: string, lane: Lane): Promise<number> {
+    let dropped = 0;
+    for (let shard = 0; shard < this.shards; shard++) {
+      const keys = this.crawlKeys(shard, lane, crawlId);
+      dropped += await this.redis.cfFrontierDrop(keys.crawl, keys.hosts, keys.base, crawlId);
+    }
+    return dropped;
+  }
+
+  /** A crawl's pages in the frontier: queued, or handed out and not finished. */
+  async held(crawlId: string, lane: Lane): Promise<number> {
+    const counts = await Promise.all(
+      Array.from({ length: this.shards }, (_, shard) =>
+        this.redis.hget(this.crawlKeys(shard, lane, crawlId).crawl, 'n'),
+      ),
+    );
+    return counts.reduce((sum, count) => sum + Math.max(0, Number(count ?? 0)), 0);
+  }
+
+  /** Records a host's robots.txt Crawl-delay, which spaces its every page from then on. */
+  async setCrawlDelay(host: string, delayMs: number): Promise<void> {
+    if (delayMs > 0) await this.redis.set(this.hostKey(host, 'crawl-delay'), delayMs, 'PX', 3_600_000);
+  }
+
+  /** A key of a shard's lane, for REDIS_WAIT_REPLICAS's wait on the shard's master. */
+  dueKey(host: string, lane: Lane): string {
+    return `${this.lane(this.shardOf(host), lane)}:due`;
+  }
+}
+
+/** A handed-out page, as its job carries it. */
+export interface PageClaim {
+  lease: string;
+  crawlId: string;
+  host: string;
+  shard: number;
+  lane: Lane;
+}
