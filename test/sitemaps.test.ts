@@ -11,6 +11,7 @@ let app: FastifyInstance;
 let fleet: Awaited<ReturnType<typeof inProcessFleet>>;
 let site: FixtureSite;
 let plain: FixtureSite;
+let spaced: FixtureSite;
 
 const urlset = (urls: string[]) =>
   `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls
@@ -63,6 +64,26 @@ beforeAll(async () => {
   );
   plain.route('/only-in-sitemap', html('<p>found</p>'));
 
+  // Three sitemap files under an index, each answering after 100 ms.
+  spaced = await startFixtureSite('127.0.0.1', {});
+  spaced.route('/robots.txt', (_req, res) => res.end(`User-agent: *\nSitemap: ${spaced.url}/index.xml\n`));
+  spaced.route('/index.xml', (_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'application/xml' })
+      .end(
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' +
+          [1, 2, 3].map((n) => `<sitemap><loc>${spaced.url}/s${n}.xml</loc></sitemap>`).join('') +
+          '</sitemapindex>',
+      ),
+  );
+  for (const n of [1, 2, 3]) {
+    spaced.route(`/s${n}.xml`, (_req, res) =>
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/xml' }).end(urlset([`${spaced.url}/p${n}`])), 100),
+    );
+    spaced.route(`/p${n}`, html(`<p>${n}</p>`));
+  }
+  spaced.route('/', html('<p>home</p>'));
+
   const env = { CRAWL_ALLOW_PRIVATE_NETWORKS: 'true' };
   fleet = await inProcessFleet(env);
   app = fleet.app;
@@ -71,6 +92,7 @@ afterAll(async () => {
   await fleet.close();
   await site.close();
   await plain.close();
+  await spaced.close();
 });
 
 async function crawl(body: Record<string, unknown>) {
@@ -95,6 +117,27 @@ describe('sitemaps', () => {
     expect(site.hits.get('/private/page')).toBeUndefined();
     expect(records.some((record) => /private|elsewhere/.test(record.url))).toBe(false);
     expect(site.hits.get('/maps/bomb.xml.gz')).toBe(1);
+  });
+
+  it("fetches each sitemap file as a request to its host: spaced by the crawl's delayMs, under its leases", async () => {
+    const start = await postJson(app, '/v1/crawls', { url: `${spaced.url}/`, maxDepth: 1, delayMs: 300 });
+    expect(start.statusCode).toBe(202);
+    const done = (await app.inject({ url: `${start.json().url}?wait=15000` })).json();
+    expect(done).toMatchObject({ state: 'completed', stats: { fetched: 4, fromSitemaps: 3 } });
+    // The seed, the index, three files and three pages: every request 300 ms after the one before
+    // (less a few ms between the worker's slot and the site's clock)
+    // (robots.txt is not a request of the crawl's); the files were fetched back to back before.
+    const requests = spaced.log.filter((entry) => entry.path !== '/robots.txt');
+    expect(requests.map((entry) => entry.path).slice(0, 5)).toEqual([
+      '/',
+      '/index.xml',
+      '/s1.xml',
+      '/s2.xml',
+      '/s3.xml',
+    ]);
+    expect(requests).toHaveLength(8);
+    for (let i = 1; i < requests.length; i++)
+      expect(requests[i].at - requests[i - 1].at, requests[i].path).toBeGreaterThanOrEqual(270);
   });
 
   it('skip: only links', async () => {

@@ -25,6 +25,16 @@ export interface ChildLink {
   allowed: boolean;
   /** Found in a sitemap, not on the page (counted in stats.fromSitemaps). */
   fromSitemap?: boolean;
+  /** A sitemap file to read (`url` is `sitemap:<its URL>`): work of its own host, not a page. */
+  sitemapFile?: boolean;
+}
+
+/** The prefix of a sitemap file's URL in the frontier and the crawl's claims. */
+export const SITEMAP_FILE = 'sitemap:';
+
+/** The URL to fetch for a claimed URL: a sitemap file's own, else the page's. */
+export function fetchUrlOf(url: string): string {
+  return url.startsWith(SITEMAP_FILE) ? url.slice(SITEMAP_FILE.length) : url;
 }
 
 /** A page that answered what was asked: 2xx, or 304 to a recrawl's conditional request. */

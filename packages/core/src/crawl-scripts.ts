@@ -16,13 +16,16 @@ import type { RedisClient } from './redis.js';
 /**
  * Finishes a page: records it, claims its new children, updates the counters.
  * KEYS: meta, seen, done, pages, expanded, inflight, content, validators
- * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped|dropped: no record), ttlSeconds, now,
- *       childrenJson (one argument: [[hash, url, allowed (1|0), fromSitemap (1|0)], ...]), childDepth,
+ * ARGV: pageHash, recordJson, outcome (fetched|failed|skipped|dropped|sitemap: no record), ttlSeconds, now,
+ *       childrenJson (one argument: [[hash, url, allowed (1|0), fromSitemap (1|0), sitemapFile (1|0)], ...]),
+ *       childDepth,
  *       dropped (links the worker left out, counted as skipped), contentHash ('' for none), pageUrl,
  *       content (JSON members, '' for none), its bytes, the crawl's byte cap, fallback (members stored instead),
  *       body bytes fetched, change (new|changed|unchanged, '' outside recrawls), validators JSON ('' for none),
  *       1 when the page answered 2xx/304 (counted in `answered`: a crawl with none that failed or got 4xx/5xx failed),
- *       why it failed ('' for none: `HTTP 404`, an error code), counted in the meta's `code:<why>` fields
+ *       why it failed ('' for none: `HTTP 404`, an error code), counted in the meta's `code:<why>` fields,
+ *       the crawl's most sitemap files (a child with a 5th member 1 is one: `sitemap:<url>`, pending until read)
+ * outcome `sitemap`: a sitemap file was read (or passed over): no record, no counter but pending.
  * validators (page hash -> {u, e, m, h}: URL, ETag, Last-Modified, contentHash) is what a recrawl of this
  * crawl asks conditionally with.
  * Budgets: past maxBytes (body bytes) or maxDurationMs (since createdAt) the
@@ -73,6 +76,8 @@ if ARGV[18] == '1' then redis.call('HINCRBY', meta, 'answered', 1) end
 if ARGV[19] and ARGV[19] ~= '' then redis.call('HINCRBY', meta, 'code:' .. ARGV[19], 1) end
 if ARGV[3] == 'dropped' then
   redis.call('HINCRBY', meta, 'skipped', 1)
+elseif ARGV[3] == 'sitemap' then
+  -- a sitemap file read (or passed over): no record, its listed pages and files are its children
 else
   redis.call('RPUSH', pages, record)
   redis.call('HINCRBY', meta, ARGV[3], 1)
@@ -98,7 +103,15 @@ if state == 'running' and not duplicate and not stopped then
   local depth = ARGV[7]
   for _, child in ipairs(cjson.decode(ARGV[6])) do
     local hash, url, allowed = child[1], child[2], child[3]
-    if queued >= maxPages then
+    if child[5] == 1 then
+      -- a sitemap file ('sitemap:<url>'): pending until read, within the crawl's sitemap files, not a page
+      if queued < maxPages and tonumber(redis.call('HGET', meta, 'sitemapFiles') or '0') < tonumber(ARGV[20] or '0')
+          and redis.call('SADD', seen, hash) == 1 then
+        redis.call('HINCRBY', meta, 'sitemapFiles', 1)
+        claimed[#claimed + 1] = url
+        redis.call('HSET', inflight, hash, depth .. ' ' .. url)
+      end
+    elseif queued >= maxPages then
       if redis.call('SISMEMBER', seen, hash) == 0 then
         discovered = discovered + 1
         skipped = skipped + 1

@@ -197,15 +197,34 @@ export class CrawlStore {
     id: string,
     url: string,
     record: PageRecord,
-    outcome: 'fetched' | 'failed' | 'skipped' | 'dropped',
+    outcome: 'fetched' | 'failed' | 'skipped' | 'dropped' | 'sitemap',
     children: ChildLink[],
-    options: { childDepth?: number; dropped?: number; now?: number; maxStoredBytes?: number } = {},
+    options: {
+      childDepth?: number;
+      dropped?: number;
+      now?: number;
+      maxStoredBytes?: number;
+      /** Sitemap files the crawl reads at most (children flagged sitemapFile past it are not claimed). */
+      maxSitemapFiles?: number;
+    } = {},
   ): Promise<{ claimed: string[]; ended: boolean; queuedBefore: number }> {
     const keys = this.keys(id);
     const encoded = JSON.stringify(
-      children.map((child) => [urlHash(child.url), child.url, child.allowed ? 1 : 0, child.fromSitemap ? 1 : 0]),
+      children.map((child) => [
+        urlHash(child.url),
+        child.url,
+        child.allowed ? 1 : 0,
+        child.fromSitemap ? 1 : 0,
+        child.sitemapFile ? 1 : 0,
+      ]),
     );
-    const { childDepth = record.depth + 1, dropped = 0, now = Date.now(), maxStoredBytes = Infinity } = options;
+    const {
+      childDepth = record.depth + 1,
+      dropped = 0,
+      now = Date.now(),
+      maxStoredBytes = Infinity,
+      maxSitemapFiles = 0,
+    } = options;
     // Content is stored while the crawl is within its cap; Redis decides, however many workers race.
     const parts = recordParts(record);
     const [claimed, ended, queuedBefore] = await this.redis.cfFinishPage(
@@ -235,7 +254,8 @@ export class CrawlStore {
       record.change ?? '',
       validators(record),
       outcome === 'fetched' && answeredOk(record.status) ? 1 : 0,
-      failureLabel(record, outcome),
+      outcome === 'sitemap' ? '' : failureLabel(record, outcome),
+      maxSitemapFiles,
     );
     return { claimed: JSON.parse(claimed) as string[], ended: ended === 1, queuedBefore };
   }

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
+import { fetchUrlOf } from './crawl-record.js';
 import type { RedisClient } from './redis.js';
 
 /*
@@ -57,6 +58,11 @@ export function frontierBase(prefix: string, shard: number): string {
 /** A politeness key of one host (its leases, pause, …), in its frontier shard's slot. */
 export function politeKey(prefix: string, host: string, part: string, shards: number): string {
   return `${frontierBase(prefix, shardOfHost(host, shards))}:host:${host}:${part}`;
+}
+
+/** The host an entry waits for: its resume hop's, else its own (a sitemap file's: `sitemap:<url>`). */
+function hostOfEntry(entry: FrontierEntry): string {
+  return new URL(entry.resume ?? fetchUrlOf(entry.url)).host;
 }
 
 export function encodeEntry(entry: FrontierEntry): string {
@@ -166,7 +172,7 @@ export class Frontier {
   async push(crawlId: string, lane: Lane, entries: FrontierEntry[], pace: CrawlPace = {}, front = false) {
     const byShard = new Map<number, string[]>();
     for (const entry of entries) {
-      const host = new URL(entry.resume ?? entry.url).host;
+      const host = hostOfEntry(entry);
       const shard = this.shardOf(host);
       let args = byShard.get(shard);
       if (!args) byShard.set(shard, (args = []));
@@ -304,7 +310,7 @@ export class Frontier {
   async putBack(page: PageClaim, entry: FrontierEntry, pace: CrawlPace, notBefore = 0, keepLease = false) {
     await this.push(page.crawlId, page.lane, [entry], pace, !entry.after);
     if (notBefore > Date.now()) {
-      const host = new URL(entry.resume ?? entry.url).host;
+      const host = hostOfEntry(entry);
       const shard = this.shardOf(host);
       const next = `${this.lane(shard, page.lane)}:h:${host}:next`;
       await this.redis.hset(next, page.crawlId, notBefore);

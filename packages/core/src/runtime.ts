@@ -51,7 +51,7 @@ export {
 } from './redis.js';
 export * from './errors.js';
 export { fetchedPageRecord, unfetchedPageRecord, type Validators } from './page-record.js';
-export { crawlOptions, crawlBase, crawlKeys } from './crawl-record.js';
+export { SITEMAP_FILE, crawlOptions, crawlBase, crawlKeys, fetchUrlOf } from './crawl-record.js';
 export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
 export {
   PAGE_JOB,

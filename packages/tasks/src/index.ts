@@ -39,4 +39,4 @@ export { LinkedAbort } from './crawl/linked-abort.js';
 export { DEFAULT_PAGE_LIMITS, type PageLimits } from './crawl/crawl-page.js';
 export { extractContent, type ContentOptions } from './crawl/content.js';
 export { capContent, pageContent, type Content, type ContentLimits } from './crawl/page-content.js';
-export { parseSitemap, sitemapUrls, type SitemapFile, type SitemapLimits } from './crawl/sitemap.js';
+export { parseSitemap, sitemapOf, sitemapUrls, type SitemapFile, type SitemapLimits } from './crawl/sitemap.js';

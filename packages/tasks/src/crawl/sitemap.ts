@@ -117,6 +117,17 @@ function inflate(body: Buffer, maxBytes: number): Buffer | null {
   }
 }
 
+/** A fetched sitemap file's entries: null unless it answered 2xx with a sitemap (inflated within `maxBytes`). */
+export function sitemapOf(
+  status: number,
+  body: Buffer | null | undefined,
+  limits: Pick<SitemapLimits, 'maxBytes' | 'maxUrls'>,
+): SitemapFile | null {
+  if (status < 200 || status >= 300 || !body) return null;
+  const xml = inflate(body, limits.maxBytes);
+  return xml ? parseSitemap(xml.toString('utf8'), limits.maxUrls) : null;
+}
+
 /**
  * The page URLs listed by the sitemaps at `roots`, following sitemap
  * indexes breadth first, normalized and unique. Each file goes through the
@@ -141,17 +152,17 @@ export async function sitemapUrls(
     if (fetched.has(file)) continue;
     fetched.add(file);
     if (!(await allowFile(file))) continue;
-    let body: Buffer | null;
+    let sitemap: SitemapFile | null;
     try {
       // Past the fetch's byte cap (CRAWL_MAX_BYTES) a file is refused, not cut: a cut .gz does not inflate.
       const page = await fetcher.fetch(file, signal, () => true);
-      body = page.status >= 200 && page.status < 300 && page.body ? inflate(page.body, limits.maxBytes) : null;
+      sitemap = sitemapOf(page.status, page.body, limits);
     } catch (err) {
       if (signal?.aborted) throw err;
       continue;
     }
-    if (!body) continue;
-    const { index, locs } = parseSitemap(body.toString('utf8'), limits.maxUrls);
+    if (!sitemap) continue;
+    const { index, locs } = sitemap;
     for (const loc of locs) {
       const url = normalizeUrl(loc);
       if (!url) continue;

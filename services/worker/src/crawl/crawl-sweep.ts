@@ -1,4 +1,11 @@
-import { PageLostError, laneOf, pageJobId, unfetchedPageRecord, type Lane } from '@crawlfleet/core/runtime';
+import {
+  PageLostError,
+  SITEMAP_FILE,
+  laneOf,
+  pageJobId,
+  unfetchedPageRecord,
+  type Lane,
+} from '@crawlfleet/core/runtime';
 import type { CrawlStore, InflightPage, PageQueues } from '@crawlfleet/core/runtime';
 import { describeFailure } from '../task-failure.js';
 import type { RedisClient } from '@crawlfleet/core/runtime';
@@ -117,7 +124,9 @@ export class CrawlSweep {
     const error = describeFailure(new PageLostError('was lost before it was queued')).message;
     this.deps.logger.warn({ crawlId, url: page.url, error }, 'crawl page lost; recorded as failed');
     const record = unfetchedPageRecord(page.url, page.depth, error);
-    const { ended } = await this.deps.store.finish(crawlId, page.url, record, 'failed', []);
-    await this.deps.hooks.pageFinished(crawlId, record, ended);
+    // A lost sitemap file is passed over (no record: it is not a page).
+    const file = page.url.startsWith(SITEMAP_FILE);
+    const { ended } = await this.deps.store.finish(crawlId, page.url, record, file ? 'sitemap' : 'failed', []);
+    await this.deps.hooks.pageFinished(crawlId, file ? null : record, ended);
   }
 }

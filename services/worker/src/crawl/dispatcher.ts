@@ -1,4 +1,4 @@
-import { PageLostError, fleetKeys, unfetchedPageRecord } from '@crawlfleet/core/runtime';
+import { PageLostError, SITEMAP_FILE, fleetKeys, unfetchedPageRecord } from '@crawlfleet/core/runtime';
 import type { CrawlStore, Lane, MemoryWatch, PageQueues, RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 import { describeFailure } from '../task-failure.js';
@@ -146,7 +146,9 @@ export class Dispatcher {
     const error = describeFailure(new PageLostError(why)).message;
     this.deps.logger.warn({ crawlId, url, error }, 'crawl page lost; recorded as failed');
     const record = unfetchedPageRecord(url, depth, error);
-    const { ended } = await this.deps.store.finish(crawlId, url, record, 'failed', []);
-    await this.deps.hooks.pageFinished(crawlId, record, ended);
+    // A lost sitemap file is passed over (no record: it is not a page).
+    const file = url.startsWith(SITEMAP_FILE);
+    const { ended } = await this.deps.store.finish(crawlId, url, record, file ? 'sitemap' : 'failed', []);
+    await this.deps.hooks.pageFinished(crawlId, file ? null : record, ended);
   }
 }

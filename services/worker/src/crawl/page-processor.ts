@@ -1,5 +1,7 @@
 import { HostUnavailableError, RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
 import {
+  SITEMAP_FILE,
+  fetchUrlOf,
   fetchedPageRecord,
   paceOf,
   unfetchedPageRecord,
@@ -24,6 +26,8 @@ import type {
 import {
   CrawlScopeFilter,
   isRetryable,
+  normalizeUrl,
+  sitemapOf,
   type RobotsRules,
   type SafeFetcher,
   type SitemapLimits,
@@ -38,7 +42,7 @@ import type { HostGate } from './host-gate.js';
 import type { RobotsCache } from './robots-cache.js';
 import type { TenantShares } from './tenant-shares.js';
 import { HopMustWaitError, hopHandler } from './hops.js';
-import { sitemapLinks } from './sitemap-files.js';
+import { sitemapFileChildren, sitemapRoots } from './sitemap-files.js';
 
 /** What a page processor keeps of a crawl it works for. */
 export interface CrawlContext {
@@ -202,7 +206,7 @@ export class PageProcessor {
     const stride = await this.deps.shares.scale(context.tenant);
     // Finished before but not acknowledged (the worker died): queue the same children again.
     if (claimed) {
-      await this.deps.pages.add(crawlId, claimed, depth + 1, render, this.pace(context, stride));
+      await this.deps.pages.add(crawlId, claimed, childDepthOf(url, depth), render, this.pace(context, stride));
       await frontier.settle(claim);
       return 'requeued';
     }
@@ -210,29 +214,36 @@ export class PageProcessor {
     if (begun === 'requeue') return this.back(claim, job.data, context, {}, 0, true);
     const finish = (record: PageRecord, outcome: FinishOutcome, children: ChildLink[] = [], dropped = 0) =>
       this.finish(claim, context, url, record, outcome, children, dropped, stride);
+    // A sitemap file (`sitemap:<url>`) is a request to its host like a page, but not a page.
+    const file = url.startsWith(SITEMAP_FILE) ? fetchUrlOf(url) : null;
     const { maxDurationMs } = context.options;
     if (overBudget || (maxDurationMs && Date.now() - context.startedAt >= maxDurationMs)) {
       // Past a budget the queued pages are dropped: no fetch, no record (FINISH_PAGE sets the stopReason).
-      await finish(unfetchedPageRecord(url, depth, 'dropped'), 'dropped');
+      await finish(unfetchedPageRecord(url, depth, 'dropped'), file ? 'sitemap' : 'dropped');
       return 'stopped';
     }
-    if (!(await this.deps.usage.takePage(context.tenant))) {
+    if (!file && !(await this.deps.usage.takePage(context.tenant))) {
       // The tenant's pages for today are spent: the crawl stops claiming and ends with stopReason quota.
       await store.stop(crawlId, 'quota');
       await finish(unfetchedPageRecord(url, depth, 'dropped'), 'dropped');
       return 'stopped';
     }
     const { recrawlOf } = context.options;
-    const previous: Previous = recrawlOf ? await this.deps.recrawls.validatorsOf(recrawlOf, url) : undefined;
+    const previous: Previous = recrawlOf && !file ? await this.deps.recrawls.validatorsOf(recrawlOf, url) : undefined;
     const unfetched = (error: string) => markUnfetched(unfetchedPageRecord(url, depth, error), previous);
+    if (typeof begun === 'object' && file) {
+      await finish(unfetchedPageRecord(url, depth, ''), 'sitemap');
+      return 'skipped';
+    }
     if (typeof begun === 'object') {
       // The crawl's circuit for the host is open.
       const error = describeFailure(new HostUnavailableError(new URL(url).host, config.crawlHostFailureLimit)).message;
       await finish(unfetched(error), 'failed');
       return 'failed';
     }
-    const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(url) : null;
-    if (rules && !rules.isAllowed(url)) {
+    const rules = context.options.respectRobots ? await this.deps.robots.rulesFor(file ?? url) : null;
+    // A sitemap file's robots.txt was asked when it was claimed.
+    if (rules && !file && !rules.isAllowed(url)) {
       const refusal =
         rules.unavailable === null ? new RobotsDisallowedError() : new RobotsUnavailableError(rules.unavailable);
       // A failure with its record (CF_ERR_ROBOTS_DISALLOWED): a crawl whose seed robots.txt refuses fails.
@@ -244,11 +255,13 @@ export class PageProcessor {
     // host's Crawl-delay was known, and against the time between hand-out and fetch.
     const crawlDelayMs = Math.min(context.options.delayMs ?? 0, config.crawlMaxDelayMs);
     const hostDelayMs = Math.min(rules?.crawlDelayMs ?? 0, config.crawlMaxDelayMs);
-    if (hostDelayMs > 0) await this.noteCrawlDelay(new URL(url).host, hostDelayMs);
+    const host = new URL(file ?? url).host;
+    if (hostDelayMs > 0) await this.noteCrawlDelay(host, hostDelayMs);
     if (crawlDelayMs > 0 || hostDelayMs > 0) {
-      const wait = await store.reserveSlots(crawlId, new URL(url).host, crawlDelayMs, hostDelayMs);
+      const wait = await store.reserveSlots(crawlId, host, crawlDelayMs, hostDelayMs);
       if (wait > 0) return this.back(claim, job.data, context, {}, Date.now() + wait);
     }
+    if (file) return this.readSitemap(job, claim, context, file, signal, finish);
     // Crawls started before formats (or rendering) existed have none.
     const { formats = [], onlyMainContent = true, renderWaitUntil, renderWaitMs, renderResources } = context.options;
     // A page that waited for a redirect hop's host resumes at that hop (each hop answers for itself).
@@ -297,21 +310,63 @@ export class PageProcessor {
       unchanged && recrawlOf ? ((await this.deps.recrawls.linksOf(recrawlOf, url)) ?? []) : result.links;
     // With sitemap: only, the seed's links are not followed either: the sitemaps say what to fetch.
     const links = depth < maxDepth && sitemap !== 'only' ? pageLinks : [];
-    const { urls: listed, passedOver } =
+    // The seed claims its site's sitemap files: each is read by a job of its own, as work of its host.
+    const files =
       depth === 0 && maxDepth > 0 && sitemap !== 'skip'
-        ? await sitemapLinks(this.deps, url, context, signal)
-        : { urls: [], passedOver: 0 };
-    const fromSitemap = new Set(listed.filter((link) => !links.includes(link)));
-    const found =
-      links.length || fromSitemap.size
-        ? await this.children(crawlId, [...links, ...fromSitemap], context, fromSitemap)
-        : { children: [], dropped: 0 };
-    const { children } = found;
+        ? await sitemapRoots(this.deps.robots, url, context)
+        : { children: [], passedOver: 0 };
+    const found = links.length ? await this.children(crawlId, links, context, new Set()) : { children: [], dropped: 0 };
+    const children = [...found.children, ...files.children];
     // Sitemap files passed over (another host out of scope, or its robots.txt says no) count as skipped.
-    const dropped = found.dropped + passedOver;
+    const dropped = found.dropped + files.passedOver;
     const record = fetchedPageRecord(result, depth, context.options.formats?.includes('links'));
     if (change) record.change = change;
     await finish(record, 'fetched', children, dropped);
+    return 'fetched';
+  }
+
+  /**
+   * Reads one sitemap file under the lease it was handed out with: an
+   * index's files and a urlset's pages become its children (pages counted
+   * from sitemaps, at the depth of the file: the seed's children). A file
+   * that fails, is not 2xx or is not a sitemap is passed over, as a missing
+   * /sitemap.xml is common; a 429/503 pauses the host and the file waits.
+   */
+  private async readSitemap(
+    job: Job<CrawlPageData>,
+    claim: PageClaim,
+    context: CrawlContext,
+    file: string,
+    signal: AbortSignal | undefined,
+    finish: (record: PageRecord, outcome: FinishOutcome, children?: ChildLink[], dropped?: number) => Promise<void>,
+  ): Promise<PageOutcome['outcome'] | 'back'> {
+    const { crawlId, url, depth } = job.data;
+    const leaseRef = { lease: this.deps.gate.leaseOf(claim.host, crawlId, claim.lease) };
+    const held = await this.deps.gate.hold(leaseRef, (fetched) =>
+      this.deps.cancels.run(crawlId, signal, async (abort) => {
+        // Past the fetch's byte cap (CRAWL_MAX_BYTES) a file is refused, not cut: a cut .gz does not inflate.
+        const page = await this.deps.fetcher.fetch(file, abort, () => true);
+        fetched();
+        return page;
+      }),
+    );
+    const waits = job.data.hostWaits ?? 0;
+    if ('err' in held && (held.outcome === 'busy' || held.outcome === 'busy-failure') && waits < MAX_HOST_WAITS)
+      return this.back(claim, job.data, context, { waits: waits + 1 }, Date.now() + held.pauseMs);
+    const record = unfetchedPageRecord(url, depth, '');
+    const sitemap = 'err' in held ? null : sitemapOf(held.value.status, held.value.body, this.deps.sitemapLimits);
+    if (!sitemap || (await this.deps.store.state(crawlId)) !== 'running') {
+      await finish(record, 'sitemap');
+      return 'skipped';
+    }
+    if (sitemap.index) {
+      const { children, passedOver } = await sitemapFileChildren(this.deps.robots, sitemap.locs, context);
+      await finish(record, 'sitemap', children, passedOver);
+    } else {
+      const pages = sitemap.locs.map((loc) => normalizeUrl(loc)).filter((loc) => loc !== null);
+      const { children, dropped } = await this.children(crawlId, [...new Set(pages)], context, new Set(pages));
+      await finish(record, 'sitemap', children, dropped);
+    }
     return 'fetched';
   }
 
@@ -390,18 +445,23 @@ export class PageProcessor {
   ): Promise<void> {
     const { crawlId } = claim;
     const maxStoredBytes = this.deps.config.crawlMaxStoredBytesPerCrawl;
+    // A sitemap file's pages and files are at its own depth (the seed's children).
+    const childDepth = childDepthOf(url, record.depth);
     const { claimed, ended } = await this.deps.store.finish(crawlId, url, record, outcome, children, {
       dropped,
       maxStoredBytes,
+      childDepth,
+      maxSitemapFiles: this.deps.sitemapLimits.maxFiles,
     });
     // The crawl's own lane: a rendered crawl's children are rendered too. The claim ends after the
     // children are queued: a worker dying between the two leaves the page to be handed out again,
     // and that run queues the same children (claimedBy).
     if (ended) await this.deps.shares.ended(context.tenant, crawlId);
-    await this.deps.pages.add(crawlId, claimed, record.depth + 1, context.options.render, this.pace(context, stride));
+    await this.deps.pages.add(crawlId, claimed, childDepth, context.options.render, this.pace(context, stride));
     await this.deps.pages.frontier.settle(claim);
     this.deps.wake?.();
-    await this.deps.hooks.pageFinished(crawlId, outcome === 'dropped' ? null : record, ended);
+    const recorded = outcome !== 'dropped' && outcome !== 'sitemap';
+    await this.deps.hooks.pageFinished(crawlId, recorded ? record : null, ended);
   }
 
   private readonly crawlDelays = new Map<string, number>();
@@ -416,7 +476,12 @@ export class PageProcessor {
   }
 }
 
-type FinishOutcome = 'fetched' | 'failed' | 'skipped' | 'dropped';
+type FinishOutcome = 'fetched' | 'failed' | 'skipped' | 'dropped' | 'sitemap';
+
+/** The depth of what a page or sitemap file claims: a page's links one deeper, a sitemap file's at its own. */
+function childDepthOf(url: string, depth: number): number {
+  return url.startsWith(SITEMAP_FILE) ? depth : depth + 1;
+}
 
 /** The frontier hand-out a page job carries, or null for a job queued before the frontier. */
 function claimOf(data: CrawlPageData): PageClaim | null {

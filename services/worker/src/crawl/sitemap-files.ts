@@ -1,29 +1,45 @@
-import { sitemapUrls, type SafeFetcher, type SitemapLimits } from '@crawlfleet/tasks';
+import { SITEMAP_FILE, type ChildLink } from '@crawlfleet/core';
+import { normalizeUrl } from '@crawlfleet/tasks';
 import type { CrawlContext } from './page-processor.js';
 import type { RobotsCache } from './robots-cache.js';
 
-/**
- * The pages the site's sitemaps list: those robots.txt names, else
- * /sitemap.xml. A sitemap file is fetched only on a host in the crawl's
- * scope whose robots.txt allows it: one named by another host's robots.txt
- * or index is passed over without a request (and counted, as skipped).
+/*
+ * Sitemap files are work of their own host, like pages: a seed claims its
+ * site's sitemap files (those robots.txt names, else /sitemap.xml) as
+ * children `sitemap:<url>`, which wait in the frontier under their host (its
+ * leases, the crawl's delayMs, Crawl-delay, pauses) and are read by a page job
+ * of their own (page-processor.ts); an index's files are claimed the same way,
+ * a file's pages as pages from sitemaps. A crawl reads at most SITEMAP_MAX_FILES.
  */
-export async function sitemapLinks(
-  deps: { robots: RobotsCache; fetcher: SafeFetcher; sitemapLimits: SitemapLimits },
+
+/**
+ * The sitemap files at `urls` the crawl may read, as children: on a host in
+ * the crawl's scope whose robots.txt allows them. One named by another
+ * host's robots.txt or index is passed over without a request (counted, as skipped).
+ */
+export async function sitemapFileChildren(
+  robots: RobotsCache,
+  urls: string[],
+  context: CrawlContext,
+): Promise<{ children: ChildLink[]; passedOver: number }> {
+  const children: ChildLink[] = [];
+  let passedOver = 0;
+  for (const url of new Set(urls.map((loc) => normalizeUrl(loc)).filter((loc) => loc !== null))) {
+    const allowed =
+      context.scope.hostAllows(url) && (!context.options.respectRobots || (await robots.rulesFor(url)).isAllowed(url));
+    if (allowed) children.push({ url: `${SITEMAP_FILE}${url}`, allowed: true, sitemapFile: true });
+    else passedOver += 1;
+  }
+  return { children, passedOver };
+}
+
+/** A seed's sitemap files: those its robots.txt names, else /sitemap.xml. */
+export async function sitemapRoots(
+  robots: RobotsCache,
   seed: string,
   context: CrawlContext,
-  signal: AbortSignal | undefined,
-): Promise<{ urls: string[]; passedOver: number }> {
-  const rules = await deps.robots.rulesFor(seed);
+): Promise<{ children: ChildLink[]; passedOver: number }> {
+  const rules = await robots.rulesFor(seed);
   const roots = rules.sitemaps.length ? rules.sitemaps : [`${new URL(seed).origin}/sitemap.xml`];
-  let passedOver = 0;
-  const allowFile = async (file: string) => {
-    const allowed =
-      context.scope.hostAllows(file) &&
-      (!context.options.respectRobots || (await deps.robots.rulesFor(file)).isAllowed(file));
-    if (!allowed) passedOver += 1;
-    return allowed;
-  };
-  const urls = await sitemapUrls(deps.fetcher, roots, deps.sitemapLimits, signal, allowFile);
-  return { urls, passedOver };
+  return sitemapFileChildren(robots, roots, context);
 }
