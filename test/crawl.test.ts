@@ -276,6 +276,18 @@ describe('politeness and cancel', () => {
     for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(140);
   });
 
+  it("ends a crawl past maxDurationMs at once, not after its queue's delayMs each", async () => {
+    site = await startCrawlSite(N);
+    const started = Date.now();
+    const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 100, delayMs: 3000, maxDurationMs: 1000 });
+    const done = await finished(crawl.url);
+    expect(done).toMatchObject({ state: 'completed', stopReason: 'maxDuration' });
+    // The seed's links were queued; past the budget they are dropped together (counted as skipped).
+    expect(done.stats.skipped).toBeGreaterThan(2);
+    expect(done.stats.fetched).toBeLessThanOrEqual(2);
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+
   it('stops fetching once DELETE returns', async () => {
     site = await startCrawlSite(N);
     const crawl = await startCrawl({ url: `${site.url}/p/0`, maxDepth: 100, delayMs: 100 });

@@ -79,7 +79,7 @@ export function decodeEntry(text: string): FrontierEntry {
   return entry;
 }
 
-const scripts = ['push', 'dispatch', 'begin', 'settle', 'drop', 'return'] as const;
+const scripts = ['push', 'dispatch', 'begin', 'settle', 'drop', 'return', 'take'] as const;
 let loaded: Record<(typeof scripts)[number], string> | null = null;
 
 /** The Lua scripts (../lua/frontier-*.lua, beside dist/ and src/), read once. */
@@ -97,6 +97,7 @@ type Scripted = RedisClient & {
   cfFrontierSettle(...args: (string | number)[]): Promise<number>;
   cfFrontierDrop(...args: (string | number)[]): Promise<number>;
   cfFrontierReturn(...args: (string | number)[]): Promise<number>;
+  cfFrontierTake(...args: (string | number)[]): Promise<string[]>;
 };
 
 type FrontierConfig = Pick<
@@ -132,6 +133,7 @@ export class Frontier {
       redis.defineCommand('cfFrontierSettle', { numberOfKeys: 6, lua: code.settle });
       redis.defineCommand('cfFrontierDrop', { numberOfKeys: 2, lua: code.drop });
       redis.defineCommand('cfFrontierReturn', { numberOfKeys: 6, lua: code.return });
+      redis.defineCommand('cfFrontierTake', { numberOfKeys: 2, lua: code.take });
     }
   }
 
@@ -338,6 +340,17 @@ export class Frontier {
   /** Ends a claim's time now: the next dispatch step sends its page back (or records it lost after JOB_ATTEMPTS). */
   async lapse(shard: number, lane: Lane, lease: string): Promise<void> {
     await this.redis.zadd(`${this.lane(shard, lane)}:out-exp`, 'XX', 0, lease);
+  }
+
+  /** Takes up to `most` of a crawl's queued pages out of the frontier (a crawl past a budget drops them). */
+  async take(crawlId: string, lane: Lane, most: number): Promise<FrontierEntry[]> {
+    const taken: FrontierEntry[] = [];
+    for (let shard = 0; shard < this.shards && taken.length < most; shard++) {
+      const keys = this.crawlKeys(shard, lane, crawlId);
+      const entries = await this.redis.cfFrontierTake(keys.crawl, keys.hosts, keys.base, crawlId, most - taken.length);
+      taken.push(...entries.map(decodeEntry));
+    }
+    return taken;
   }
 
   /** Drops a stopped crawl's queued pages. @returns how many */

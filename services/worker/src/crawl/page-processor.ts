@@ -3,6 +3,7 @@ import {
   SITEMAP_FILE,
   fetchUrlOf,
   fetchedPageRecord,
+  laneOf,
   paceOf,
   unfetchedPageRecord,
   type CrawlPace,
@@ -220,12 +221,14 @@ export class PageProcessor {
     if (overBudget || (maxDurationMs && Date.now() - context.startedAt >= maxDurationMs)) {
       // Past a budget the queued pages are dropped: no fetch, no record (FINISH_PAGE sets the stopReason).
       await finish(unfetchedPageRecord(url, depth, 'dropped'), file ? 'sitemap' : 'dropped');
+      await this.drain(crawlId, context);
       return 'stopped';
     }
     if (!file && !(await this.deps.usage.takePage(context.tenant))) {
       // The tenant's pages for today are spent: the crawl stops claiming and ends with stopReason quota.
       await store.stop(crawlId, 'quota');
       await finish(unfetchedPageRecord(url, depth, 'dropped'), 'dropped');
+      await this.drain(crawlId, context);
       return 'stopped';
     }
     const { recrawlOf } = context.options;
@@ -462,6 +465,36 @@ export class PageProcessor {
     this.deps.wake?.();
     const recorded = outcome !== 'dropped' && outcome !== 'sitemap';
     await this.deps.hooks.pageFinished(crawlId, recorded ? record : null, ended);
+  }
+
+  /** Crawls whose queued pages this process is dropping now. */
+  private readonly draining = new Set<string>();
+
+  /**
+   * Drops a stopped crawl's pages still queued in the frontier, a batch at
+   * a time, without waiting for their hosts' turns (a crawl past maxDurationMs
+   * with a long delayMs would otherwise take its queue's length × delayMs to end).
+   */
+  private async drain(crawlId: string, context: CrawlContext): Promise<void> {
+    if (this.draining.has(crawlId)) return;
+    this.draining.add(crawlId);
+    try {
+      const lane = laneOf(context.options.render);
+      for (;;) {
+        const entries = await this.deps.pages.frontier.take(crawlId, lane, 500);
+        if (entries.length === 0) return;
+        for (const entry of entries) {
+          const outcome = entry.url.startsWith(SITEMAP_FILE) ? 'sitemap' : 'dropped';
+          const record = unfetchedPageRecord(entry.url, entry.depth, 'dropped');
+          const { ended } = await this.deps.store.finish(crawlId, entry.url, record, outcome, []);
+          if (!ended) continue;
+          await this.deps.shares.ended(context.tenant, crawlId);
+          await this.deps.hooks.pageFinished(crawlId, null, ended);
+        }
+      }
+    } finally {
+      this.draining.delete(crawlId);
+    }
   }
 
   private readonly crawlDelays = new Map<string, number>();
