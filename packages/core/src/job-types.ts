@@ -56,6 +56,11 @@ export function crawlEndChannel(prefix: string): string {
   return `${prefix}:crawl:ended`;
 }
 
+/** The channel on which a new crawl's seed wakes the crawl workers' frontier dispatchers (idle ones look seldom). */
+export function frontierWakeChannel(prefix: string): string {
+  return `${prefix}:frontier:wake`;
+}
+
 /** The channel on which the API tells crawl workers that a whole crawl was cancelled; the message is its id. */
 export function crawlCancelChannel(prefix: string): string {
   return `${prefix}:crawl:cancel-crawl`;

@@ -2,7 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Config } from './config.js';
 import { Frontier, shardOfHost, type CrawlPace, type Dispatched, type Lane } from './frontier.js';
 import type { CrawlPageData } from './crawl-schemas.js';
-import { RENDER_QUEUE, queueKeyPrefix } from './job-types.js';
+import { RENDER_QUEUE, frontierWakeChannel, queueKeyPrefix } from './job-types.js';
 import { quietErrors, type RedisClient } from './redis.js';
 
 /*
@@ -82,6 +82,7 @@ export class PageQueues {
       new Queue(RENDER_QUEUE, { connection, prefix: queueKeyPrefix(config.queuePrefix, RENDER_QUEUE) }),
     );
     this.frontier = new Frontier(connection, config);
+    this.redis = connection;
     this.owned = [...this.queues.filter((queue) => queue !== crawl), this.render];
   }
 
@@ -89,6 +90,7 @@ export class PageQueues {
   readonly queues: Queue[];
   /** Where pages wait for their hosts. */
   readonly frontier: Frontier;
+  private readonly redis: RedisClient;
 
   /** The queue a page of shard `shard` runs on: the shard's, or the render queue for a rendered crawl. */
   queueOf(shard: number, render: boolean): Queue {
@@ -103,6 +105,8 @@ export class PageQueues {
     if (urls.length === 0) return;
     const entries = urls.map((url) => ({ depth, tries: 0, waits: 0, url }));
     await this.frontier.push(crawlId, laneOf(render), entries, pace);
+    // A seed wakes the dispatchers at once (an idle one looks twice a second); a worker's own pushes wake its own.
+    if (depth === 0) await this.redis.publish(frontierWakeChannel(this.config.queuePrefix), crawlId);
   }
 
   /** Adds handed-out pages to BullMQ as jobs that can run at once: one round trip a queue. */

@@ -11,6 +11,7 @@ export {
   isJobType,
   cancelChannel,
   crawlCancelChannel,
+  frontierWakeChannel,
   crawlEndChannel,
   queueKeyPrefix,
   RENDER_QUEUE,

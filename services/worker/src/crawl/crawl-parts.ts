@@ -189,6 +189,7 @@ export async function startCrawlParts(
   sweep.start();
   // A lease given back (a response is in) lets the dispatcher hand out the host's next page at once.
   gate.onRelease = () => dispatcher.wake();
+  cancels.onWake = () => dispatcher.wake();
   // Knows Redis's memory use before the first hand-out.
   await memory.read().catch(() => 0);
   dispatcher.start();

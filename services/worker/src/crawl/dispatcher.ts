@@ -6,8 +6,14 @@ import type { CrawlHooks } from './crawl-hooks.js';
 
 /** Most pages handed out in one dispatch step. */
 const MAX_BATCH = 200;
-/** How long the dispatcher sleeps with nothing due (other processes' pushes are seen this late at most). */
+/** How long the dispatcher sleeps when a host is due soon, or its queues are full (a finished page wakes it). */
 const IDLE_MS = 50;
+/**
+ * How long it sleeps with nothing in its shards' frontier: pages pushed by
+ * other processes are seen this late at most (a new crawl's seed wakes it at
+ * once; its own pages wake it), so an idle fleet costs Redis little.
+ */
+const EMPTY_MS = 500;
 
 /**
  * Feeds a worker's page queues from the frontier: while a queue holds fewer
@@ -96,7 +102,7 @@ export class Dispatcher {
   /** One round over the shards. @returns how long to sleep (0: more may be handed out at once). */
   private async step(): Promise<number> {
     const { pages, lane, shards, target } = this.deps;
-    let sleepMs = IDLE_MS;
+    let sleepMs = EMPTY_MS;
     const counted = new Map<unknown, number>();
     for (const shard of shards) {
       const queue = pages.queueOf(shard, lane === 'r');
@@ -104,6 +110,7 @@ export class Dispatcher {
       const room = target - waiting;
       if (room <= 0) {
         counted.set(queue, waiting);
+        sleepMs = Math.min(sleepMs, IDLE_MS);
         continue;
       }
       const handed = await pages.frontier.dispatch(shard, lane, Math.min(room, MAX_BATCH));
