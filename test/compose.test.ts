@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { WORKER_KINDS, type WorkerKind } from '@crawlfleet/core';
 import { workerNodeArgs } from '@crawlfleet/worker';
 import { describe, expect, it } from 'vitest';
@@ -130,6 +130,9 @@ describe('Dockerfile', () => {
       expect(build, workspace).toContain(workspace);
       expect(dockerfile, workspace).toContain(`COPY --from=build /app/${workspace}/dist ${workspace}/dist`);
     }
+    // Read at run time beside dist/: the frontier's Lua scripts (every one of them is in the directory).
+    expect(dockerfile).toContain('COPY --from=build /app/packages/core/lua packages/core/lua');
+    expect(readdirSync(`${ROOT}packages/core/lua`).filter((name) => name.endsWith('.lua')).length).toBeGreaterThan(0);
   });
 });
 
