@@ -77,6 +77,14 @@ describe('CrawlStore', () => {
     }
   });
 
+  it("gives a crawl's sitemap files room for CRAWL_SITEMAP_MAX_URLS URLs in all", async () => {
+    const id = randomUUID();
+    await store.create(id, 'http://s.test/', crawlOptions({}));
+    expect(await Promise.all([store.sitemapUrlRoom(id, 3, 5), store.sitemapUrlRoom(id, 4, 5)])).toEqual([3, 2]);
+    expect(await store.sitemapUrlRoom(id, 1, 5)).toBe(0);
+    expect(await store.sitemapUrlRoom(id, 0, 5)).toBe(0);
+  });
+
   it('cancels only a running crawl', async () => {
     const id = randomUUID();
     await store.create(id, 'http://s.test/', crawlOptions({}));

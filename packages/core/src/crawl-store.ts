@@ -321,6 +321,17 @@ export class CrawlStore {
     return { crawl, bytes: Number(meta.bytesFetched ?? 0), failedBy };
   }
 
+  /**
+   * Takes room for `wanted` URLs a sitemap file lists within the crawl's
+   * `max` (CRAWL_SITEMAP_MAX_URLS), however many files are read at once.
+   * @returns how many of them the crawl may take
+   */
+  async sitemapUrlRoom(id: string, wanted: number, max: number): Promise<number> {
+    if (wanted === 0) return 0;
+    const total = await this.redis.hincrby(this.keys(id).meta, 'sitemapUrls', wanted);
+    return Math.max(0, Math.min(wanted, max - (total - wanted)));
+  }
+
   /** The children a finished page claimed, or null when the page is not finished. */
   async claimedBy(id: string, url: string): Promise<string[] | null> {
     const claimed = await this.redis.hget(this.keys(id).expanded, urlHash(url));

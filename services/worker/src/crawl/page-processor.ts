@@ -366,8 +366,11 @@ export class PageProcessor {
       const { children, passedOver } = await sitemapFileChildren(this.deps.robots, sitemap.locs, context);
       await finish(record, 'sitemap', children, passedOver);
     } else {
-      const pages = sitemap.locs.map((loc) => normalizeUrl(loc)).filter((loc) => loc !== null);
-      const { children, dropped } = await this.children(crawlId, [...new Set(pages)], context, new Set(pages));
+      const listed = [...new Set(sitemap.locs.map((loc) => normalizeUrl(loc)).filter((loc) => loc !== null))];
+      // At most CRAWL_SITEMAP_MAX_URLS a crawl, over all its sitemap files.
+      const room = await this.deps.store.sitemapUrlRoom(crawlId, listed.length, this.deps.sitemapLimits.maxUrls);
+      const pages = listed.slice(0, room);
+      const { children, dropped } = await this.children(crawlId, pages, context, new Set(pages));
       await finish(record, 'sitemap', children, dropped);
     }
     return 'fetched';
