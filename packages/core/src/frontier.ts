@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { fetchUrlOf } from './crawl-record.js';
+import { luaScript } from './lua.js';
 import type { RedisClient } from './redis.js';
 
 /*
@@ -79,17 +79,6 @@ export function decodeEntry(text: string): FrontierEntry {
   return entry;
 }
 
-const scripts = ['push', 'dispatch', 'begin', 'settle', 'drop', 'return', 'take'] as const;
-let loaded: Record<(typeof scripts)[number], string> | null = null;
-
-/** The Lua scripts (../lua/frontier-*.lua, beside dist/ and src/), read once. */
-function lua() {
-  loaded ??= Object.fromEntries(
-    scripts.map((name) => [name, readFileSync(new URL(`../lua/frontier-${name}.lua`, import.meta.url), 'utf8')]),
-  ) as Record<(typeof scripts)[number], string>;
-  return loaded;
-}
-
 type Scripted = RedisClient & {
   cfFrontierPush(...args: (string | number)[]): Promise<number>;
   cfFrontierDispatch(...args: (string | number)[]): Promise<[[string, string, string, string][], string[][], number]>;
@@ -126,14 +115,14 @@ export class Frontier {
     this.redis = redis as Scripted;
     this.shards = Math.max(1, config.crawlQueueShards);
     if (typeof this.redis.cfFrontierPush !== 'function') {
-      const code = lua();
-      redis.defineCommand('cfFrontierPush', { numberOfKeys: 3, lua: code.push });
-      redis.defineCommand('cfFrontierDispatch', { numberOfKeys: 5, lua: code.dispatch });
-      redis.defineCommand('cfFrontierBegin', { numberOfKeys: 5, lua: code.begin });
-      redis.defineCommand('cfFrontierSettle', { numberOfKeys: 6, lua: code.settle });
-      redis.defineCommand('cfFrontierDrop', { numberOfKeys: 2, lua: code.drop });
-      redis.defineCommand('cfFrontierReturn', { numberOfKeys: 6, lua: code.return });
-      redis.defineCommand('cfFrontierTake', { numberOfKeys: 2, lua: code.take });
+      const code = (name: string) => luaScript(`frontier-${name}`);
+      redis.defineCommand('cfFrontierPush', { numberOfKeys: 3, lua: code('push') });
+      redis.defineCommand('cfFrontierDispatch', { numberOfKeys: 5, lua: code('dispatch') });
+      redis.defineCommand('cfFrontierBegin', { numberOfKeys: 5, lua: code('begin') });
+      redis.defineCommand('cfFrontierSettle', { numberOfKeys: 6, lua: code('settle') });
+      redis.defineCommand('cfFrontierDrop', { numberOfKeys: 2, lua: code('drop') });
+      redis.defineCommand('cfFrontierReturn', { numberOfKeys: 6, lua: code('return') });
+      redis.defineCommand('cfFrontierTake', { numberOfKeys: 2, lua: code('take') });
     }
   }
 

@@ -64,6 +64,7 @@ export {
   pageQueueNames,
   shardOf,
 } from './page-jobs.js';
+export { luaScript } from './lua.js';
 export {
   Frontier,
   decodeEntry,

@@ -1,99 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { fleetKeys, frontierBase, hostWaitingKey, politeKey, shardOfHost, type Config } from '@crawlfleet/core/runtime';
+import {
+  fleetKeys,
+  frontierBase,
+  hostWaitingKey,
+  luaScript,
+  politeKey,
+  shardOfHost,
+  type Config,
+} from '@crawlfleet/core/runtime';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { LeaseRef } from './hops.js';
-
-/**
- * Takes a lease on the host (and on the crawl's share of it) unless the host
- * is paused or the crawl's circuit for it is open.
- * A request that finds none free joins the host's line (a sorted set by the
- * time it first asked) and learns its place, so it can come back about when
- * its turn is due instead of asking again and again.
- * Every key is in the host's hash slot (a script may touch one slot of a
- * cluster); the crawl's waiting set and the fleet's host set are written
- * by the caller after it.
- * KEYS: host leases, crawl leases (= host leases for a job), host pause, crawl circuit, host hold time, host line
- * ARGV: now, lease id, ttl ms, host cap, crawl cap, the asker's id
- * Returns {0, 1 when the asker had been in line} leased, {1, ms} paused, {2, ms} circuit open,
- * {3, average lease ms, place in line} none free.
- */
-const ACQUIRE = `
-local now = tonumber(ARGV[1])
-local paused = redis.call('PTTL', KEYS[3])
-if paused > 0 then return {1, paused} end
-local openUntil = tonumber(redis.call('HGET', KEYS[4], 'openUntil') or '0')
-if openUntil > now then return {2, openUntil - now} end
-local ttl = tonumber(ARGV[3])
-for i = 1, 2 do
-  if i == 1 or KEYS[2] ~= KEYS[1] then
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
-    if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[3 + i]) then
-      redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - 3600000)
-      redis.call('ZADD', KEYS[6], 'NX', now, ARGV[6])
-      redis.call('PEXPIRE', KEYS[6], 3600000)
-      local hold = math.ceil(tonumber(redis.call('GET', KEYS[5]) or '20'))
-      return {3, hold, redis.call('ZRANK', KEYS[6], ARGV[6])}
-    end
-  end
-end
-for i = 1, 2 do
-  if i == 1 or KEYS[2] ~= KEYS[1] then
-    redis.call('ZADD', KEYS[i], now + ttl, ARGV[2])
-    redis.call('PEXPIRE', KEYS[i], ttl)
-  end
-end
-return {0, redis.call('ZREM', KEYS[6], ARGV[6])}
-`;
-
-/**
- * Gives a lease back and records how the request went: a success resets the
- * host's backoff and the crawl's failure count; a failure counts toward the
- * circuit (open for ARGV[5] ms at the limit); busy (429/503) pauses the host
- * for every worker: ARGV[6] ms when it said (Retry-After), else 1 s doubling.
- * It also keeps the host's average lease time (for how long a page without one waits).
- * A lease given back wakes the host in the frontier's due sets (it may be served again now).
- * KEYS (all in the host's frontier shard's slot): host leases, crawl leases, host busy count, host pause,
- * crawl circuit, host hold time, the two lanes' due sets
- * ARGV: lease id, ok|failure|busy|busy-failure|other, now, failure limit, open ms, pause ms or -1, max pause ms, ttl, host
- * Returns {pause (busy, else 0), failures in a row} (the caller lists a circuit it opened for /metrics).
- */
-const RELEASE = `
-local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if expires then
-  local held = math.max(0, tonumber(ARGV[3]) - (tonumber(expires) - tonumber(ARGV[8])))
-  local average = tonumber(redis.call('GET', KEYS[6]) or held)
-  redis.call('SET', KEYS[6], tostring(average * 0.9 + held * 0.1), 'PX', 3600000)
-end
-local outcome, now = ARGV[2], tonumber(ARGV[3])
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
-  redis.call('ZADD', KEYS[7], 'XX', 'LT', now, ARGV[9])
-  redis.call('ZADD', KEYS[8], 'XX', 'LT', now, ARGV[9])
-end
-redis.call('ZREM', KEYS[2], ARGV[1])
-if outcome == 'ok' then
-  redis.call('DEL', KEYS[3])
-  redis.call('HDEL', KEYS[5], 'failures')
-  return {0, 0}
-end
-local failures = 0
-if outcome == 'failure' or outcome == 'busy-failure' then
-  failures = redis.call('HINCRBY', KEYS[5], 'failures', 1)
-  redis.call('PEXPIRE', KEYS[5], 3600000)
-  if failures >= tonumber(ARGV[4]) then
-    redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[5]))
-  end
-end
-if outcome == 'busy' or outcome == 'busy-failure' then
-  local count = redis.call('INCR', KEYS[3])
-  redis.call('PEXPIRE', KEYS[3], 3600000)
-  local pause = tonumber(ARGV[6])
-  if pause < 0 then pause = 1000 * 2 ^ math.min(count - 1, 30) end
-  pause = math.min(pause, tonumber(ARGV[7]))
-  if pause > 0 and redis.call('PTTL', KEYS[4]) < pause then redis.call('SET', KEYS[4], '1', 'PX', pause) end
-  return {pause, failures}
-end
-return {0, failures}
-`;
 
 /** How long a circuit stays open before requests may try the host again. */
 export const CIRCUIT_OPEN_MS = 60_000;
@@ -160,8 +76,8 @@ export class HostGate {
   ) {
     this.redis = redis as Scripted;
     if (typeof this.redis.cfHostAcquire !== 'function') {
-      redis.defineCommand('cfHostAcquire', { numberOfKeys: 6, lua: ACQUIRE });
-      redis.defineCommand('cfHostRelease', { numberOfKeys: 8, lua: RELEASE });
+      redis.defineCommand('cfHostAcquire', { numberOfKeys: 6, lua: luaScript('host-acquire') });
+      redis.defineCommand('cfHostRelease', { numberOfKeys: 8, lua: luaScript('host-release') });
     }
   }
 

@@ -142,7 +142,7 @@ export class PageProcessor {
     // then starts; a claim or lease that lapsed meanwhile sends it back through the frontier.
     while (this.deps.memory.pressure && !signal?.aborted)
       await new Promise((resolve) => setTimeout(resolve, MEMORY_WAIT_MS));
-    // A long page (a seed reading sitemaps) keeps its claim: a lapsed one would be handed out again.
+    // A long page (a slow render, robots.txt of many origins) keeps its claim: a lapsed one would be handed out again.
     const renewal = setInterval(() => {
       this.deps.pages.frontier.renew(claim).catch(() => {});
     }, this.deps.pages.frontier.claimTtlMs / 3);
