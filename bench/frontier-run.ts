@@ -239,6 +239,23 @@ try {
           `${fmt((((await redisCpuMs()) - cpu) / 2000) * 1000)} µs`,
           'was ~270',
         );
+        // BullMQ keeps a queue's last 10,000 events (~5 a page job): a larger crawl spreads them thinner.
+        const large = await startBenchSite(0, 20_000);
+        try {
+          const before = await usedMemory();
+          const fleet = await startCrawlers(redis.url, await freePort(), 1, { CRAWL_HOST_CONCURRENCY: '64' });
+          try {
+            const request = { url: `${large.url}/p/0`, maxDepth: 100, maxPages: 20_000, sitemap: 'skip' };
+            const { body: reply } = await fleet.json('/v1/crawls', { method: 'POST', body: JSON.stringify(request) });
+            const crawl = await crawlCompleted(fleet.json, String(reply.id));
+            const pages = (crawl.stats as { fetched: number }).fetched;
+            line(`  bytes a fetched page, a ${fmt(pages)}-page crawl`, fmt(((await usedMemory()) - before) / pages));
+          } finally {
+            await fleet.stop();
+          }
+        } finally {
+          await large.close();
+        }
       } finally {
         await site.close();
       }

@@ -194,7 +194,9 @@ export const CrawlStats = Type.Object(
     changed: Type.Integer({ description: 'Recrawls: pages whose content changed' }),
     unchanged: Type.Integer({ description: 'Recrawls: pages answered 304 or with the same contentHash' }),
     removed: Type.Integer({ description: 'Recrawls: pages of the old crawl not reached (once completed)' }),
-    waitingForHost: Type.Integer({ description: 'Pages in the queue now waiting for a lease on their host' }),
+    waitingForHost: Type.Integer({
+      description: "Pages in the frontier now: waiting for their host's turn, or handed out and not finished",
+    }),
   },
   { title: 'CrawlStats' },
 );
