@@ -3,7 +3,6 @@ import {
   SITEMAP_FILE,
   fetchUrlOf,
   fetchedPageRecord,
-  laneOf,
   paceOf,
   unfetchedPageRecord,
   type CrawlPace,
@@ -29,7 +28,6 @@ import {
   isRetryable,
   normalizeUrl,
   sitemapOf,
-  type RobotsRules,
   type SafeFetcher,
   type SitemapLimits,
 } from '@crawlfleet/tasks';
@@ -43,6 +41,8 @@ import type { HostGate } from './host-gate.js';
 import type { RobotsCache } from './robots-cache.js';
 import type { TenantShares } from './tenant-shares.js';
 import { HopMustWaitError, hopHandler } from './hops.js';
+import { CrawlDrains } from './crawl-drain.js';
+import { scopedChildren } from './page-links.js';
 import { sitemapFileChildren, sitemapRoots } from './sitemap-files.js';
 
 /** What a page processor keeps of a crawl it works for. */
@@ -107,7 +107,12 @@ export const MEMORY_WAIT_MS = 1000;
 export class PageProcessor {
   private readonly contexts = new Map<string, CrawlContext>();
 
-  constructor(private readonly deps: PageProcessorDeps) {}
+  /** Drops a stopped crawl's queued pages (crawl-drain.ts). */
+  private readonly drains: CrawlDrains;
+
+  constructor(private readonly deps: PageProcessorDeps) {
+    this.drains = new CrawlDrains(deps);
+  }
 
   private async context(crawlId: string): Promise<CrawlContext | null> {
     const known = this.contexts.get(crawlId);
@@ -318,7 +323,9 @@ export class PageProcessor {
       depth === 0 && maxDepth > 0 && sitemap !== 'skip'
         ? await sitemapRoots(this.deps.robots, url, context)
         : { children: [], passedOver: 0 };
-    const found = links.length ? await this.children(crawlId, links, context, new Set()) : { children: [], dropped: 0 };
+    const found = links.length
+      ? await scopedChildren(this.deps, crawlId, links, context, new Set())
+      : { children: [], dropped: 0 };
     const children = [...found.children, ...files.children];
     // Sitemap files passed over (another host out of scope, or its robots.txt says no) count as skipped.
     const dropped = found.dropped + files.passedOver;
@@ -370,72 +377,10 @@ export class PageProcessor {
       // At most CRAWL_SITEMAP_MAX_URLS a crawl, over all its sitemap files.
       const room = await this.deps.store.sitemapUrlRoom(crawlId, listed.length, this.deps.sitemapLimits.maxUrls);
       const pages = listed.slice(0, room);
-      const { children, dropped } = await this.children(crawlId, pages, context, new Set(pages));
+      const { children, dropped } = await scopedChildren(this.deps, crawlId, pages, context, new Set(pages));
       await finish(record, 'sitemap', children, dropped);
     }
     return 'fetched';
-  }
-
-  /**
-   * In-scope links with robots.txt's word on each. The links of a page are
-   * normalized and unique already (extractLinks). robots.txt is fetched only
-   * for links the crawl can still claim (new, within maxPages), and for at
-   * most CRAWL_MAX_ROBOTS_PER_PAGE new origins a page; links left out for
-   * that are counted as skipped (`dropped`) and stay unclaimed, so another
-   * page may bring them again. Links not reached within CRAWL_MAX_LINK_MS
-   * are dropped the same way.
-   */
-  private async children(
-    crawlId: string,
-    links: string[],
-    context: CrawlContext,
-    fromSitemap: Set<string>,
-  ): Promise<{ children: ChildLink[]; dropped: number }> {
-    const children: ChildLink[] = [];
-    const unknown: string[] = [];
-    // Two links may be one page in this crawl's canonical form (tracking parameters, ignored queries).
-    links = [...new Set(links.map((link) => context.scope.canonical(link)))];
-    fromSitemap = new Set([...fromSitemap].map((link) => context.scope.canonical(link)));
-    // Linear matching is still rules x path length a link: a page's links get CRAWL_MAX_LINK_MS in all.
-    const deadline = performance.now() + this.deps.config.crawlMaxLinkMs;
-    let late = 0;
-    for (const [index, link] of links.entries()) {
-      if ((index & 7) === 7 && performance.now() > deadline) {
-        late = links.length - index;
-        break;
-      }
-      // Parsed once for the scope and robots.txt checks.
-      const url = new URL(link);
-      if (!context.scope.allows(url)) continue;
-      const rules = context.options.respectRobots ? this.deps.robots.cached(url) : null;
-      if (rules || !context.options.respectRobots)
-        children.push({ url: link, allowed: rules ? rules.isAllowed(link) : true, fromSitemap: fromSitemap.has(link) });
-      else unknown.push(link);
-    }
-    if (unknown.length === 0) return { children, dropped: late };
-    const { room, fresh } = await this.deps.store.unclaimed(crawlId, unknown);
-    const origins = new Map<string, RobotsRules | Promise<RobotsRules>>();
-    const picked: string[] = [];
-    let dropped = late;
-    for (const [index, link] of unknown.entries()) {
-      if (!fresh[index]) continue;
-      const origin = new URL(link).origin;
-      if (picked.length >= room || (!origins.has(origin) && origins.size >= this.deps.config.crawlMaxRobotsPerPage)) {
-        dropped++;
-        continue;
-      }
-      if (!origins.has(origin)) origins.set(origin, this.deps.robots.rulesFor(link));
-      picked.push(link);
-    }
-    // The new origins' robots.txt load side by side: a page waits for one fetch deadline at most, not one per origin.
-    const rules = new Map(
-      await Promise.all([...origins].map(async ([origin, pending]) => [origin, await pending] as const)),
-    );
-    for (const link of picked) {
-      const allowed = rules.get(new URL(link).origin)!.isAllowed(link);
-      children.push({ url: link, allowed, fromSitemap: fromSitemap.has(link) });
-    }
-    return { children, dropped };
   }
 
   /** Records the page (claiming its new children), queues the children, ends the page's claim. */
@@ -470,34 +415,8 @@ export class PageProcessor {
     await this.deps.hooks.pageFinished(crawlId, recorded ? record : null, ended);
   }
 
-  /** Crawls whose queued pages this process is dropping now. */
-  private readonly draining = new Set<string>();
-
-  /**
-   * Drops a stopped crawl's pages still queued in the frontier, a batch at
-   * a time, without waiting for their hosts' turns (a crawl past maxDurationMs
-   * with a long delayMs would otherwise take its queue's length × delayMs to end).
-   */
-  private async drain(crawlId: string, context: CrawlContext): Promise<void> {
-    if (this.draining.has(crawlId)) return;
-    this.draining.add(crawlId);
-    try {
-      const lane = laneOf(context.options.render);
-      for (;;) {
-        const entries = await this.deps.pages.frontier.take(crawlId, lane, 500);
-        if (entries.length === 0) return;
-        for (const entry of entries) {
-          const outcome = entry.url.startsWith(SITEMAP_FILE) ? 'sitemap' : 'dropped';
-          const record = unfetchedPageRecord(entry.url, entry.depth, 'dropped');
-          const { ended } = await this.deps.store.finish(crawlId, entry.url, record, outcome, []);
-          if (!ended) continue;
-          await this.deps.shares.ended(context.tenant, crawlId);
-          await this.deps.hooks.pageFinished(crawlId, null, ended);
-        }
-      }
-    } finally {
-      this.draining.delete(crawlId);
-    }
+  private drain(crawlId: string, context: CrawlContext): Promise<void> {
+    return this.drains.drain(crawlId, context);
   }
 
   private readonly crawlDelays = new Map<string, number>();
