@@ -7,22 +7,13 @@ import { Redis } from 'ioredis';
 import { Frontier } from '@crawlfleet/core/runtime';
 import { freePort, startRedis } from '@crawlfleet/testkit';
 import { crawlCompleted, crawlRate, startBenchSite, startCrawlers } from './crawl-bench.js';
-import { fmt, median } from './stats.js';
+import { RUNS, fmt, line as printLine, median, runs } from './stats.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** BENCH_SECTIONS=4,5 runs those sections only. */
 const only = (section: string) =>
   !process.env.BENCH_SECTIONS || process.env.BENCH_SECTIONS.split(',').includes(section);
 
-function line(label: string, value: string, note = '') {
-  process.stdout.write(`${label.padEnd(56)} ${value.padStart(14)}  ${note}\n`);
-}
-
-async function runs<T>(measure: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let run = 0; run < RUNS; run++) out.push(await measure());
-  return out;
-}
+const line = (label: string, value: string, note = '') => printLine(label, value, note, 56);
 
 const redis = await startRedis();
 const admin = new Redis(redis.url);

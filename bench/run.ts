@@ -19,20 +19,7 @@ import {
 import { plainWaitLatency } from './plain-wait.js';
 import { keysSection, type KeysOff } from './keys-run.js';
 import { peakRssMb } from './proc.js';
-import { LATENCY_WARM_UP, fmt, median } from './stats.js';
-
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-function line(label: string, value: string, note = '') {
-  process.stdout.write(`${label.padEnd(52)} ${value.padStart(14)}  ${note}\n`);
-}
-
-/** Runs `measure` RUNS times and returns the samples. */
-async function runs<T>(measure: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let run = 0; run < RUNS; run++) out.push(await measure());
-  return out;
-}
+import { LATENCY_WARM_UP, RUNS, fmt, line, median, runs } from './stats.js';
 
 const pct = (ours: number, reference: number) => `${fmt((ours / reference) * 100)}%`;
 

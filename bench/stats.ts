@@ -22,3 +22,18 @@ export const fmt = (value: number, digits = 0) =>
  * p99 4.5, 2.6, 2.0, then 0.7-1.4 ms. A running service is the warm case.
  */
 export const LATENCY_WARM_UP = 5000;
+
+/** BENCH_RUNS: how many times each figure is measured (its median is printed). */
+export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+/** Runs `measure` RUNS times and returns the samples. */
+export async function runs<T>(measure: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let run = 0; run < RUNS; run++) out.push(await measure());
+  return out;
+}
+
+/** Prints one figure: its label, value and note in columns (`width`: the label's). */
+export function line(label: string, value: string, note = '', width = 52): void {
+  process.stdout.write(`${label.padEnd(width)} ${value.padStart(14)}  ${note}\n`);
+}
