@@ -42,11 +42,11 @@ describe.skipIf(!hasChromium)('the browser, boxed in', () => {
       res.writeHead(200, { 'content-type': 'text/html' }).end(html(script, title));
     site.route('/plain', page('', 'plain'));
     site.route('/other', page('', 'other site'));
-    // Memory outside V8's heap (array buffers), 64 MB a tick: past the cap in a few ticks, however slowly they come
-    // while the other render files keep both cores busy (16 MB a tick timed out in CI).
+    // Memory outside V8's heap (array buffers), 256 MB a tick: past the 512 MB cap in three ticks, however slowly
+    // they come while the other render files keep both cores busy (16 MB a tick timed out in CI, 64 MB once in four).
     site.route(
       '/hog',
-      page('const kept = []; setInterval(() => { const b = new Uint8Array(64 << 20); b.fill(1); kept.push(b); }, 5);'),
+      page('const kept = []; setInterval(() => { const b = new Uint8Array(256 << 20); b.fill(1); kept.push(b); }, 5);'),
     );
     // 2 MB against a 1 MB cap: a body crosses Playwright's request interception at ~2 MB/s, slower on a busy
     // machine (4 MB timed out under the whole suite's load; a 40 MB one
