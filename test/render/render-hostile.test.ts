@@ -3,6 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '@crawlfleet/api';
+import { politeKey } from '@crawlfleet/core/runtime';
+import { Redis } from 'ioredis';
 import { processTree } from '@crawlfleet/worker/process-tree';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import {
@@ -30,6 +32,9 @@ const hasChromium = existsSync(CHROMIUM);
 const MAX_BYTES = 1024 * 1024;
 let app: FastifyInstance;
 let site: FixtureSite;
+let victim: FixtureSite;
+let uploaded = 0;
+let redis: Redis;
 const workers: RunningWorker[] = [];
 
 const html = (script: string, title = 'page') =>
@@ -48,14 +53,24 @@ describe.skipIf(!hasChromium)('the browser, boxed in', () => {
       '/hog',
       page('const kept = []; setInterval(() => { const b = new Uint8Array(256 << 20); b.fill(1); kept.push(b); }, 5);'),
     );
-    // 1.5 MB against a 1 MB cap: a body crosses Playwright's request interception at ~2 MB/s, far slower on a
-    // busy machine (4 MB timed out under the whole suite's load, 2 MB once in four clean-clone runs; a 40 MB one
-    // takes ~19 s, past any render deadline: CF_ERR_FETCH_TIMEOUT, counted all the same).
-    site.route('/upload', page(`fetch('/sink', { method: 'POST', body: new Uint8Array(3 << 19) }).catch(() => {});`));
+    // 40 MB against a 1 MB cap: uploads go straight to the guard proxy (no request interception on the way), which
+    // stops the page once its traffic passes the cap.
+    site.route('/upload', page(`fetch('/sink', { method: 'POST', body: new Uint8Array(40 << 20) }).catch(() => {});`));
     site.route('/sink', (req, res) => {
-      req.resume();
+      req.on('data', (chunk: Buffer) => (uploaded += chunk.length));
       req.on('end', () => res.writeHead(204).end());
     });
+    // Redirect hops answer for themselves in the browser too.
+    victim = await startFixtureSite('127.0.0.1', {});
+    victim.route('/busy', (_req, res) => res.writeHead(429, { 'retry-after': '30' }).end());
+    victim.route('/robots.txt', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nDisallow: /private\n'),
+    );
+    victim.route('/private/page', page('', 'private'));
+    site.route('/go', (_req, res) => res.writeHead(302, { location: `${victim.url}/busy` }).end());
+    site.route('/go-private', (_req, res) => res.writeHead(301, { location: `${victim.url}/private/page` }).end());
+    site.route('/empty-404', (_req, res) => res.writeHead(404).end());
+    site.route('/loop', (_req, res) => res.writeHead(302, { location: '/loop' }).end());
     site.route(
       '/nav',
       page(`addEventListener('load', () => setTimeout(() => { location.href = '/other'; }, 50));`, 'nav'),
@@ -70,6 +85,7 @@ describe.skipIf(!hasChromium)('the browser, boxed in', () => {
       CHROMIUM_PATH: CHROMIUM,
     };
     app = await testApi(buildApp, inject('redisUrl'), env);
+    redis = new Redis(inject('redisUrl'));
     const config = { ...testConfig(inject('redisUrl'), env), queuePrefix: app.config.queuePrefix };
     workers.push(await startWorker({ config, queue: 'render', logger: silentLogger }));
   }, 60_000);
@@ -77,6 +93,8 @@ describe.skipIf(!hasChromium)('the browser, boxed in', () => {
     await Promise.all(workers.map((worker) => worker.close(5000)));
     await app?.close();
     await site?.close();
+    await victim?.close();
+    redis?.disconnect();
   });
 
   const render = async (path: string, more: object = {}) =>
@@ -105,11 +123,51 @@ describe.skipIf(!hasChromium)('the browser, boxed in', () => {
     }
   });
 
-  it('counts uploads in CRAWL_MAX_BYTES: a page uploading past it fails on the cap', async () => {
+  it('counts uploads in CRAWL_MAX_BYTES: a page uploading 40 MB fails on the 1 MB cap', async () => {
     const upload = await render('/upload', { renderWaitUntil: 'networkidle' });
     expect(upload.state).toBe('failed');
     expect(upload.error).toMatch(/^CF_ERR_BODY_TOO_LARGE/);
+    // Stopped near the cap, not after the upload went out.
+    expect(uploaded).toBeLessThan(4 * MAX_BYTES);
   }, 40_000);
+
+  it("charges a redirect hop's 429 to the host that answered, and asks the hop's robots.txt", async () => {
+    const crawl = async (path: string, more: object = {}) => {
+      const started = await app.inject({
+        method: 'POST',
+        url: '/v1/crawls',
+        payload: { url: `${site.url}${path}`, render: true, maxDepth: 0, sitemap: 'skip', ...more },
+      });
+      expect(started.statusCode).toBe(202);
+      return started.json().id as string;
+    };
+    const pause = (host: string) =>
+      redis.pttl(politeKey(app.config.queuePrefix, host, 'pause', app.config.crawlQueueShards));
+    const busy = await crawl('/go', { respectRobots: false });
+    await eventually(async () => (await pause(new URL(victim.url).host)) > 0, 20_000, "the victim's pause");
+    expect(await pause(new URL(victim.url).host)).toBeGreaterThan(15_000);
+    expect(await pause(new URL(site.url).host)).toBeLessThan(0);
+    await app.inject({ method: 'DELETE', url: `/v1/crawls/${busy}` });
+
+    const id = await crawl('/go-private');
+    const done = (await app.inject({ url: `/v1/crawls/${id}?wait=20000` })).json();
+    expect(done.state).not.toBe('running');
+    const [record] = (await app.inject({ url: `/v1/crawls/${id}/pages` })).json().items;
+    expect(record.error).toMatch(/^CF_ERR_ROBOTS_DISALLOWED/);
+    expect(victim.hits.get('/private/page') ?? 0).toBe(0);
+
+    // CRAWL_MAX_REDIRECTS holds before the browser follows: a redirect loop ends at the cap.
+    const loop = await render('/loop');
+    expect(loop.state).toBe('failed');
+    expect(loop.attempts).toBe(1);
+    expect(loop.error).toMatch(/^CF_ERR_REDIRECT/);
+    expect(site.hits.get('/loop')).toBe(6);
+  }, 60_000);
+
+  it('records an error status with an empty body as that status', async () => {
+    const missing = await render('/empty-404');
+    expect(missing).toMatchObject({ state: 'completed', result: { status: 404, rendered: true } });
+  });
 
   it('stops a page past RENDER_MAX_PAGE_MB with CF_ERR_RENDER_MEMORY, and renders the next', async () => {
     const hog = await render('/hog', { renderWaitMs: 6000 });

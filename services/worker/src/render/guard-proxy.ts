@@ -100,26 +100,6 @@ export class GuardProxy {
     socket.on('error', () => {});
   }
 
-  /**
-   * Counts a request body the browser is about to send (seen before the proxy relays it).
-   * @returns true when it takes the page past its cap (the page is stopped)
-   */
-  countUpload(bytes: number): boolean {
-    this.uploadsCounted += bytes;
-    this.count(bytes);
-    return this.overLimit;
-  }
-
-  /** Request bytes counted before relaying, so the relay does not count them twice. */
-  private uploadsCounted = 0;
-
-  /** Counts bytes sent upstream, less what {@link countUpload} counted of them already. */
-  private countSent(bytes: number): void {
-    const already = Math.min(bytes, this.uploadsCounted);
-    this.uploadsCounted -= already;
-    this.count(bytes - already);
-  }
-
   private count(bytes: number): void {
     this.bytes += bytes;
     if (this.bytes <= this.limits.maxBytes || this.overLimit) return;
@@ -161,7 +141,7 @@ export class GuardProxy {
       },
     );
     upstream.on('socket', (socket) => this.track(socket));
-    req.on('data', (chunk: Buffer) => this.countSent(chunk.length));
+    req.on('data', (chunk: Buffer) => this.count(chunk.length));
     upstream.on('timeout', () => upstream.destroy(new Error('connect timeout')));
     upstream.on('error', (err) => {
       if ((err as { code?: string }).code === 'CF_ERR_FETCH_REFUSED') this.refuse(target.toString(), err.message);
@@ -189,9 +169,9 @@ export class GuardProxy {
       clearTimeout(timer);
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
-      this.countSent(head.length);
+      this.count(head.length);
       upstream.on('data', (chunk: Buffer) => this.count(chunk.length));
-      client.on('data', (chunk: Buffer) => this.countSent(chunk.length));
+      client.on('data', (chunk: Buffer) => this.count(chunk.length));
       upstream.pipe(client);
       client.pipe(upstream);
     });

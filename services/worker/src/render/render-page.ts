@@ -7,7 +7,6 @@ import {
   FetchTimeoutError,
   HostBusyError,
   InvalidInputError,
-  RedirectError,
   UpstreamStatusError,
   checkFetchUrl,
   isHtml,
@@ -16,8 +15,9 @@ import {
   type LookupFunction,
   type PageLimits,
 } from '@crawlfleet/tasks';
-import type { Browser, BrowserContext, Frame, Response } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { GuardProxy, REFUSED_HEADER } from './guard-proxy.js';
+import { Interception } from './interception.js';
 
 /** What every rendered page may do and cost. */
 export interface RenderLimits {
@@ -37,8 +37,6 @@ export interface RenderLimits {
   crashed: (url: string) => Error;
 }
 
-/** Resource types left out unless renderResources: "all". */
-const HEAVY = new Set(['image', 'media', 'font']);
 
 /** Script for the page: its doctype and DOM as HTML (what page.content() reads), or false past `max` characters. */
 function serializedDom(max: number): string {
@@ -49,11 +47,6 @@ function serializedDom(max: number): string {
   })()`;
 }
 
-function redirectsOf(response: Response): number {
-  let hops = 0;
-  for (let request = response.request().redirectedFrom(); request; request = request.redirectedFrom()) hops++;
-  return hops;
-}
 
 /**
  * Renders `input.url` in a fresh context of `browser` (no cookies, storage or
@@ -63,6 +56,10 @@ function redirectsOf(response: Response): number {
  * are refused; images, media and fonts are not loaded unless
  * `renderResources: "all"`. The whole render has one deadline; past it, or
  * past the byte cap, the context is closed, whatever the page is doing.
+ *
+ * Each redirect hop of the document is checked before the browser follows
+ * it: the redirect cap, the address policy, and `onRedirect` (the hop's own
+ * host's lease and robots.txt), see {@link Interception}.
  */
 export async function renderPage(
   browser: Browser,
@@ -70,6 +67,7 @@ export async function renderPage(
   limits: RenderLimits,
   signal?: AbortSignal,
   fetched?: () => void,
+  onRedirect?: (next: string) => Promise<void>,
 ): Promise<CrawlResult> {
   const url: unknown = (input as Partial<CrawlInput> | null)?.url;
   if (typeof url !== 'string') throw new InvalidInputError(`url must be an absolute http(s) URL (got ${String(url)})`);
@@ -100,26 +98,16 @@ export async function renderPage(
         ignoreHTTPSErrors: false,
       }),
     );
-    const all = input.renderResources === 'all';
-    // Once loaded, the page may not navigate its top frame: the record is always the seed URL's content.
-    let loaded = false;
-    let navigation: string | null = null;
-    let mainFrame: Frame | null = null;
-    await context.route('**/*', (route) => {
-      const request = route.request();
-      if (loaded && request.isNavigationRequest() && request.frame() === mainFrame) {
-        navigation ??= request.url();
-        // 204 No Content: the browser stays on the page it has (an aborted navigation shows an error page).
-        return route.fulfill({ status: 204 });
-      }
-      if (!/^https?:/i.test(request.url()) || (!all && HEAVY.has(request.resourceType()))) return route.abort();
-      // An upload counts against the page's bytes before it leaves (the proxy counts what it relays too).
-      const upload = request.postDataBuffer()?.length ?? 0;
-      if (upload > 0 && proxy.countUpload(upload)) return route.abort();
-      return route.continue();
-    });
     const page = await bounded(context.newPage());
-    mainFrame = page.mainFrame();
+    const interception = await bounded(
+      Interception.start(context, page, {
+        target,
+        policy: limits.policy,
+        maxRedirects: limits.maxRedirects,
+        all: input.renderResources === 'all',
+        onRedirect,
+      }),
+    );
     page.on('crash', () => stop(limits.crashed(target)));
     context.on('page', (other) => {
       if (other !== page) void other.close();
@@ -129,40 +117,47 @@ export async function renderPage(
       page.goto(target, { waitUntil: waitUntil === 'settled' ? 'load' : waitUntil, timeout: limits.timeoutMs }),
     ).catch((err: Error) => {
       if (proxy.overLimit) throw new BodyTooLargeError(target, limits.maxBytes);
+      // A redirect hop refused: the redirect cap, the policy, robots.txt, or its host must wait (HopMustWaitError).
+      if (interception.hopError) throw interception.hopError;
       if ((err as { code?: string }).code?.startsWith('CF_ERR_')) throw err;
       if (proxy.refused.length > 0) throw new FetchRefusedError(target, proxy.refused[0]);
       if (/Timeout/i.test(err.name) || /timeout/i.test(err.message))
         throw new FetchTimeoutError(target, limits.timeoutMs);
+      // An error status with an empty body: Chromium fails the navigation, the answer is what counts.
+      if (err.message.includes('ERR_HTTP_RESPONSE_CODE_FAILURE') && interception.answer) return null;
       throw new FetchFailedError(target, err.message.split('\n')[0].slice(0, 200));
     });
-    if (!response) throw new FetchFailedError(target, 'no response for the document');
-    loaded = true;
-    if (redirectsOf(response) > limits.maxRedirects)
-      throw new RedirectError(target, `more than ${limits.maxRedirects} redirects`);
-    const status = response.status();
-    const headers = await bounded(response.allHeaders());
+    // Once loaded, the page may not navigate its top frame: the record is always the seed URL's content.
+    interception.loaded = true;
+    const answer = response
+      ? { url: response.url(), status: response.status(), headers: await bounded(response.allHeaders()) }
+      : interception.answer;
+    if (!answer) throw new FetchFailedError(target, 'no response for the document');
+    const { status, headers } = answer;
     // The document itself (after its redirects) was refused by the policy.
-    if (headers[REFUSED_HEADER]) throw new FetchRefusedError(response.url(), proxy.refused.at(-1) ?? 'refused');
+    if (headers[REFUSED_HEADER]) throw new FetchRefusedError(answer.url, proxy.refused.at(-1) ?? 'refused');
     if (status === 429 || status === 503)
-      throw new HostBusyError(response.url(), status, headers['retry-after'] ?? null);
-    if (status >= 500) throw new UpstreamStatusError(response.url(), status);
+      throw new HostBusyError(answer.url, status, headers['retry-after'] ?? null);
+    if (status >= 500) throw new UpstreamStatusError(answer.url, status);
     // Settled: content fetched after load (the usual single-page app) is in before the DOM is read.
     // Within the render's deadline, leaving the asked extra wait and a second to read the DOM: a page that never
     // idles (it keeps asking for what the policy refuses, say) is read as it is.
+    // (An error status with an empty body has nothing to wait for.)
     const settleMs = Math.min(limits.settleMaxMs, deadline - Date.now() - (input.renderWaitMs ?? 0) - 1000);
-    if (waitUntil === 'settled' && settleMs > 0)
+    if (response && waitUntil === 'settled' && settleMs > 0)
       await bounded(page.waitForLoadState('networkidle', { timeout: settleMs }).catch(() => {}));
-    if (input.renderWaitMs) await bounded(page.waitForTimeout(input.renderWaitMs));
+    if (response && input.renderWaitMs) await bounded(page.waitForTimeout(input.renderWaitMs));
     const contentType = headers['content-type'] ?? null;
     // Scripts can write a DOM far larger than anything fetched: serialized once, in the page, and refused there
     // past the cap, before it is copied here.
-    const html = isHtml(contentType)
-      ? await bounded(page.evaluate<string | false>(serializedDom(limits.maxBytes)))
-      : null;
+    const html =
+      response && isHtml(contentType)
+        ? await bounded(page.evaluate<string | false>(serializedDom(limits.maxBytes)))
+        : null;
     if (html === false) throw new BodyTooLargeError(`the DOM of ${target}`, limits.maxBytes);
     fetched?.();
     const response_ = {
-      finalUrl: response.url(),
+      finalUrl: answer.url,
       status,
       contentType,
       etag: headers.etag ?? null,
@@ -171,8 +166,8 @@ export async function renderPage(
       html,
     };
     const result = await pageResult(url, response_, input, limits.page, started);
-    if (navigation === null) return { ...result, rendered: true };
-    const blocked = `the page tried to navigate to ${String(navigation).slice(0, 500)} after it loaded: blocked`;
+    if (interception.navigation === null) return { ...result, rendered: true };
+    const blocked = `the page tried to navigate to ${interception.navigation.slice(0, 500)} after it loaded: blocked`;
     return { ...result, rendered: true, warning: result.warning ? `${result.warning}; ${blocked}` : blocked };
   } finally {
     clearTimeout(timer);

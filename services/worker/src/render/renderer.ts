@@ -85,13 +85,14 @@ export function startRenderer(
         : new FetchFailedError(url, 'the page crashed its renderer'),
   };
   return {
-    // A render is one request to the host as far as politeness goes: conditional headers are not sent (the
-    // browser would get a 304 without a DOM), so a rendered recrawl compares content hashes instead.
-    fetchPage: async (input, signal, fetched) => {
+    // A render is one request to the host as far as politeness goes (each redirect hop to its own host, through
+    // `onRedirect`): conditional headers are not sent (the browser would get a 304 without a DOM), so a rendered
+    // recrawl compares content hashes instead.
+    fetchPage: async (input, signal, fetched, _headers, onRedirect) => {
       const stop = duration.startTimer();
       try {
         const result = await watch.during(() =>
-          browsers.use((browser) => renderPage(browser, input, renderLimits, signal, fetched)),
+          browsers.use((browser) => renderPage(browser, input, renderLimits, signal, fetched, onRedirect)),
         );
         stop({ outcome: 'rendered' });
         return result;
