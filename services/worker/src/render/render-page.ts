@@ -37,7 +37,6 @@ export interface RenderLimits {
   crashed: (url: string) => Error;
 }
 
-
 /** Script for the page: its doctype and DOM as HTML (what page.content() reads), or false past `max` characters. */
 function serializedDom(max: number): string {
   return `(() => {
@@ -46,7 +45,6 @@ function serializedDom(max: number): string {
     return html.length > ${Math.floor(max)} ? false : html;
   })()`;
 }
-
 
 /**
  * Renders `input.url` in a fresh context of `browser` (no cookies, storage or
@@ -136,8 +134,7 @@ export async function renderPage(
     const { status, headers } = answer;
     // The document itself (after its redirects) was refused by the policy.
     if (headers[REFUSED_HEADER]) throw new FetchRefusedError(answer.url, proxy.refused.at(-1) ?? 'refused');
-    if (status === 429 || status === 503)
-      throw new HostBusyError(answer.url, status, headers['retry-after'] ?? null);
+    if (status === 429 || status === 503) throw new HostBusyError(answer.url, status, headers['retry-after'] ?? null);
     if (status >= 500) throw new UpstreamStatusError(answer.url, status);
     // Settled: content fetched after load (the usual single-page app) is in before the DOM is read.
     // Within the render's deadline, leaving the asked extra wait and a second to read the DOM: a page that never
