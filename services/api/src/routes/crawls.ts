@@ -2,7 +2,7 @@ import { CRAWL_STATES, CrawlRequest, CrawlStats, MAX_WAIT_MS, PageRecord } from 
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ValidationError } from '../errors.js';
-import { ErrorReply } from '../schemas/job.js';
+import { errorReplies } from '../schemas/job.js';
 import { holdingWait } from './hold-wait.js';
 import type { CrawlListQuery } from '../crawls/crawl-service.js';
 
@@ -53,7 +53,6 @@ const PagesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply, 503: ErrorReply };
 const ListQuery = Type.Object(
   {
     state: Type.Optional(Type.Enum(CRAWL_STATES)),
@@ -85,7 +84,7 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
         tags,
         summary: 'Start a recursive crawl from a seed URL',
         body: CrawlRequest,
-        response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errors },
+        response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errorReplies(400, 409, 413) },
       },
     },
     async (request, reply) => {
@@ -102,7 +101,7 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
         summary: 'A crawl and its stats; ?wait=ms waits for it to finish',
         params: IdParams,
         querystring: WaitQuery,
-        response: { 200: CrawlView, ...errors },
+        response: { 200: CrawlView, ...errorReplies(400, 404) },
       },
     },
     async (request) => {
@@ -124,7 +123,7 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
         querystring: PagesQuery,
         response: {
           200: Type.Object({ items: Type.Array(PageRecord), next: Type.Union([Type.String(), Type.Null()]) }),
-          ...errors,
+          ...errorReplies(400, 404),
         },
       },
     },
@@ -148,7 +147,7 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
         tags,
         summary: 'Stop a crawl: nothing new is fetched, queued pages go',
         params: IdParams,
-        response: { 200: CrawlView, ...errors },
+        response: { 200: CrawlView, ...errorReplies(404, 409) },
       },
     },
     async (request) => crawls.cancel(request.params.id, app.apiKeys.scope(request)),
@@ -163,7 +162,7 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
         querystring: ListQuery,
         response: {
           200: Type.Object({ items: Type.Array(CrawlView), next: Type.Union([Type.String(), Type.Null()]) }),
-          ...errors,
+          ...errorReplies(400),
         },
       },
     },

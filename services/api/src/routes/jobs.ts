@@ -7,7 +7,7 @@ import { acceptedReply, toJobView } from '@crawlfleet/core';
 import type { JobStore, SubmitOptions } from '../jobs/job-store.js';
 import {
   BatchAccepted,
-  ErrorReply,
+  errorReplies,
   IdempotencyHeaders,
   JobAccepted,
   JobIdParams,
@@ -30,15 +30,6 @@ interface JobRoute {
   Querystring: { wait?: number };
 }
 
-const errors = {
-  400: ErrorReply,
-  401: ErrorReply,
-  404: ErrorReply,
-  409: ErrorReply,
-  413: ErrorReply,
-  429: ErrorReply,
-  503: ErrorReply,
-};
 const ListQuerySchema = Type.Object(
   {
     state: Type.Optional(JobStateName),
@@ -71,7 +62,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
         body,
         querystring: SubmitQuery,
         headers: IdempotencyHeaders,
-        response: { 200: view, 202: JobAccepted, ...errors },
+        response: { 200: view, 202: JobAccepted, ...errorReplies(400, 404, 409, 413) },
       },
     },
     async (request, reply) => {
@@ -110,7 +101,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
         body: Type.Array(input, { minItems: 1, maxItems: 1000 }),
         querystring: BatchQuery,
         headers: IdempotencyHeaders,
-        response: { 202: BatchAccepted, ...errors },
+        response: { 202: BatchAccepted, ...errorReplies(400, 404, 409, 413) },
       },
     },
     async (request, reply) => {
@@ -134,7 +125,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
         summary: `Read a ${type} job`,
         params: JobIdParams,
         querystring: WaitQuery,
-        response: { 200: view, ...errors },
+        response: { 200: view, ...errorReplies(400, 404) },
       },
     },
     async (request) => {
@@ -160,7 +151,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
             ? 'Remove a crawl job that has not started, or cancel a running one'
             : `Remove a ${type} job that has not started`,
         params: JobIdParams,
-        response: { 202: JobAccepted, ...errors },
+        response: { 202: JobAccepted, ...errorReplies(404, 409) },
       },
     },
     async (request, reply) => {
@@ -189,7 +180,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
             ),
             next: Type.Union([Type.String(), Type.Null()]),
           }),
-          ...errors,
+          ...errorReplies(400, 404),
         },
       },
     },
@@ -205,7 +196,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
         tags,
         summary: `Run a failed or cancelled ${type} job again`,
         params: JobIdParams,
-        response: { 202: JobAccepted, ...errors },
+        response: { 202: JobAccepted, ...errorReplies(404, 409) },
       },
     },
     async (request, reply) => {

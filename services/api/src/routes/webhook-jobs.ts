@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { JobNotFoundError, JobNotRetriableError, ValidationError } from '../errors.js';
 import type { Job } from '../plugins/job-queues.js';
 import { withRedis } from '../redis-errors.js';
-import { ErrorReply, JobIdParams, JobStateName } from '../schemas/job.js';
+import { JobIdParams, JobStateName, errorReplies } from '../schemas/job.js';
 
 /** A webhook delivery as listed: where it goes and how it went, never its body's content or headers. */
 const DeliveryView = Type.Object(
@@ -52,7 +52,6 @@ function view(job: Job, state: JobState, operator: boolean) {
 export default async function webhookJobRoutes(app: FastifyInstance): Promise<void> {
   const queues = app.jobQueues;
   const tags = ['webhooks'];
-  const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
 
   app.get<{ Querystring: { state?: JobState; limit?: number; cursor?: string; tenant?: string } }>(
     '/jobs/webhook',
@@ -71,7 +70,7 @@ export default async function webhookJobRoutes(app: FastifyInstance): Promise<vo
         ),
         response: {
           200: Type.Object({ items: Type.Array(DeliveryView), next: Type.Union([Type.String(), Type.Null()]) }),
-          ...errors,
+          ...errorReplies(400),
         },
       },
     },
@@ -115,7 +114,7 @@ export default async function webhookJobRoutes(app: FastifyInstance): Promise<vo
         tags,
         summary: 'Send a given-up webhook delivery again',
         params: JobIdParams,
-        response: { 202: DeliveryView, ...errors },
+        response: { 202: DeliveryView, ...errorReplies(404, 409) },
       },
     },
     async (request, reply) => {

@@ -102,3 +102,12 @@ export const ErrorReply = Type.Object(
   },
   { title: 'Error' },
 );
+
+/**
+ * The error answers a route can give beside those of every /v1 route (401, 403, 429, 503: openapi-finish.ts
+ * adds them): 400 invalid input, 404 no such object (or type), 409 the wrong state or a reused idempotency
+ * key, 413 a body over the limit.
+ */
+export function errorReplies(...statuses: (400 | 404 | 409 | 413)[]): Record<number, typeof ErrorReply> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorReply]));
+}
