@@ -73,6 +73,54 @@ describe('main content as markdown, on pages shaped like real ones', () => {
   });
 });
 
+describe('main content: what real pages do', () => {
+  const prose = (n: number, word = 'river') =>
+    Array.from(
+      { length: n },
+      (_, i) => `<p>Paragraph ${i} about the ${word}, with enough words, commas, and clauses to read as prose.</p>`,
+    ).join('');
+  const text = (html: string) =>
+    extractContent(html, 'https://example.org/a', { markdown: true, text: true, html: false, onlyMainContent: true });
+
+  it('keeps a page wrapped in one big form (ASP.NET), and drops a small form', () => {
+    const page = `<html><body><form id="aspnetForm"><nav><a href="/">Home</a></nav><div class="story">${prose(6)}</div>
+      <form class="search"><label>Search the site</label><input name="q"></form></form></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Paragraph 5 about the river');
+    expect(out).not.toContain('Search the site');
+  });
+
+  it('drops hidden copies of the article metadata, even where they name the article', () => {
+    const page = `<html><body><article>${prose(5)}<div style="display:none" itemscope itemtype="http://schema.org/NewsArticle">
+      <div itemprop="articleBody">A hidden teaser of the article.</div><div itemprop="datePublished">2019-11-19</div></div>
+      </article></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Paragraph 4');
+    expect(out).not.toContain('hidden teaser');
+    expect(out).not.toContain('2019-11-19');
+  });
+
+  it('keeps the locked part of a story (div.paywall around prose), drops a subscription prompt', () => {
+    const page = `<html><body><article>${prose(2)}<div class="paywall">${prose(4, 'ferry')}</div>
+      <div class="subscribe-box"><p>Subscribe for full access.</p></div></article></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Paragraph 3 about the ferry');
+    expect(out).not.toContain('Subscribe for full access');
+  });
+
+  it('leaves the headline out of the text (it is metadata.title) but keeps it in markdown; drops captions', () => {
+    const page = `<html><head><title>Town council reopens the ferry | The Courier</title></head><body><article>
+      <h1>Town council reopens the ferry</h1><figure><img src="/f.jpg" alt="ferry"><figcaption>The ferry in 1984. Photo: archive</figcaption></figure>
+      ${prose(5)}<h2>What happens next</h2>${prose(2, 'boat')}</article></body></html>`;
+    const { text: out, markdown } = text(page);
+    expect(out).not.toContain('Town council reopens the ferry');
+    expect(out).toContain('What happens next');
+    expect(markdown).toMatch(/^# Town council reopens the ferry/);
+    expect(markdown).not.toContain('Photo: archive');
+    expect(out).not.toContain('Photo: archive');
+  });
+});
+
 describe('content bounds', () => {
   it('gives a page nested past CRAWL_MAX_CONTENT_DEPTH its text only, in linear time', () => {
     // Every parser tried is quadratic in depth: 100,000 unclosed <div> took parse5 54 s.

@@ -10,7 +10,7 @@ import {
   type Element,
   type ParentNode,
 } from 'domhandler';
-import { mainContent, removeAll } from './main-content.js';
+import { HEADLINES, mainContent, removeAll } from './main-content.js';
 import { normalizeText } from './extract-links.js';
 import { NodeHtmlMarkdown } from 'node-html-markdown';
 
@@ -56,8 +56,21 @@ export interface PageContent {
 
 /** Never content, whatever the page. */
 const NOT_CONTENT = new Set(
-  'script style noscript template iframe object embed svg canvas form button input select dialog'.split(' '),
+  'script style noscript template iframe object embed svg canvas button input select textarea dialog'.split(' '),
 );
+
+/**
+ * A form holding most of the page's elements is the page's wrapper (ASP.NET wraps the whole body in one), not
+ * a search, login or comment form: it is kept (its controls still go). Counted once for every form (linear).
+ */
+function pageForms(elements: Element[], root: AnyNode): Set<Element> {
+  const wrappers = new Set<Element>();
+  if (!elements.some((element) => element.name === 'form')) return wrappers;
+  const counts = elementCounts(root);
+  for (const element of elements)
+    if (element.name === 'form' && (counts.get(element) ?? 0) > elements.length / 2) wrappers.add(element);
+  return wrappers;
+}
 
 const markdown = new NodeHtmlMarkdown({ bulletMarker: '-', codeFence: '```', emDelimiter: '_', strongDelimiter: '**' });
 
@@ -79,7 +92,7 @@ function textOf(root: AnyNode): string {
     const node = stack.pop()!;
     if (node === 'break') parts.push('\n');
     else if (isText(node)) parts.push(node.data);
-    else if (hasChildren(node)) {
+    else if (hasChildren(node) && !HEADLINES.has(node)) {
       const block = isTag(node) && BLOCKS.has(node.name);
       if (block) stack.push('break');
       for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
@@ -111,21 +124,19 @@ const MARKDOWN_CHUNK = 500;
 
 /** How many elements each element holds (itself included), in one pass from the leaves up. */
 function elementCounts(root: AnyNode): Map<AnyNode, number> {
-  const counts = new Map<AnyNode, number>();
-  const stack: [AnyNode, boolean][] = [[root, false]];
+  // Nodes in document order; walked backwards, each comes after all of its descendants.
+  const order: AnyNode[] = [];
+  const stack: AnyNode[] = [root];
   while (stack.length) {
-    const [node, done] = stack.pop()!;
-    if (!hasChildren(node)) {
-      counts.set(node, isTag(node) ? 1 : 0);
-      continue;
-    }
-    if (!done) {
-      stack.push([node, true]);
-      for (const child of node.children) stack.push([child, false]);
-      continue;
-    }
+    const node = stack.pop()!;
+    order.push(node);
+    if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  const counts = new Map<AnyNode, number>();
+  for (let at = order.length - 1; at >= 0; at--) {
+    const node = order[at];
     let total = isTag(node) ? 1 : 0;
-    for (const child of node.children) total += counts.get(child) ?? 0;
+    if (hasChildren(node)) for (const child of node.children) total += counts.get(child) ?? 0;
     counts.set(node, total);
   }
   return counts;
@@ -145,7 +156,7 @@ function chunkedMarkdown($: CheerioAPI, root: AnyNode): string {
   const out: string[] = [];
   /** `wrap`: the tags a piece sits in (a table's rows in `table`, `tbody`), so it converts as what it is. */
   const convert = (nodes: AnyNode[], wrap: string[]) => {
-    const html = nodes.map((node) => $.html(node)).join('');
+    const html = $.html(nodes);
     const open = wrap.map((tag) => `<${tag}>`).join('');
     const close = [...wrap]
       .reverse()
@@ -198,6 +209,25 @@ function bodyOf(document: ParentNode): ParentNode {
   return document;
 }
 
+/** The page's titles as its head states them: `<title>`, `og:title`, `twitter:title`. */
+function titlesOf(document: ParentNode): string[] {
+  const titles: string[] = [];
+  for (const top of document.children) {
+    if (!isTag(top) || top.name !== 'html') continue;
+    for (const head of top.children) {
+      if (!isTag(head) || head.name !== 'head') continue;
+      for (const child of head.children) {
+        if (!isTag(child)) continue;
+        if (child.name === 'title') titles.push(textOf(child));
+        const property = child.attribs.property ?? child.attribs.name;
+        if (child.name === 'meta' && (property === 'og:title' || property === 'twitter:title'))
+          titles.push(child.attribs.content ?? '');
+      }
+    }
+  }
+  return titles.slice(0, 5);
+}
+
 /** Every element under `root`, in document order. Iterative: depth never grows the stack. */
 function elementsOf(root: AnyNode): Element[] {
   const out: Element[] = [];
@@ -220,16 +250,18 @@ function absolute(value: string, base: URL): string | undefined {
 }
 
 /**
- * Drops what is never content (scripts, styles, forms, …) and makes links
+ * Drops what is never content (scripts, styles, forms and their controls, …) and makes links
  * and images absolute, in one walk over the elements; for main content
  * only, then chooses it by scoring (main-content.ts). @returns the main
  * content element, or undefined for the whole page.
  */
 function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | undefined {
   const elements = elementsOf($.root().get(0)!);
+  const wrappers = pageForms(elements, $.root().get(0)!);
   const drop: Element[] = [];
   for (const element of elements) {
     if (NOT_CONTENT.has(element.name)) drop.push(element);
+    else if (element.name === 'form' && !wrappers.has(element)) drop.push(element);
     else if (element.name === 'a' || element.name === 'img') {
       const attribute = element.name === 'a' ? 'href' : 'src';
       const value = element.attribs[attribute];
@@ -242,7 +274,7 @@ function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | un
   removeAll(drop);
   if (!onlyMainContent) return undefined;
   const body = bodyOf($.root().get(0)!);
-  return mainContent(body, (name) => new ElementNode(name, {}, []));
+  return mainContent(body, (name) => new ElementNode(name, {}, []), titlesOf($.root().get(0)!));
 }
 
 /**
@@ -261,7 +293,6 @@ export function extractContent(html: string, pageUrl: string, options: ContentOp
   }
   const main = clean($, new URL(pageUrl), options.onlyMainContent);
   const root: AnyNode = main ?? bodyOf($.root().get(0)!);
-  const rootHtml = isDocument(root) ? $.html() : $.html(root);
   const content: PageContent = {};
   if (options.markdown) content.markdown = chunkedMarkdown($, root).trim();
   const text = options.text || main ? textOf(root) : '';
@@ -271,6 +302,6 @@ export function extractContent(html: string, pageUrl: string, options: ContentOp
     content.mainContentHash = hash('sha256', normalizeText(text.replace(/\n/g, ' ')), 'hex');
     content.image = firstImage(main);
   }
-  if (options.html) content.html = options.onlyMainContent ? rootHtml : html;
+  if (options.html) content.html = !options.onlyMainContent ? html : isDocument(root) ? $.html() : $.html(root);
   return content;
 }

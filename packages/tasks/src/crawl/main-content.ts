@@ -217,7 +217,18 @@ interface Tally {
   blockChildren: number;
 }
 
-const COMMAS = /[,，、،]/g;
+/** Commas of the scripts that use them to join clauses: `,` `，` `、` `،`. */
+function commasIn(data: string): number {
+  let commas = 0;
+  for (let i = data.indexOf(','); i !== -1; i = data.indexOf(',', i + 1)) commas++;
+  // The other scripts' commas, counted only where the text has any.
+  if (!/[\u060c\u3001\uff0c]/.test(data)) return commas;
+  for (let i = 0; i < data.length; i++) {
+    const code = data.charCodeAt(i);
+    if (code === 0xff0c || code === 0x3001 || code === 0x060c) commas++;
+  }
+  return commas;
+}
 
 function textLength(data: string): number {
   let length = 0;
@@ -238,21 +249,17 @@ function textLength(data: string): number {
 
 /** Every element under `root` in document order, and each one's tally, without recursion. */
 function tallies(root: ParentNode): { order: Element[]; tally: Map<Element, Tally> } {
+  // Elements in document order; walked backwards, each comes after all of its descendants.
   const order: Element[] = [];
   const tally = new Map<Element, Tally>();
-  const stack: [AnyNode, boolean][] = [[root, false]];
+  const stack: AnyNode[] = [root];
   while (stack.length) {
-    const [node, done] = stack.pop()!;
-    if (!isTag(node)) {
-      if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i], false]);
-      continue;
-    }
-    if (!done) {
-      order.push(node);
-      stack.push([node, true]);
-      for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i], false]);
-      continue;
-    }
+    const node = stack.pop()!;
+    if (isTag(node)) order.push(node);
+    if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  for (let at = order.length - 1; at >= 0; at--) {
+    const node = order[at];
     const own: Tally = {
       text: 0,
       link: 0,
@@ -267,7 +274,7 @@ function tallies(root: ParentNode): { order: Element[]; tally: Map<Element, Tall
     for (const child of node.children) {
       if (isText(child)) {
         own.text += textLength(child.data);
-        own.commas += child.data.match(COMMAS)?.length ?? 0;
+        own.commas += commasIn(child.data);
       } else if (isTag(child)) {
         const sub = tally.get(child)!;
         own.text += sub.text;
@@ -322,6 +329,54 @@ export function removeAll(nodes: Iterable<AnyNode>): void {
   }
 }
 
+const HEADINGS = new Set(['h1', 'h2']);
+
+/**
+ * Headings of the main content that repeat the page's title: markdown keeps them (a document starts with its
+ * headline), the text leaves them out (the title is `metadata.title`, as Readability gives it apart).
+ */
+export const HEADLINES = new WeakSet<AnyNode>();
+
+/**
+ * Words of subscription prompts that some sites also put on the article's locked part (`div.paywall` around
+ * the rest of the story): such an element that holds prose is the article, not the prompt.
+ */
+const PROMPTS = ['paywall', 'subscribe', 'subscription', 'newsletter'];
+
+/** A prompt's word on an element of several paragraphs with few links: the article behind the prompt. */
+function lockedProse(element: Element, own: Tally): boolean {
+  return own.paragraphs >= 3 && linkDensity(own) < 0.25 && hasWord(element, PROMPTS);
+}
+
+/** A picture's caption and credit: about the picture, not the article's text. */
+const CAPTIONS = ['caption', 'wp-caption-text', 'credit', 'image-credit', 'photo-credit'];
+
+/** Text as compared with a title: lower case, letters and digits only, spaces single. */
+function comparable(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** A heading's text that is the title, or the title without the site's name (`Headline | Site`). */
+function repeatsTitle(heading: string, titles: string[]): boolean {
+  if (heading.length < 10) return false;
+  return titles.some((title) => title === heading || (title.startsWith(heading) && heading.length >= title.length / 2));
+}
+
+/** The text under `root` (headings are short: no block structure needed). */
+function textOf(root: AnyNode): string {
+  const parts: string[] = [];
+  const stack: AnyNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (isText(node)) parts.push(node.data);
+    else if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  return parts.join(' ');
+}
+
 /** Whether `element` is inside one of `set` (itself included). */
 function within(element: AnyNode, set: Set<AnyNode>): boolean {
   for (let node: AnyNode | null = element; node; node = node.parent) if (set.has(node)) return true;
@@ -351,12 +406,17 @@ function dropFurniture(root: ParentNode): void {
       continue;
     }
     if (element.name === 'body' || element.name === 'html' || element.name === 'a') continue;
-    if (holders.has(element) || tally.get(element)!.text > pageText * 0.5) continue;
+    // Hidden is never content, whatever it holds (a display:none copy of the article's schema.org metadata).
+    const hidden = isHidden(element);
+    if (!hidden && (holders.has(element) || tally.get(element)!.text > pageText * 0.5)) continue;
     const semantic = semanticBonus(element) > 0;
     const gone =
-      isHidden(element) ||
+      hidden ||
       (!semantic && isFurniture(element)) ||
-      (!semantic && hasWord(element, NEGATIVE) && !hasWord(element, POSITIVE));
+      (!semantic &&
+        hasWord(element, NEGATIVE) &&
+        !hasWord(element, POSITIVE) &&
+        !lockedProse(element, tally.get(element)!));
     if (gone) {
       drop.push(element);
       dropped.add(element);
@@ -370,7 +430,11 @@ function dropFurniture(root: ParentNode): void {
  * moved into it when they are not already, and junk inside it removed; or
  * undefined when nothing on the page reads as text.
  */
-export function mainContent(body: ParentNode, make: (name: string) => Element): Element | undefined {
+export function mainContent(
+  body: ParentNode,
+  make: (name: string) => Element,
+  titles: readonly string[] = [],
+): Element | undefined {
   dropFurniture(body);
   const { order, tally } = tallies(body);
   const score = new Map<Element, number>();
@@ -433,7 +497,10 @@ export function mainContent(body: ParentNode, make: (name: string) => Element): 
     bestScore = Math.max(bestScore, parentScore);
   }
   const joined = joinSiblings(best, bestScore, score, tally, make);
-  cleanInside(joined);
+  cleanInside(
+    joined,
+    titles.map(comparable).filter((title) => title.length > 0),
+  );
   return joined;
 }
 
@@ -480,11 +547,16 @@ function joinSiblings(
 
 /**
  * Inside the content: junk by class or id (comments, share bars, related
- * stories, bylines, subscription prompts), furniture, and blocks that read
- * as link lists or forms rather than prose (Readability's conditional cleaning).
+ * stories, bylines, subscription prompts), pictures' captions and credits,
+ * furniture, and blocks that read as link lists or forms rather than prose
+ * (Readability's conditional cleaning); headings that repeat the title are
+ * marked ({@link HEADLINES}).
  */
-function cleanInside(content: Element): void {
+function cleanInside(content: Element, titles: string[]): void {
   const { order, tally } = tallies(content);
+  // The headline is the page's title (metadata.title), not its text: a heading that repeats it is marked.
+  const headline = (element: Element) =>
+    HEADINGS.has(element.name) && titles.length > 0 && repeatsTitle(comparable(textOf(element)), titles);
   const drop: Element[] = [];
   const dropped = new Set<AnyNode>();
   for (const element of order) {
@@ -494,7 +566,12 @@ function cleanInside(content: Element): void {
       continue;
     }
     const own = tally.get(element)!;
-    let gone = isFurniture(element) || hasWord(element, JUNK);
+    let gone =
+      isFurniture(element) ||
+      (hasWord(element, JUNK) && !lockedProse(element, own)) ||
+      element.name === 'figcaption' ||
+      hasWord(element, CAPTIONS);
+    if (headline(element)) HEADLINES.add(element);
     if (!gone && ['div', 'section', 'ul', 'ol', 'table', 'header'].includes(element.name)) {
       const weight = classWeight(element);
       const density = linkDensity(own);
