@@ -496,12 +496,66 @@ export function mainContent(
     best = parent;
     bestScore = Math.max(bestScore, parentScore);
   }
-  const joined = joinSiblings(best, bestScore, score, tally, make);
+  const joined = joinTwins(
+    best,
+    bestScore,
+    joinSiblings(best, bestScore, score, tally, make),
+    order,
+    score,
+    tally,
+    make,
+  );
   cleanInside(
     joined,
     titles.map(comparable).filter((title) => title.length > 0),
   );
   return joined;
+}
+
+/**
+ * An article cut into blocks of one tag and class that are not siblings (WIRED's `article__chunks`, each in a
+ * grid of its own beside ads): the other blocks like `best` that hold scored prose join it, in document order.
+ */
+function joinTwins(
+  best: Element,
+  bestScore: number,
+  joined: Element,
+  order: Element[],
+  score: Map<Element, number>,
+  tally: Map<Element, Tally>,
+  make: (name: string) => Element,
+): Element {
+  const signature = best.attribs.class;
+  if (!signature) return joined;
+  const inside = (node: AnyNode, outer: AnyNode) => {
+    for (let at: AnyNode | null = node; at; at = at.parent) if (at === outer) return true;
+    return false;
+  };
+  const twins = order.filter(
+    (element) =>
+      element !== best &&
+      element.name === best.name &&
+      element.attribs.class === signature &&
+      (score.get(element) ?? 0) >= bestScore * 0.2 &&
+      tally.get(element)!.paragraphs >= 2 &&
+      linkDensity(tally.get(element)!) < 0.33,
+  );
+  // Not one inside another, nor inside what is joined already.
+  const kept = twins.filter((twin) => !inside(twin, joined) && !inside(joined, twin) && !inside(best, twin));
+  if (kept.length === 0) return joined;
+  const position = new Map(order.map((element, index) => [element, index]));
+  const parts: Element[] = [...kept, joined].sort(
+    (a, b) => (position.get(a === joined ? best : a) ?? 0) - (position.get(b === joined ? best : b) ?? 0),
+  );
+  const wrapper = make('div');
+  removeAll(parts);
+  wrapper.children = parts;
+  parts.forEach((node, index) => {
+    node.parent = wrapper;
+    node.prev = parts[index - 1] ?? null;
+    node.next = parts[index + 1] ?? null;
+  });
+  return wrapper;
 }
 
 /** The candidate with the siblings that continue it (scored, or prose with few links), in a new wrapper. */
