@@ -118,6 +118,12 @@ const JUNK = [
   'subscription',
   'taboola',
   'trending',
+  'author',
+  'dateline',
+  'published',
+  'posted',
+  'tags',
+  'timestamp',
 ];
 
 const FURNITURE_TAGS = new Set(['nav', 'aside', 'footer', 'menu', 'form', 'fieldset', 'dialog']);
@@ -608,6 +614,17 @@ function joinSiblings(
  */
 function cleanInside(content: Element, titles: string[]): void {
   const { order, tally } = tallies(content);
+  // A run of paragraphs that are each a link ("You may also like…" and its headlines) is a teaser list.
+  const linkParagraph = (element: Element | null) => {
+    const own = element && element.name === 'p' ? tally.get(element) : undefined;
+    return own !== undefined && own.text > 0 && linkDensity(own) > 0.9;
+  };
+  // The element next to `element` (step -1: before, +1: after), passing over empty ones (an ad's slot).
+  const tagSibling = (element: Element, step: -1 | 1): Element | null => {
+    for (let node = step < 0 ? element.prev : element.next; node; node = step < 0 ? node.prev : node.next)
+      if (isTag(node) && (tally.get(node)?.text ?? 0) > 0) return node;
+    return null;
+  };
   // The headline is the page's title (metadata.title), not its text: a heading that repeats it is marked.
   const headline = (element: Element) =>
     HEADINGS.has(element.name) && titles.length > 0 && repeatsTitle(comparable(textOf(element)), titles);
@@ -624,7 +641,8 @@ function cleanInside(content: Element, titles: string[]): void {
       isFurniture(element) ||
       (hasWord(element, JUNK) && !lockedProse(element, own)) ||
       element.name === 'figcaption' ||
-      hasWord(element, CAPTIONS);
+      hasWord(element, CAPTIONS) ||
+      (linkParagraph(element) && (linkParagraph(tagSibling(element, -1)) || linkParagraph(tagSibling(element, 1))));
     if (headline(element)) HEADLINES.add(element);
     if (!gone && ['div', 'section', 'ul', 'ol', 'table', 'header'].includes(element.name)) {
       const weight = classWeight(element);
