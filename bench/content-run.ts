@@ -7,13 +7,15 @@ import { meanScore, scorePage, type PageScore } from './content-score.js';
 
 /*
  * `npm run bench:content [dir]`: main-content quality on annotated real pages.
- * Each folder of `dir` (default bench/content-pages) holds `source.html` and
+ * Each folder of `dir` (default bench/content-pages; bench/news-pages is the other set) holds `source.html` and
  * `expected.html` (the article as an annotator kept it: mozilla/readability's
  * test pages have this shape). Prints each page's F1 (content-score.ts), the
  * means, and the median and p95 ms of extraction (text, onlyMainContent).
  */
 
 export const CONTENT_PAGES = fileURLToPath(new URL('../content-pages', import.meta.url));
+/** 33 news pages of the scrapinghub article-extraction benchmark (bench/news-pages/README.md). */
+export const NEWS_PAGES = fileURLToPath(new URL('../news-pages', import.meta.url));
 
 export interface ContentRun {
   pages: { name: string; score: PageScore; ms: number; chars: number }[];

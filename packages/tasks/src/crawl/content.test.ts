@@ -90,6 +90,17 @@ describe('main content: what real pages do', () => {
     expect(out).not.toContain('Search the site');
   });
 
+  it('finds prose written straight into a wrapper, without paragraphs', () => {
+    const story = 'The team at the clinic found two of its five cars broken into this morning, batteries gone. '.repeat(
+      4,
+    );
+    const page = `<html><body><div class="col"><p class="title">Clinic cars broken into overnight</p><small>Posted by the desk</small>
+      <br>${story}<br></div><div class="info"><p>Main Street 1, Springfield, phone 555-0100, open Monday to Friday, nine to five.</p>
+      <p>Springfield, Illinois, open on weekdays, closed on holidays, parking at the back.</p></div>
+      </body></html>`;
+    expect(text(page).text).toContain('batteries gone');
+  });
+
   it('drops hidden copies of the article metadata, even where they name the article', () => {
     const page = `<html><body><article>${prose(5)}<div style="display:none" itemscope itemtype="http://schema.org/NewsArticle">
       <div itemprop="articleBody">A hidden teaser of the article.</div><div itemprop="datePublished">2019-11-19</div></div>

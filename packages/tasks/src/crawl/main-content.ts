@@ -337,6 +337,9 @@ export function removeAll(nodes: Iterable<AnyNode>): void {
 
 const HEADINGS = new Set(['h1', 'h2']);
 
+/** Characters of a text run straight in a wrapper that read as a paragraph of prose. */
+const LOOSE_PROSE = 150;
+
 /**
  * Headings of the main content that repeat the page's title: markdown keeps them (a document starts with its
  * headline), the text leaves them out (the title is `metadata.title`, as Readability gives it apart).
@@ -456,7 +459,22 @@ export function mainContent(
     const own = tally.get(element)!;
     const paragraph =
       PARAGRAPHS.has(element.name) || (element.name === 'div' && own.blockChildren === 0) || element.name === 'section';
-    if (!paragraph || own.text < 25) continue;
+    if (!paragraph) {
+      // Prose written straight into a wrapper beside its blocks (no <p>): each long run scores it as a paragraph.
+      for (const child of element.children) {
+        if (!isText(child)) continue;
+        const length = textLength(child.data);
+        if (length < LOOSE_PROSE) continue;
+        const points = 1 + commasIn(child.data) + Math.min(Math.floor(length / 100), 3);
+        let level = 0;
+        for (let node: AnyNode | null = element; node && isTag(node) && level < 5; node = node.parent, level++) {
+          const share = level === 0 ? points : level === 1 ? points / 2 : points / (level * 3);
+          score.set(node, initial(node) + share);
+        }
+      }
+      continue;
+    }
+    if (own.text < 25) continue;
     if (element.name === 'section' && own.blockChildren > 0) continue;
     // A paragraph of links (a list of names, of tags) is not prose: it gives points as much as it is not links.
     const points = (1 + own.commas + Math.min(Math.floor(own.text / 100), 3)) * (1 - linkDensity(own));
