@@ -143,18 +143,43 @@ function words(element: Element): string[] {
   return `${className} ${id}`.split(/\s+/).filter(Boolean);
 }
 
-/** True when a class name or id is `word` or starts with it followed by a separator, a digit or a capital. */
-function matches(token: string, word: string): boolean {
-  if (token.length < word.length) return false;
-  if (token.slice(0, word.length).toLowerCase() !== word) return false;
-  if (token.length === word.length) return true;
-  const next = token[word.length];
-  return next === '-' || next === '_' || (next >= '0' && next <= '9') || (next >= 'A' && next <= 'Z');
+/** The longest word of the lists above: no class name is matched on a longer prefix. */
+const LONGEST_WORD = 24;
+
+const prefixCache = new WeakMap<Element, string[]>();
+
+/**
+ * What an element's class names and ids match as, in lower case: each name whole, and each of its prefixes
+ * that a separator, a digit or a capital follows (`sidebar-left`, `sidebarLeft` and `sidebar2` give `sidebar`;
+ * `l-sidebar-fixed` gives `l` and `l-sidebar`, never `sidebar`). Worked out once an element, up to
+ * {@link LONGEST_WORD} characters a name, so a list is matched by set lookups.
+ */
+function prefixes(element: Element): string[] {
+  let out = prefixCache.get(element);
+  if (out) return out;
+  out = [];
+  for (const token of words(element)) {
+    if (token.length <= LONGEST_WORD) out.push(token.toLowerCase());
+    for (let i = 1; i < Math.min(token.length, LONGEST_WORD + 1); i++) {
+      const next = token[i];
+      if (next === '-' || next === '_' || (next >= '0' && next <= '9') || (next >= 'A' && next <= 'Z'))
+        out.push(token.slice(0, i).toLowerCase());
+    }
+  }
+  prefixCache.set(element, out);
+  return out;
 }
 
+const setCache = new WeakMap<readonly string[], Set<string>>();
+
+/** True when a class name or id of `element` is a word of `list`, or starts with one followed by a separator. */
 function hasWord(element: Element, list: readonly string[]): boolean {
-  const tokens = words(element);
-  return tokens.some((token) => list.some((word) => matches(token, word)));
+  const candidates = prefixes(element);
+  if (candidates.length === 0) return false;
+  let set = setCache.get(list);
+  if (!set) setCache.set(list, (set = new Set(list)));
+  for (const candidate of candidates) if (set.has(candidate)) return true;
+  return false;
 }
 
 /** Class and id weight: +25 for the article's words, -25 for furniture's (both can apply). */
