@@ -11,8 +11,8 @@ import {
   type ParentNode,
 } from 'domhandler';
 import { HEADLINES, mainContent, removeAll } from './main-content.js';
+import { toMarkdown } from './markdown.js';
 import { normalizeText } from './extract-links.js';
-import { NodeHtmlMarkdown } from 'node-html-markdown';
 
 /** What of a page to return, and how much of it. */
 export interface ContentOptions {
@@ -61,18 +61,23 @@ const NOT_CONTENT = new Set(
 
 /**
  * A form holding most of the page's elements is the page's wrapper (ASP.NET wraps the whole body in one), not
- * a search, login or comment form: it is kept (its controls still go). Counted once for every form (linear).
+ * a search, login or comment form: it is kept (its controls still go). `elements` are in document order, so a
+ * form's descendants follow it in one run: it holds half the page when the element half the page after it is
+ * inside it (a walk up from there, not a count).
  */
-function pageForms(elements: Element[], root: AnyNode): Set<Element> {
+function pageForms(elements: Element[]): Set<Element> {
   const wrappers = new Set<Element>();
-  if (!elements.some((element) => element.name === 'form')) return wrappers;
-  const counts = elementCounts(root);
-  for (const element of elements)
-    if (element.name === 'form' && (counts.get(element) ?? 0) > elements.length / 2) wrappers.add(element);
+  const half = Math.floor(elements.length / 2);
+  elements.forEach((element, index) => {
+    if (element.name !== 'form' || index + half >= elements.length) return;
+    for (let node: AnyNode | null = elements[index + half]; node; node = node.parent)
+      if (node === element) {
+        wrappers.add(element);
+        return;
+      }
+  });
   return wrappers;
 }
-
-const markdown = new NodeHtmlMarkdown({ bulletMarker: '-', codeFence: '```', emDelimiter: '_', strongDelimiter: '**' });
 
 /** Elements after which text breaks a line. */
 const BLOCKS = new Set(
@@ -117,84 +122,6 @@ function firstImage(root: AnyNode): string | null {
     if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
   return null;
-}
-
-/** Elements a piece of the page converted to markdown at once may hold (markdown-chunks, below). */
-const MARKDOWN_CHUNK = 500;
-
-/** How many elements each element holds (itself included), in one pass from the leaves up. */
-function elementCounts(root: AnyNode): Map<AnyNode, number> {
-  // Nodes in document order; walked backwards, each comes after all of its descendants.
-  const order: AnyNode[] = [];
-  const stack: AnyNode[] = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
-    order.push(node);
-    if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
-  }
-  const counts = new Map<AnyNode, number>();
-  for (let at = order.length - 1; at >= 0; at--) {
-    const node = order[at];
-    let total = isTag(node) ? 1 : 0;
-    if (hasChildren(node)) for (const child of node.children) total += counts.get(child) ?? 0;
-    counts.set(node, total);
-  }
-  return counts;
-}
-
-/**
- * Markdown of `root`, converted a few thousand elements at a time:
- * node-html-markdown takes time that grows far faster than the page past
- * ~10,000 elements (a 20,000-element page took 18 s, 40,000 took 92 s), so a
- * large root is cut at its children into runs of at most MARKDOWN_CHUNK
- * elements, each converted alone and joined by a blank line; a child larger
- * than that is cut the same way inside, its pieces wrapped in its own tag (a
- * long list stays a list). Linear in the page's size.
- */
-function chunkedMarkdown($: CheerioAPI, root: AnyNode): string {
-  const counts = elementCounts(root);
-  const out: string[] = [];
-  /** `wrap`: the tags a piece sits in (a table's rows in `table`, `tbody`), so it converts as what it is. */
-  const convert = (nodes: AnyNode[], wrap: string[]) => {
-    const html = $.html(nodes);
-    const open = wrap.map((tag) => `<${tag}>`).join('');
-    const close = [...wrap]
-      .reverse()
-      .map((tag) => `</${tag}>`)
-      .join('');
-    out.push(markdown.translate(`${open}${html}${close}`));
-  };
-  const visit = (node: AnyNode, wrap: string[]) => {
-    if ((counts.get(node) ?? 0) <= MARKDOWN_CHUNK || !hasChildren(node)) return convert([node], wrap);
-    const transparent = !isTag(node) || ['html', 'body', 'main', 'article', 'div', 'section'].includes(node.name);
-    const tag = transparent ? wrap : [...wrap, node.name];
-    let run: AnyNode[] = [];
-    let size = 0;
-    for (const child of node.children) {
-      const count = counts.get(child) ?? 0;
-      if (count > MARKDOWN_CHUNK) {
-        if (run.length) convert(run, tag);
-        run = [];
-        size = 0;
-        visit(child, tag);
-        continue;
-      }
-      if (size + count > MARKDOWN_CHUNK && run.length) {
-        convert(run, tag);
-        run = [];
-        size = 0;
-      }
-      run.push(child);
-      size += count;
-    }
-    if (run.length) convert(run, tag);
-  };
-  if ((counts.get(root) ?? 0) <= MARKDOWN_CHUNK) return markdown.translate(isDocument(root) ? $.html() : $.html(root));
-  visit(root, []);
-  return out
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .join('\n\n');
 }
 
 /**
@@ -257,7 +184,7 @@ function absolute(value: string, base: URL): string | undefined {
  */
 function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | undefined {
   const elements = elementsOf($.root().get(0)!);
-  const wrappers = pageForms(elements, $.root().get(0)!);
+  const wrappers = pageForms(elements);
   const drop: Element[] = [];
   for (const element of elements) {
     if (NOT_CONTENT.has(element.name)) drop.push(element);
@@ -279,8 +206,8 @@ function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | un
 
 /**
  * The page's content in the asked forms: cheerio (on htmlparser2) cleans it
- * (main content only, links made absolute), node-html-markdown writes
- * markdown. Callers keep the page within CRAWL_MAX_CONTENT_DEPTH and
+ * (main content only, links made absolute); markdown.ts writes markdown
+ * from the same tree. Callers keep the page within CRAWL_MAX_CONTENT_DEPTH and
  * CRAWL_MAX_CONTENT_ELEMENTS first: every HTML parser tried (parse5,
  * htmlparser2, domino, node-html-parser) is quadratic in how deep elements nest.
  */
@@ -294,7 +221,7 @@ export function extractContent(html: string, pageUrl: string, options: ContentOp
   const main = clean($, new URL(pageUrl), options.onlyMainContent);
   const root: AnyNode = main ?? bodyOf($.root().get(0)!);
   const content: PageContent = {};
-  if (options.markdown) content.markdown = chunkedMarkdown($, root).trim();
+  if (options.markdown) content.markdown = toMarkdown(root);
   const text = options.text || main ? textOf(root) : '';
   if (options.text) content.text = text;
   if (main) {
