@@ -78,7 +78,7 @@ describe.skipIf(!hasChromium)('the browser, boxed in', () => {
     const env = {
       CRAWL_ALLOW_PRIVATE_NETWORKS: 'true',
       // A render deadline with room for the render files' load (each test ends well before it when it passes).
-      CRAWL_TIMEOUT_MS: '15000',
+      CRAWL_TIMEOUT_MS: '25000',
       CRAWL_MAX_BYTES: String(MAX_BYTES),
       RENDER_MAX_PAGE_MB: '512',
       JOB_ATTEMPTS: '1',
@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)('the browser, boxed in', () => {
     (
       await app.inject({
         method: 'POST',
-        url: '/v1/jobs/crawl?wait=25000',
+        url: '/v1/jobs/crawl?wait=30000',
         payload: { url: `${site.url}${path}`, render: true, ...more },
       })
     ).json();
@@ -129,7 +129,7 @@ describe.skipIf(!hasChromium)('the browser, boxed in', () => {
     expect(upload.error).toMatch(/^CF_ERR_BODY_TOO_LARGE/);
     // Stopped near the cap, not after the upload went out.
     expect(uploaded).toBeLessThan(4 * MAX_BYTES);
-  }, 40_000);
+  }, 45_000);
 
   it("charges a redirect hop's 429 to the host that answered, and asks the hop's robots.txt", async () => {
     const crawl = async (path: string, more: object = {}) => {

@@ -40,6 +40,10 @@ describe('markdown from the parsed tree', () => {
       '| a    | b   |\n| ---- | --- |\n| 1\\|2 | x   |',
     );
     expect(md('<table><tr><td><p>just text</p></td></tr></table>')).toBe('just text');
+    // One long cell does not pad every other row of its column to its width.
+    const long = 'x'.repeat(10_000);
+    const out = md(`<table><tr><th>h</th></tr><tr><td>${long}</td></tr>${'<tr><td>y</td></tr>'.repeat(1000)}</table>`);
+    expect(out.length).toBeLessThan(long.length + 1002 * 50);
   });
 
   it('leaves out scripts and styles, keeps line breaks, drops empty links', () => {

@@ -173,6 +173,9 @@ function codeBlock(element: Element): string {
   return `${fence}${language ?? ''}\n${text}\n${fence}`;
 }
 
+/** Widest a table's column is padded to. */
+const PAD_TO = 40;
+
 /** Rows of a table (its own, not a nested table's): each a list of cells, the header's flagged. */
 function rowsOf(table: Element): { cells: Element[]; header: boolean }[] {
   const rows: { cells: Element[]; header: boolean }[] = [];
@@ -197,12 +200,13 @@ function table(element: Element): string {
   const text = rows.map((row) =>
     row.cells.map((cell) => blocks(cell.children).replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim()),
   );
-  const columns = Math.max(...text.map((row) => row.length));
+  const columns = text.reduce((most, row) => Math.max(most, row.length), 0);
   // A one-cell table is a layout box: its content, not a table.
   if (columns === 1 && rows.length === 1) return blocks(rows[0].cells[0].children);
-  const widths = Array.from({ length: columns }, (_, column) =>
-    Math.max(3, ...text.map((row) => (row[column] ?? '').length)),
-  );
+  // Columns padded to line up, up to PAD_TO characters: one long cell does not widen every row of its column.
+  const widths = new Array<number>(columns).fill(3);
+  for (const row of text)
+    row.forEach((cell, column) => (widths[column] = Math.max(widths[column], Math.min(cell.length, PAD_TO))));
   const line = (row: string[]) => `| ${widths.map((width, column) => (row[column] ?? '').padEnd(width)).join(' | ')} |`;
   // GFM needs a header row: the first row is it, whatever its cells are.
   const [head, ...body] = text;
