@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NEWS_PAGES, scoreDir } from '../bench/dist/content-run.js';
+import { CONTENT_PAGES, NEWS_PAGES, scoreDir } from '../bench/dist/content-run.js';
+import { stability } from '../bench/dist/fingerprint-run.js';
 import { scorePage } from '../bench/dist/content-score.js';
 
 /*
@@ -29,6 +30,17 @@ describe('main content on real pages', () => {
       expect(page.chars, page.name).toBeGreaterThan(0);
       expect(page.score.f1, page.name).toBeGreaterThan(0.75);
     }
+  });
+
+  it('fingerprints the same content the same: character references, another parser, one footer link more', () => {
+    const run = stability([CONTENT_PAGES, NEWS_PAGES]);
+    expect(run.pages).toBe(66);
+    const floor = Math.ceil(run.pages * 0.99);
+    expect(run.contentHash.references).toBeGreaterThanOrEqual(floor);
+    expect(run.contentHash.reserialized).toBeGreaterThanOrEqual(floor);
+    expect(run.mainContentHash.references).toBeGreaterThanOrEqual(floor);
+    expect(run.mainContentHash.reserialized).toBeGreaterThanOrEqual(floor);
+    expect(run.mainContentHash.footerLink).toBeGreaterThanOrEqual(floor);
   });
 
   it('scores as the benchmark does: 4-word shingles, precision and recall per page', () => {
