@@ -98,7 +98,12 @@ describe('page metadata', () => {
     expect(b.mainContentHash).toBe(a.mainContentHash);
     expect(b.contentHash).not.toBe(a.contentHash);
     expect(b.image).toBe(`${site.url}/i.png`);
-    expect((await read('/main-a', [])).mainContentHash).toBeUndefined();
+    // The simhash of the same words is the same too (through the API: the schema lets it out).
+    expect(a.simhash).toMatch(/^[0-9a-f]{16}$/);
+    expect(b.simhash).toBe(a.simhash);
+    const plain = await read('/main-a', []);
+    expect(plain.mainContentHash).toBeUndefined();
+    expect(plain.simhash).toBeUndefined();
   });
 });
 

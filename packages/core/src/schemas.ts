@@ -198,6 +198,14 @@ export const PageMetadata = Type.Object(
           'computed with markdown, text or html and onlyMainContent',
       }),
     ),
+    simhash: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{16}$',
+        description:
+          "64-bit simhash (16 hex digits) of the main content's words, with mainContentHash: " +
+          'near-duplicate pages are a few bits apart (Hamming distance)',
+      }),
+    ),
   },
   { title: 'PageMetadata' },
 );

@@ -38,5 +38,6 @@ export { globMatcher, globProblem } from './crawl/glob.js';
 export { LinkedAbort } from './crawl/linked-abort.js';
 export { DEFAULT_PAGE_LIMITS, type PageLimits } from './crawl/crawl-page.js';
 export { extractContent, type ContentOptions } from './crawl/content.js';
+export { hammingDistance, simhash } from './crawl/simhash.js';
 export { capContent, pageContent, type Content, type ContentLimits } from './crawl/page-content.js';
 export { parseSitemap, sitemapOf, sitemapUrls, type SitemapFile, type SitemapLimits } from './crawl/sitemap.js';

@@ -12,6 +12,7 @@ import {
 } from 'domhandler';
 import { HEADLINES, mainContent, removeAll } from './main-content.js';
 import { toMarkdown } from './markdown.js';
+import { simhash } from './simhash.js';
 import { normalizeText } from './extract-links.js';
 
 /** What of a page to return, and how much of it. */
@@ -50,6 +51,8 @@ export interface PageContent {
   html?: string;
   /** sha256 hex of the main content's text, normalized (NFKC, whitespace collapsed): with onlyMainContent. */
   mainContentHash?: string;
+  /** 64-bit simhash (16 hex digits) of the main content's words: near-duplicates are a few bits apart. */
+  simhash?: string;
   /** The main content's first image, absolute: with onlyMainContent. */
   image?: string | null;
 }
@@ -226,7 +229,10 @@ export function extractContent(html: string, pageUrl: string, options: ContentOp
   if (options.text) content.text = text;
   if (main) {
     // Joined without line breaks: the same words hash the same however the page breaks them into blocks.
-    content.mainContentHash = hash('sha256', normalizeText(text.replace(/\n/g, ' ')), 'hex');
+    const normalized = normalizeText(text.replace(/\n/g, ' '));
+    content.mainContentHash = hash('sha256', normalized, 'hex');
+    const near = simhash(normalized);
+    if (near) content.simhash = near;
     content.image = firstImage(main);
   }
   if (options.html) content.html = !options.onlyMainContent ? html : isDocument(root) ? $.html() : $.html(root);

@@ -86,7 +86,7 @@ export async function pageResult(
   const parsed = html === null ? null : extractLinks(html, page.finalUrl, limits);
   const formats = input.formats ?? [];
   const run = limits.runContent ?? runContentHere;
-  const { links, mainContentHash, image, ...content } =
+  const { links, mainContentHash, simhash, image, ...content } =
     formats.length === 0
       ? { links: undefined }
       : capContent(
@@ -113,6 +113,7 @@ export async function pageResult(
       charset: page.charset ?? null,
       image: parsed?.image ?? image ?? null,
       ...(mainContentHash ? { mainContentHash } : {}),
+      ...(simhash ? { simhash } : {}),
     },
     ...content,
   };

@@ -22,6 +22,7 @@ export interface Content {
   warning?: string;
   /** Metadata of the main content, where it was computed (content.ts). */
   mainContentHash?: string;
+  simhash?: string;
   image?: string | null;
 }
 
