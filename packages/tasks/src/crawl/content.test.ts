@@ -101,6 +101,17 @@ describe('main content: what real pages do', () => {
     expect(text(page).text).toContain('batteries gone');
   });
 
+  it('drops a run of link-only paragraphs (teasers) and what is marked nocontent', () => {
+    const page = `<html><body><div class="story">${prose(6)}
+      <p><a href="/a">First other story</a></p><p><a href="/b">Second other story</a></p>
+      <div class="col nocontent"><p>Popular now, with commas, clauses, and enough words to read as a paragraph.</p></div>
+      </div></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Paragraph 5 about the river');
+    expect(out).not.toContain('First other story');
+    expect(out).not.toContain('Popular now');
+  });
+
   it('drops hidden copies of the article metadata, even where they name the article', () => {
     const page = `<html><body><article>${prose(5)}<div style="display:none" itemscope itemtype="http://schema.org/NewsArticle">
       <div itemprop="articleBody">A hidden teaser of the article.</div><div itemprop="datePublished">2019-11-19</div></div>
