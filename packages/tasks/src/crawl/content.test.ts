@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { extractContent } from './content.js';
+import { TooDeepError, extractContent } from './content.js';
 import { DEFAULT_PAGE_LIMITS } from './crawl-page.js';
 import { extractLinks } from './extract-links.js';
 import { capContent, pageContent } from './page-content.js';
@@ -154,6 +154,11 @@ describe('content bounds', () => {
     expect(parsed.depth).toBe(200_000);
     expect(content.markdown).toBe('deep text');
     expect(content.warning).toMatch(/CRAWL_MAX_CONTENT_DEPTH \(512\): text only/);
+  });
+
+  it('checks the depth when a caller names none: the markdown writer never sees a tree past 512', () => {
+    const deep = `${'<div>'.repeat(100_000)}x${'</div>'.repeat(100_000)}`;
+    expect(() => extractContent(deep, 'https://a.example/', { ...all, onlyMainContent: false })).toThrow(TooDeepError);
   });
 
   it('counts unclosed <p> and <li> as a parser does: they close themselves', () => {

@@ -22,9 +22,15 @@ export interface ContentOptions {
   html: boolean;
   /** Only the page's main content (no nav, header, footer, aside, scripts, styles, boilerplate). */
   onlyMainContent: boolean;
-  /** Deepest nesting of the parsed tree converted: implied end tags (`<p><li><p>…`) nest for real. */
+  /**
+   * Deepest nesting of the parsed tree converted: implied end tags (`<p><li><p>…`) nest for real. Default
+   * {@link DEFAULT_MAX_DEPTH}: markdown.ts recurses on the tree, so no caller gets an unchecked one.
+   */
   maxDepth?: number;
 }
+
+/** CRAWL_MAX_CONTENT_DEPTH's default: the depth checked when a caller names none. */
+export const DEFAULT_MAX_DEPTH = 512;
 
 /** How deep the tree under `root` nests, counted without recursion. */
 export function treeDepth(root: AnyNode): number {
@@ -217,10 +223,8 @@ function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | un
 export function extractContent(html: string, pageUrl: string, options: ContentOptions): PageContent {
   const $ = load(html);
   // The tokenizer's estimate misses nesting the tree builder adds (implied end tags): the tree says.
-  if (options.maxDepth !== undefined) {
-    const depth = treeDepth($.root().get(0)!);
-    if (depth > options.maxDepth) throw new TooDeepError(depth);
-  }
+  const depth = treeDepth($.root().get(0)!);
+  if (depth > (options.maxDepth ?? DEFAULT_MAX_DEPTH)) throw new TooDeepError(depth);
   const main = clean($, new URL(pageUrl), options.onlyMainContent);
   const root: AnyNode = main ?? bodyOf($.root().get(0)!);
   const content: PageContent = {};
