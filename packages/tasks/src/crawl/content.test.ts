@@ -101,6 +101,18 @@ describe('main content: what real pages do', () => {
     expect(text(page).text).toContain('batteries gone');
   });
 
+  it('joins an article cut into same-class blocks that are not siblings (each in a grid beside ads)', () => {
+    const grid = (n: number, word: string) =>
+      `<div class="grid"><div class="body__container">${prose(n, word)}</div><div class="rail">Ad</div></div>`;
+    const links = Array.from({ length: 8 }, (_, i) => `<li><a href="/s${i}">Other story ${i}</a></li>`).join('');
+    const page = `<html><body><div class="page">${grid(6, 'start')}<ul class="promo">${links}</ul>${grid(3, 'rest')}
+      </div></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Paragraph 5 about the start');
+    expect(out).toContain('Paragraph 2 about the rest');
+    expect(out).not.toContain('Other story');
+  });
+
   it('drops a run of link-only paragraphs (teasers) and what is marked nocontent', () => {
     const page = `<html><body><div class="story">${prose(6)}
       <p><a href="/a">First other story</a></p><p><a href="/b">Second other story</a></p>
