@@ -84,7 +84,7 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
         tags,
         summary: 'Start a recursive crawl from a seed URL',
         body: CrawlRequest,
-        response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errorReplies(400, 409, 413) },
+        response: { 202: Type.Object({ id: Type.String(), url: Type.String() }), ...errorReplies(400, 413) },
       },
     },
     async (request, reply) => {
