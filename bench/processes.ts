@@ -1,5 +1,5 @@
+import { type WorkerKind } from '@crawlfleet/tasks/kinds';
 import type { ChildProcess } from 'node:child_process';
-import type { WorkerKind } from '@crawlfleet/core';
 import { eventually, startService } from '@crawlfleet/testkit';
 import { workerNodeArgs } from '@crawlfleet/worker/defaults';
 

@@ -2,11 +2,12 @@
 // `npm start`: the whole system on one machine. Starts (or finds) Redis, then
 // the API and one worker per queue as child processes, restarts any that
 // crash, and stops everything on Ctrl-C or SIGTERM.
+import { WORKER_KINDS } from '@crawlfleet/tasks/kinds';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { WORKER_KINDS, describeRedis, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
+import { describeRedis, isConfigured, loadConfig, redactRedisUrl } from '@crawlfleet/core';
 import { workerNodeArgs } from '@crawlfleet/worker/defaults';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

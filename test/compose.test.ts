@@ -1,6 +1,6 @@
+import { WORKER_KINDS, type WorkerKind } from '@crawlfleet/tasks/kinds';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { WORKER_KINDS, type WorkerKind } from '@crawlfleet/core';
 import { workerNodeArgs } from '@crawlfleet/worker';
 import { describe, expect, it } from 'vitest';
 import { composeService, ROOT } from '@crawlfleet/testkit';

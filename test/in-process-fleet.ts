@@ -1,7 +1,7 @@
+import { type WorkerKind } from '@crawlfleet/tasks/kinds';
 import { buildApp } from '@crawlfleet/api';
 import { silentLogger, testApi, testConfig } from '@crawlfleet/testkit';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
-import type { WorkerKind } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 

@@ -1,5 +1,6 @@
+import { type WorkerKind } from '@crawlfleet/tasks/kinds';
 import { buildApp } from '@crawlfleet/api';
-import { shardOf, type WorkerKind } from '@crawlfleet/core';
+import { shardOf } from '@crawlfleet/core';
 import {
   eventually,
   silentLogger,

@@ -9,7 +9,6 @@ export {
   HTTP_URL_FORMAT,
   HTTP_URL_RULE,
   isFetchableUrl,
-  jobSchemas,
   PageMetadata,
   CONTENT_FORMATS,
   webhookSpec,

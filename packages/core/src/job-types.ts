@@ -1,37 +1,14 @@
-/**
- * The job types crawlfleet runs. Each type has a BullMQ queue of the same name;
- * every service takes queue and type names from here.
+/*
+ * Names and channels every service shares. The kinds of job themselves (their
+ * names, schemas, processors and defaults) are the registry in
+ * `@crawlfleet/tasks/kinds`.
  */
-export const JOB_TYPES = ['sqrt', 'fibonacci', 'crawl'] as const;
 
 /** The queue of crawl jobs and crawl pages with `render: true`, served by render workers (headless Chromium). */
 export const RENDER_QUEUE = 'render';
 
-/** The queues jobs are submitted to: one per job type, and render (crawl jobs with render: true). */
-export const JOB_QUEUES = [...JOB_TYPES, RENDER_QUEUE] as const;
-
-/** One of {@link JOB_QUEUES}. */
-export type JobQueueName = (typeof JOB_QUEUES)[number];
-
-/**
- * The queues workers serve: one per job type, `webhook` (deliveries of
- * webhook events) and `render` (crawl pages through a browser).
- */
-export const WORKER_KINDS = [...JOB_TYPES, 'webhook', RENDER_QUEUE] as const;
-
-/** One of {@link WORKER_KINDS}. */
-export type WorkerKind = (typeof WORKER_KINDS)[number];
-
 /** Longest `?wait=` a request may ask for, in ms (the API's limit, the CLI's `--wait`). */
 export const MAX_WAIT_MS = 30_000;
-
-/** One of {@link JOB_TYPES}. */
-export type JobType = (typeof JOB_TYPES)[number];
-
-/** True when `value` names a job type. */
-export function isJobType(value: unknown): value is JobType {
-  return typeof value === 'string' && (JOB_TYPES as readonly string[]).includes(value);
-}
 
 /**
  * Job states as the API reports them. BullMQ's `waiting-children` is reported
@@ -47,7 +24,7 @@ export type JobState = (typeof JOB_STATES)[number];
  * The Redis pub/sub channel on which the API asks workers of a queue to abort
  * an active job; the message is the job id.
  */
-export function cancelChannel(prefix: string, type: JobType): string {
+export function cancelChannel(prefix: string, type: string): string {
   return `${prefix}:${type}:cancel`;
 }
 

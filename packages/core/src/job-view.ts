@@ -1,11 +1,11 @@
-import type { JobState, JobType } from './job-types.js';
+import type { JobState } from './job-types.js';
 import type { Job } from 'bullmq';
 import { jobInput } from './tenants.js';
 
 /** A job as the API shows it. */
 export interface JobView {
   id: string;
-  type: JobType;
+  type: string;
   state: JobState;
   input: unknown;
   result: unknown;
@@ -58,7 +58,7 @@ export function viewState(job: Pick<JobFields, 'failedReason'>, state: JobState)
 }
 
 /** The view of `job`, whose BullMQ state is `state`; its input without the tenant it records. */
-export function toJobView(type: JobType, job: JobFields, state: JobState): JobView {
+export function toJobView(type: string, job: JobFields, state: JobState): JobView {
   return {
     id: String(job.id),
     type,
@@ -75,6 +75,6 @@ export function toJobView(type: JobType, job: JobFields, state: JobState): JobVi
 }
 
 /** The short reply to a POST: where to look for the job. */
-export function acceptedReply(type: JobType, id: string, state: JobState) {
+export function acceptedReply(type: string, id: string, state: JobState) {
   return { id, type, state, url: `/v1/jobs/${type}/${encodeURIComponent(id)}` };
 }

@@ -4,25 +4,18 @@
  * and only the API validates with the schemas; `@crawlfleet/core` exports both.
  */
 export {
-  JOB_TYPES,
-  WORKER_KINDS,
   MAX_WAIT_MS,
   JOB_STATES,
-  isJobType,
   cancelChannel,
   crawlCancelChannel,
   frontierWakeChannel,
   crawlEndChannel,
   queueKeyPrefix,
   RENDER_QUEUE,
-  JOB_QUEUES,
-  type JobQueueName,
-  type JobType,
-  type WorkerKind,
   type JobState,
 } from './job-types.js';
 export { canonicalUrl, isTrackingParameter, type CanonicalOptions } from './canonical-url.js';
-export type { FibonacciInput, JobInputs, JobResults, ContentFormat, CrawlResult } from './schemas.js';
+export type { FibonacciInput, SqrtInput, ContentFormat, CrawlResult } from './schemas.js';
 export type { CrawlOptions, CrawlScope, CrawlState, CrawlPageData, SitemapMode, PageRecord } from './crawl-schemas.js';
 export {
   loadConfig,

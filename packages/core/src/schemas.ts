@@ -227,26 +227,3 @@ export const CrawlResult = Type.Object(
   { title: 'CrawlResult' },
 );
 export type CrawlResult = Static<typeof CrawlResult>;
-
-/** Input and result schemas of every job type, given the configured limits. */
-export function jobSchemas(limits: { fibonacciMaxN: number }) {
-  return {
-    sqrt: { input: SqrtInput, result: SqrtResult },
-    fibonacci: { input: fibonacciInput(limits.fibonacciMaxN), result: FibonacciResult },
-    crawl: { input: CrawlInput, result: CrawlResult },
-  } as const;
-}
-
-/** Input type of each job type. */
-export interface JobInputs {
-  sqrt: SqrtInput;
-  fibonacci: FibonacciInput;
-  crawl: CrawlInput;
-}
-
-/** Result type of each job type. */
-export interface JobResults {
-  sqrt: SqrtResult;
-  fibonacci: FibonacciResult;
-  crawl: CrawlResult;
-}

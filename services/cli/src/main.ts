@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { VERSION, loadConfig } from '@crawlfleet/core/config';
 import { ConfigError } from '@crawlfleet/core/errors';
 import { MAX_WAIT_MS } from '@crawlfleet/core/job-types';
+import { JOB_KINDS } from '@crawlfleet/tasks/kinds';
 import { ApiClient } from './api-client.js';
 import { crawl, queues, scrape, status, submit, type Io } from './commands.js';
 import { CliError, EXIT } from './errors.js';
@@ -9,9 +10,12 @@ import { crawlCancel, crawlPages, crawlStatus, crawls, jobs, retry, schedules } 
 
 /** Each command's help: `crawlfleet help COMMAND` prints it whole; the usage shows the first lines. */
 const HELP: Record<string, string> = {
-  submit: `submit <type> <json> [--wait[=ms]]   submit a job (sqrt, fibonacci, crawl); --wait prints its result
+  submit: `submit <type> <json> [--wait[=ms]]   submit a job; --wait prints its result
   Example: crawlfleet submit sqrt '{"value": 2}' --wait
-  Exit 1 when the job failed.`,
+  Exit 1 when the job failed. The types:
+${JOB_KINDS.filter((kind) => kind.submitted)
+  .map((kind) => `    ${kind.name.padEnd(12)}${kind.summary}`)
+  .join('\n')}`,
   status: `status <type> <id>                   show a job (exit 1 when it failed)`,
   jobs: `jobs <type> [--state S]              list jobs of a queue, newest first (S: waiting, active, delayed,
                                        completed, failed, cancelled); webhook lists deliveries`,

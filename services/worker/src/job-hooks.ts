@@ -10,7 +10,6 @@ import {
   queueDelivery,
   toJobView,
   type Config,
-  type JobType,
   type WebhookSpec,
 } from '@crawlfleet/core/runtime';
 import { Queue, type Job } from 'bullmq';
@@ -30,7 +29,7 @@ export class JobHooks {
 
   constructor(
     private readonly config: Config,
-    private readonly type: JobType,
+    private readonly type: string,
     private readonly logger: Logger,
   ) {}
 

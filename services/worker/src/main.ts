@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import { WORKER_KINDS, isWorkerKind } from '@crawlfleet/tasks/kinds';
 import { parseArgs } from 'node:util';
-import { ConfigError, describeRedis, loadConfig, WORKER_KINDS, type Config } from '@crawlfleet/core/runtime';
+import { ConfigError, describeRedis, loadConfig, type Config } from '@crawlfleet/core/runtime';
 import { logDestination, loggerOptions } from '@crawlfleet/core/log-format';
 import { pino } from 'pino';
 import { serveMetrics } from './metrics.js';
@@ -41,6 +42,10 @@ function readConfig(): Config {
     );
     if (!config.workerQueue)
       throw new ConfigError(`WORKER_QUEUE or --queue is required (one of ${WORKER_KINDS.join(', ')})`);
+    if (!isWorkerKind(config.workerQueue))
+      throw new ConfigError(
+        `${values.queue ? '--queue' : 'WORKER_QUEUE'} must be one of ${WORKER_KINDS.join(', ')} (got ${JSON.stringify(config.workerQueue)})`,
+      );
     const beyond = config.workerShards?.find((shard) => shard >= config.crawlQueueShards);
     if (beyond !== undefined)
       throw new ConfigError(

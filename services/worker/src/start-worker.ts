@@ -1,3 +1,4 @@
+import { jobKind } from '@crawlfleet/tasks/kinds';
 import { hostname } from 'node:os';
 import {
   HOOKED_JOB,
@@ -12,15 +13,14 @@ import {
   queueKeyPrefix,
   type Config,
   type WebhookDelivery,
-  type WorkerKind,
 } from '@crawlfleet/core/runtime';
 import { MetricsTime, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { defaultConcurrency } from './defaults.js';
 import { workerMetrics } from './metrics.js';
-import { fibonacciProcessor } from './processors/fibonacci.js';
-import { sqrtProcessor } from './processors/sqrt.js';
+import { threadProcessor } from './processors/threads.js';
+import { toBullmqError } from './to-bullmq-error.js';
 import { JobHooks } from './job-hooks.js';
 import { SharedSlots } from './shared-slots.js';
 import { BatchedRelease } from './batched-release.js';
@@ -32,7 +32,7 @@ export interface RunningWorker {
   readonly worker: Worker;
   /** Every BullMQ worker of this process: the kind's queue and, for crawl, the page shards it serves. */
   readonly workers: Worker[];
-  readonly queue: WorkerKind;
+  readonly queue: string;
   readonly concurrency: number;
   /** Job durations and counts of this worker, for Prometheus. */
   readonly metrics: Registry;
@@ -47,7 +47,7 @@ export interface RunningWorker {
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
   config: Config;
-  queue: WorkerKind;
+  queue: string;
   logger: Logger;
   /** @defaultValue `WORKER_CONCURRENCY`, else {@link defaultConcurrency} */
   concurrency?: number;
@@ -91,23 +91,32 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     metrics: bullmqMetrics,
     ...locks,
   };
-  const fibonacci = queue === 'fibonacci' ? fibonacciProcessor(config.fibonacciMaxN, concurrency) : null;
-  // Like the crawler, the webhook sender (undici, the address guard) is loaded only where it runs.
+  // The kind's processor: its own code, inline or in threads, or the worker's engine for it (crawl, render,
+  // webhook). Like the crawler, the webhook sender (undici, the address guard) is loaded only where it runs.
+  const kind = jobKind(queue);
+  const threads = kind.run.mode === 'thread' ? threadProcessor(kind, config, concurrency) : null;
   const webhook =
     queue === 'webhook'
       ? (await import('./processors/webhook.js')).webhookProcessor(config, connection, concurrency)
       : null;
+  const inline = kind.run.mode === 'inline' ? kind.run.process : null;
   const run =
     crawl?.processor ??
-    (fibonacci
-      ? (job: Job) => fibonacci.process(job)
+    (threads
+      ? (job: Job) => threads.process(job)
       : webhook
         ? (job: Job, token?: string, signal?: AbortSignal) =>
             webhook.process(job as Job<WebhookDelivery>, token, signal)
-        : queue === 'sqrt'
-          ? sqrtProcessor()
+        : inline
+          ? async (job: Job) => {
+              try {
+                return await inline(job.data, config);
+              } catch (err) {
+                throw toBullmqError(err);
+              }
+            }
           : null);
-  // A kind in WORKER_KINDS without a processor here is a mistake, never sqrt's work under another name.
+  // An engine kind this worker has no engine for is a mistake, never another kind's work under its name.
   if (!run) throw new Error(`no processor for the ${queue} queue`);
   // The ids of the jobs running here, named in the log when shutdown cannot wait for them.
   const active = new Set<string>();
@@ -202,7 +211,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         for (const each of workers) void each.close(true).catch(() => {});
       }
       await Promise.race([
-        Promise.allSettled([crawl?.close(), fibonacci?.close(), webhook?.close(), hooks?.close(), released.close()]),
+        Promise.allSettled([crawl?.close(), threads?.close(), webhook?.close(), hooks?.close(), released.close()]),
         new Promise((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
       stopBackLine();
@@ -254,7 +263,7 @@ export function failedLine(job: Job | undefined): string {
 }
 
 /** The queues a worker of `kind` serves: its own, and for crawl the page shards (all, or WORKER_SHARDS / --shards). */
-export function queueNames(config: Config, kind: WorkerKind): string[] {
+export function queueNames(config: Config, kind: string): string[] {
   if (kind !== 'crawl' || config.crawlQueueShards <= 1) return [kind];
   const shards = pageQueueNames(config.crawlQueueShards);
   return ['crawl', ...(config.workerShards ? config.workerShards.map((shard) => shards[shard]) : shards)];

@@ -1,5 +1,6 @@
+import { type JobType } from '@crawlfleet/tasks/kinds';
 import { createHash, randomUUID } from 'node:crypto';
-import { DEFAULT_TENANT, type JobType, type RedisClient } from '@crawlfleet/core';
+import { DEFAULT_TENANT, type RedisClient } from '@crawlfleet/core';
 import { IdempotencyConflictError } from '../errors.js';
 
 /** JSON with object keys sorted, so inputs equal as values have one form. */

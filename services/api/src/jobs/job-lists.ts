@@ -1,3 +1,4 @@
+import { type JobType } from '@crawlfleet/tasks/kinds';
 import {
   CRAWL_SCHEDULE_JOB,
   PAGE_JOB,
@@ -6,7 +7,6 @@ import {
   toJobView,
   viewState,
   type JobState,
-  type JobType,
   type JobView,
   type Scope,
 } from '@crawlfleet/core';

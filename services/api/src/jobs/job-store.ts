@@ -1,3 +1,4 @@
+import { type JobType } from '@crawlfleet/tasks/kinds';
 import { randomUUID } from 'node:crypto';
 import {
   HOOKED_JOB,
@@ -12,7 +13,6 @@ import {
   tenantLimits,
   viewState,
   type JobState,
-  type JobType,
   type Scope,
   type WebhookSpec,
 } from '@crawlfleet/core';

@@ -1,6 +1,5 @@
+import { JOB_QUEUES, JOB_TYPES, type JobQueueName, type JobType } from '@crawlfleet/tasks/kinds';
 import {
-  JOB_QUEUES,
-  JOB_TYPES,
   PageQueues,
   RENDER_QUEUE,
   WEBHOOK_QUEUE,
@@ -13,8 +12,6 @@ import {
   waitForReplicas,
   NotReplicatedError,
   type Config,
-  type JobQueueName,
-  type JobType,
 } from '@crawlfleet/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { RedisClient } from '@crawlfleet/core';

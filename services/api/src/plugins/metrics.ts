@@ -1,4 +1,5 @@
-import { JOB_TYPES, fleetPoliteness } from '@crawlfleet/core';
+import { JOB_TYPES } from '@crawlfleet/tasks/kinds';
+import { fleetPoliteness } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

@@ -1,4 +1,4 @@
-import { JOB_TYPES, type JobType } from '@crawlfleet/core';
+import { JOB_TYPES, type JobType } from '@crawlfleet/tasks/kinds';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EventStream } from '../plugins/open-streams.js';
 import { toJobView } from '@crawlfleet/core';

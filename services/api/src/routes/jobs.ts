@@ -1,4 +1,5 @@
-import { JOB_EVENTS, JOB_TYPES, jobSchemas, webhookSpec, type JobType, type WebhookSpec } from '@crawlfleet/core';
+import { JOB_TYPES, jobKind, type JobType, type KindSchemas } from '@crawlfleet/tasks/kinds';
+import { JOB_EVENTS, webhookSpec, type WebhookSpec } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { JobNotCancellableError, JobNotRetriableError } from '../errors.js';
@@ -41,8 +42,13 @@ const ListQuerySchema = Type.Object(
 );
 
 /** The Jobs part of the API for one type, with that type's schemas. */
-function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type: JobType): void {
-  const { input, result } = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN })[type];
+function typeRoutes(
+  app: FastifyInstance,
+  store: JobStore,
+  lists: JobLists,
+  type: JobType,
+  { input, result }: KindSchemas,
+): void {
   const view = jobView(input, result, `${type[0].toUpperCase()}${type.slice(1)}Job`);
   // A job's webhook rides beside its input fields, and is taken off before the input is stored.
   const body = Type.Object(
@@ -211,7 +217,7 @@ function typeRoutes(app: FastifyInstance, store: JobStore, lists: JobLists, type
 /** POST/GET/DELETE for every job type, on the app's job store. */
 export default async function jobRoutes(app: FastifyInstance): Promise<void> {
   const lists = new JobLists(app.jobQueues);
-  for (const type of JOB_TYPES) typeRoutes(app, app.jobs, lists, type);
+  for (const type of JOB_TYPES) typeRoutes(app, app.jobs, lists, type, await jobKind(type).schemas!(app.config));
   unknownTypeRoutes(
     app,
     ['/jobs/:type', '/jobs/:type/batch', '/jobs/:type/:id', '/jobs/:type/:id/events', '/jobs/:type/:id/retry'],

@@ -1,4 +1,5 @@
-import { JOB_QUEUES, RENDER_QUEUE, WEBHOOK_QUEUE, type JobQueueName } from '@crawlfleet/core';
+import { JOB_QUEUES, type JobQueueName } from '@crawlfleet/tasks/kinds';
+import { RENDER_QUEUE, WEBHOOK_QUEUE } from '@crawlfleet/core';
 import type { Queue } from '../plugins/job-queues.js';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';

@@ -1,13 +1,11 @@
+import { JOB_TYPES, jobKind, type JobType } from '@crawlfleet/tasks/kinds';
 import {
   CRAWL_SCHEDULE_JOB,
-  JOB_TYPES,
   TENANT_FIELD,
   jobInput,
-  jobSchemas,
   mayAct,
   scopedScheduleId,
   splitScheduleId,
-  type JobType,
   type Scope,
 } from '@crawlfleet/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -46,7 +44,6 @@ interface ScheduleBody {
 /** Periodic jobs (Celery beat's job), on BullMQ job schedulers: one run per period however many instances run. */
 export default async function scheduleRoutes(app: FastifyInstance): Promise<void> {
   const { jobQueues: queues, jobs: store } = app;
-  const schemas = jobSchemas({ fibonacciMaxN: app.config.fibonacciMaxN });
   const { jobId: _jobId, ...template } = store.jobOptions({});
 
   for (const type of JOB_TYPES) {
@@ -59,7 +56,7 @@ export default async function scheduleRoutes(app: FastifyInstance): Promise<void
         cron: Type.Optional(
           Type.String({ minLength: 1, maxLength: 200, description: 'Or a cron pattern (5 or 6 fields)' }),
         ),
-        input: schemas[type].input,
+        input: (await jobKind(type).schemas!(app.config)).input,
       },
       { additionalProperties: false },
     );

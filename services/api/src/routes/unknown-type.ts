@@ -1,4 +1,4 @@
-import { JOB_TYPES, isJobType, type JobType } from '@crawlfleet/core';
+import { JOB_TYPES, isJobType, type JobType } from '@crawlfleet/tasks/kinds';
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import { RouteNotFoundError, UnknownJobTypeError } from '../errors.js';
 

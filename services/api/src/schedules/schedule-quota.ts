@@ -1,12 +1,11 @@
+import { JOB_TYPES, type JobType } from '@crawlfleet/tasks/kinds';
 import {
   CRAWL_SCHEDULE_JOB,
   DEFAULT_TENANT,
-  JOB_TYPES,
   QuotaExceededError,
   splitScheduleId,
   tenantLimits,
   type CrawlScheduleData,
-  type JobType,
   type Scope,
 } from '@crawlfleet/core';
 import type { JobQueues } from '../plugins/job-queues.js';

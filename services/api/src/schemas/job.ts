@@ -1,4 +1,5 @@
-import { JOB_STATES, JOB_TYPES, MAX_WAIT_MS } from '@crawlfleet/core';
+import { JOB_TYPES } from '@crawlfleet/tasks/kinds';
+import { JOB_STATES, MAX_WAIT_MS } from '@crawlfleet/core';
 import { Type, type TSchema } from 'typebox';
 
 /** BullMQ's highest priority number (lower numbers run first; 0 means none). */
