@@ -31,7 +31,7 @@ import {
   type SafeFetcher,
   type SitemapLimits,
 } from '@crawlfleet/tasks';
-import type { Job } from 'bullmq';
+import type { Job } from '../bullmq.js';
 import { describeFailure } from '../task-failure.js';
 import type { CrawlCancels } from './crawl-cancels.js';
 import type { CrawlHooks } from './crawl-hooks.js';
@@ -181,7 +181,7 @@ export class PageProcessor {
       ...(data.resumeAt ? { resume: data.resumeAt } : {}),
       ...change,
     };
-    const stride = await this.deps.shares.scale(context.tenant);
+    const stride = await this.deps.shares.scale(context.tenant, data.crawlId);
     await this.deps.pages.frontier.putBack(claim, entry, this.pace(context, stride), notBefore, keepLease);
     this.deps.wake?.();
     return 'back';
@@ -209,7 +209,7 @@ export class PageProcessor {
       return 'stopped';
     }
     const { render } = context.options;
-    const stride = await this.deps.shares.scale(context.tenant);
+    const stride = await this.deps.shares.scale(context.tenant, crawlId);
     // Finished before but not acknowledged (the worker died): queue the same children again.
     if (claimed) {
       await this.deps.pages.add(crawlId, claimed, childDepthOf(url, depth), render, this.pace(context, stride));

@@ -22,4 +22,17 @@ describe('TenantShares', () => {
     await shares.ended('light', 'c3');
     expect(await shares.scale('light')).toBe(2);
   });
+
+  it('reads again at once for a crawl it has not seen, and keeps the share for the crawls it has', async () => {
+    const queuePrefix = `shares-${randomUUID()}`;
+    const shares = new TenantShares(redis, { queuePrefix, tenants: {} });
+    const running = tenantKeys(queuePrefix, 'a').running;
+    await redis.zadd(running, 1, 'c1');
+    expect(await shares.scale('a', 'c1')).toBe(1);
+    await redis.zadd(running, 2, 'c2', 3, 'c3');
+    // c1 was seen: its share is reused (FRESH_MS); c3 is new: the tenant's crawls are read again.
+    expect(await shares.scale('a', 'c1')).toBe(1);
+    expect(await shares.scale('a', 'c3')).toBe(3);
+    expect(await shares.scale('a', 'c2')).toBe(3);
+  });
 });

@@ -11,23 +11,33 @@ const FRESH_MS = 2000;
  * each, as much in all as a tenant with one, and weight 2 twice that.
  */
 export class TenantShares {
-  private readonly known = new Map<string, { scale: number; at: number }>();
+  private readonly known = new Map<string, { scale: number; at: number; crawls: Set<string> }>();
 
   constructor(
     private readonly redis: RedisClient,
     private readonly config: Pick<Config, 'queuePrefix' | 'tenants'>,
   ) {}
 
-  /** The factor a tenant's page places are multiplied by: running crawls / weight (1 for one crawl, weight 1). */
-  async scale(tenant: string, now = Date.now()): Promise<number> {
+  /**
+   * The factor a tenant's page places are multiplied by: running crawls / weight (1 for one crawl, weight 1).
+   * Read again every FRESH_MS, and at once for a crawl not seen since the last read (a tenant starting
+   * crawls one after another would otherwise pace them all by its first for FRESH_MS).
+   */
+  async scale(tenant: string, crawlId?: string, now = Date.now()): Promise<number> {
     const known = this.known.get(tenant);
-    if (known && now - known.at < FRESH_MS) return known.scale;
+    if (known && now - known.at < FRESH_MS && (crawlId === undefined || known.crawls.has(crawlId))) return known.scale;
     // Fairness is bookkeeping: Redis failing over (the key's master gone) never fails a page over it.
-    const running = await this.redis.zcard(tenantKeys(this.config.queuePrefix, tenant).running).catch(() => null);
+    // The running crawls' ids (a tenant's concurrent crawls are capped, TENANT_MAX_CRAWLS), so a new one is noticed.
+    const running = await this.redis
+      .zrange(tenantKeys(this.config.queuePrefix, tenant).running, 0, 9_999)
+      .catch(() => null);
     if (running === null) return known?.scale ?? 1 / tenantWeight(this.config, tenant);
-    const scale = Math.max(1, running) / tenantWeight(this.config, tenant);
+    const scale = Math.max(1, running.length) / tenantWeight(this.config, tenant);
     if (this.known.size > 10_000) this.known.clear();
-    this.known.set(tenant, { scale, at: now });
+    const crawls = new Set(running);
+    // A crawl not (or no longer) among the running is not looked for again until the next read.
+    if (crawlId !== undefined) crawls.add(crawlId);
+    this.known.set(tenant, { scale, at: now, crawls });
     return scale;
   }
 
