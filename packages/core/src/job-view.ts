@@ -1,5 +1,4 @@
 import type { JobState } from './job-types.js';
-import type { Job } from 'bullmq';
 import { jobInput } from './tenants.js';
 
 /** A job as the API shows it. */
@@ -38,19 +37,18 @@ export function apiState(state: string): JobState | null {
   }
 }
 
-/** What a view is made of: the fields of a BullMQ Job. */
-export type JobFields = Pick<
-  Job,
-  | 'id'
-  | 'data'
-  | 'returnvalue'
-  | 'failedReason'
-  | 'progress'
-  | 'attemptsMade'
-  | 'timestamp'
-  | 'processedOn'
-  | 'finishedOn'
->;
+/** What a view is made of: the fields of a queued job (a BullMQ Job has them; this module needs no bullmq). */
+export interface JobFields {
+  id?: string;
+  data: unknown;
+  returnvalue: unknown;
+  failedReason: string;
+  progress: unknown;
+  attemptsMade: number;
+  timestamp: number;
+  processedOn?: number;
+  finishedOn?: number;
+}
 
 /** A job's state as the API tells it: a failed job that was cancelled is `cancelled`. */
 export function viewState(job: Pick<JobFields, 'failedReason'>, state: JobState): JobState {

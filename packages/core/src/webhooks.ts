@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import { crawlBase } from './crawl-record.js';
 import type { RedisClient } from './redis.js';
 
@@ -104,13 +103,28 @@ export function deliveryHeaders(
   return headers;
 }
 
+/** Where deliveries are queued: the webhook queue (a BullMQ Queue), as this module uses it. */
+export interface DeliveryQueue {
+  add(
+    name: string,
+    data: WebhookDelivery,
+    options: {
+      jobId: string;
+      attempts: number;
+      backoff: { type: 'exponential'; delay: number };
+      removeOnComplete: boolean;
+      removeOnFail: { age: number };
+    },
+  ): Promise<unknown>;
+}
+
 /**
  * Queues a delivery unless `spec` does not ask for `event`. The job id is
  * the delivery id, so queuing one event twice (a retried page) sends it once.
  * The spec itself stays where it is (`specAt`): the job holds no secret.
  */
 export async function queueDelivery(
-  { queue, redis }: { queue: Queue; redis: RedisClient },
+  { queue, redis }: { queue: DeliveryQueue; redis: RedisClient },
   spec: WebhookSpec | null,
   deliveryId: string,
   event: string,

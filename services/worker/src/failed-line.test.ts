@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { Job } from './bullmq.js';
 import { describe, expect, it } from 'vitest';
 import { failedLine } from './start-worker.js';
 

@@ -1,4 +1,4 @@
 export { startWorker, type RunningWorker, type StartWorkerOptions } from './start-worker.js';
 export { defaultConcurrency, workerNodeArgs } from './defaults.js';
-export { toBullmqError } from './to-bullmq-error.js';
+export { toBullmqError } from './bullmq.js';
 export { workerMetrics, serveMetrics } from './metrics.js';

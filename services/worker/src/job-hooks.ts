@@ -1,18 +1,16 @@
 import {
   WEBHOOK_QUEUE,
   createRedis,
-  queueKeyPrefix,
   jobWebhookKey,
   jobTenant,
   MemoryWatch,
   MEMORY_PRESSURE,
-  quietErrors,
   queueDelivery,
   toJobView,
   type Config,
   type WebhookSpec,
 } from '@crawlfleet/core/runtime';
-import { Queue, type Job } from 'bullmq';
+import { openQueue, type Job, type Queue } from './bullmq.js';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 
@@ -41,12 +39,7 @@ export class JobHooks {
       this.parts = {
         redis,
         memory: new MemoryWatch(redis),
-        queue: quietErrors(
-          new Queue(WEBHOOK_QUEUE, {
-            connection: redis,
-            prefix: queueKeyPrefix(this.config.queuePrefix, WEBHOOK_QUEUE),
-          }),
-        ),
+        queue: openQueue(WEBHOOK_QUEUE, redis, this.config),
       };
     }
     return this.parts;

@@ -1,4 +1,4 @@
-import type { Worker } from 'bullmq';
+import type { Worker } from './bullmq.js';
 import { describe, expect, it } from 'vitest';
 import { SharedSlots } from './shared-slots.js';
 

@@ -1,4 +1,4 @@
-import type { Worker } from 'bullmq';
+import type { Worker } from './bullmq.js';
 
 /**
  * One WORKER_CONCURRENCY for a process that serves several queues (the crawl

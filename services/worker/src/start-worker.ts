@@ -14,13 +14,12 @@ import {
   type Config,
   type WebhookDelivery,
 } from '@crawlfleet/core/runtime';
-import { MetricsTime, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { defaultConcurrency } from './defaults.js';
 import { workerMetrics } from './metrics.js';
 import { threadProcessor } from './processors/threads.js';
-import { toBullmqError } from './to-bullmq-error.js';
+import { MetricsTime, Worker, toBullmqError, type Job } from './bullmq.js';
 import { JobHooks } from './job-hooks.js';
 import { SharedSlots } from './shared-slots.js';
 import { BatchedRelease } from './batched-release.js';

@@ -8,7 +8,7 @@ import {
   type WebhookSpec,
   type WebhookBudget,
 } from '@crawlfleet/core/runtime';
-import type { Queue } from 'bullmq';
+import type { Queue } from '../bullmq.js';
 import type { Logger } from 'pino';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 

@@ -4,12 +4,10 @@ import {
   PAGE_JOB,
   PageQueues,
   Recrawls,
-  queueKeyPrefix,
   startScheduledCrawl,
   MemoryWatch,
   TenantUsage,
   WebhookBudget,
-  quietErrors,
   type CrawlScheduleData,
   WEBHOOK_QUEUE,
   cancelChannel,
@@ -19,11 +17,10 @@ import {
 } from '@crawlfleet/core/runtime';
 import type { CrawlInput } from '@crawlfleet/core';
 import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@crawlfleet/tasks';
-import { DelayedError, Queue, type Job, type Worker } from 'bullmq';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { toBullmqError } from '../to-bullmq-error.js';
+import { movedToDelayed, openQueue, toBullmqError, type Job, type Worker } from '../bullmq.js';
 import { CrawlCancels } from './crawl-cancels.js';
 import { ContentPool } from './content-pool.js';
 import { CrawlSweep } from './crawl-sweep.js';
@@ -90,9 +87,7 @@ export async function startCrawlParts(
     (err) => logger.warn({ err: err.message }, 'crawl store lost Redis'),
     { enableAutoPipelining: true },
   );
-  const queue = quietErrors(
-    new Queue('crawl', { connection: commands, prefix: queueKeyPrefix(config.queuePrefix, 'crawl') }),
-  );
+  const queue = openQueue('crawl', commands, config);
   const pageQueues = new PageQueues(commands, config, queue);
   const store = new CrawlStore(commands, config.queuePrefix, config.resultTtlSeconds, config.crawlQueueShards);
   const robots = new RobotsCache(
@@ -120,9 +115,7 @@ export async function startCrawlParts(
     maxBytes: config.crawlMaxBytes,
     deadlineMs: config.crawlTimeoutMs * 4,
   };
-  const webhooks = quietErrors(
-    new Queue(WEBHOOK_QUEUE, { connection: commands, prefix: queueKeyPrefix(config.queuePrefix, WEBHOOK_QUEUE) }),
-  );
+  const webhooks = openQueue(WEBHOOK_QUEUE, commands, config);
   const hooks = new CrawlHooks({
     store,
     webhooks,
@@ -200,7 +193,7 @@ export async function startCrawlParts(
       if (job.name === CRAWL_SCHEDULE_JOB) {
         if (memory.pressure) {
           await job.moveToDelayed(Date.now() + MEMORY_WAIT_MS, token);
-          throw new DelayedError();
+          throw movedToDelayed();
         }
         const deps = { store, pages: pageQueues, redis: commands, config };
         return { crawlId: await startScheduledCrawl(deps, job.data as CrawlScheduleData) };
@@ -212,7 +205,7 @@ export async function startCrawlParts(
         : null;
       if (admission && !('lease' in admission)) {
         await job.moveToDelayed(Date.now() + ('wait' in admission ? admission.wait : admission.open), token);
-        throw new DelayedError();
+        throw movedToDelayed();
       }
       // Each redirect hop takes its own host's lease (and a single-page job reads no robots.txt, as before).
       const leaseRef = admission && 'lease' in admission ? { lease: admission.lease } : null;
@@ -229,7 +222,7 @@ export async function startCrawlParts(
       if ('err' in held && held.err instanceof HopMustWaitError) {
         // The redirect's next host has no lease free: the job waits in the queue and starts again.
         await job.moveToDelayed(Date.now() + held.err.waitMs, token);
-        throw new DelayedError();
+        throw movedToDelayed();
       }
       if ('err' in held) throw toBullmqError(held.err);
       return held.value;

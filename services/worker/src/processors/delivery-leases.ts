@@ -1,22 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hostKey, tenantKeys, type RedisClient } from '@crawlfleet/core/runtime';
-
-/**
- * Takes a lease in a set of leases scored by expiry, if fewer than the cap are live.
- * KEYS[1] leases
- * ARGV[1] now (ms), ARGV[2] expiry (ms), ARGV[3] cap, ARGV[4] token
- * Returns 0 when taken, else the ms until the soonest live lease expires.
- */
-const TAKE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(1, tonumber(first[2]) - tonumber(ARGV[1]))
-end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) - tonumber(ARGV[1]) + 1000)
-return 0
-`;
+import { hostKey, luaScript, tenantKeys, type RedisClient } from '@crawlfleet/core/runtime';
 
 type Leasing = RedisClient & {
   cfTakeLease(key: string, now: number, expiry: number, cap: number, token: string): Promise<number>;
@@ -50,7 +33,7 @@ export class DeliveryLeases {
   ) {
     this.redis = redis as Leasing;
     if (typeof this.redis.cfTakeLease !== 'function')
-      redis.defineCommand('cfTakeLease', { numberOfKeys: 1, lua: TAKE });
+      redis.defineCommand('cfTakeLease', { numberOfKeys: 1, lua: luaScript('lease-take') });
   }
 
   /** @returns the lease, or the ms to wait before trying again */

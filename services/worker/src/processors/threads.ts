@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '@crawlfleet/core/runtime';
 import type { JobKind } from '@crawlfleet/tasks/kinds';
-import type { Job } from 'bullmq';
+import type { Job } from '../bullmq.js';
 import { Piscina } from 'piscina';
-import { failureError } from '../to-bullmq-error.js';
+import { failureError } from '../bullmq.js';
 import type { KindOutcome, KindTask } from './kind-thread.js';
 
 const threadFile = new URL('./kind-thread.js', import.meta.url).href;

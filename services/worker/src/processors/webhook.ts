@@ -7,7 +7,7 @@ import {
 } from '@crawlfleet/core/runtime';
 import { DeliveryLeases } from './delivery-leases.js';
 import { SafeFetcher } from '@crawlfleet/tasks';
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { movedToDelayed, unrecoverable, type Job } from '../bullmq.js';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 
 /** How long a crawl's end waits for its page deliveries at most, then goes anyway. */
@@ -43,7 +43,7 @@ export function webhookProcessor(config: Config, redis: RedisClient, slots: numb
   /** A delivery's spec, read where its crawl or job keeps it. */
   const specAt = async ({ key, field }: { key: string; field?: string }): Promise<WebhookSpec> => {
     const raw = field ? await redis.hget(key, field) : await redis.get(key);
-    if (raw === null) throw new UnrecoverableError('the webhook expired with its crawl or job');
+    if (raw === null) throw unrecoverable('the webhook expired with its crawl or job');
     return JSON.parse(raw) as WebhookSpec;
   };
   return {
@@ -51,13 +51,13 @@ export function webhookProcessor(config: Config, redis: RedisClient, slots: numb
       const delivery = job.data;
       if (delivery.after && Date.now() - job.timestamp < ORDER_WAIT_MS && (await redis.scard(delivery.after)) > 0) {
         await job.moveToDelayed(Date.now() + ORDER_POLL_MS, token);
-        throw new DelayedError();
+        throw movedToDelayed();
       }
       const lease = await leases.take(delivery.url, delivery.tenant ?? DEFAULT_TENANT);
       if ('waitMs' in lease) {
         // Its receiver or its tenant has all its deliveries in flight: wait in the queue, not in a slot.
         await job.moveToDelayed(Date.now() + Math.min(lease.waitMs, LEASE_POLL_MS), token);
-        throw new DelayedError();
+        throw movedToDelayed();
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       try {

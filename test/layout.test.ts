@@ -1,0 +1,36 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/* Where things live, as docs/architecture.md says: checked, not just written. */
+
+const root = join(import.meta.dirname, '..');
+
+/** The TypeScript sources (not tests) under `dir`, relative to the repository. */
+function sources(dir: string, found: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name === 'bundle') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) sources(path, found);
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) found.push(relative(root, path));
+  }
+  return found;
+}
+
+const all = [...sources(join(root, 'packages')), ...sources(join(root, 'services'))];
+const text = (path: string) => readFileSync(join(root, path), 'utf8');
+
+describe('layout', () => {
+  it('imports bullmq only in the queue adapters: the API, the worker and the frontier hand-out', () => {
+    const importers = all.filter((path) => /from 'bullmq'/.test(text(path))).sort();
+    expect(importers).toEqual([
+      'packages/core/src/page-jobs.ts',
+      'services/api/src/plugins/job-queues.ts',
+      'services/worker/src/bullmq.ts',
+    ]);
+  });
+
+  it('writes no Lua inside TypeScript: every script is a file of packages/core/lua', () => {
+    expect(all.filter((path) => /redis\.p?call\(/.test(text(path)))).toEqual([]);
+  });
+});
