@@ -90,6 +90,41 @@ describe('main content: what real pages do', () => {
     expect(out).not.toContain('Search the site');
   });
 
+  it('reads prose in <noscript> (the page for readers without scripts), not a notice or escaped markup', () => {
+    const page = `<html><body><noscript><p>Please enable JavaScript to comment.</p></noscript>
+      <div class="post-body"><script type="text/template">${prose(1, 'script copy')}</script>
+      <noscript><span>By the desk</span><br>${prose(5, 'lake').replace(/<\/?p>/g, '<br>')}</noscript></div>
+      <noscript>&lt;div&gt;&lt;a href="https://ads.example/"&gt;&lt;img src="https://ads.example/1.gif"&gt;&lt;/a&gt;&lt;/div&gt;
+      ${'&lt;img src="https://ads.example/pixel.gif" width="1" height="1"&gt;'.repeat(8)}</noscript></body></html>`;
+    const { text: out, markdown } = text(page);
+    expect(out).toContain('Paragraph 4 about the lake');
+    expect(markdown).toContain('Paragraph 4 about the lake');
+    expect(out).not.toContain('enable JavaScript');
+    expect(out).not.toContain('script copy');
+    expect(out).not.toContain('ads.example');
+  });
+
+  it("keeps a forum thread's posts inside its moderation form; a login or a list of names in a form stays out", () => {
+    const posts = Array.from(
+      { length: 8 },
+      (_, i) =>
+        `<li class="message"><div class="messageUserInfo"><a href="/u/${i}">user${i}</a></div>
+        <blockquote class="messageText">Post ${i}: the council met again on Tuesday, and the vote, after a long debate,<br>
+        went the other way this time, which surprised most of the people in the room.</blockquote></li>`,
+    ).join('');
+    const names = Array.from({ length: 60 }, (_, i) => `<a href="/users/n${i}">name_${i}</a>`).join(', ');
+    const page = `<html><body><header><form action="/login"><label>User name</label><input name="u">
+      <button>Log in and see what the community says about this, the weather and everything else</button></form></header>
+      <h1>Council vote thread</h1><form action="inline-mod/post/switch" class="InlineModForm">
+      <ol class="messageList">${posts}</ol></form>
+      <form id="new_kudo" action="/kudos"><p>Kudos from ${names}</p></form></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Post 0: the council met');
+    expect(out).toContain('Post 7: the council met');
+    expect(out).not.toContain('User name');
+    expect(out).not.toContain('name_59');
+  });
+
   it('finds prose written straight into a wrapper, without paragraphs', () => {
     const story = 'The team at the clinic found two of its five cars broken into this morning, batteries gone. '.repeat(
       4,
@@ -202,6 +237,25 @@ describe('content bounds', () => {
         .warning,
     ).toMatch(/CRAWL_MAX_CONTENT_ELEMENTS \(100000\)/);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('weighs noscript and form prose in one walk, however many there are or however they nest', () => {
+    // Each node is walked once: a noscript or form inside another goes with the outer one.
+    const nested = `${'<form><noscript>'.repeat(250)}${'words of a post, '.repeat(40)}${'</noscript></form>'.repeat(250)}`;
+    const wide = '<noscript><p>a short notice to readers</p></noscript><form><input name="q"></form>'.repeat(20_000);
+    for (const html of [nested, wide]) {
+      const started = performance.now();
+      const content = pageContent(
+        html,
+        extractLinks(html, 'https://a.example/'),
+        'https://a.example/',
+        ['text'],
+        true,
+        limits,
+      );
+      expect(content.warning).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(5000);
+    }
   });
 
   it('gives a page with more than CRAWL_MAX_CONTENT_ELEMENTS elements its text only', () => {

@@ -69,6 +69,43 @@ const NOT_CONTENT = new Set(
 );
 
 /**
+ * Text that makes an element that is otherwise never content the page's prose: a `<noscript>` with this
+ * much is the page as readers without scripts get it (Blogger's posts), not a notice; a `<form>` with this
+ * much holds posts (forums wrap a thread's posts in their moderation form), not a search or a login.
+ */
+const PROSE_IN: Record<string, number> = { noscript: 400, form: 1000 };
+/** Text that is markup written out (a tag's start), not words. */
+const MARKUP = /<\/?[a-z]/i;
+/** Never prose, inside such an element: controls, scripts, and links (a list of names or pages is no prose). */
+const NOT_PROSE = new Set(['script', 'style', 'template', 'textarea', 'select', 'option', 'button', 'a']);
+
+/**
+ * The `<noscript>` and `<form>` elements that hold prose (see {@link PROSE_IN}). Each node is walked
+ * once: an element of those names inside another goes with the outer one.
+ */
+function proseHolders(elements: Element[]): Set<Element> {
+  const prose = new Set<Element>();
+  const walked = new Set<Element>();
+  for (const element of elements) {
+    const needed = PROSE_IN[element.name];
+    if (needed === undefined || walked.has(element)) continue;
+    let length = 0;
+    const stack: AnyNode[] = [element];
+    while (stack.length) {
+      const node = stack.pop()!;
+      // Escaped markup (ads' fallbacks written as text: `&lt;div&gt;&lt;a href=…`) is not prose.
+      if (isText(node)) length += MARKUP.test(node.data) ? 0 : node.data.trim().length;
+      if (!isTag(node)) continue;
+      if (PROSE_IN[node.name] !== undefined) walked.add(node);
+      if (NOT_PROSE.has(node.name)) continue;
+      for (const child of node.children) stack.push(child);
+    }
+    if (length >= needed) prose.add(element);
+  }
+  return prose;
+}
+
+/**
  * A form holding most of the page's elements is the page's wrapper (ASP.NET wraps the whole body in one), not
  * a search, login or comment form: it is kept (its controls still go). `elements` are in document order, so a
  * form's descendants follow it in one run: it holds half the page when the element half the page after it is
@@ -194,9 +231,12 @@ function absolute(value: string, base: URL): string | undefined {
 function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | undefined {
   const elements = elementsOf($.root().get(0)!);
   const wrappers = pageForms(elements);
+  const readable = proseHolders(elements);
   const drop: Element[] = [];
   for (const element of elements) {
-    if (NOT_CONTENT.has(element.name)) drop.push(element);
+    // Kept for its prose, it is read as what it is to a reader: a block of the page (never furniture).
+    if (readable.has(element)) element.name = 'div';
+    else if (NOT_CONTENT.has(element.name)) drop.push(element);
     else if (element.name === 'form' && !wrappers.has(element)) drop.push(element);
     else if (element.name === 'a' || element.name === 'img') {
       const attribute = element.name === 'a' ? 'href' : 'src';
