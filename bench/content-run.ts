@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'cheerio/slim';
-import { extractContent } from '@crawlfleet/tasks';
+import { decodeHtml, extractContent } from '@crawlfleet/tasks';
 import { meanScore, scorePage, type PageScore } from './content-score.js';
 
 /*
@@ -24,13 +24,25 @@ export interface ContentRun {
   p95Ms: number;
 }
 
+/**
+ * A stored page's HTML: UTF-8 when its bytes are (readability's test pages were saved so, whatever
+ * their <meta> says), else as the crawler decodes a page served without a charset (BOM, <meta>).
+ */
+function decoded(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return decodeHtml(bytes, null).html;
+  }
+}
+
 export function scoreDir(dir = CONTENT_PAGES): ContentRun {
   const pages: ContentRun['pages'] = [];
   for (const name of readdirSync(dir).sort()) {
     const source = join(dir, name, 'source.html');
     const expectedFile = join(dir, name, 'expected.html');
     if (!existsSync(source) || !existsSync(expectedFile)) continue;
-    const html = readFileSync(source, 'utf8');
+    const html = decoded(readFileSync(source));
     const expected = load(readFileSync(expectedFile, 'utf8')).root().text();
     const started = performance.now();
     const text =

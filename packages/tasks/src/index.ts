@@ -41,3 +41,4 @@ export { extractContent, type ContentOptions } from './crawl/content.js';
 export { hammingDistance, simhash } from './crawl/simhash.js';
 export { capContent, pageContent, type Content, type ContentLimits } from './crawl/page-content.js';
 export { parseSitemap, sitemapOf, sitemapUrls, type SitemapFile, type SitemapLimits } from './crawl/sitemap.js';
+export { decodeHtml } from './crawl/charset.js';
