@@ -30,6 +30,14 @@ describe('layout', () => {
     ]);
   });
 
+  it('spells Redis keys and channels in one module (packages/core/src/keys.ts)', () => {
+    // A key is QUEUE_PREFIX, ':' and its parts; a hash tag is a part in braces.
+    const spelled = all.filter(
+      (path) => path !== 'packages/core/src/keys.ts' && /`\$\{[\w.]*[pP]refix\}:|:\{\$\{/.test(text(path)),
+    );
+    expect(spelled).toEqual([]);
+  });
+
   it('writes no Lua inside TypeScript: every script is a file of packages/core/lua', () => {
     expect(all.filter((path) => /redis\.p?call\(/.test(text(path)))).toEqual([]);
   });

@@ -109,29 +109,7 @@ export const LEGACY_OPTIONS: Omit<
   renderResources: 'default',
 };
 
-/**
- * Where the keys of one crawl start. The id is the hash tag, so on a Redis
- * Cluster every key of the crawl is in one slot (the crawl scripts touch
- * several at once) and different crawls spread over the slots.
- */
-export function crawlBase(prefix: string, id: string): string {
-  return `${prefix}:crawl-run:{${id}}`;
-}
-
-/** The keys of one crawl (crawl-scripts.ts says what each holds). */
-export function crawlKeys(prefix: string, id: string) {
-  const base = crawlBase(prefix, id);
-  return {
-    meta: `${base}:meta`,
-    seen: `${base}:seen`,
-    done: `${base}:done`,
-    pages: `${base}:pages`,
-    expanded: `${base}:expanded`,
-    inflight: `${base}:inflight`,
-    content: `${base}:content`,
-    validators: `${base}:validators`,
-  };
-}
+export { crawlBase, crawlKeys } from './keys.js';
 
 /** The counters of a crawl's stats, fields of its meta hash. */
 export const COUNTERS = [

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { scheduleKeys, webhookSecretsKey } from './keys.js';
 import type { RedisClient } from './redis.js';
 import type { Config } from './config.js';
 import { crawlOptions } from './crawl-record.js';
@@ -57,18 +58,15 @@ export function crawlSchedulerId(tenant: string, scheduleId: string): string {
 
 /** Where a crawl schedule keeps the id of the crawl it started last. */
 export function lastCrawlKey(prefix: string, tenant: string, scheduleId: string): string {
-  return `${prefix}:crawl-schedule:{${scopedScheduleId(tenant, scheduleId)}}:last`;
+  return scheduleKeys(prefix, scopedScheduleId(tenant, scheduleId)).last;
 }
 
 /** Where a crawl schedule keeps why its last run did not start (a quota), cleared by the next that does. */
 export function lastErrorKey(prefix: string, tenant: string, scheduleId: string): string {
-  return `${prefix}:crawl-schedule:{${scopedScheduleId(tenant, scheduleId)}}:error`;
+  return scheduleKeys(prefix, scopedScheduleId(tenant, scheduleId)).error;
 }
 
-/** A tenant's webhook secrets and header values, by the schedule that uses them. */
-export function webhookSecretsKey(prefix: string, tenant: string): string {
-  return `${prefix}:webhook-secrets:{${tenant}}`;
-}
+export { webhookSecretsKey } from './keys.js';
 
 /** A webhook as shown and as kept in a template: secret and header values as "***". */
 export function redactedWebhook(spec: WebhookSpec): WebhookSpec {

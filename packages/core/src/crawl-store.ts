@@ -1,6 +1,6 @@
 import type { RedisClient } from './redis.js';
 import { withScripts, type Scripted } from './crawl-scripts.js';
-import { frontierBase } from './frontier.js';
+import { frontierKeys, runningCrawlsKey } from './keys.js';
 import { hostKey } from './host-keys.js';
 import { DEFAULT_TENANT, allCrawlsKey, tenantKeys } from './tenants.js';
 import { recordParts, validators } from './page-record.js';
@@ -45,7 +45,7 @@ export class CrawlStore {
 
   /** The ids of crawls that were running when last looked at (the sweep's list). */
   private get runningKey(): string {
-    return `${this.prefix}:{crawls}:running`;
+    return runningCrawlsKey(this.prefix);
   }
 
   /**
@@ -130,7 +130,7 @@ export class CrawlStore {
     const lane = (JSON.parse(meta.options ?? '{}') as CrawlOptions).render ? 'r' : 'p';
     const counts = await Promise.all(
       Array.from({ length: Math.max(1, this.shards) }, (_, shard) =>
-        this.redis.hget(`${frontierBase(this.prefix, shard)}:${lane}:c:${id}`, 'n'),
+        this.redis.hget(frontierKeys(this.prefix, shard, lane).crawl(id), 'n'),
       ),
     );
     // Pages in the frontier: waiting for their host's turn, or handed out and not yet finished.

@@ -1,8 +1,10 @@
-import { hash } from 'node:crypto';
 import type { Config } from './config.js';
 import { fetchUrlOf } from './crawl-record.js';
+import { frontierKeys, politeKey, shardOfHost } from './keys.js';
 import { luaScript } from './lua.js';
 import type { RedisClient } from './redis.js';
+
+export { frontierBase, politeKey, shardOfHost } from './keys.js';
 
 /*
  * The crawl frontier: where a crawl's discovered pages wait until their host
@@ -42,22 +44,6 @@ export interface FrontierEntry {
   resume?: string;
   /** Not handed out before this time (ms): a retry's backoff. */
   after?: number;
-}
-
-/** The shard of a host: all its pages and politeness keys are in one slot. */
-export function shardOfHost(host: string, shards: number): number {
-  if (shards <= 1) return 0;
-  return Number.parseInt(hash('sha1', host, 'hex').slice(0, 8), 16) % shards;
-}
-
-/** The hash tag and key base of a frontier shard. */
-export function frontierBase(prefix: string, shard: number): string {
-  return `${prefix}:{frontier-${shard}}`;
-}
-
-/** A politeness key of one host (its leases, pause, …), in its frontier shard's slot. */
-export function politeKey(prefix: string, host: string, part: string, shards: number): string {
-  return `${frontierBase(prefix, shardOfHost(host, shards))}:host:${host}:${part}`;
 }
 
 /** The host an entry waits for: its resume hop's, else its own (a sitemap file's: `sitemap:<url>`). */
@@ -136,8 +122,8 @@ export class Frontier {
     return 2 * this.leaseTtlMs;
   }
 
-  private lane(shard: number, lane: Lane): string {
-    return `${frontierBase(this.config.queuePrefix, shard)}:${lane}`;
+  private lane(shard: number, lane: Lane) {
+    return frontierKeys(this.config.queuePrefix, shard, lane);
   }
 
   /** The shard of `host`. */
@@ -151,8 +137,8 @@ export class Frontier {
   }
 
   private crawlKeys(shard: number, lane: Lane, crawlId: string) {
-    const base = this.lane(shard, lane);
-    return { due: `${base}:due`, crawl: `${base}:c:${crawlId}`, hosts: `${base}:c:${crawlId}:hosts`, base };
+    const keys = this.lane(shard, lane);
+    return { due: keys.due, crawl: keys.crawl(crawlId), hosts: keys.crawlHosts(crawlId), base: keys.base };
   }
 
   /**
@@ -202,16 +188,15 @@ export class Frontier {
     most: number,
     now = Date.now(),
   ): Promise<{ pages: Dispatched[]; lost: { crawlId: string; entry: FrontierEntry }[]; nextDueMs: number }> {
-    const base = this.lane(shard, lane);
-    const tag = frontierBase(this.config.queuePrefix, shard);
+    const keys = this.lane(shard, lane);
     const [handed, lost, nextDue] = await this.redis.cfFrontierDispatch(
-      `${base}:due`,
-      `${base}:out`,
-      `${base}:out-exp`,
-      `${tag}:seq`,
-      `${base}:begun`,
-      base,
-      `${tag}:host:`,
+      keys.due,
+      keys.out,
+      keys.outExpiry,
+      keys.seq,
+      keys.begun,
+      keys.base,
+      keys.hostPrefix,
       now,
       most,
       this.config.crawlHostConcurrency,
@@ -236,13 +221,13 @@ export class Frontier {
 
   /** Checks a handed-out page before it runs, and renews its claim. */
   async begin(page: PageClaim, now = Date.now()): Promise<Begun> {
-    const base = this.lane(page.shard, page.lane);
+    const keys = this.lane(page.shard, page.lane);
     const [code, ms = 0] = await this.redis.cfFrontierBegin(
-      `${base}:out`,
-      `${base}:out-exp`,
+      keys.out,
+      keys.outExpiry,
       this.hostKey(page.host, 'leases'),
       this.hostKey(page.host, `crawl:${page.crawlId}:circuit`),
-      `${base}:begun`,
+      keys.begun,
       page.lease,
       now,
       this.claimTtlMs,
@@ -255,38 +240,38 @@ export class Frontier {
 
   /** Takes a hand-out back whose job could not be added (even with Redis out of memory): the page is first in its list again. */
   async unhand(page: PageClaim, now = Date.now()): Promise<void> {
-    const base = this.lane(page.shard, page.lane);
+    const keys = this.lane(page.shard, page.lane);
     await this.redis.cfFrontierReturn(
-      `${base}:out`,
-      `${base}:out-exp`,
-      `${base}:begun`,
-      `${base}:due`,
+      keys.out,
+      keys.outExpiry,
+      keys.begun,
+      keys.due,
       this.hostKey(page.host, 'leases'),
       this.hostKey(page.host, `crawl:${page.crawlId}:leases`),
       page.lease,
-      base,
+      keys.base,
       now,
     );
   }
 
   /** Renews a running page's claim (a long page: a seed reading sitemaps). */
   async renew(page: PageClaim, now = Date.now()): Promise<void> {
-    const base = this.lane(page.shard, page.lane);
-    await this.redis.zadd(`${base}:out-exp`, 'XX', now + this.claimTtlMs, page.lease);
+    const keys = this.lane(page.shard, page.lane);
+    await this.redis.zadd(keys.outExpiry, 'XX', now + this.claimTtlMs, page.lease);
   }
 
   /** Ends a page's claim (finished, or pushed back by the caller): a lease still held goes back. */
   async settle(page: PageClaim, now = Date.now(), keepLease = false): Promise<void> {
-    const base = this.lane(page.shard, page.lane);
+    const keys = this.lane(page.shard, page.lane);
     await this.redis.cfFrontierSettle(
-      `${base}:out`,
-      `${base}:out-exp`,
-      `${base}:due`,
+      keys.out,
+      keys.outExpiry,
+      keys.due,
       this.hostKey(page.host, 'leases'),
       this.hostKey(page.host, `crawl:${page.crawlId}:leases`),
-      `${base}:begun`,
+      keys.begun,
       page.lease,
-      base,
+      keys.base,
       now,
       page.host,
       keepLease ? 1 : 0,
@@ -303,7 +288,7 @@ export class Frontier {
     if (notBefore > Date.now()) {
       const host = hostOfEntry(entry);
       const shard = this.shardOf(host);
-      const next = `${this.lane(shard, page.lane)}:h:${host}:next`;
+      const next = this.lane(shard, page.lane).hostNext(host);
       await this.redis.hset(next, page.crawlId, notBefore);
       await this.redis.pexpire(next, 3_600_000);
     }
@@ -314,7 +299,7 @@ export class Frontier {
   async claims(crawlId: string, lane: Lane): Promise<{ shard: number; lease: string }[]> {
     const found: { shard: number; lease: string }[] = [];
     for (let shard = 0; shard < this.shards; shard++) {
-      const out = `${this.lane(shard, lane)}:out`;
+      const out = this.lane(shard, lane).out;
       let cursor = '0';
       do {
         const [next, flat] = await this.redis.hscan(out, cursor, 'COUNT', 1000);
@@ -328,7 +313,7 @@ export class Frontier {
 
   /** Ends a claim's time now: the next dispatch step sends its page back (or records it lost after JOB_ATTEMPTS). */
   async lapse(shard: number, lane: Lane, lease: string): Promise<void> {
-    await this.redis.zadd(`${this.lane(shard, lane)}:out-exp`, 'XX', 0, lease);
+    await this.redis.zadd(this.lane(shard, lane).outExpiry, 'XX', 0, lease);
   }
 
   /** Takes up to `most` of a crawl's queued pages out of the frontier (a crawl past a budget drops them). */
@@ -369,7 +354,7 @@ export class Frontier {
 
   /** A key of a shard's lane, for REDIS_WAIT_REPLICAS's wait on the shard's master. */
   dueKey(host: string, lane: Lane): string {
-    return `${this.lane(this.shardOf(host), lane)}:due`;
+    return this.lane(this.shardOf(host), lane).due;
   }
 }
 

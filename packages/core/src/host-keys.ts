@@ -1,29 +1,16 @@
-import { crawlBase } from './crawl-record.js';
-import { politeKey } from './frontier.js';
+import { crawlKeys, fleetKeys, politeKey } from './keys.js';
 import type { RedisClient } from './redis.js';
 
 /*
- * Keys of the fleet's politeness toward hosts (written by crawl workers'
- * HostGate, read by the crawl store and the API's /metrics).
+ * The fleet's politeness toward hosts (written by crawl workers' HostGate,
+ * read by the crawl store and the API's /metrics); its keys are keys.ts's.
  */
 
-/**
- * A key of one host outside the crawl frontier (a webhook receiver's
- * leases): the host is the hash tag. A crawled host's politeness keys are
- * frontier.ts's politeKey (in its frontier shard's slot).
- */
-export function hostKey(prefix: string, host: string, part: string): string {
-  return `${prefix}:host:{${host}}:${part}`;
-}
-
-/** The fleet's sets: hosts leased lately (by last lease time), open circuits (by when they close). */
-export function fleetKeys(prefix: string) {
-  return { hosts: `${prefix}:{fleet}:hosts`, circuits: `${prefix}:{fleet}:circuits` };
-}
+export { fleetKeys, hostKey } from './keys.js';
 
 /** A crawl's pages waiting in a host's line (by when they stop counting). */
 export function hostWaitingKey(prefix: string, crawlId: string): string {
-  return `${crawlBase(prefix, crawlId)}:waiting-for-host`;
+  return crawlKeys(prefix, crawlId).waitingForHost;
 }
 
 /** The fleet's politeness now: hosts leased in the last hour, leases in use, hosts paused, circuits open. */

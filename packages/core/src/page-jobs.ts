@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Config } from './config.js';
-import { Frontier, shardOfHost, type CrawlPace, type Dispatched, type Lane } from './frontier.js';
+import { Frontier, type CrawlPace, type Dispatched, type Lane } from './frontier.js';
+import { shardOfHost } from './keys.js';
 import type { CrawlPageData } from './crawl-schemas.js';
 import { RENDER_QUEUE, frontierWakeChannel, queueKeyPrefix } from './job-types.js';
 import { quietErrors, type RedisClient } from './redis.js';

@@ -91,6 +91,17 @@ export {
 } from './webhooks.js';
 export { hostKey, fleetKeys, hostWaitingKey, fleetPoliteness } from './host-keys.js';
 export {
+  frontierKeys,
+  idempotencyKey,
+  rateLimitCaller,
+  rateLimitNamespace,
+  robotsKey,
+  runningCrawlsKey,
+  scheduleKeys,
+  sweepLockKey,
+  untaggedQueueKey,
+} from './keys.js';
+export {
   CRAWL_SCHEDULE_JOB,
   crawlSchedulerId,
   lastCrawlKey,

@@ -72,32 +72,7 @@ export function tenantWeight(config: Pick<Config, 'tenants'>, tenant: string): n
   return config.tenants?.[tenant]?.weight ?? 1;
 }
 
-/**
- * The keys of one tenant's counters. The tenant is the hash tag, so on a
- * cluster a tenant's keys share a slot.
- */
-export function tenantKeys(prefix: string, tenant: string) {
-  const base = `${prefix}:tenant:{${tenant}}`;
-  return {
-    /** Jobs submitted and not finished (waiting, delayed, prioritized, active). */
-    queued: `${base}:queued`,
-    /** The tenant's crawls, scored by creation time (its list). */
-    crawls: `${base}:crawls`,
-    /** Crawls started and maybe still running (the running-crawls quota checks their state). */
-    running: `${base}:running`,
-    /** Pages fetched on one UTC day (yyyy-mm-dd). */
-    pagesOn: (day: string) => `${base}:pages:${day}`,
-    /** Bytes of webhook deliveries queued on one UTC day. */
-    webhookBytesOn: (day: string) => `${base}:webhook-bytes:${day}`,
-    /** Webhook deliveries in flight (a lease each, scored by expiry). */
-    webhooksInFlight: `${base}:webhooks-in-flight`,
-  };
-}
-
-/** Every tenant's crawls, scored by creation time (the operator's list). */
-export function allCrawlsKey(prefix: string): string {
-  return `${prefix}:{crawls}:all`;
-}
+export { allCrawlsKey, tenantKeys } from './keys.js';
 
 /** Today's date in UTC (yyyy-mm-dd), the day of the pages-per-day quota. */
 export function utcDay(now = Date.now()): string {

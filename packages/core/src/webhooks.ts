@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { crawlBase } from './crawl-record.js';
+import { crawlKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
 /** The queue webhook deliveries wait in, served by `--queue webhook` workers. */
@@ -52,14 +52,11 @@ export interface WebhookDelivery {
   after?: string;
 }
 
-/** Where a job's webhook is kept beside the job (never in its input). */
-export function jobWebhookKey(prefix: string, type: string, id: string): string {
-  return `${prefix}:webhook:job:{${type}:${id}}`;
-}
+export { jobWebhookKey } from './keys.js';
 
 /** The set of a crawl's page deliveries not yet delivered or given up. */
 export function crawlDeliveriesKey(prefix: string, crawlId: string): string {
-  return `${crawlBase(prefix, crawlId)}:deliveries`;
+  return crawlKeys(prefix, crawlId).deliveries;
 }
 
 /** The body of a delivery: `{"event", "id", "type", "data", "timestamp"}`. */

@@ -1,6 +1,6 @@
 import { type JobType } from '@crawlfleet/tasks/kinds';
 import { createHash, randomUUID } from 'node:crypto';
-import { DEFAULT_TENANT, type RedisClient } from '@crawlfleet/core';
+import { DEFAULT_TENANT, idempotencyKey, type RedisClient } from '@crawlfleet/core';
 import { IdempotencyConflictError } from '../errors.js';
 
 /** JSON with object keys sorted, so inputs equal as values have one form. */
@@ -46,7 +46,7 @@ export class IdempotencyKeys {
   private claimKey(tenant: string, type: JobType, key: string): string {
     // Tenant default keeps the names claims had before tenants, so they stay valid across the upgrade.
     const space = tenant === DEFAULT_TENANT ? type : `${type}:${tenant}`;
-    return `${this.prefix}:idempotency:{${space}:${legacyJobId(key)}}`;
+    return idempotencyKey(this.prefix, space, legacyJobId(key));
   }
 
   /**

@@ -14,7 +14,7 @@ import {
   type Config,
 } from '@crawlfleet/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import type { RedisClient } from '@crawlfleet/core';
+import { untaggedQueueKey, type RedisClient } from '@crawlfleet/core';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { JobWaiter } from '../jobs/job-waiter.js';
@@ -105,7 +105,9 @@ export class JobQueues {
     const found = await Promise.all(
       names.map((name) =>
         this.redis
-          .exists(...['meta', 'id', 'wait', 'events'].map((key) => `${this.config.queuePrefix}:${name}:${key}`))
+          .exists(
+            ...['meta', 'id', 'wait', 'events'].map((key) => untaggedQueueKey(this.config.queuePrefix, name, key)),
+          )
           .catch(() => 0),
       ),
     );

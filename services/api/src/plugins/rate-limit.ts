@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { Config } from '@crawlfleet/core';
+import { rateLimitCaller, rateLimitNamespace, type Config } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import type { Guard } from './guards.js';
 import type { RedisClient } from '@crawlfleet/core';
@@ -24,14 +24,14 @@ export async function rateLimitHook(
   await app.register(rateLimit, {
     global: false,
     redis,
-    nameSpace: `${config.queuePrefix}:rate-limit:`,
+    nameSpace: rateLimitNamespace(config.queuePrefix),
     skipOnError: true,
   });
   return app.rateLimit({
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
     // In braces: each client's count is a hash tag of its own, spread over a cluster's slots.
-    keyGenerator: (request) => `{${keys.caller(request)}}`,
+    keyGenerator: (request) => rateLimitCaller(keys.caller(request)),
     errorResponseBuilder: (_request, context) => {
       const { statusCode, code, message } = new RateLimitedError(context.max, context.after);
       return { statusCode, code, message };

@@ -8,7 +8,7 @@ import {
 } from '@crawlfleet/core/runtime';
 import type { CrawlStore, InflightPage, PageQueues } from '@crawlfleet/core/runtime';
 import { describeFailure } from '../task-failure.js';
-import type { RedisClient } from '@crawlfleet/core/runtime';
+import { sweepLockKey, type RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 import type { CrawlHooks } from './crawl-hooks.js';
 
@@ -66,7 +66,7 @@ export class CrawlSweep {
   /** One sweep, if no other worker holds this period's lock. */
   async sweep(now = Date.now()): Promise<void> {
     const { redis, prefix, intervalMs, store } = this.deps;
-    if (!(await redis.set(`${prefix}:{crawl-sweep}:lock`, '1', 'PX', Math.max(100, intervalMs - 100), 'NX'))) return;
+    if (!(await redis.set(sweepLockKey(prefix), '1', 'PX', Math.max(100, intervalMs - 100), 'NX'))) return;
     for await (const crawls of store.running()) {
       for (const crawl of crawls) if (now - crawl.lastAt >= intervalMs) await this.sweepCrawl(crawl.id);
     }

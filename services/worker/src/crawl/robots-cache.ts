@@ -1,5 +1,5 @@
 import { robotsRules, type RobotsFetch, type RobotsRules, type SafeFetcher } from '@crawlfleet/tasks';
-import type { RedisClient } from '@crawlfleet/core/runtime';
+import { robotsKey, type RedisClient } from '@crawlfleet/core/runtime';
 import { describeFailure } from '../task-failure.js';
 
 /** How long a robots.txt answer is kept: a good one an hour, a server error a minute. */
@@ -52,7 +52,7 @@ export class RobotsCache {
   }
 
   private async load(origin: string): Promise<RobotsFetch> {
-    const key = `${this.prefix}:robots:{${origin}}`;
+    const key = robotsKey(this.prefix, origin);
     const lock = `${key}:lock`;
     for (let waited = 0; waited < 30_000; waited += 50) {
       const stored = await this.redis.get(key);
