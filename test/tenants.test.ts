@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ROOT, eventually, startFixtureSite, testConfig, type FixtureSite } from '@crawlfleet/testkit';
+import { ROOT, eventually, startFixtureSite, startService, testConfig, type FixtureSite } from '@crawlfleet/testkit';
 import { buildApp } from '@crawlfleet/api';
 import { startWorker } from '@crawlfleet/worker';
 import { pino } from 'pino';
@@ -492,13 +492,22 @@ describe('compatibility and the keyless API', () => {
     } finally {
       await compat.close();
     }
-    const warned = spawnSync(process.execPath, [join(ROOT, 'services/api/dist/server.js')], {
-      env: { PATH: process.env.PATH, REDIS_URL: inject('redisUrl'), PORT: '0', API_KEYS: bare },
-      encoding: 'utf8',
-      timeout: 4000,
-      killSignal: 'SIGTERM',
+    // Read until the API listens (it says so after the warning), however long start-up takes under load.
+    const warned = startService('services/api/dist/server.js', [], {
+      REDIS_URL: inject('redisUrl'),
+      PORT: '0',
+      API_KEYS: bare,
     });
-    const warnings = warned.stdout.split('\n').filter((line) => line.includes('ADMIN_KEYS is unset'));
+    try {
+      await eventually(() => warned.output().includes('API listening'), 30_000, 'the API to listen');
+    } finally {
+      warned.child.kill('SIGTERM');
+      await warned.exited;
+    }
+    const warnings = warned
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('ADMIN_KEYS is unset'));
     expect(warnings).toHaveLength(1);
   });
 

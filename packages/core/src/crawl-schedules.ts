@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { scheduleKeys, webhookSecretsKey } from './keys.js';
 import type { RedisClient } from './redis.js';
 import type { Config } from './config.js';
 import { crawlOptions } from './crawl-record.js';
 import type { CrawlRequest } from './crawl-schemas.js';
 import type { CrawlStore } from './crawl-store.js';
-import { paceOf, type PageQueues } from './page-jobs.js';
+import { launchCrawl } from './crawl-launch.js';
+import type { PageQueues } from './page-jobs.js';
 import { DEFAULT_TENANT } from './tenant-config.js';
 import { TenantUsage } from './tenant-usage.js';
 import type { WebhookSpec } from './webhooks.js';
@@ -121,9 +121,7 @@ export async function startScheduledCrawl(
     const previous = await redis.get(last);
     if (previous && (await store.state(previous))) options.recrawlOf = previous;
   }
-  const id = randomUUID();
-  await store.create(id, data.seed, options, webhook, tenant);
-  await pages.add(id, [data.seed], 0, options.render, paceOf(options, config.crawlMaxDelayMs));
+  const id = await launchCrawl({ store, pages, config }, { seed: data.seed, options, webhook, tenant });
   await redis.multi().set(last, id, 'EX', config.resultTtlSeconds).del(error).exec();
   return id;
 }

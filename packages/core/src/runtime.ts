@@ -114,6 +114,7 @@ export {
   startScheduledCrawl,
   type CrawlScheduleData,
 } from './crawl-schedules.js';
+export { launchCrawl, type CrawlLaunch } from './crawl-launch.js';
 export { Recrawls } from './recrawls.js';
 export {
   TENANT_FIELD,

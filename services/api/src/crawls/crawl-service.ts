@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CrawlStore,
@@ -11,7 +10,7 @@ import {
   crawlKeys,
   crawlOptions,
   laneOf,
-  paceOf,
+  launchCrawl,
   mayAct,
   queueDelivery,
   TenantUsage,
@@ -74,12 +73,12 @@ export class CrawlService {
   async start(body: CrawlRequest, scope: Scope): Promise<string> {
     const { seed, options, webhook } = this.prepare(await this.withRecrawled(body, scope));
     if (this.tenanted) await withRedis(() => this.usage.checkRunningCrawls(scope.tenant));
-    const id = randomUUID();
-    await withRedis(() => this.store.create(id, seed, options, webhook, scope.tenant));
+    const { queues } = this;
+    const launch = { seed, options, webhook, tenant: scope.tenant };
+    const id = await withRedis(() =>
+      launchCrawl({ store: this.store, pages: queues.pages, config: queues.config }, launch),
+    );
     try {
-      const { queues } = this;
-      const pace = paceOf(options, queues.config.crawlMaxDelayMs);
-      await withRedis(() => queues.pages.add(id, [seed], 0, options.render, pace));
       // REDIS_WAIT_REPLICAS: the crawl and its seed are on replicas before the crawl is acknowledged.
       const meta = crawlKeys(queues.config.queuePrefix, id).meta;
       const seedKey = queues.pages.frontier.dueKey(new URL(seed).host, laneOf(options.render));
