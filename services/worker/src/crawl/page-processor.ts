@@ -1,4 +1,9 @@
-import { HostUnavailableError, RobotsDisallowedError, RobotsUnavailableError } from '@crawlfleet/core/errors';
+import {
+  HostUnavailableError,
+  RedirectError,
+  RobotsDisallowedError,
+  RobotsUnavailableError,
+} from '@crawlfleet/core/errors';
 import {
   SITEMAP_FILE,
   fetchUrlOf,
@@ -292,9 +297,16 @@ export class PageProcessor {
         await frontier.settle(claim);
         return 'stopped';
       }
-      // The redirect's next host has no lease free: the page waits in that host's frontier list.
-      if (err instanceof HopMustWaitError) return this.back(claim, job.data, context, { resume: err.next });
       const waits = job.data.hostWaits ?? 0;
+      // The redirect's next host has no lease free: the page waits in that host's frontier list. Each such
+      // wait counts (a resumed fetch starts its redirect count again): redirects between two hosts that are
+      // always full end after MAX_HOST_WAITS, not never.
+      if (err instanceof HopMustWaitError) {
+        if (waits < MAX_HOST_WAITS) return this.back(claim, job.data, context, { resume: err.next, waits: waits + 1 });
+        const gaveUp = new RedirectError(url, `the hop to ${err.next} waited for its host ${waits} times`);
+        await finish(unfetched(describeFailure(gaveUp).message), 'failed');
+        return 'failed';
+      }
       if ((outcome === 'busy' || outcome === 'busy-failure') && waits < MAX_HOST_WAITS) {
         // The host asked to wait (paused for every worker): fetch again after, without spending a try.
         return this.back(claim, job.data, context, { waits: waits + 1 }, Date.now() + pauseMs);
