@@ -22,17 +22,15 @@
   A child past maxPages is counted as skipped but never enters the seen-set,
   so the set holds at most maxPages URLs plus those robots.txt refused.
   Returns {the JSON list of claimed child URLs (the stored one if the page was
-  already finished), 1 when this page ended the crawl else 0, the crawl's queued count
-  before these children (their places in it: fair order, page-jobs.ts)}.
+  already finished), 1 when this page ended the crawl else 0}.
 ]]
 local meta, seen, done, pages = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local expanded, inflight, content = KEYS[5], KEYS[6], KEYS[7]
 if redis.call('SADD', done, ARGV[1]) == 0 then
-  return {redis.call('HGET', expanded, ARGV[1]) or '[]', 0, 0}
+  return {redis.call('HGET', expanded, ARGV[1]) or '[]', 0}
 end
 local state = redis.call('HGET', meta, 'state')
-if not state then return {'[]', 0, 0} end
-local queuedBefore = 0
+if not state then return {'[]', 0} end
 local record = ARGV[2]
 local duplicate = false
 if ARGV[9] ~= '' then
@@ -82,7 +80,6 @@ local claimed = {}
 if state == 'running' and not duplicate and not stopped then
   local maxPages = tonumber(redis.call('HGET', meta, 'maxPages'))
   local queued = tonumber(redis.call('HGET', meta, 'queued'))
-  queuedBefore = queued
   local discovered, skipped, fromSitemaps = 0, tonumber(ARGV[8]), 0
   local depth = ARGV[7]
   for _, child in ipairs(cjson.decode(ARGV[6])) do
@@ -130,4 +127,4 @@ if #claimed > 0 then encoded = cjson.encode(claimed) end
 redis.call('HSET', expanded, ARGV[1], encoded)
 local ttl = tonumber(ARGV[4])
 for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ttl) end
-return {encoded, ended, queuedBefore}
+return {encoded, ended}

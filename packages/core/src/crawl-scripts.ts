@@ -17,7 +17,7 @@ import type { RedisClient } from './redis.js';
 
 /** A connection with the crawl scripts as commands. */
 export type Scripted = RedisClient & {
-  cfFinishPage(...args: (string | number)[]): Promise<[string, number, number]>;
+  cfFinishPage(...args: (string | number)[]): Promise<[string, number]>;
   cfCancel(meta: string, now: string): Promise<string | null>;
   cfReserveSlots(
     crawlKey: string,

@@ -207,7 +207,7 @@ export class CrawlStore {
       /** Sitemap files the crawl reads at most (children flagged sitemapFile past it are not claimed). */
       maxSitemapFiles?: number;
     } = {},
-  ): Promise<{ claimed: string[]; ended: boolean; queuedBefore: number }> {
+  ): Promise<{ claimed: string[]; ended: boolean }> {
     const keys = this.keys(id);
     const encoded = JSON.stringify(
       children.map((child) => [
@@ -227,7 +227,7 @@ export class CrawlStore {
     } = options;
     // Content is stored while the crawl is within its cap; Redis decides, however many workers race.
     const parts = recordParts(record);
-    const [claimed, ended, queuedBefore] = await this.redis.cfFinishPage(
+    const [claimed, ended] = await this.redis.cfFinishPage(
       keys.meta,
       keys.seen,
       keys.done,
@@ -257,7 +257,7 @@ export class CrawlStore {
       outcome === 'sitemap' ? '' : failureLabel(record, outcome),
       maxSitemapFiles,
     );
-    return { claimed: JSON.parse(claimed) as string[], ended: ended === 1, queuedBefore };
+    return { claimed: JSON.parse(claimed) as string[], ended: ended === 1 };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { crawlKeys, fleetKeys, politeKey } from './keys.js';
+import { fleetKeys, politeKey } from './keys.js';
 import type { RedisClient } from './redis.js';
 
 /*
@@ -7,11 +7,6 @@ import type { RedisClient } from './redis.js';
  */
 
 export { fleetKeys, hostKey } from './keys.js';
-
-/** A crawl's pages waiting in a host's line (by when they stop counting). */
-export function hostWaitingKey(prefix: string, crawlId: string): string {
-  return crawlKeys(prefix, crawlId).waitingForHost;
-}
 
 /** The fleet's politeness now: hosts leased in the last hour, leases in use, hosts paused, circuits open. */
 export async function fleetPoliteness(redis: RedisClient, prefix: string, shards: number, now = Date.now()) {

@@ -65,8 +65,6 @@ export function crawlKeys(prefix: string, id: string) {
     validators: `${base}:validators`,
     /** Its page deliveries not yet delivered or given up (its end's delivery waits for them). */
     deliveries: `${base}:deliveries`,
-    /** Its pages waiting in a host's line (by when they stop counting). */
-    waitingForHost: `${base}:waiting-for-host`,
   };
 }
 

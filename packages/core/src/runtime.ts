@@ -89,7 +89,7 @@ export {
   type SpecLocation,
   type WebhookEvent,
 } from './webhooks.js';
-export { hostKey, fleetKeys, hostWaitingKey, fleetPoliteness } from './host-keys.js';
+export { hostKey, fleetKeys, fleetPoliteness } from './host-keys.js';
 export {
   frontierKeys,
   idempotencyKey,

@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  fleetKeys,
-  frontierBase,
-  hostWaitingKey,
-  luaScript,
-  politeKey,
-  shardOfHost,
-  type Config,
-} from '@crawlfleet/core/runtime';
+import { fleetKeys, frontierBase, luaScript, politeKey, shardOfHost, type Config } from '@crawlfleet/core/runtime';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { LeaseRef } from './hops.js';
 
@@ -39,8 +31,6 @@ export interface Lease {
     circuit: string;
     hold: string;
     line: string;
-    /** The crawl's pages in a host's line (null for a single-page job). */
-    waiting: string | null;
     /** The frontier lanes' due sets of the host's shard. */
     due: [string, string];
   };
@@ -100,7 +90,6 @@ export class HostGate {
       circuit: of(crawl ? `${crawl}:circuit` : 'no-circuit'),
       hold: of('hold-ms'),
       line: of('line'),
-      waiting: crawlId === null ? null : hostWaitingKey(prefix, crawlId),
       due: [`${lanes}:p:due`, `${lanes}:r:due`],
     };
   }
@@ -136,27 +125,18 @@ export class HostGate {
       asker,
     );
     if (code === 0) {
-      await this.noteLease(new URL(url).host, keys.waiting, ms === 1 ? asker : null, now);
+      await this.noteLease(new URL(url).host, now);
       return { lease: { id, host: new URL(url).host, keys } };
     }
     if (code === 1) return { wait: ms };
     if (code === 2) return { open: ms };
-    if (keys.waiting) {
-      // Counted as waiting for a minute at most (a page that is never asked for again stops counting).
-      // Sent together: one write on the auto-pipelined connection.
-      await Promise.all([
-        this.redis.zadd(keys.waiting, now + 60_000, asker),
-        this.redis.pexpire(keys.waiting, 3_600_000),
-      ]);
-    }
     // Come back about when the requests ahead in line have had their leases (cap at a time).
     const due = (ms * (place + 1)) / cap;
     return { wait: Math.min(60_000, Math.max(10, due * (0.9 + Math.random() * 0.2))) };
   }
 
-  /** Books a lease outside the host's slot: the crawl's page left the line; the host is listed (every 10 s a process). */
-  private async noteLease(host: string, waiting: string | null, fromLine: string | null, now: number) {
-    if (waiting && fromLine) await this.redis.zrem(waiting, fromLine);
+  /** Books a lease outside the host's slot: the host is listed in the fleet's hosts (every 10 s a process). */
+  private async noteLease(host: string, now: number) {
     if (now - (this.listed.get(host) ?? 0) < 10_000) return;
     if (this.listed.size > 10_000) this.listed.clear();
     this.listed.set(host, now);
