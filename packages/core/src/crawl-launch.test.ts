@@ -44,3 +44,20 @@ describe('launchCrawl', () => {
     expect(crawls).toHaveLength(1);
   });
 });
+
+describe('crawl options', () => {
+  it('take every default from CRAWL_DEFAULTS, and what a request gives over it', async () => {
+    const { CRAWL_DEFAULTS } = await import('./crawl-record.js');
+    const { CrawlRequest } = await import('./crawl-schemas.js');
+    expect(crawlOptions({})).toEqual(CRAWL_DEFAULTS);
+    expect(crawlOptions({ maxDepth: 0, scope: 'path' })).toMatchObject({ maxDepth: 0, scope: 'path', maxPages: 1000 });
+    // Fresh arrays, never the frozen defaults'.
+    expect(Object.isFrozen(crawlOptions({}).include)).toBe(false);
+    // The request's schema quotes the same defaults.
+    const described = (field: string) =>
+      (CrawlRequest.properties as Record<string, { description?: string }>)[field]?.description;
+    expect(described('maxDepth')).toContain(`(default ${CRAWL_DEFAULTS.maxDepth})`);
+    expect(described('maxPages')).toContain(`(default ${CRAWL_DEFAULTS.maxPages})`);
+    expect(described('respectRobots')).toContain(`(default ${CRAWL_DEFAULTS.respectRobots})`);
+  });
+});

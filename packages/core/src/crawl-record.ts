@@ -127,28 +127,40 @@ export const COUNTERS = [
   'removed',
 ] as const;
 
-/** Fills in the documented defaults. */
+/**
+ * Every crawl option's default: what a request leaves out gets this. The one
+ * place defaults are written: `crawlOptions` fills them in, and the request
+ * schema's descriptions quote them (crawl-schemas.ts).
+ */
+export const CRAWL_DEFAULTS: Readonly<CrawlOptions> = Object.freeze({
+  maxDepth: 2,
+  maxPages: 1000,
+  scope: 'host',
+  include: [],
+  exclude: [],
+  respectRobots: true,
+  ignoreQueryParameters: false,
+  keepTrackingParameters: false,
+  delayMs: null,
+  formats: [],
+  onlyMainContent: true,
+  sitemap: 'include',
+  maxConcurrencyPerHost: null,
+  maxDurationMs: null,
+  maxBytes: null,
+  recrawlOf: null,
+  render: false,
+  renderWaitUntil: 'settled',
+  renderWaitMs: 0,
+  renderResources: 'default',
+});
+
+/** A request's options with {@link CRAWL_DEFAULTS} filled in: the crawl's stored options. */
 export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): CrawlOptions {
-  return {
-    maxDepth: request.maxDepth ?? 2,
-    maxPages: request.maxPages ?? 1000,
-    scope: request.scope ?? 'host',
-    include: request.include ?? [],
-    exclude: request.exclude ?? [],
-    respectRobots: request.respectRobots ?? true,
-    ignoreQueryParameters: request.ignoreQueryParameters ?? false,
-    keepTrackingParameters: request.keepTrackingParameters ?? false,
-    delayMs: request.delayMs ?? null,
-    formats: request.formats ?? [],
-    onlyMainContent: request.onlyMainContent ?? true,
-    sitemap: request.sitemap ?? 'include',
-    maxConcurrencyPerHost: request.maxConcurrencyPerHost ?? null,
-    maxDurationMs: request.maxDurationMs ?? null,
-    maxBytes: request.maxBytes ?? null,
-    recrawlOf: request.recrawlOf ?? null,
-    render: request.render ?? false,
-    renderWaitUntil: request.renderWaitUntil ?? 'settled',
-    renderWaitMs: request.renderWaitMs ?? 0,
-    renderResources: request.renderResources ?? 'default',
-  };
+  // Fresh arrays: the defaults' are frozen and shared.
+  const options: Record<string, unknown> = { ...CRAWL_DEFAULTS, include: [], exclude: [], formats: [] };
+  const given = request as Partial<Record<keyof CrawlOptions, unknown>>;
+  for (const key of Object.keys(CRAWL_DEFAULTS) as (keyof CrawlOptions)[])
+    if (given[key] !== undefined) options[key] = given[key];
+  return options as unknown as CrawlOptions;
 }

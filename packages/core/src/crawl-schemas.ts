@@ -11,6 +11,7 @@ import {
   type RenderWaitUntil,
 } from './schemas.js';
 import { CRAWL_EVENTS } from './webhooks.js';
+import { CRAWL_DEFAULTS } from './crawl-record.js';
 
 /* The schemas of recursive crawls: the request, its options, page records and stats. */
 
@@ -36,11 +37,15 @@ export const CrawlRequest = Type.Object(
       Type.Integer({
         minimum: 0,
         maximum: 100,
-        description: 'Links followed from the seed; 0 fetches only the seed (default 2)',
+        description: `Links followed from the seed; 0 fetches only the seed (default ${CRAWL_DEFAULTS.maxDepth})`,
       }),
     ),
     maxPages: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Pages fetched at most (default 1000)' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_000_000,
+        description: `Pages fetched at most (default ${CRAWL_DEFAULTS.maxPages})`,
+      }),
     ),
     scope: Type.Optional(
       Type.Enum(CRAWL_SCOPES, {
@@ -56,9 +61,13 @@ export const CrawlRequest = Type.Object(
       }),
     ),
     exclude: Type.Optional(Type.Array(glob, { maxItems: 100, description: 'Path globs a URL must match none of' })),
-    respectRobots: Type.Optional(Type.Boolean({ description: 'Obey robots.txt (default true)' })),
+    respectRobots: Type.Optional(
+      Type.Boolean({ description: `Obey robots.txt (default ${CRAWL_DEFAULTS.respectRobots})` }),
+    ),
     ignoreQueryParameters: Type.Optional(
-      Type.Boolean({ description: 'Drop every URL query: /a?x=1 and /a are one page (default false)' }),
+      Type.Boolean({
+        description: `Drop every URL query: /a?x=1 and /a are one page (default ${CRAWL_DEFAULTS.ignoreQueryParameters})`,
+      }),
     ),
     keepTrackingParameters: Type.Optional(
       Type.Boolean({ description: 'Keep utm_*, fbclid, gclid and the like in URLs (default false: dropped)' }),
@@ -147,7 +156,7 @@ export interface CrawlOptions {
   renderResources: RenderResources;
 }
 
-export { crawlOptions } from './crawl-record.js';
+export { CRAWL_DEFAULTS, crawlOptions } from './crawl-record.js';
 
 /** One fetched (or failed, or skipped) page of a crawl. */
 export const PageRecord = Type.Object(
