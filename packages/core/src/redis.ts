@@ -203,3 +203,21 @@ export function quietErrors<T extends { on(event: 'error', listener: (err: Error
   emitter.on('error', () => {});
   return emitter;
 }
+
+/**
+ * Closes a connection once its commands in flight are answered (QUIT), at most
+ * 1 s (Redis may be away), then for good: a command cut off by a disconnect
+ * rejects with "Connection is closed." where no one may be listening
+ * (BullMQ's own commands: bullmq#3546).
+ */
+export async function quitGracefully(connection: RedisClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    connection.quit().catch(() => {}),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 1000);
+    }),
+  ]);
+  clearTimeout(timer);
+  connection.disconnect();
+}

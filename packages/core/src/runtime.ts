@@ -32,6 +32,7 @@ export {
   createRedis,
   redisAway,
   onRedisBack,
+  quitGracefully,
   redisOptions,
   clusterOptions,
   isCluster,

@@ -7,6 +7,7 @@ import {
   isCounted,
   createRedis,
   onRedisBack,
+  quitGracefully,
   redisAway,
   jobTenant,
   pageQueueNames,
@@ -214,7 +215,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         new Promise((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
       stopBackLine();
-      connection.disconnect();
+      await quitGracefully(connection);
       return finished;
     },
   };

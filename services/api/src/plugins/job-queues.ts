@@ -14,7 +14,7 @@ import {
   type Config,
 } from '@crawlfleet/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import { untaggedQueueKey, type RedisClient } from '@crawlfleet/core';
+import { quitGracefully, untaggedQueueKey, type RedisClient } from '@crawlfleet/core';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { JobWaiter } from '../jobs/job-waiter.js';
@@ -214,7 +214,7 @@ export class JobQueues {
     await this.pageQueues?.close();
     await Promise.allSettled(queues.map((queue) => queue.close()));
     for (const connection of this.eventConnections) connection.disconnect();
-    this.redis.disconnect();
+    await quitGracefully(this.redis);
   }
 }
 
