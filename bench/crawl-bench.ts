@@ -201,3 +201,52 @@ export async function markdownJobLatency(
     await stop();
   }
 }
+
+/**
+ * Crawl jobs of real pages through the API with `formats: ["markdown"]`: the
+ * committed news and readability pages (bench/news-pages, bench/content-pages)
+ * served by a local server, one job at a time, `durationMs` of each result
+ * (fetch, links and content: the worker's own measure). Three passes; the
+ * first starts the content threads, the last is the warm figure.
+ */
+export async function realPageDurations(
+  redisUrl: string | RedisEnv,
+  port: number,
+  dirs: string[],
+): Promise<{ p50: number; p95: number; pages: number }[]> {
+  const { readdirSync, readFileSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const pages = dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((name) => existsSync(join(dir, name, 'source.html')))
+      .map((name) => readFileSync(join(dir, name, 'source.html'))),
+  );
+  const site = createServer((req, res) => {
+    const body = pages[Number(req.url?.slice(1))];
+    if (body) res.writeHead(200, { 'content-type': 'text/html' }).end(body);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  const { port: sitePort } = site.address() as { port: number };
+  const { json, stop } = await startCrawlers(redisUrl, port, 1);
+  try {
+    const passes: { p50: number; p95: number; pages: number }[] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      const times: number[] = [];
+      for (let i = 0; i < pages.length; i++) {
+        const { body } = await json('/v1/jobs/crawl?wait=10000', {
+          method: 'POST',
+          body: JSON.stringify({ url: `http://127.0.0.1:${sitePort}/${i}`, formats: ['markdown'] }),
+        });
+        const result = body.result as { durationMs?: number; markdown?: unknown } | undefined;
+        if (typeof result?.markdown !== 'string') throw new Error(`no markdown: ${JSON.stringify(body).slice(0, 300)}`);
+        times.push(result.durationMs ?? 0);
+      }
+      passes.push({ p50: percentile(times, 50), p95: percentile(times, 95), pages: times.length });
+    }
+    return passes;
+  } finally {
+    await stop();
+    await new Promise((resolve) => site.close(resolve));
+  }
+}

@@ -5,7 +5,8 @@
 import { startRedis, freePort } from '@crawlfleet/testkit';
 import { clusterSection } from './cluster-run.js';
 import { CHROMIUM, RENDER_PAGES, canRender, renderRate } from './render-bench.js';
-import { crawlRate, fetchLoop, markdownJobLatency, startBenchSite } from './crawl-bench.js';
+import { crawlRate, fetchLoop, markdownJobLatency, realPageDurations, startBenchSite } from './crawl-bench.js';
+import { CONTENT_PAGES, NEWS_PAGES } from './content-run.js';
 import {
   batchThroughput,
   fibBatch,
@@ -159,6 +160,13 @@ try {
       '  single-page crawl job, markdown, ?wait p50 / p99',
       `${fmt(median(latency.map((l) => l.p50)), 2)} / ${fmt(median(latency.map((l) => l.p99)), 2)} ms`,
       '500 sequential jobs after 200 to warm up',
+    );
+    // Real pages (the committed news and readability ones), the worker's own durationMs, warm (third pass).
+    const real = await realPageDurations(redis.url, await freePort(), [NEWS_PAGES, CONTENT_PAGES]);
+    line(
+      '  crawl job of a real page, markdown, durationMs p50 / p95',
+      `${fmt(real[2].p50, 1)} / ${fmt(real[2].p95, 1)} ms`,
+      `${real[2].pages} pages, warm (first pass ${fmt(real[0].p50, 1)} / ${fmt(real[0].p95, 1)} ms); target <= 10 / <= 40`,
     );
     rss.push(['crawl worker (concurrency 32)', Math.max(...[...one, ...two].flatMap((r) => r.rssMb))]);
     rss.push(['crawl worker, formats: ["markdown"]', Math.max(...markdown.flatMap((r) => r.rssMb))]);
