@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { startNode, startWorkerProcess, stopProcess, until } from './processes.js';
 import { cpuMs, peakRssMb } from './proc.js';
@@ -214,8 +216,6 @@ export async function realPageDurations(
   port: number,
   dirs: string[],
 ): Promise<{ p50: number; p95: number; pages: number }[]> {
-  const { readdirSync, readFileSync, existsSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const pages = dirs.flatMap((dir) =>
     readdirSync(dir)
       .filter((name) => existsSync(join(dir, name, 'source.html')))
