@@ -20,22 +20,20 @@ export class TenantShares {
 
   /**
    * The factor a tenant's page places are multiplied by: running crawls / weight (1 for one crawl, weight 1).
-   * Read again every FRESH_MS, and at once for a crawl not seen since the last read (a tenant starting
-   * crawls one after another would otherwise pace them all by its first for FRESH_MS).
+   * Read again (one ZCARD) every FRESH_MS, and at once for a crawl this process has not paced yet (a tenant
+   * starting crawls one after another would otherwise pace them all by its first for FRESH_MS).
    */
   async scale(tenant: string, crawlId?: string, now = Date.now()): Promise<number> {
     const known = this.known.get(tenant);
-    if (known && now - known.at < FRESH_MS && (crawlId === undefined || known.crawls.has(crawlId))) return known.scale;
+    const seen = crawlId === undefined || known?.crawls.has(crawlId) === true;
+    if (known && now - known.at < FRESH_MS && seen) return known.scale;
     // Fairness is bookkeeping: Redis failing over (the key's master gone) never fails a page over it.
-    // The running crawls' ids (a tenant's concurrent crawls are capped, TENANT_MAX_CRAWLS), so a new one is noticed.
-    const running = await this.redis
-      .zrange(tenantKeys(this.config.queuePrefix, tenant).running, 0, 9_999)
-      .catch(() => null);
+    const running = await this.redis.zcard(tenantKeys(this.config.queuePrefix, tenant).running).catch(() => null);
     if (running === null) return known?.scale ?? 1 / tenantWeight(this.config, tenant);
-    const scale = Math.max(1, running.length) / tenantWeight(this.config, tenant);
+    const scale = Math.max(1, running) / tenantWeight(this.config, tenant);
     if (this.known.size > 10_000) this.known.clear();
-    const crawls = new Set(running);
-    // A crawl not (or no longer) among the running is not looked for again until the next read.
+    // The crawls this process has paced for the tenant (kept across reads, at most 1,000).
+    const crawls = known && known.crawls.size < 1000 ? known.crawls : new Set<string>();
     if (crawlId !== undefined) crawls.add(crawlId);
     this.known.set(tenant, { scale, at: now, crawls });
     return scale;
