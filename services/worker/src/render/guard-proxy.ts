@@ -95,6 +95,11 @@ export class GuardProxy {
   }
 
   private track(socket: Duplex): void {
+    // Past the cap nothing new goes out: Chromium retries a request whose connection was closed under it.
+    if (this.overLimit) {
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => {});
@@ -102,9 +107,11 @@ export class GuardProxy {
 
   private count(bytes: number): void {
     this.bytes += bytes;
-    if (this.bytes <= this.limits.maxBytes || this.overLimit) return;
-    this.overLimit = true;
+    if (this.bytes <= this.limits.maxBytes) return;
     for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (this.overLimit) return;
+    this.overLimit = true;
     this.onOverLimit();
   }
 
