@@ -92,10 +92,14 @@ async function crawl(body: Record<string, unknown>, waitMs = 30_000) {
   return { done, pages };
 }
 
+const metricsPorts: number[] = [];
+
 beforeAll(async () => {
   app = await buildApp(config, { logger: false });
-  startWorker();
-  startWorker();
+  for (let i = 0; i < 2; i++) {
+    metricsPorts.push(await freePort());
+    startWorker({ WORKER_METRICS_PORT: String(metricsPorts[i]) });
+  }
   await eventually(() => app.jobQueues.ready);
   await eventually(
     async () => (await app.jobQueues.queue('crawl').getWorkersCount()) === 2,
@@ -117,6 +121,14 @@ describe('per-host concurrency', () => {
       expect(done.state).toBe('completed');
       expect(done.stats.fetched).toBe(60);
       expect(site.maxInFlight).toBe(CAP);
+      // Most leases given back after a response passed straight on to the host's next page in the same process.
+      let handedOn = 0;
+      for (const port of metricsPorts) {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        handedOn += Number(/^crawlfleet_crawl_pages_handed_on_total (\d+)/m.exec(text)?.[1] ?? 0);
+      }
+      expect(handedOn).toBeGreaterThan(20);
+      expect(handedOn).toBeLessThan(60);
     } finally {
       await site.close();
     }

@@ -20,6 +20,8 @@
   ARGV[7] claim ttl (ms)
   ARGV[8] tries before a page whose claims keep lapsing is lost
   ARGV[9] shard name (in lease ids)
+  ARGV[10] one host to serve ('' for every host due): a lease given back passes on to its host's next page,
+           and lapsed claims are left to the dispatchers' own steps
   Returns {handed out {id, crawl, host, entry}..., lost {crawl, host, entry}..., ms until the next host is due (-1: none)}.
 ]]
 local base, hostBase, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -37,8 +39,11 @@ local function requeue(crawl, host, entry)
   redis.call('ZADD', KEYS[1], 'LT', now, host)
 end
 
+local only = ARGV[10] or ''
+
 -- Lapsed claims: back to the front of their list with one more try, or lost.
-local lapsed = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)
+local lapsed = {}
+if only == '' then lapsed = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100) end
 for _, id in ipairs(lapsed) do
   local value = redis.call('HGET', KEYS[2], id)
   redis.call('HDEL', KEYS[2], id)
@@ -59,7 +64,13 @@ for _, id in ipairs(lapsed) do
   end
 end
 
-local hosts = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 200)
+local hosts
+if only == '' then
+  hosts = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 200)
+else
+  local due = redis.call('ZSCORE', KEYS[1], only)
+  hosts = (due and tonumber(due) <= now) and {only} or {}
+end
 for _, host in ipairs(hosts) do
   if #out >= most then break end
   local hb = hostBase .. host

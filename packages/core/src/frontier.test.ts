@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { frontierKeys } from './keys.js';
 import { Frontier, decodeEntry, encodeEntry, politeKey, type FrontierEntry } from './frontier.js';
 
 /* The frontier's scripts (push, dispatch, begin, settle, drop) against the run's real redis-server. */
@@ -48,6 +49,27 @@ describe('dispatch', () => {
     const next = await f.dispatch(0, 'p', 100);
     expect(next.pages.map((page) => [page.host, page.entry.url])).toEqual([['a.test', 'http://a.test/2']]);
     expect(await f.held('c1', 'p')).toBe(9);
+  });
+
+  it('passes a lease given back on to its own host only, by the same turns, leaving lapsed claims alone', async () => {
+    const { frontier: f, config } = frontier({ hostCap: 1 });
+    await f.push('a', 'p', pages('one.test', 3));
+    await f.push('b', 'p', pages('one.test', 3));
+    await f.push('a', 'p', pages('two.test', 3));
+    const first = await f.dispatch(0, 'p', 100);
+    expect(first.pages.map((page) => `${page.crawlId}@${page.host}`)).toEqual(['a@one.test', 'a@two.test']);
+    // A lapsed claim (its worker died) is the dispatchers' to send back, not a hand-on's.
+    await f.lapse(0, 'p', first.pages[1].lease);
+    // Full host: nothing to pass on until its lease is back.
+    expect((await f.dispatch(0, 'p', 1, Date.now(), 'one.test')).pages).toHaveLength(0);
+    await f.settle(first.pages[0]);
+    const next = await f.dispatch(0, 'p', 5, Date.now(), 'one.test');
+    // Crawl b's turn on the host; one lease, so one page; two.test is not served.
+    expect(next.pages.map((page) => `${page.crawlId}@${page.host}`)).toEqual(['b@one.test']);
+    expect(next.lost).toEqual([]);
+    expect(await redis.hexists(frontierKeys(config.queuePrefix, 0, 'p').out, first.pages[1].lease)).toBe(1);
+    // An idle host's name asks for nothing.
+    expect((await f.dispatch(0, 'p', 1, Date.now(), 'none.test')).pages).toHaveLength(0);
   });
 
   it('skips a paused host until its pause ends', async () => {

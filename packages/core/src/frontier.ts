@@ -181,12 +181,16 @@ export class Frontier {
    * Hands out at most `most` pages of a shard's lane whose host may be
    * fetched now, each holding a lease on it; also returns pages lost after
    * their claim lapsed too often, and the ms until the next host is due.
+   * With `onlyHost`, serves that host alone (a lease just given back passes
+   * on to the host's next page, by the same turns) and leaves lapsed claims
+   * to the dispatchers.
    */
   async dispatch(
     shard: number,
     lane: Lane,
     most: number,
     now = Date.now(),
+    onlyHost = '',
   ): Promise<{ pages: Dispatched[]; lost: { crawlId: string; entry: FrontierEntry }[]; nextDueMs: number }> {
     const keys = this.lane(shard, lane);
     const [handed, lost, nextDue] = await this.redis.cfFrontierDispatch(
@@ -204,6 +208,7 @@ export class Frontier {
       this.claimTtlMs,
       Math.max(1, this.config.jobAttempts),
       `${lane}${shard}`,
+      onlyHost,
     );
     return {
       pages: handed.map(([lease, crawlId, host, entry]) => ({

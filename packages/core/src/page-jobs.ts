@@ -124,18 +124,7 @@ export class PageQueues {
         queue.addBulk(
           list.map((page) => ({
             name: PAGE_JOB,
-            data: {
-              crawlId: page.crawlId,
-              url: page.entry.url,
-              depth: page.entry.depth,
-              lease: page.lease,
-              host: page.host,
-              shard: page.shard,
-              lane: page.lane,
-              tries: page.entry.tries,
-              hostWaits: page.entry.waits,
-              ...(page.entry.resume ? { resumeAt: page.entry.resume } : {}),
-            } satisfies CrawlPageData,
+            data: pageData(page),
             opts: pageJobOptions(this.config, page.crawlId, page.lease),
           })),
         ),
@@ -152,6 +141,22 @@ export class PageQueues {
   async close(): Promise<void> {
     await Promise.allSettled(this.owned.map((queue) => queue.close()));
   }
+}
+
+/** What a handed-out page's job carries (a page run in-process from its hand-out carries the same). */
+export function pageData(page: Dispatched): CrawlPageData {
+  return {
+    crawlId: page.crawlId,
+    url: page.entry.url,
+    depth: page.entry.depth,
+    lease: page.lease,
+    host: page.host,
+    shard: page.shard,
+    lane: page.lane,
+    tries: page.entry.tries,
+    hostWaits: page.entry.waits,
+    ...(page.entry.resume ? { resumeAt: page.entry.resume } : {}),
+  };
 }
 
 /** The frontier lane of a crawl's pages: rendered or plain. */

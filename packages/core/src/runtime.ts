@@ -53,6 +53,7 @@ export {
   PageQueues,
   laneOf,
   paceOf,
+  pageData,
   pageJobId,
   pageJobOptions,
   pageQueueNames,

@@ -198,7 +198,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       const timedOut = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       });
-      const closed = Promise.all(workers.map((each) => each.close())).then(() => true as const);
+      // Pages a crawl worker handed on in-process are waited for like its jobs.
+      const closed = Promise.all([...workers.map((each) => each.close()), crawl?.quiesce()]).then(() => true as const);
       const finished = await Promise.race([closed, timedOut]);
       clearTimeout(timer);
       if (!finished) {

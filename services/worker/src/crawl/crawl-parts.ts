@@ -4,6 +4,7 @@ import {
   PAGE_JOB,
   PageQueues,
   Recrawls,
+  pageQueueNames,
   startScheduledCrawl,
   MemoryWatch,
   TenantUsage,
@@ -19,7 +20,7 @@ import type { CrawlInput } from '@crawlfleet/core';
 import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@crawlfleet/tasks';
 import type { RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Counter, type Histogram, type Registry } from 'prom-client';
 import { movedToDelayed, openQueue, toBullmqError, type Job, type Worker } from '../bullmq.js';
 import { CrawlCancels } from './crawl-cancels.js';
 import { ContentPool } from './content-pool.js';
@@ -46,8 +47,10 @@ export interface CrawlParts {
   processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
   /** Listens for DELETEs of active crawl jobs and aborts them if they run on one of `workers`. */
   listenForCancels(workers: Worker[]): Promise<void>;
-  /** Adds this part's own metrics (a render worker's) to the worker's registry. */
+  /** Adds this part's own metrics (a render worker's) to the worker's registry; counts pages handed on in it. */
   register(registry: Registry): void;
+  /** Stops handing leases on in-process; resolves once the pages handed on have ended (shutdown waits for them). */
+  quiesce(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -153,8 +156,21 @@ export async function startCrawlParts(
     redis: commands,
     prefix: config.queuePrefix,
   });
+  // Pages handed on in-process are reported as page jobs are: a line each, and the job metrics of their shard's queue.
+  let observe: ((queue: string, outcome: string, ms: number) => void) | null = null;
+  const queueOfShard = pageQueueNames(config.crawlQueueShards);
   const pages = new PageProcessor({
     wake: () => dispatcher.wake(),
+    slots: options.render ? 0 : (options.concurrency ?? 10),
+    handedOn: (id, shard, outcome, ms, err) => {
+      observe?.(queueOfShard[shard] ?? 'crawl', outcome, ms);
+      if (err) logger.warn({ jobId: id, err: err.message }, `crawl job ${id} failed: ${err.message}`);
+      else
+        logger.debug(
+          { jobId: id, type: 'crawl', durationMs: ms },
+          `crawl job ${id} succeeded in ${(ms / 1000).toFixed(3)}s`,
+        );
+    },
     config,
     store,
     pages: pageQueues,
@@ -239,8 +255,22 @@ export async function startCrawlParts(
     },
     register(registry) {
       renderer?.register(registry);
+      const finished = registry.getSingleMetric('crawlfleet_jobs_finished_total') as Counter | undefined;
+      const duration = registry.getSingleMetric('crawlfleet_job_duration_seconds') as Histogram | undefined;
+      const handedOn = new Counter({
+        name: 'crawlfleet_crawl_pages_handed_on_total',
+        help: "Crawl pages run in-process on a lease given back after a host's response (no BullMQ job of their own)",
+        registers: [registry],
+      });
+      observe = (queue, outcome, ms) => {
+        handedOn.inc();
+        finished?.inc({ queue, outcome });
+        duration?.observe({ queue, outcome }, ms / 1000);
+      };
     },
+    quiesce: () => pages.stopHandingOn(),
     async close() {
+      await pages.stopHandingOn();
       await dispatcher.stop();
       memory.close();
       await content.close();

@@ -147,15 +147,25 @@ export class HostGate {
    * Runs `fetch` holding `lease`. The lease goes back (ok) once `fetch` calls
    * `fetched` (the response is in: parsing is not a request to the host), or
    * with how the fetch failed, which may pause the host (`pauseMs`).
+   * `released` hears of a lease given back after a response, called as
+   * the release is sent (its host may take its next page now).
    */
-  async hold<T>(held: Lease | LeaseRef, fetch: (fetched: () => void) => Promise<T>): Promise<Held<T>> {
+  async hold<T>(
+    held: Lease | LeaseRef,
+    fetch: (fetched: () => void) => Promise<T>,
+    released?: (lease: Lease) => void,
+  ): Promise<Held<T>> {
     // A redirect may swap the lease in hand for its next hop's (hops.ts): the one held last goes back.
     const ref: LeaseRef = 'lease' in held ? held : { lease: held };
     // Set in a callback: an object, so that the compiler does not take it for null below.
     const given: { back: Promise<unknown> | null } = { back: null };
     try {
       const value = await fetch(() => {
-        given.back = this.release(ref.lease, 'ok');
+        const lease = ref.lease;
+        // `released` asks for the host's next page on the same connection, so Redis runs it after the
+        // release (one round trip for both); it wakes the dispatcher itself when it hands nothing on.
+        given.back = this.release(lease, 'ok', null, Date.now(), released !== undefined);
+        released?.(lease);
       });
       await given.back;
       return { value };
@@ -173,8 +183,8 @@ export class HostGate {
   /** Called after every lease given back (the frontier's dispatcher: the host may be served again now). */
   onRelease: (() => void) | null = null;
 
-  /** Gives `lease` back; @returns the host's pause in ms for a busy outcome, else 0. */
-  async release(lease: Lease, outcome: Outcome, retryAfter: string | null = null, now = Date.now()) {
+  /** Gives `lease` back (`quiet`: without waking the dispatcher); @returns the host's pause in ms for a busy outcome, else 0. */
+  async release(lease: Lease, outcome: Outcome, retryAfter: string | null = null, now = Date.now(), quiet = false) {
     const { keys } = lease;
     const [pause, failures] = await this.redis.cfHostRelease(
       keys.hostLeases,
@@ -195,7 +205,7 @@ export class HostGate {
       this.config.crawlTimeoutMs + 5000,
       lease.host,
     );
-    this.onRelease?.();
+    if (!quiet) this.onRelease?.();
     if (failures >= this.config.crawlHostFailureLimit) {
       // The circuit (re)opened: listed in the fleet's set until it closes (for /metrics).
       const circuits = fleetKeys(this.config.queuePrefix).circuits;

@@ -9,6 +9,8 @@ import {
   fetchUrlOf,
   fetchedPageRecord,
   paceOf,
+  pageData,
+  pageJobId,
   unfetchedPageRecord,
   type CrawlPace,
   type FrontierEntry,
@@ -36,7 +38,6 @@ import {
   type SafeFetcher,
   type SitemapLimits,
 } from '@crawlfleet/tasks';
-import type { Job } from '../bullmq.js';
 import { describeFailure } from '../task-failure.js';
 import type { CrawlCancels } from './crawl-cancels.js';
 import type { CrawlHooks } from './crawl-hooks.js';
@@ -88,6 +89,20 @@ export interface PageProcessorDeps {
   wake?: () => void;
   /** Fetches a page: the safe fetch (crawl workers), or a render in headless Chromium (render workers). */
   fetchPage: PageFetch;
+  /**
+   * The worker's slots: a lease given back passes on to its host's next page
+   * in this process (see {@link PageProcessor.handOn}) only while fewer pages run here.
+   * 0 or absent: never (render workers, where a page is a browser's work).
+   */
+  slots?: number;
+  /** Hears of each page run in-process from a hand-on (its id as a job's, its shard, how it ended, its ms). */
+  handedOn?: (id: string, shard: number, outcome: 'completed' | 'failed', ms: number, err?: Error) => void;
+}
+
+/** A page to run: a BullMQ job's id and data, or the same for a page handed on in-process. */
+export interface PageJob {
+  id?: string | undefined;
+  data: CrawlPageData;
 }
 
 /** How a worker gets one page: its result, calling `fetched` once the response is in (the lease goes back). */
@@ -101,6 +116,12 @@ export type PageFetch = (
 
 /** Pauses (429/503) one page waits out before it fails. */
 const MAX_HOST_WAITS = 20;
+/**
+ * Pages a lease passes through in one process before it goes back to the
+ * fleet's dispatchers (and from there to any worker): a host's work keeps
+ * spreading over the workers, as BullMQ spreads jobs.
+ */
+const MAX_HAND_ON = 16;
 /** How long work waits while Redis is short of memory, before it looks again. */
 export const MEMORY_WAIT_MS = 1000;
 
@@ -135,11 +156,79 @@ export class PageProcessor {
     return context;
   }
 
+  /** Pages running here now: page jobs and pages handed on. */
+  private running = 0;
+  /** Hand-ons asked of the frontier and not answered yet (each may bring a page). */
+  private asking = 0;
+  /** Pages handed on in-process and still running (waited for at shutdown). */
+  private readonly handedOn = new Set<Promise<void>>();
+  private handingOn = true;
+
   async process(
-    job: Job<CrawlPageData>,
+    job: PageJob,
     _token: string | undefined,
     signal: AbortSignal | undefined,
+    handOns = 0,
   ): Promise<PageOutcome> {
+    this.running += 1;
+    try {
+      return await this.processPage(job, signal, handOns);
+    } finally {
+      this.running -= 1;
+    }
+  }
+
+  /**
+   * Passes a lease given back after a response on to its host's next page
+   * (the frontier's turns pick it: round-robin between crawls, tenants'
+   * shares, caps, delays), run here at once: no trip through BullMQ and no
+   * dispatcher wake between a host's responses. The page is claimed in the
+   * frontier like a page job (a killed worker's claim lapses and the page is
+   * handed out again). Not past the worker's slots, under memory pressure,
+   * after {@link stopHandingOn}, or past MAX_HAND_ON pages in a row.
+   */
+  private handOn(claim: PageClaim, handOns: number): void {
+    const slots = this.deps.slots ?? 0;
+    const { memory, wake } = this.deps;
+    // Not handed on: the dispatchers serve the host (woken here, as any lease given back wakes them).
+    if (!this.handingOn || handOns >= MAX_HAND_ON || this.running + this.asking >= slots || memory.pressure)
+      return wake?.();
+    const { frontier } = this.deps.pages;
+    this.asking += 1;
+    const asked = frontier.dispatch(claim.shard, claim.lane, 1, Date.now(), claim.host).finally(() => {
+      this.asking -= 1;
+    });
+    const run = asked.then(async ({ pages }) => {
+      if (pages.length === 0) wake?.();
+      for (const page of pages) {
+        const id = pageJobId(page.crawlId, page.lease);
+        const started = Date.now();
+        try {
+          await this.process({ id, data: pageData(page) }, undefined, undefined, handOns + 1);
+          this.deps.handedOn?.(id, page.shard, 'completed', Date.now() - started);
+        } catch (err) {
+          // As a failed job's: its claim lapses now and the next dispatch step sends the page back (a try spent).
+          this.deps.handedOn?.(id, page.shard, 'failed', Date.now() - started, err as Error);
+          await frontier.lapse(page.shard, page.lane, page.lease).catch(() => {});
+        }
+      }
+    });
+    const tracked: Promise<void> = run
+      .catch(() => {
+        // Redis away: the host's next page waits for a dispatcher instead.
+        wake?.();
+      })
+      .finally(() => this.handedOn.delete(tracked));
+    this.handedOn.add(tracked);
+  }
+
+  /** Hands no more leases on, and waits for the pages handed on to end. */
+  async stopHandingOn(): Promise<void> {
+    this.handingOn = false;
+    while (this.handedOn.size > 0) await Promise.allSettled([...this.handedOn]);
+  }
+
+  private async processPage(job: PageJob, signal: AbortSignal | undefined, handOns: number): Promise<PageOutcome> {
     const { crawlId, url, depth } = job.data;
     const claim = claimOf(job.data);
     if (!claim) {
@@ -157,7 +246,7 @@ export class PageProcessor {
       this.deps.pages.frontier.renew(claim).catch(() => {});
     }, this.deps.pages.frontier.claimTtlMs / 3);
     try {
-      const outcome = await this.run(job, claim, signal);
+      const outcome = await this.run(job, claim, signal, handOns);
       return { url, outcome: outcome === 'back' ? 'requeued' : outcome };
     } finally {
       clearInterval(renewal);
@@ -193,9 +282,10 @@ export class PageProcessor {
   }
 
   private async run(
-    job: Job<CrawlPageData>,
+    job: PageJob,
     claim: PageClaim,
     signal: AbortSignal | undefined,
+    handOns: number,
   ): Promise<PageOutcome['outcome'] | 'back'> {
     const { crawlId, url, depth } = job.data;
     const { store, config } = this.deps;
@@ -286,10 +376,14 @@ export class PageProcessor {
     const hopDeps = { gate: this.deps.gate, robots, hostFailureLimit: config.crawlHostFailureLimit };
     const crawlCap = context.options.maxConcurrencyPerHost ?? null;
     const onRedirect = hopHandler(hopDeps, leaseRef, crawlId, crawlCap, String(job.id));
-    const held = await this.deps.gate.hold(leaseRef, (fetched) =>
-      this.deps.cancels.run(crawlId, signal, (abort) =>
-        this.deps.fetchPage(input, abort, fetched, headers, onRedirect),
-      ),
+    const held = await this.deps.gate.hold(
+      leaseRef,
+      (fetched) =>
+        this.deps.cancels.run(crawlId, signal, (abort) =>
+          this.deps.fetchPage(input, abort, fetched, headers, onRedirect),
+        ),
+      // The page's own lease (not a redirect hop's, which is no frontier lease) passes on.
+      (lease) => (lease.id === claim.lease ? this.handOn(claim, handOns) : this.deps.wake?.()),
     );
     if ('err' in held) {
       const { err, outcome, pauseMs } = held;
@@ -355,7 +449,7 @@ export class PageProcessor {
    * /sitemap.xml is common; a 429/503 pauses the host and the file waits.
    */
   private async readSitemap(
-    job: Job<CrawlPageData>,
+    job: PageJob,
     claim: PageClaim,
     context: CrawlContext,
     file: string,
