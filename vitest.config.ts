@@ -21,7 +21,11 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
         },
       },
-      { extends: true, test: { name: 'render', include: BROWSER_HEAVY, sequence: { groupOrder: 1 } } },
+      // One render file at a time: two Chromium-bound files on two cores ran pages past their deadlines.
+      {
+        extends: true,
+        test: { name: 'render', include: BROWSER_HEAVY, sequence: { groupOrder: 1 }, maxWorkers: 1 },
+      },
     ],
   },
 });

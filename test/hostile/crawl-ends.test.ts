@@ -20,11 +20,21 @@ const env = {
   JOB_ATTEMPTS: '2',
 };
 let site: HostileSite;
+const slowHits = new Map<string, number>();
 let connection: Redis;
 const closers: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   site = await startHostileSite({
+    '/slow': (req, res) => {
+      const path = req.url ?? '';
+      slowHits.set(path, (slowHits.get(path) ?? 0) + 1);
+      const links = path === '/slow' ? [1, 2, 3, 4, 5].map((n) => `<a href="/slow?n=${n}">${n}</a>`).join('') : '';
+      setTimeout(() => {
+        res.setHeader('content-type', 'text/html');
+        res.end(html('Slow', links));
+      }, 2000);
+    },
     '/three': (_req, res) => {
       res.setHeader('content-type', 'text/html');
       res.end(html('Three', '<a href="/t/1">1</a><a href="/t/2">2</a><a href="/t/3">3</a>'));
@@ -80,6 +90,19 @@ describe('a crawl always ends', () => {
     await crawlWorker(config);
     const done = await read(app, crawl.url, 20_000);
     expect(done).toMatchObject({ state: 'completed', stats: { queued: 4, fetched: 4, failed: 0 } });
+  });
+
+  it('while pages run in-process with no job of their own, slower than the sweep: each is fetched once', async () => {
+    // Two leases on the host: each page's next is claimed ahead and waits for its lease, with no BullMQ job; the
+    // crawl makes no progress for longer than the sweep's interval, and the sweep must leave those claims alone
+    // (a claim it ended would be handed out again and fetched beside the page running here).
+    const config = testConfig(inject('redisUrl'), { ...env, CRAWL_HOST_CONCURRENCY: '2', CRAWL_TIMEOUT_MS: '5000' });
+    const app = await api(config);
+    await crawlWorker(config);
+    const crawl = await start(app, { url: `${site.url}/slow`, maxDepth: 1, sitemap: 'skip', respectRobots: false });
+    const done = await read(app, crawl.url, 30_000);
+    expect(done).toMatchObject({ state: 'completed', stats: { fetched: 6, failed: 0 } });
+    expect([...slowHits.values()]).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
   it("when page jobs fail outside the processor's own failure path and exhaust their attempts", async () => {

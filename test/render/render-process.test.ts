@@ -210,7 +210,11 @@ describe.skipIf(!existsSync(CHROMIUM))('render worker processes', () => {
     const inspector = await freePort();
     // The worker's own memory is what is measured: without the sandbox, which costs ~1.8x the CPU a page
     // (a new sandboxed renderer a page; bench/README.md) and would take these pages past the test's time.
-    await renderWorker(port, [`--inspect=127.0.0.1:${inspector}`], { env: { RENDER_SANDBOX: 'off' } });
+    // A lock of 30 s, not the 2 s the kill test needs: a page's job is not to be taken for stalled when a
+    // browser recycle or a full GC holds the worker a moment.
+    await renderWorker(port, [`--inspect=127.0.0.1:${inspector}`], {
+      env: { RENDER_SANDBOX: 'off', WORKER_LOCK_DURATION_MS: '30000' },
+    });
     const render = async (count: number) => {
       const reply = await app.inject({
         method: 'POST',

@@ -13,12 +13,15 @@
   ARGV[1] lease id
   ARGV[2] now (ms)
   ARGV[3] claim ttl (ms)
+  ARGV[4] '-' for a page claimed ahead, without a lease yet (a lease in flight passes to it): no lease to check
   Returns {0} claim gone, {1} lease gone, {2, ms} the crawl's circuit for the host is open, {3} go.
 ]]
 local now = tonumber(ARGV[2])
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {0} end
-local expires = redis.call('ZSCORE', KEYS[3], ARGV[1])
-if not expires or tonumber(expires) <= now then return {1} end
+if ARGV[4] ~= '-' then
+  local expires = redis.call('ZSCORE', KEYS[3], ARGV[1])
+  if not expires or tonumber(expires) <= now then return {1} end
+end
 if redis.call('SADD', KEYS[5], ARGV[1]) == 0 then return {1} end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
 local openUntil = tonumber(redis.call('HGET', KEYS[4], 'openUntil') or '0')

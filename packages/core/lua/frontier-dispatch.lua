@@ -22,6 +22,9 @@
   ARGV[9] shard name (in lease ids)
   ARGV[10] one host to serve ('' for every host due): a lease given back passes on to its host's next page,
            and lapsed claims are left to the dispatchers' own steps
+  ARGV[11] 'ahead' with ARGV[10]: claim the host's next page without a lease, for the lease of a request in
+           flight to pass to when its response is in; only a crawl without its own cap or delayMs, on a host
+           neither paused nor spaced by Crawl-delay, and the host's place in the due set is left as it is
   Returns {handed out {id, crawl, host, entry}..., lost {crawl, host, entry}..., ms until the next host is due (-1: none)}.
 ]]
 local base, hostBase, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -40,6 +43,7 @@ local function requeue(crawl, host, entry)
 end
 
 local only = ARGV[10] or ''
+local ahead = only ~= '' and ARGV[11] == 'ahead'
 
 -- Lapsed claims: back to the front of their list with one more try, or lost.
 local lapsed = {}
@@ -69,7 +73,49 @@ if only == '' then
   hosts = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 200)
 else
   local due = redis.call('ZSCORE', KEYS[1], only)
-  hosts = (due and tonumber(due) <= now) and {only} or {}
+  hosts = (due and (ahead or tonumber(due) <= now)) and {only} or {}
+end
+
+-- A claim on a page handed out: its id (the lease id when it takes a lease), in the out hash until it ends.
+local function claim(crawl, host, entry)
+  local id = ARGV[9] .. '-' .. redis.call('INCR', KEYS[4])
+  redis.call('HSET', KEYS[2], id, crawl .. ' ' .. host .. ' ' .. entry)
+  redis.call('ZADD', KEYS[3], now + claimTtl, id)
+  return id
+end
+
+-- The host's next page, claimed for a lease in flight (ARGV[11]): the same turns, without a lease of its own.
+local function claimAhead(host, hb, crawls)
+  if tonumber(redis.call('GET', hb .. ':crawl-delay') or '0') > 0 then return end
+  local nextFor = base .. ':h:' .. host .. ':next'
+  local candidates = redis.call('ZRANGE', crawls, 0, 7, 'WITHSCORES')
+  for i = 1, #candidates, 2 do
+    local crawl = candidates[i]
+    local opts = redis.call('HMGET', base .. ':c:' .. crawl, 'stride', 'delay', 'cap')
+    local notBefore = tonumber(redis.call('HGET', nextFor, crawl) or '0')
+    if notBefore <= now and tonumber(opts[2] or '0') == 0 and tonumber(opts[3] or '0') == 0 then
+      local list = base .. ':h:' .. host .. ':q:' .. crawl
+      local entry = redis.call('LPOP', list)
+      local at = entry and string.match(entry, '^@(%d+) ')
+      if at and tonumber(at) > now then
+        -- A retry waiting for its backoff: back where it was, for the dispatchers.
+        redis.call('LPUSH', list, entry)
+        return
+      end
+      if not entry then
+        redis.call('ZREM', crawls, crawl)
+        return
+      end
+      if at then entry = string.sub(entry, #at + 3) end
+      if redis.call('LLEN', list) == 0 then
+        redis.call('ZREM', crawls, crawl)
+      else
+        redis.call('ZADD', crawls, tonumber(candidates[i + 1]) + tonumber(opts[1] or '1'), crawl)
+      end
+      out[#out + 1] = {claim(crawl, host, entry), crawl, host, entry}
+      return
+    end
+  end
 end
 for _, host in ipairs(hosts) do
   if #out >= most then break end
@@ -78,7 +124,9 @@ for _, host in ipairs(hosts) do
   local later = nil
   local paused = redis.call('PTTL', hb .. ':pause')
   local spaced = tonumber(redis.call('GET', hb .. ':next') or '0')
-  if paused > 0 then
+  if ahead then
+    if paused <= 0 and spaced <= now then claimAhead(host, hb, crawls) end
+  elseif paused > 0 then
     later = now + paused
   elseif spaced > now then
     later = spaced
@@ -150,15 +198,13 @@ for _, host in ipairs(hosts) do
         else
           redis.call('ZADD', crawls, pass + stride, pick)
         end
-        local id = ARGV[9] .. '-' .. redis.call('INCR', KEYS[4])
+        local id = claim(pick, host, entry)
         redis.call('ZADD', leases, now + leaseTtl, id)
         redis.call('PEXPIRE', leases, leaseTtl)
         if crawlLeases then
           redis.call('ZADD', crawlLeases, now + leaseTtl, id)
           redis.call('PEXPIRE', crawlLeases, leaseTtl)
         end
-        redis.call('HSET', KEYS[2], id, pick .. ' ' .. host .. ' ' .. entry)
-        redis.call('ZADD', KEYS[3], now + claimTtl, id)
         if delay > 0 then
           redis.call('HSET', nextFor, pick, now + delay)
           redis.call('PEXPIRE', nextFor, 3600000)

@@ -7,8 +7,10 @@
   A lease given back wakes the host in the frontier's due sets (it may be served again now).
   KEYS (all in the host's frontier shard's slot): host leases, crawl leases, host busy count, host pause,
   crawl circuit, host hold time, the two lanes' due sets
-  ARGV: lease id, ok|failure|busy|busy-failure|other, now, failure limit, open ms, pause ms or -1, max pause ms, ttl, host
-  Returns {pause (busy, else 0), failures in a row} (the caller lists a circuit it opened for /metrics).
+  ARGV: lease id, ok|failure|busy|busy-failure|other, now, failure limit, open ms, pause ms or -1, max pause ms, ttl, host,
+  'keep' (ok only: the lease passes on to the host's next page in the same process and is held for another ttl)
+  Returns {pause (busy, else 0), failures in a row, with 'keep' the ms the host is paused for (-1: the lease
+  had lapsed)} (the caller lists a circuit it opened for /metrics).
 ]]
 local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if expires then
@@ -17,6 +19,14 @@ if expires then
   redis.call('SET', KEYS[6], tostring(average * 0.9 + held * 0.1), 'PX', 3600000)
 end
 local outcome, now = ARGV[2], tonumber(ARGV[3])
+if ARGV[10] == 'keep' and outcome == 'ok' then
+  if not expires then return {0, 0, -1} end
+  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[8]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[8]))
+  redis.call('DEL', KEYS[3])
+  redis.call('HDEL', KEYS[5], 'failures')
+  return {0, 0, math.max(0, redis.call('PTTL', KEYS[4]))}
+end
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
   redis.call('ZADD', KEYS[7], 'XX', 'LT', now, ARGV[9])
   redis.call('ZADD', KEYS[8], 'XX', 'LT', now, ARGV[9])

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { frontierKeys } from './keys.js';
-import { Frontier, decodeEntry, encodeEntry, politeKey, type FrontierEntry } from './frontier.js';
+import { Frontier, runInProcess, decodeEntry, encodeEntry, politeKey, type FrontierEntry } from './frontier.js';
 
 /* The frontier's scripts (push, dispatch, begin, settle, drop) against the run's real redis-server. */
 
@@ -70,6 +70,28 @@ describe('dispatch', () => {
     expect(await redis.hexists(frontierKeys(config.queuePrefix, 0, 'p').out, first.pages[1].lease)).toBe(1);
     // An idle host's name asks for nothing.
     expect((await f.dispatch(0, 'p', 1, Date.now(), 'none.test')).pages).toHaveLength(0);
+  });
+
+  it("claims a full host's next page ahead, without a lease, only for crawls without their own cap or delay", async () => {
+    const { frontier: f, config } = frontier({ hostCap: 1 });
+    await f.push('capped', 'p', pages('one.test', 2), { cap: 1 });
+    await f.push('free', 'p', pages('one.test', 2));
+    const [first] = (await f.dispatch(0, 'p', 1)).pages;
+    expect(first.crawlId).toBe('capped');
+    const due = await redis.zscore(f.dueKey('one.test', 'p'), 'one.test');
+    const ahead = await f.dispatch(0, 'p', 1, Date.now(), 'one.test', true);
+    // The capped crawl's turn is passed over: its lease would be the crawl's, not the host's alone.
+    expect(ahead.pages.map((page) => [page.crawlId, page.entry.url])).toEqual([['free', 'http://one.test/0']]);
+    // A claim in flight, named as run in-process, and no lease taken; the host's place in the due set is kept.
+    expect(runInProcess(ahead.pages[0].lease)).toBe(true);
+    expect(runInProcess(first.lease)).toBe(false);
+    expect(await redis.zrange(f.hostKey('one.test', 'leases'), 0, -1)).toEqual([first.lease]);
+    expect(await redis.hexists(frontierKeys(config.queuePrefix, 0, 'p').out, ahead.pages[0].lease)).toBe(1);
+    expect(await redis.zscore(f.dueKey('one.test', 'p'), 'one.test')).toBe(due);
+    // It begins without a lease of its own; a paused host gets nothing ahead.
+    expect(await f.begin({ ...ahead.pages[0], ahead: true })).toBe('go');
+    await redis.set(f.hostKey('one.test', 'pause'), '1', 'PX', 5000);
+    expect((await f.dispatch(0, 'p', 1, Date.now(), 'one.test', true)).pages).toHaveLength(0);
   });
 
   it('skips a paused host until its pause ends', async () => {

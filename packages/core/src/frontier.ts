@@ -183,7 +183,8 @@ export class Frontier {
    * their claim lapsed too often, and the ms until the next host is due.
    * With `onlyHost`, serves that host alone (a lease just given back passes
    * on to the host's next page, by the same turns) and leaves lapsed claims
-   * to the dispatchers.
+   * to the dispatchers. With `ahead` too, claims that host's next page
+   * without a lease, for the lease of a request in flight to pass to.
    */
   async dispatch(
     shard: number,
@@ -191,6 +192,7 @@ export class Frontier {
     most: number,
     now = Date.now(),
     onlyHost = '',
+    ahead = false,
   ): Promise<{ pages: Dispatched[]; lost: { crawlId: string; entry: FrontierEntry }[]; nextDueMs: number }> {
     const keys = this.lane(shard, lane);
     const [handed, lost, nextDue] = await this.redis.cfFrontierDispatch(
@@ -207,8 +209,10 @@ export class Frontier {
       this.leaseTtlMs,
       this.claimTtlMs,
       Math.max(1, this.config.jobAttempts),
-      `${lane}${shard}`,
+      // A hand-on's claims are named apart: no BullMQ job stands for them (the sweep leaves them to lapse).
+      `${lane}${shard}${onlyHost ? HANDED_ON : ''}`,
       onlyHost,
+      ahead ? 'ahead' : '',
     );
     return {
       pages: handed.map(([lease, crawlId, host, entry]) => ({
@@ -236,6 +240,8 @@ export class Frontier {
       page.lease,
       now,
       this.claimTtlMs,
+      // Claimed ahead: no lease yet (the one of a request in flight passes to it).
+      page.ahead && !page.hostLease ? '-' : '',
     );
     if (code === 0) return 'gone';
     if (code === 1) return 'requeue';
@@ -279,7 +285,8 @@ export class Frontier {
       keys.base,
       now,
       page.host,
-      keepLease ? 1 : 0,
+      keepLease || page.passed ? 1 : 0,
+      page.hostLease ?? '',
     );
   }
 
@@ -363,11 +370,26 @@ export class Frontier {
   }
 }
 
+/** What a hand-on's claim ids carry after the lane and shard (`p0h-12`): pages run in-process, with no job. */
+const HANDED_ON = 'h';
+
+/** Whether a claim is a page run in-process from a hand-on (no BullMQ job stands for it). */
+export function runInProcess(lease: string): boolean {
+  return /^[pr]\d+h-/.test(lease);
+}
+
 /** A handed-out page, as its job carries it. */
 export interface PageClaim {
+  /** The claim's id: the lease it was handed out with, for a page not claimed ahead. */
   lease: string;
   crawlId: string;
   host: string;
   shard: number;
   lane: Lane;
+  /** Claimed ahead, without a lease: a request in flight passes its own on (run in-process only). */
+  ahead?: boolean;
+  /** The host lease passed to a page claimed ahead. */
+  hostLease?: string;
+  /** Its lease passed on to the host's next page: the claim's end leaves the lease alone. */
+  passed?: boolean;
 }

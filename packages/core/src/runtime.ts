@@ -66,6 +66,7 @@ export {
   encodeEntry,
   frontierBase,
   politeKey,
+  runInProcess,
   shardOfHost,
   type Begun,
   type CrawlPace,

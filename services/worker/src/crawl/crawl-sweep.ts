@@ -3,6 +3,7 @@ import {
   SITEMAP_FILE,
   laneOf,
   pageJobId,
+  runInProcess,
   unfetchedPageRecord,
   type Lane,
 } from '@crawlfleet/core/runtime';
@@ -100,7 +101,10 @@ export class CrawlSweep {
     const { frontier } = this.deps.pages;
     const stateOf = ({ shard, lease }: { shard: number; lease: string }) =>
       this.deps.pages.queueOf(shard, lane === 'r').getJobState(pageJobId(crawlId, lease));
-    const claims = (await frontier.claims(crawlId, lane)).slice(0, MAX_CHECKS_PER_CRAWL);
+    // A page run in-process from a hand-on has no job: its process renews its claim, which lapses if that dies.
+    const claims = (await frontier.claims(crawlId, lane))
+      .filter((claim) => !runInProcess(claim.lease))
+      .slice(0, MAX_CHECKS_PER_CRAWL);
     const dead = [];
     for (const claim of claims) if (DEAD.has(await stateOf(claim))) dead.push(claim);
     if (dead.length === 0) return;

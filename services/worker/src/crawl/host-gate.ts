@@ -44,7 +44,7 @@ export type Held<T> = { value: T } | { err: unknown; outcome: Outcome; pauseMs: 
 
 type Scripted = RedisClient & {
   cfHostAcquire(...args: (string | number)[]): Promise<[number, number, number?]>;
-  cfHostRelease(...args: (string | number)[]): Promise<[number, number]>;
+  cfHostRelease(...args: (string | number)[]): Promise<[number, number, number?]>;
 };
 
 /**
@@ -147,13 +147,18 @@ export class HostGate {
    * Runs `fetch` holding `lease`. The lease goes back (ok) once `fetch` calls
    * `fetched` (the response is in: parsing is not a request to the host), or
    * with how the fetch failed, which may pause the host (`pauseMs`).
-   * `released` hears of a lease given back after a response, called as
-   * the release is sent (its host may take its next page now).
+   * `after.pass` may pass the lease on instead (to a page claimed ahead);
+   * `after.released` hears of a lease given back after a response, called
+   * as the release is sent (its host may take its next page now).
    */
   async hold<T>(
     held: Lease | LeaseRef,
     fetch: (fetched: () => void) => Promise<T>,
-    released?: (lease: Lease) => void,
+    after: {
+      /** Passes the lease on in-process (a page claimed ahead takes it); true when taken: not given back here. */
+      pass?: (lease: Lease) => Promise<boolean>;
+      released?: (lease: Lease) => void;
+    } = {},
   ): Promise<Held<T>> {
     // A redirect may swap the lease in hand for its next hop's (hops.ts): the one held last goes back.
     const ref: LeaseRef = 'lease' in held ? held : { lease: held };
@@ -162,10 +167,15 @@ export class HostGate {
     try {
       const value = await fetch(() => {
         const lease = ref.lease;
-        // `released` asks for the host's next page on the same connection, so Redis runs it after the
-        // release (one round trip for both); it wakes the dispatcher itself when it hands nothing on.
-        given.back = this.release(lease, 'ok', null, Date.now(), released !== undefined);
-        released?.(lease);
+        const { pass, released } = after;
+        given.back = (async () => {
+          if (pass && (await pass(lease))) return 0;
+          // `released` asks for the host's next page on the same connection, so Redis runs it after the
+          // release (one round trip for both); it wakes the dispatcher itself when it hands nothing on.
+          const back = this.release(lease, 'ok', null, Date.now(), released !== undefined);
+          released?.(lease);
+          return back;
+        })();
       });
       await given.back;
       return { value };
@@ -178,6 +188,36 @@ export class HostGate {
       const retryAfter = (err as { retryAfter?: string | null }).retryAfter ?? null;
       return { err, outcome, pauseMs: await this.release(ref.lease, outcome, retryAfter) };
     }
+  }
+
+  /**
+   * Writes the books of a request that went well whose lease passes on to
+   * the host's next page in this process, and holds the lease another ttl.
+   * @returns ms the host is paused for (0: none), -1 when the lease had lapsed.
+   */
+  async keep(lease: Lease, now = Date.now()): Promise<number> {
+    const { keys } = lease;
+    const [, , paused] = await this.redis.cfHostRelease(
+      keys.hostLeases,
+      keys.crawlLeases,
+      keys.busy,
+      keys.pause,
+      keys.circuit,
+      keys.hold,
+      keys.due[0],
+      keys.due[1],
+      lease.id,
+      'ok',
+      now,
+      this.config.crawlHostFailureLimit,
+      CIRCUIT_OPEN_MS,
+      -1,
+      this.config.crawlMaxRetryAfterMs,
+      this.config.crawlTimeoutMs + 5000,
+      lease.host,
+      'keep',
+    );
+    return paused ?? 0;
   }
 
   /** Called after every lease given back (the frontier's dispatcher: the host may be served again now). */

@@ -48,6 +48,7 @@ import type { RobotsCache } from './robots-cache.js';
 import type { TenantShares } from './tenant-shares.js';
 import { HopMustWaitError, hopHandler } from './hops.js';
 import { CrawlDrains } from './crawl-drain.js';
+import { Relay } from './relay.js';
 import { scopedChildren } from './page-links.js';
 import { sitemapFileChildren, sitemapRoots } from './sitemap-files.js';
 
@@ -97,6 +98,12 @@ export interface PageProcessorDeps {
   slots?: number;
   /** Hears of each page run in-process from a hand-on (its id as a job's, its shard, how it ended, its ms). */
   handedOn?: (id: string, shard: number, outcome: 'completed' | 'failed', ms: number, err?: Error) => void;
+}
+
+/** How a page came to run here: hand-ons in a row before it, and its relay when it was claimed ahead. */
+interface HandOn {
+  handOns: number;
+  relay?: Relay;
 }
 
 /** A page to run: a BullMQ job's id and data, or the same for a page handed on in-process. */
@@ -168,14 +175,23 @@ export class PageProcessor {
     job: PageJob,
     _token: string | undefined,
     signal: AbortSignal | undefined,
-    handOns = 0,
+    via: HandOn = { handOns: 0 },
   ): Promise<PageOutcome> {
     this.running += 1;
     try {
-      return await this.processPage(job, signal, handOns);
+      return await this.processPage(job, signal, via);
     } finally {
       this.running -= 1;
+      // A page claimed ahead that ended without fetching gives back a lease handed to it meanwhile.
+      const left = via.relay?.close();
+      if (left) void this.deps.gate.release(left, 'other').catch(() => this.deps.wake?.());
     }
+  }
+
+  /** Whether a page may be handed on now from a run `handOns` hand-ons deep (slots, memory, shutdown). */
+  private mayHandOn(handOns: number): boolean {
+    const slots = this.deps.slots ?? 0;
+    return this.handingOn && handOns < MAX_HAND_ON && this.running + this.asking < slots && !this.deps.memory.pressure;
   }
 
   /**
@@ -188,23 +204,47 @@ export class PageProcessor {
    * after {@link stopHandingOn}, or past MAX_HAND_ON pages in a row.
    */
   private handOn(claim: PageClaim, handOns: number): void {
-    const slots = this.deps.slots ?? 0;
-    const { memory, wake } = this.deps;
+    const { wake } = this.deps;
     // Not handed on: the dispatchers serve the host (woken here, as any lease given back wakes them).
-    if (!this.handingOn || handOns >= MAX_HAND_ON || this.running + this.asking >= slots || memory.pressure)
-      return wake?.();
+    if (!this.mayHandOn(handOns)) return wake?.();
+    this.ask(claim, handOns, null);
+  }
+
+  /**
+   * Claims the host's next page ahead, as a request to the host starts: the
+   * page runs here up to its fetch, and the request's lease passes to it as
+   * its response comes in (see {@link Relay}). Only where the lease is the
+   * host's alone: not for a crawl with its own cap or delayMs, nor on a host
+   * spaced by Crawl-delay. @returns the relay, or null (the lease is given
+   * back, or handed on, as usual).
+   */
+  private claimAhead(claim: PageClaim, context: CrawlContext, hostDelayMs: number, handOns: number): Relay | null {
+    const { options } = context;
+    if (claim.lane !== 'p' || hostDelayMs > 0 || options.maxConcurrencyPerHost != null || (options.delayMs ?? 0) > 0)
+      return null;
+    if (!this.mayHandOn(handOns)) return null;
+    const relay = new Relay();
+    this.ask(claim, handOns, relay);
+    return relay;
+  }
+
+  /** Asks the frontier for the host's next page (ahead with a relay) and runs it here. */
+  private ask(claim: PageClaim, handOns: number, relay: Relay | null): void {
     const { frontier } = this.deps.pages;
+    const { wake } = this.deps;
     this.asking += 1;
-    const asked = frontier.dispatch(claim.shard, claim.lane, 1, Date.now(), claim.host).finally(() => {
+    const asked = frontier.dispatch(claim.shard, claim.lane, 1, Date.now(), claim.host, relay !== null).finally(() => {
       this.asking -= 1;
     });
     const run = asked.then(async ({ pages }) => {
-      if (pages.length === 0) wake?.();
+      relay?.answer(pages.length > 0);
+      if (pages.length === 0 && !relay) wake?.();
       for (const page of pages) {
         const id = pageJobId(page.crawlId, page.lease);
         const started = Date.now();
         try {
-          await this.process({ id, data: pageData(page) }, undefined, undefined, handOns + 1);
+          const via: HandOn = relay ? { handOns: handOns + 1, relay } : { handOns: handOns + 1 };
+          await this.process({ id, data: pageData(page) }, undefined, undefined, via);
           this.deps.handedOn?.(id, page.shard, 'completed', Date.now() - started);
         } catch (err) {
           // As a failed job's: its claim lapses now and the next dispatch step sends the page back (a try spent).
@@ -216,10 +256,29 @@ export class PageProcessor {
     const tracked: Promise<void> = run
       .catch(() => {
         // Redis away: the host's next page waits for a dispatcher instead.
+        relay?.answer(false);
         wake?.();
       })
       .finally(() => this.handedOn.delete(tracked));
     this.handedOn.add(tracked);
+  }
+
+  /** Hosts this process saw paused (a 429/503, or a lease passed on that had lapsed): until when. */
+  private readonly paused = new Map<string, number>();
+
+  private pauseHere(host: string, ms: number): void {
+    if (this.paused.size > 10_000) this.paused.clear();
+    this.paused.set(host, Date.now() + ms);
+    this.deps.wake?.();
+  }
+
+  /** Whether leases on `host` must go back to the dispatchers (which ask Redis) instead of passing on. */
+  private pausedHere(host: string): boolean {
+    const until = this.paused.get(host);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.paused.delete(host);
+    return false;
   }
 
   /** Hands no more leases on, and waits for the pages handed on to end. */
@@ -228,7 +287,7 @@ export class PageProcessor {
     while (this.handedOn.size > 0) await Promise.allSettled([...this.handedOn]);
   }
 
-  private async processPage(job: PageJob, signal: AbortSignal | undefined, handOns: number): Promise<PageOutcome> {
+  private async processPage(job: PageJob, signal: AbortSignal | undefined, via: HandOn): Promise<PageOutcome> {
     const { crawlId, url, depth } = job.data;
     const claim = claimOf(job.data);
     if (!claim) {
@@ -237,6 +296,7 @@ export class PageProcessor {
       if (context) await this.deps.pages.add(crawlId, [url], depth, context.options.render, this.pace(context, 1));
       return { url, outcome: 'requeued' };
     }
+    if (via.relay) claim.ahead = true;
     // Redis short of memory: every write would fail. The page waits (the dispatcher hands out no more),
     // then starts; a claim or lease that lapsed meanwhile sends it back through the frontier.
     while (this.deps.memory.pressure && !signal?.aborted)
@@ -246,7 +306,7 @@ export class PageProcessor {
       this.deps.pages.frontier.renew(claim).catch(() => {});
     }, this.deps.pages.frontier.claimTtlMs / 3);
     try {
-      const outcome = await this.run(job, claim, signal, handOns);
+      const outcome = await this.run(job, claim, signal, via);
       return { url, outcome: outcome === 'back' ? 'requeued' : outcome };
     } finally {
       clearInterval(renewal);
@@ -285,8 +345,9 @@ export class PageProcessor {
     job: PageJob,
     claim: PageClaim,
     signal: AbortSignal | undefined,
-    handOns: number,
+    via: HandOn,
   ): Promise<PageOutcome['outcome'] | 'back'> {
+    const { handOns } = via;
     const { crawlId, url, depth } = job.data;
     const { store, config } = this.deps;
     const { frontier } = this.deps.pages;
@@ -364,6 +425,12 @@ export class PageProcessor {
       const wait = await store.reserveSlots(crawlId, host, crawlDelayMs, hostDelayMs);
       if (wait > 0) return this.back(claim, job.data, context, {}, Date.now() + wait);
     }
+    // Claimed ahead: the lease of the request before it, once that response is in (none: back to the frontier).
+    if (via.relay) {
+      const passed = await via.relay.take();
+      if (!passed) return this.back(claim, job.data, context, {});
+      claim.hostLease = passed.id;
+    }
     if (file) return this.readSitemap(job, claim, context, file, signal, finish);
     // Crawls started before formats (or rendering) existed have none.
     const { formats = [], onlyMainContent = true, renderWaitUntil, renderWaitMs, renderResources } = context.options;
@@ -371,22 +438,40 @@ export class PageProcessor {
     const from = job.data.resumeAt ?? url;
     const input = { url: from, formats, onlyMainContent, renderWaitUntil, renderWaitMs, renderResources };
     const headers = conditionalHeaders(previous);
-    const leaseRef = { lease: this.deps.gate.leaseOf(claim.host, crawlId, claim.lease) };
+    const leaseRef = { lease: this.deps.gate.leaseOf(claim.host, crawlId, claim.hostLease ?? claim.lease) };
+    const leaseId = leaseRef.lease.id;
+    const relay = this.claimAhead(claim, context, hostDelayMs, handOns);
     const robots = context.options.respectRobots ? this.deps.robots : null;
     const hopDeps = { gate: this.deps.gate, robots, hostFailureLimit: config.crawlHostFailureLimit };
     const crawlCap = context.options.maxConcurrencyPerHost ?? null;
     const onRedirect = hopHandler(hopDeps, leaseRef, crawlId, crawlCap, String(job.id));
-    const held = await this.deps.gate.hold(
-      leaseRef,
-      (fetched) =>
-        this.deps.cancels.run(crawlId, signal, (abort) =>
-          this.deps.fetchPage(input, abort, fetched, headers, onRedirect),
-        ),
-      // The page's own lease (not a redirect hop's, which is no frontier lease) passes on.
-      (lease) => (lease.id === claim.lease ? this.handOn(claim, handOns) : this.deps.wake?.()),
-    );
+    const held = await this.deps.gate
+      .hold(
+        leaseRef,
+        (fetched) =>
+          this.deps.cancels.run(crawlId, signal, (abort) =>
+            this.deps.fetchPage(input, abort, fetched, headers, onRedirect),
+          ),
+        {
+          // The page's own lease (not a redirect hop's, which is no frontier lease) passes on: to the page
+          // claimed ahead, else to the host's next page asked for now.
+          pass: async (lease) => {
+            if (!relay || lease.id !== leaseId || this.pausedHere(claim.host)) return false;
+            if (!(await relay.offer(lease))) return false;
+            claim.passed = true;
+            // Its books are written beside the next request; a pause found there (another request's 429, or
+            // the lease lapsed) ends the passing on this host here: its pages go back to the dispatchers.
+            const paused = await this.deps.gate.keep(lease).catch(() => -1);
+            if (paused !== 0) this.pauseHere(claim.host, paused > 0 ? paused : 1000);
+            return true;
+          },
+          released: (lease) => (lease.id === leaseId ? this.handOn(claim, handOns) : this.deps.wake?.()),
+        },
+      )
+      .finally(() => relay?.refuse());
     if ('err' in held) {
       const { err, outcome, pauseMs } = held;
+      if (pauseMs > 0) this.pauseHere(claim.host, pauseMs);
       if ((await store.state(crawlId)) !== 'running') {
         await frontier.settle(claim);
         return 'stopped';
@@ -457,7 +542,7 @@ export class PageProcessor {
     finish: (record: PageRecord, outcome: FinishOutcome, children?: ChildLink[], dropped?: number) => Promise<void>,
   ): Promise<PageOutcome['outcome'] | 'back'> {
     const { crawlId, url, depth } = job.data;
-    const leaseRef = { lease: this.deps.gate.leaseOf(claim.host, crawlId, claim.lease) };
+    const leaseRef = { lease: this.deps.gate.leaseOf(claim.host, crawlId, claim.hostLease ?? claim.lease) };
     const held = await this.deps.gate.hold(leaseRef, (fetched) =>
       this.deps.cancels.run(crawlId, signal, async (abort) => {
         // Past the fetch's byte cap (CRAWL_MAX_BYTES) a file is refused, not cut: a cut .gz does not inflate.
