@@ -126,9 +126,11 @@ const MAX_HOST_WAITS = 20;
 /**
  * Pages a lease passes through in one process before it goes back to the
  * fleet's dispatchers (and from there to any worker): a host's work keeps
- * spreading over the workers, as BullMQ spreads jobs.
+ * spreading over the workers, as BullMQ spreads jobs. Not fewer: that trip
+ * costs more worker CPU than a page's own work (16 cost cap 4 ~1.2x cap 64's
+ * CPU a page; bench/README.md).
  */
-const MAX_HAND_ON = 16;
+const MAX_HAND_ON = 64;
 /** How long work waits while Redis is short of memory, before it looks again. */
 export const MEMORY_WAIT_MS = 1000;
 
