@@ -196,37 +196,14 @@ export class HostGate {
    * @returns ms the host is paused for (0: none), -1 when the lease had lapsed.
    */
   async keep(lease: Lease, now = Date.now()): Promise<number> {
-    const { keys } = lease;
-    const [, , paused] = await this.redis.cfHostRelease(
-      keys.hostLeases,
-      keys.crawlLeases,
-      keys.busy,
-      keys.pause,
-      keys.circuit,
-      keys.hold,
-      keys.due[0],
-      keys.due[1],
-      lease.id,
-      'ok',
-      now,
-      this.config.crawlHostFailureLimit,
-      CIRCUIT_OPEN_MS,
-      -1,
-      this.config.crawlMaxRetryAfterMs,
-      this.config.crawlTimeoutMs + 5000,
-      lease.host,
-      'keep',
-    );
+    const [, , paused] = await this.books(lease, 'ok', -1, now, 'keep');
     return paused ?? 0;
   }
 
-  /** Called after every lease given back (the frontier's dispatcher: the host may be served again now). */
-  onRelease: (() => void) | null = null;
-
-  /** Gives `lease` back (`quiet`: without waking the dispatcher); @returns the host's pause in ms for a busy outcome, else 0. */
-  async release(lease: Lease, outcome: Outcome, retryAfter: string | null = null, now = Date.now(), quiet = false) {
+  /** The release script: a lease's books, and the lease given back (or kept, passed on: `keep`). */
+  private books(lease: Lease, outcome: Outcome, retryAfter: number, now: number, mode: '' | 'keep' = '') {
     const { keys } = lease;
-    const [pause, failures] = await this.redis.cfHostRelease(
+    return this.redis.cfHostRelease(
       keys.hostLeases,
       keys.crawlLeases,
       keys.busy,
@@ -240,11 +217,21 @@ export class HostGate {
       now,
       this.config.crawlHostFailureLimit,
       CIRCUIT_OPEN_MS,
-      retryAfterMs(retryAfter, now),
+      retryAfter,
       this.config.crawlMaxRetryAfterMs,
       this.config.crawlTimeoutMs + 5000,
       lease.host,
+      mode,
     );
+  }
+
+  /** Called after every lease given back (the frontier's dispatcher: the host may be served again now). */
+  onRelease: (() => void) | null = null;
+
+  /** Gives `lease` back (`quiet`: without waking the dispatcher); @returns the host's pause in ms for a busy outcome, else 0. */
+  async release(lease: Lease, outcome: Outcome, retryAfter: string | null = null, now = Date.now(), quiet = false) {
+    const { keys } = lease;
+    const [pause, failures] = await this.books(lease, outcome, retryAfterMs(retryAfter, now), now);
     if (!quiet) this.onRelease?.();
     if (failures >= this.config.crawlHostFailureLimit) {
       // The circuit (re)opened: listed in the fleet's set until it closes (for /metrics).
