@@ -21,6 +21,8 @@ const env = {
 };
 let site: HostileSite;
 const slowHits = new Map<string, number>();
+const paced: { path: string; at: number }[] = [];
+let pacedRefusedAt = 0;
 let connection: Redis;
 const closers: (() => Promise<unknown>)[] = [];
 
@@ -34,6 +36,19 @@ beforeAll(async () => {
         res.setHeader('content-type', 'text/html');
         res.end(html('Slow', links));
       }, 2000);
+    },
+    '/pace': (req, res) => {
+      const path = req.url ?? '';
+      paced.push({ path, at: Date.now() });
+      if (path === '/pace?n=5' && pacedRefusedAt === 0) {
+        pacedRefusedAt = Date.now();
+        return void res.writeHead(429, { 'retry-after': '2' }).end();
+      }
+      const links = path === '/pace' ? Array.from({ length: 12 }, (_, n) => `<a href="/pace?n=${n + 1}">${n}</a>`) : [];
+      setTimeout(() => {
+        res.setHeader('content-type', 'text/html');
+        res.end(html('Pace', links.join('')));
+      }, 200);
     },
     '/three': (_req, res) => {
       res.setHeader('content-type', 'text/html');
@@ -103,6 +118,21 @@ describe('a crawl always ends', () => {
     const done = await read(app, crawl.url, 30_000);
     expect(done).toMatchObject({ state: 'completed', stats: { fetched: 6, failed: 0 } });
     expect([...slowHits.values()]).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  it('stops passing leases on in-process when the host says 429: no request starts in its Retry-After', async () => {
+    // Two leases, each passing from page to page here (claimed ahead); one page gets a 429 while the other
+    // lease's request is in flight: that response must not pass its lease on into the pause.
+    const config = testConfig(inject('redisUrl'), { ...env, CRAWL_HOST_CONCURRENCY: '2' });
+    const app = await api(config);
+    await crawlWorker(config);
+    const crawl = await start(app, { url: `${site.url}/pace`, maxDepth: 1, sitemap: 'skip', respectRobots: false });
+    const done = await read(app, crawl.url, 20_000);
+    expect(done).toMatchObject({ state: 'completed', stats: { fetched: 13, failed: 0 } });
+    expect(pacedRefusedAt).toBeGreaterThan(0);
+    // Requests already in flight end; none starts until the pause is over (less 50 ms either side).
+    const during = paced.filter(({ at }) => at > pacedRefusedAt + 50 && at < pacedRefusedAt + 1950);
+    expect(during).toEqual([]);
   });
 
   it("when page jobs fail outside the processor's own failure path and exhaust their attempts", async () => {
