@@ -9,6 +9,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/core/package.json packages/core/
 COPY packages/tasks/package.json packages/tasks/
+COPY packages/crawl/package.json packages/crawl/
 # The internal test kit: its manifest only, for npm ci; it is neither built nor shipped.
 COPY packages/testkit/package.json packages/testkit/
 COPY services/api/package.json services/api/
@@ -21,7 +22,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.base.json ./
 COPY packages packages
 COPY services services
-RUN npx tsc -b packages/core packages/tasks services/api services/worker services/cli
+RUN npx tsc -b packages/core packages/tasks packages/crawl services/api services/worker services/cli
 
 # --- production dependencies only ------------------------------------------
 FROM manifests AS deps
@@ -39,6 +40,8 @@ COPY --from=build /app/packages/core/dist packages/core/dist
 COPY --from=build /app/packages/core/lua packages/core/lua
 COPY --from=build /app/packages/tasks/package.json packages/tasks/
 COPY --from=build /app/packages/tasks/dist packages/tasks/dist
+COPY --from=build /app/packages/crawl/package.json packages/crawl/
+COPY --from=build /app/packages/crawl/dist packages/crawl/dist
 COPY --from=build /app/services/api/package.json services/api/
 COPY --from=build /app/services/api/dist services/api/dist
 COPY --from=build /app/services/worker/package.json services/worker/

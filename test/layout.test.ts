@@ -38,6 +38,14 @@ describe('layout', () => {
     expect(spelled).toEqual([]);
   });
 
+  it('starts every crawl through the crawls door (packages/crawl): the API and schedules alike', () => {
+    const launching = all.filter((path) => /\blaunchCrawl\(/.test(text(path))).sort();
+    expect(launching).toEqual(['packages/crawl/src/crawls.ts', 'packages/crawl/src/launch.ts']);
+    // And nothing outside it builds the door's parts itself.
+    const elsewhere = all.filter((path) => !path.startsWith('packages/crawl/') && /new CrawlEnds\(/.test(text(path)));
+    expect(elsewhere).toEqual([]);
+  });
+
   it('writes no Lua inside TypeScript: every script is a file of packages/core/lua', () => {
     expect(all.filter((path) => /redis\.p?call\(/.test(text(path)))).toEqual([]);
   });

@@ -87,6 +87,7 @@ export {
   deliveryBody,
   deliveryHeaders,
   queueDelivery,
+  type DeliveryQueue,
   type WebhookSpec,
   type WebhookDelivery,
   type SpecLocation,
@@ -101,23 +102,11 @@ export {
   robotsKey,
   runningCrawlsKey,
   scheduleKeys,
+  webhookSecretsKey,
   sweepLockKey,
   untaggedQueueKey,
 } from './keys.js';
-export {
-  CRAWL_SCHEDULE_JOB,
-  crawlSchedulerId,
-  lastCrawlKey,
-  lastErrorKey,
-  webhookSecretsKey,
-  redactedWebhook,
-  hasSecrets,
-  scopedScheduleId,
-  splitScheduleId,
-  startScheduledCrawl,
-  type CrawlScheduleData,
-} from './crawl-schedules.js';
-export { launchCrawl, type CrawlLaunch } from './crawl-launch.js';
+export { isRedisDownError, withRedis } from './redis-errors.js';
 export { Recrawls } from './recrawls.js';
 export {
   TENANT_FIELD,

@@ -17,6 +17,7 @@ export {
   isIpLiteral,
   type AddressPolicy,
 } from './crawl/address-policy.js';
+export { checkWebhook, forbiddenHeader } from './webhook-check.js';
 export { guardedLookup, type LookupFunction } from './crawl/guarded-agent.js';
 export {
   InvalidInputError,

@@ -1,6 +1,6 @@
 import { HTTP_URL_FORMAT, type Config } from '@crawlfleet/core';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { CrawlService } from './crawls/crawl-service.js';
+import type { Crawls } from '@crawlfleet/crawl';
 import type { JobStore } from './jobs/job-store.js';
 import type { ApiKeys } from './plugins/api-keys.js';
 import callers from './plugins/callers.js';
@@ -26,7 +26,7 @@ declare module 'fastify' {
     waits: ClientSlots;
     guards: Guard[];
     jobs: JobStore;
-    crawls: CrawlService;
+    crawls: Crawls;
   }
   interface FastifyContextConfig {
     /** The route adds data to Redis: refused while Redis is short of memory. */

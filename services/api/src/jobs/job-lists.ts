@@ -1,6 +1,5 @@
 import { type JobType } from '@crawlfleet/tasks/kinds';
 import {
-  CRAWL_SCHEDULE_JOB,
   PAGE_JOB,
   jobTenant,
   mayAct,
@@ -9,10 +8,11 @@ import {
   type JobState,
   type JobView,
   type Scope,
+  withRedis,
 } from '@crawlfleet/core';
+import { CRAWL_SCHEDULE_JOB } from '@crawlfleet/crawl';
 import { ValidationError } from '../errors.js';
 import type { Job, JobQueues, Queue } from '../plugins/job-queues.js';
-import { withRedis } from '../redis-errors.js';
 
 /** BullMQ lists read for each state a list asks for (cancelled jobs are failed ones). */
 const LISTS: Record<JobState, string> = {

@@ -15,12 +15,13 @@ import {
   type JobState,
   type Scope,
   type WebhookSpec,
+  withRedis,
+  apiState,
+  type JobFields,
 } from '@crawlfleet/core';
 import type { Job, JobsOptions } from '../plugins/job-queues.js';
 import { JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
-import { withRedis } from '../redis-errors.js';
-import { apiState, type JobFields } from '@crawlfleet/core';
 import { IdempotencyKeys } from './idempotency.js';
 
 /** What a client may set per job. */

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isRedisDownError } from '../redis-errors.js';
+import { isRedisDownError, RedisUnavailableError } from '@crawlfleet/core';
 import {
   BadUrlError,
   BadRequestError,
@@ -13,7 +13,6 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
-import { RedisUnavailableError } from '@crawlfleet/core';
 
 type Shaped = {
   statusCode: number;

@@ -1,24 +1,27 @@
 import {
-  CRAWL_SCHEDULE_JOB,
   CrawlRequest,
+  mayAct,
+  webhookSecretsKey,
+  DEFAULT_TENANT,
+  OPERATOR,
+  type Scope,
+  isRedisDownError,
+  withRedis,
+} from '@crawlfleet/core';
+import {
+  CRAWL_SCHEDULE_JOB,
   crawlSchedulerId,
   hasSecrets,
   lastCrawlKey,
   lastErrorKey,
-  mayAct,
   redactedWebhook,
-  webhookSecretsKey,
-  DEFAULT_TENANT,
-  OPERATOR,
   type CrawlScheduleData,
-  type Scope,
-} from '@crawlfleet/core';
+} from '@crawlfleet/crawl';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { forbiddenHeader } from '../webhook-check.js';
+import { forbiddenHeader } from '@crawlfleet/tasks';
 import { Type } from 'typebox';
 import { ScheduleNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
-import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { ScheduleId, TenantQuery, scheduleTenant } from '../schemas/schedule.js';
 import { checkScheduleQuota } from '../schedules/schedule-quota.js';

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { ValidationError } from '../errors.js';
 import { errorReplies } from '../schemas/job.js';
 import { holdingWait } from './hold-wait.js';
-import type { CrawlListQuery } from '../crawls/crawl-service.js';
+import type { CrawlListQuery } from '@crawlfleet/crawl';
 
 const CrawlView = Type.Object(
   {
@@ -108,7 +108,7 @@ export default async function crawlRoutes(app: FastifyInstance): Promise<void> {
       const { wait } = request.query;
       const scope = app.apiKeys.scope(request);
       return wait
-        ? holdingWait(request, () => crawls.waitFor(request.params.id, wait, scope))
+        ? holdingWait(request, () => crawls.watch(request.params.id, wait, scope))
         : crawls.get(request.params.id, scope);
     },
   );

@@ -97,8 +97,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
           return;
         }
         // Stats as they change, every CRAWL_POLL_MS; the end at once (pushed).
-        if (crawls.ends) void crawls.ends.wait(crawl.id, CRAWL_POLL_MS).then(() => void tick());
-        else timer = setTimeout(() => void tick(), CRAWL_POLL_MS);
+        void crawls.ended(crawl.id, CRAWL_POLL_MS).then(() => void tick());
       };
       await tick();
     },

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { RedisUnavailableError } from '@crawlfleet/core';
+import { RedisUnavailableError, withRedis } from '@crawlfleet/core';
 import { RedisMemoryError } from '../errors.js';
-import { withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 
 /** /healthz: the process answers. /readyz: Redis answers too and is not over 90% of its maxmemory (503 otherwise). */

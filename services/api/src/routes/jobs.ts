@@ -1,10 +1,9 @@
 import { JOB_TYPES, jobKind, type JobType, type KindSchemas } from '@crawlfleet/tasks/kinds';
-import { JOB_EVENTS, webhookSpec, type WebhookSpec } from '@crawlfleet/core';
+import { JOB_EVENTS, webhookSpec, type WebhookSpec, acceptedReply, toJobView } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { JobNotCancellableError, JobNotRetriableError } from '../errors.js';
 import { JobLists, type ListQuery } from '../jobs/job-lists.js';
-import { acceptedReply, toJobView } from '@crawlfleet/core';
 import type { JobStore, SubmitOptions } from '../jobs/job-store.js';
 import {
   BatchAccepted,
@@ -17,7 +16,7 @@ import {
   submitQueries,
   jobView,
 } from '../schemas/job.js';
-import { checkWebhook } from '../webhook-check.js';
+import { checkWebhook } from '@crawlfleet/tasks';
 import { holdingWait } from './hold-wait.js';
 import { unknownTypeRoutes } from './unknown-type.js';
 

@@ -1,9 +1,8 @@
 import { JOB_QUEUES, type JobQueueName } from '@crawlfleet/tasks/kinds';
-import { RENDER_QUEUE, WEBHOOK_QUEUE } from '@crawlfleet/core';
+import { RENDER_QUEUE, WEBHOOK_QUEUE, withRedis } from '@crawlfleet/core';
 import type { Queue } from '../plugins/job-queues.js';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
-import { withRedis } from '../redis-errors.js';
 import { ErrorReply, JobTypeName } from '../schemas/job.js';
 import { jobTypeOf } from './unknown-type.js';
 

@@ -1,18 +1,10 @@
 import { JOB_TYPES, jobKind, type JobType } from '@crawlfleet/tasks/kinds';
-import {
-  CRAWL_SCHEDULE_JOB,
-  TENANT_FIELD,
-  jobInput,
-  mayAct,
-  scopedScheduleId,
-  splitScheduleId,
-  type Scope,
-} from '@crawlfleet/core';
+import { TENANT_FIELD, jobInput, mayAct, type Scope, isRedisDownError, withRedis } from '@crawlfleet/core';
+import { CRAWL_SCHEDULE_JOB, scopedScheduleId, splitScheduleId } from '@crawlfleet/crawl';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ScheduleNotFoundError, ValidationError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
-import { isRedisDownError, withRedis } from '../redis-errors.js';
 import { ErrorReply } from '../schemas/job.js';
 import { ScheduleId, TenantQuery, scheduleTenant } from '../schemas/schedule.js';
 import { checkScheduleQuota } from '../schedules/schedule-quota.js';

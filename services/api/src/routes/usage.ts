@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { withRedis } from '../redis-errors.js';
+import { withRedis } from '@crawlfleet/core';
 import { countSchedules } from '../schedules/schedule-quota.js';
 import { ErrorReply } from '../schemas/job.js';
 

@@ -1,9 +1,8 @@
-import { DEFAULT_TENANT, mayAct, viewState, type JobState, type Scope } from '@crawlfleet/core';
+import { DEFAULT_TENANT, mayAct, viewState, type JobState, type Scope, withRedis } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { JobNotFoundError, JobNotRetriableError, ValidationError } from '../errors.js';
 import type { Job } from '../plugins/job-queues.js';
-import { withRedis } from '../redis-errors.js';
 import { JobIdParams, JobStateName, errorReplies } from '../schemas/job.js';
 
 /** A webhook delivery as listed: where it goes and how it went, never its body's content or headers. */

@@ -1,15 +1,7 @@
 import { JOB_TYPES, type JobType } from '@crawlfleet/tasks/kinds';
-import {
-  CRAWL_SCHEDULE_JOB,
-  DEFAULT_TENANT,
-  QuotaExceededError,
-  splitScheduleId,
-  tenantLimits,
-  type CrawlScheduleData,
-  type Scope,
-} from '@crawlfleet/core';
+import { DEFAULT_TENANT, QuotaExceededError, tenantLimits, type Scope, withRedis } from '@crawlfleet/core';
+import { CRAWL_SCHEDULE_JOB, splitScheduleId, type CrawlScheduleData } from '@crawlfleet/crawl';
 import type { JobQueues } from '../plugins/job-queues.js';
-import { withRedis } from '../redis-errors.js';
 
 /** The tenant a job scheduler belongs to: a crawl schedule's says so in its data, a job schedule's in its id. */
 export function schedulerTenant(scheduler: {

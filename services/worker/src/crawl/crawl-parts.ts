@@ -1,21 +1,19 @@
 import {
   CrawlStore,
-  CRAWL_SCHEDULE_JOB,
   PAGE_JOB,
   PageQueues,
   Recrawls,
   pageQueueNames,
-  startScheduledCrawl,
   MemoryWatch,
   TenantUsage,
   WebhookBudget,
-  type CrawlScheduleData,
   WEBHOOK_QUEUE,
   cancelChannel,
   createRedis,
   type Config,
   type CrawlPageData,
 } from '@crawlfleet/core/runtime';
+import { CRAWL_SCHEDULE_JOB, Crawls, startScheduledCrawl, type CrawlScheduleData } from '@crawlfleet/crawl';
 import type { CrawlInput } from '@crawlfleet/core';
 import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@crawlfleet/tasks';
 import type { RedisClient } from '@crawlfleet/core/runtime';
@@ -119,6 +117,8 @@ export async function startCrawlParts(
     deadlineMs: config.crawlTimeoutMs * 4,
   };
   const webhooks = openQueue(WEBHOOK_QUEUE, commands, config);
+  // The crawls' door, for schedules' runs.
+  const crawls = new Crawls({ redis: commands, config, pages: pageQueues, webhooks, logger }, false);
   const hooks = new CrawlHooks({
     store,
     webhooks,
@@ -211,8 +211,8 @@ export async function startCrawlParts(
           await job.moveToDelayed(Date.now() + MEMORY_WAIT_MS, token);
           throw movedToDelayed();
         }
-        const deps = { store, pages: pageQueues, redis: commands, config };
-        return { crawlId: await startScheduledCrawl(deps, job.data as CrawlScheduleData) };
+        const deps = { redis: commands, prefix: config.queuePrefix, ttlSeconds: config.resultTtlSeconds };
+        return { crawlId: await startScheduledCrawl(crawls, deps, job.data as CrawlScheduleData) };
       }
       const input = job.data as CrawlInput;
       // A single-page job counts against the host's leases too; a busy host costs it an attempt.

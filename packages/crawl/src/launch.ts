@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from './config.js';
-import type { CrawlOptions } from './crawl-schemas.js';
-import type { CrawlStore } from './crawl-store.js';
-import { paceOf, type PageQueues } from './page-jobs.js';
-import type { WebhookSpec } from './webhooks.js';
+import {
+  paceOf,
+  type Config,
+  type CrawlOptions,
+  type CrawlStore,
+  type PageQueues,
+  type WebhookSpec,
+} from '@crawlfleet/core';
 
 /** What a crawl is started with: its seed (canonical), its options as stored, its webhook and tenant. */
 export interface CrawlLaunch {
@@ -14,8 +17,8 @@ export interface CrawlLaunch {
 }
 
 /**
- * The one door through which a crawl starts, for the API (`POST /v1/crawls`)
- * and for schedules (a scheduled run): the crawl is created with its seed
+ * Where every crawl is created ({@link Crawls.start}, for the API and for
+ * schedules' runs): the crawl is created with its seed
  * claimed, then the seed is queued in the frontier at the crawl's pace. A
  * seed that cannot be queued takes the crawl back: no crawl is left running
  * that nothing will ever fetch. @returns the new crawl's id

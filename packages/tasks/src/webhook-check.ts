@@ -1,6 +1,6 @@
-import type { Config, WebhookSpec } from '@crawlfleet/core';
-import { addressPolicy, checkFetchUrl } from '@crawlfleet/tasks';
-import { ValidationError } from './errors.js';
+import { ValidationError, type Config, type WebhookSpec } from '@crawlfleet/core';
+import { addressPolicy } from './crawl/address-policy.js';
+import { checkFetchUrl } from './crawl/safe-fetch.js';
 
 /**
  * Headers a sender may not set: what a delivery sets itself, what only the

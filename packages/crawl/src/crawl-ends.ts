@@ -1,5 +1,9 @@
 import { crawlEndChannel, createRedis, type Config, type RedisClient } from '@crawlfleet/core';
-import type { FastifyBaseLogger } from 'fastify';
+
+/** Where a lost connection is told (the API's logger). */
+export interface CrawlLogger {
+  warn(details: object, message: string): void;
+}
 
 /** Ended crawl ids remembered for waits registered just after the message. */
 const RECENT_LIMIT = 10_000;
@@ -15,7 +19,7 @@ export class CrawlEnds {
   private readonly recent = new Set<string>();
   private readonly subscriber: RedisClient;
 
-  constructor(config: Config, logger: FastifyBaseLogger) {
+  constructor(config: Config, logger: CrawlLogger) {
     this.subscriber = createRedis(config, 'blocking', (err) =>
       logger.warn({ err: err.message }, 'crawl ends: Redis unreachable; retrying'),
     );

@@ -1,14 +1,12 @@
-import { scheduleKeys, webhookSecretsKey } from './keys.js';
-import type { RedisClient } from './redis.js';
-import type { Config } from './config.js';
-import { crawlOptions } from './crawl-record.js';
-import type { CrawlRequest } from './crawl-schemas.js';
-import type { CrawlStore } from './crawl-store.js';
-import { launchCrawl } from './crawl-launch.js';
-import type { PageQueues } from './page-jobs.js';
-import { DEFAULT_TENANT } from './tenant-config.js';
-import { TenantUsage } from './tenant-usage.js';
-import type { WebhookSpec } from './webhooks.js';
+import {
+  DEFAULT_TENANT,
+  scheduleKeys,
+  webhookSecretsKey,
+  type CrawlRequest,
+  type RedisClient,
+  type WebhookSpec,
+} from '@crawlfleet/core';
+import type { Crawls } from './crawls.js';
 
 /*
  * Recurring crawls: a BullMQ job scheduler on the crawl queue adds one
@@ -66,8 +64,6 @@ export function lastErrorKey(prefix: string, tenant: string, scheduleId: string)
   return scheduleKeys(prefix, scopedScheduleId(tenant, scheduleId)).error;
 }
 
-export { webhookSecretsKey } from './keys.js';
-
 /** A webhook as shown and as kept in a template: secret and header values as "***". */
 export function redactedWebhook(spec: WebhookSpec): WebhookSpec {
   return {
@@ -92,36 +88,37 @@ async function fullWebhook(redis: RedisClient, prefix: string, data: CrawlSchedu
 }
 
 /**
- * Starts one run of a crawl schedule: a new crawl of its seed, a recrawl of
- * the last run's when incremental and that crawl still exists. A run over
- * its tenant's running-crawls quota is skipped, and says so in `lastError`.
+ * Starts one run of a crawl schedule through the crawls' door: a new crawl
+ * of its seed, a recrawl of the last run's (with the schedule's options)
+ * when incremental and that crawl still exists. A run over its tenant's
+ * running-crawls quota is skipped, and says so in `lastError`.
  * @returns the new crawl's id, or null when the run was skipped
  */
 export async function startScheduledCrawl(
-  deps: { store: CrawlStore; pages: PageQueues; redis: RedisClient; config: Config },
+  crawls: Crawls,
+  deps: { redis: RedisClient; prefix: string; ttlSeconds: number },
   data: CrawlScheduleData,
 ): Promise<string | null> {
-  const { store, pages, redis, config } = deps;
+  const { redis, prefix } = deps;
   const tenant = data.tenant ?? DEFAULT_TENANT;
-  const last = lastCrawlKey(config.queuePrefix, tenant, data.scheduleId);
-  const error = lastErrorKey(config.queuePrefix, tenant, data.scheduleId);
-  if (data.quotas) {
-    try {
-      await new TenantUsage(redis, config).checkRunningCrawls(tenant);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'CF_ERR_QUOTA_EXCEEDED') throw err;
-      await redis.set(error, `${(err as Error).message} (run skipped at ${new Date().toISOString()})`);
-      return null;
-    }
+  const last = lastCrawlKey(prefix, tenant, data.scheduleId);
+  const error = lastErrorKey(prefix, tenant, data.scheduleId);
+  const webhook = await fullWebhook(redis, prefix, data, tenant);
+  const previous = data.incremental ? await redis.get(last) : null;
+  const recrawlOf = previous && (await crawls.store.state(previous)) ? previous : undefined;
+  const scope = { tenant, operator: false };
+  let id: string;
+  try {
+    id = await crawls.start({ ...data.crawl, url: data.seed }, scope, {
+      quotas: Boolean(data.quotas),
+      recrawlOf,
+      webhook,
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'CF_ERR_QUOTA_EXCEEDED') throw err;
+    await redis.set(error, `${(err as Error).message} (run skipped at ${new Date().toISOString()})`);
+    return null;
   }
-  const { webhook: _webhook, ...rest } = data.crawl;
-  const webhook = await fullWebhook(redis, config.queuePrefix, data, tenant);
-  const options = crawlOptions(rest);
-  if (data.incremental) {
-    const previous = await redis.get(last);
-    if (previous && (await store.state(previous))) options.recrawlOf = previous;
-  }
-  const id = await launchCrawl({ store, pages, config }, { seed: data.seed, options, webhook, tenant });
-  await redis.multi().set(last, id, 'EX', config.resultTtlSeconds).del(error).exec();
+  await redis.multi().set(last, id, 'EX', deps.ttlSeconds).del(error).exec();
   return id;
 }

@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from './config.js';
-import { launchCrawl } from './crawl-launch.js';
-import { crawlOptions } from './crawl-schemas.js';
-import { CrawlStore } from './crawl-store.js';
-import { PageQueues } from './page-jobs.js';
-import { tenantKeys } from './keys.js';
+import { CrawlStore, PageQueues, crawlOptions, loadConfig, tenantKeys } from '@crawlfleet/core';
+import { launchCrawl } from './launch.js';
 
 /* The one door a crawl starts through (API and schedules), against the run's real redis-server. */
 
@@ -42,22 +38,5 @@ describe('launchCrawl', () => {
     expect(await redis.zcard(tenantKeys(config.queuePrefix, 'acme').running)).toBe(before);
     const [crawls] = await store.listIds('acme', Date.now() + 1000, 10).then((list) => [list.map((c) => c.id)]);
     expect(crawls).toHaveLength(1);
-  });
-});
-
-describe('crawl options', () => {
-  it('take every default from CRAWL_DEFAULTS, and what a request gives over it', async () => {
-    const { CRAWL_DEFAULTS } = await import('./crawl-record.js');
-    const { CrawlRequest } = await import('./crawl-schemas.js');
-    expect(crawlOptions({})).toEqual(CRAWL_DEFAULTS);
-    expect(crawlOptions({ maxDepth: 0, scope: 'path' })).toMatchObject({ maxDepth: 0, scope: 'path', maxPages: 1000 });
-    // Fresh arrays, never the frozen defaults'.
-    expect(Object.isFrozen(crawlOptions({}).include)).toBe(false);
-    // The request's schema quotes the same defaults.
-    const described = (field: string) =>
-      (CrawlRequest.properties as Record<string, { description?: string }>)[field]?.description;
-    expect(described('maxDepth')).toContain(`(default ${CRAWL_DEFAULTS.maxDepth})`);
-    expect(described('maxPages')).toContain(`(default ${CRAWL_DEFAULTS.maxPages})`);
-    expect(described('respectRobots')).toContain(`(default ${CRAWL_DEFAULTS.respectRobots})`);
   });
 });

@@ -10,24 +10,56 @@ import {
   crawlKeys,
   crawlOptions,
   laneOf,
-  launchCrawl,
   mayAct,
   queueDelivery,
+  CrawlFinishedError,
+  CrawlNotFoundError,
   TenantUsage,
   tenantKeys,
+  ValidationError,
+  type Config,
   type CrawlRecord,
   type CrawlRequest,
   type CrawlState,
+  type DeliveryQueue,
+  type PageQueues,
+  type RedisClient,
   type Scope,
+  type WebhookSpec,
 } from '@crawlfleet/core';
-import { globProblem, normalizeUrl } from '@crawlfleet/tasks';
-import { CrawlFinishedError, CrawlNotFoundError, ValidationError } from '../errors.js';
-import type { JobQueues } from '../plugins/job-queues.js';
-import { withRedis } from '../redis-errors.js';
-import type { CrawlEnds } from './crawl-ends.js';
-import { checkWebhook } from '../webhook-check.js';
+import { checkWebhook, globProblem, normalizeUrl } from '@crawlfleet/tasks';
+import { CrawlEnds, type CrawlLogger } from './crawl-ends.js';
+import { launchCrawl } from './launch.js';
 
-const POLL_MS = 25;
+/** What the crawls' door works with: the caller's Redis connection, queues and configuration. */
+export interface CrawlDeps {
+  redis: RedisClient;
+  config: Config;
+  pages: PageQueues;
+  /** Where a cancelled crawl's webhook delivery is queued. */
+  webhooks: DeliveryQueue;
+  /** Resolves once `keys` are on replicas (REDIS_WAIT_REPLICAS); absent: not waited for. */
+  replicated?: (...keys: string[]) => Promise<void>;
+  /** Runs each Redis step (the API's: a deadline, then a 503); absent: as it is. */
+  guard?: <T>(work: () => Promise<T>, timeoutMs?: number) => Promise<T>;
+  /** Where the end subscriber's lost connection is told. */
+  logger?: CrawlLogger;
+}
+
+/** How a crawl is started, beyond its request. */
+export interface StartOptions {
+  /** Hold it to its tenant's running-crawls quota (default: when the door was made with quotas). */
+  quotas?: boolean;
+  /**
+   * Recrawl this crawl with the request's own options (a schedule's
+   * incremental run), unlike `request.recrawlOf`, whose crawl's options fill
+   * in what the request leaves out.
+   */
+  recrawlOf?: string;
+  /** The webhook with its secrets, where the request holds them hidden (a schedule's). */
+  webhook?: WebhookSpec;
+}
+
 const STREAM_CHUNK = 500;
 /** Records with content are up to CRAWL_MAX_STORED_BYTES each: fewer at a time. */
 const CONTENT_STREAM_CHUNK = 8;
@@ -44,45 +76,53 @@ export interface CrawlListQuery {
 const LIST_CHUNK = 200;
 const LIST_BUDGET = 5000;
 
-/** Starts, reads, waits for, lists and cancels recursive crawls, each its tenant's. */
-export class CrawlService {
+/**
+ * A crawl's one door: `start`, `get`, `watch` and `cancel` (with `list`,
+ * `pages` and `stream` to read one), each crawl its tenant's. The API's
+ * routes, schedules' runs (on the crawl worker) and with the API the CLI
+ * come through here; a crawl's end is pushed (`watch` never polls for it).
+ */
+export class Crawls {
   readonly store: CrawlStore;
   private readonly recrawls: Recrawls;
   readonly usage: TenantUsage;
+  private readonly guard: <T>(work: () => Promise<T>, timeoutMs?: number) => Promise<T>;
+  /** Subscribed on the first watch: schedules' runs never need one. */
+  private ends: CrawlEnds | null = null;
 
-  /**
-   * @param tenanted keys are configured: quotas apply
-   * @param ends crawls' ends as they are published (none: waits read the crawl every POLL_MS)
-   */
+  /** @param quotas keys are configured: tenants' quotas apply to what starts */
   constructor(
-    private readonly queues: JobQueues,
-    private readonly tenanted: boolean,
-    readonly ends: CrawlEnds | null = null,
+    private readonly deps: CrawlDeps,
+    private readonly quotas: boolean,
   ) {
-    this.store = new CrawlStore(
-      queues.redis,
-      queues.config.queuePrefix,
-      queues.config.resultTtlSeconds,
-      queues.config.crawlQueueShards,
-    );
-    this.recrawls = new Recrawls(queues.redis, queues.config.queuePrefix);
-    this.usage = new TenantUsage(queues.redis, queues.config);
+    const { redis, config } = deps;
+    this.store = new CrawlStore(redis, config.queuePrefix, config.resultTtlSeconds, config.crawlQueueShards);
+    this.recrawls = new Recrawls(redis, config.queuePrefix);
+    this.usage = new TenantUsage(redis, config);
+    this.guard = deps.guard ?? ((work) => work());
   }
 
-  /** Creates a crawl of `scope`'s tenant and queues its seed; a recrawl's old crawl must be the tenant's too. */
-  async start(body: CrawlRequest, scope: Scope): Promise<string> {
-    const { seed, options, webhook } = this.prepare(await this.withRecrawled(body, scope));
-    if (this.tenanted) await withRedis(() => this.usage.checkRunningCrawls(scope.tenant));
-    const { queues } = this;
+  /**
+   * Creates a crawl of `scope`'s tenant and queues its seed; a recrawl's old
+   * crawl must be the tenant's too. A bad request is a ValidationError naming
+   * the field under `at`. @returns the new crawl's id
+   */
+  async start(request: CrawlRequest, scope: Scope, how: StartOptions = {}, at = 'body'): Promise<string> {
+    const withRedis = this.guard;
+    const prepared = this.prepare(await this.withRecrawled(request, scope), at);
+    const { seed, options } = prepared;
+    const webhook = how.webhook ?? prepared.webhook;
+    if (how.recrawlOf !== undefined) options.recrawlOf = how.recrawlOf;
+    if (how.quotas ?? this.quotas) await withRedis(() => this.usage.checkRunningCrawls(scope.tenant));
+    const { pages, config, replicated } = this.deps;
     const launch = { seed, options, webhook, tenant: scope.tenant };
-    const id = await withRedis(() =>
-      launchCrawl({ store: this.store, pages: queues.pages, config: queues.config }, launch),
-    );
+    const id = await withRedis(() => launchCrawl({ store: this.store, pages, config }, launch));
+    if (!replicated) return id;
     try {
       // REDIS_WAIT_REPLICAS: the crawl and its seed are on replicas before the crawl is acknowledged.
-      const meta = crawlKeys(queues.config.queuePrefix, id).meta;
-      const seedKey = queues.pages.frontier.dueKey(new URL(seed).host, laneOf(options.render));
-      await withRedis(() => queues.replicated(meta, seedKey));
+      const meta = crawlKeys(config.queuePrefix, id).meta;
+      const seedKey = pages.frontier.dueKey(new URL(seed).host, laneOf(options.render));
+      await withRedis(() => replicated(meta, seedKey));
     } catch (err) {
       await this.store.discard(id, scope.tenant).catch(() => {});
       throw err;
@@ -102,7 +142,7 @@ export class CrawlService {
     const options = crawlOptions(rest);
     const seed = canonicalUrl(normalized, options);
     this.checkLimits(options, at);
-    checkWebhook(webhook, this.queues.config, at);
+    checkWebhook(webhook, this.deps.config, at);
     return { seed, options, webhook };
   }
 
@@ -124,7 +164,7 @@ export class CrawlService {
 
   /** What the schema cannot say: limits from the configuration, globs that do not compile. */
   private checkLimits(options: ReturnType<typeof crawlOptions>, at: string): void {
-    const maxDelay = this.queues.config.crawlMaxDelayMs;
+    const maxDelay = this.deps.config.crawlMaxDelayMs;
     if (options.delayMs !== null && options.delayMs > maxDelay) {
       throw new ValidationError(`${at}.delayMs`, `must be <= ${maxDelay} (CRAWL_MAX_DELAY_MS)`);
     }
@@ -145,6 +185,7 @@ export class CrawlService {
 
   /** The crawl, if `scope` may see it; another tenant's is answered as a missing one. */
   async get(id: string, scope: Scope): Promise<CrawlRecord> {
+    const withRedis = this.guard;
     const crawl = await withRedis(() => this.store.get(id));
     if (!crawl || !mayAct(scope, crawl.tenant)) throw new CrawlNotFoundError(id);
     const { recrawlOf } = crawl.options;
@@ -154,21 +195,33 @@ export class CrawlService {
     return crawl;
   }
 
-  /** The crawl once it is no longer running, or as it is after `ms`. */
-  async waitFor(id: string, ms: number, scope: Scope): Promise<CrawlRecord> {
+  /** The crawl once it is no longer running, or as it is after `ms`: its end is pushed, not polled for. */
+  async watch(id: string, ms: number, scope: Scope): Promise<CrawlRecord> {
     const deadline = Date.now() + ms;
     let crawl = await this.get(id, scope);
     while (crawl.state === 'running' && Date.now() < deadline) {
       // Woken by the end's message; read again each second anyway (a message missed while Redis was away).
-      const ms = Math.min(this.ends ? 1000 : POLL_MS, deadline - Date.now());
-      await (this.ends ? this.ends.wait(id, ms) : new Promise((resolve) => setTimeout(resolve, ms)));
+      await this.ended(id, Math.min(1000, deadline - Date.now()));
       crawl = await this.get(id, scope);
     }
     return crawl;
   }
 
+  /** Resolves when crawl `id` ends (or ended just before), or after `ms`, whichever is first. */
+  ended(id: string, ms: number): Promise<void> {
+    this.ends ??= new CrawlEnds(this.deps.config, this.deps.logger ?? { warn: () => {} });
+    return this.ends.wait(id, ms);
+  }
+
+  /** Lets go of the end subscriber, waking every watch. */
+  close(): void {
+    this.ends?.close();
+    this.ends = null;
+  }
+
   /** One page of page records, from index `start`. */
   async pages(id: string, start: number, limit: number, scope: Scope) {
+    const withRedis = this.guard;
     await this.get(id, scope);
     const raw = await withRedis(() => this.store.pages(id, start, limit));
     const items = raw.map((record) => JSON.parse(record) as unknown);
@@ -178,7 +231,7 @@ export class CrawlService {
   /** Every page record as NDJSON, read from Redis a chunk at a time. */
   async stream(id: string, scope: Scope): Promise<Readable> {
     const crawl = await this.get(id, scope);
-    const { store, recrawls } = this;
+    const { store, recrawls, guard: withRedis } = this;
     const size = crawl.options.formats?.length ? CONTENT_STREAM_CHUNK : STREAM_CHUNK;
     // Readable.from reads the next chunk when the client has taken the last: one chunk in memory.
     async function* lines() {
@@ -200,25 +253,27 @@ export class CrawlService {
    * aborts in-flight fetches on every worker, removes its queued pages.
    */
   async cancel(id: string, scope: Scope): Promise<CrawlRecord> {
+    const withRedis = this.guard;
+    const { redis, config, pages, webhooks } = this.deps;
     // Read first: another tenant's crawl is not cancelled, and is answered as a missing one.
     await this.get(id, scope);
     const before = await withRedis(() => this.store.cancel(id));
     if (!before) throw new CrawlNotFoundError(id);
     if (before === 'completed') throw new CrawlFinishedError(id, before);
-    await withRedis(() => this.queues.redis.publish(crawlCancelChannel(this.queues.config.queuePrefix), id));
-    await withRedis(() => this.queues.redis.publish(crawlEndChannel(this.queues.config.queuePrefix), id));
+    await withRedis(() => redis.publish(crawlCancelChannel(config.queuePrefix), id));
+    await withRedis(() => redis.publish(crawlEndChannel(config.queuePrefix), id));
     // Read once: removing the queued page jobs changes nothing in the record.
     const crawl = await this.get(id, scope);
     // No longer one of its tenant's running crawls (quotas, fair shares).
-    await withRedis(() => this.queues.redis.zrem(tenantKeys(this.queues.config.queuePrefix, crawl.tenant).running, id));
-    await withRedis(() => this.queues.pages.remove(id, crawl.options.render), 10_000);
+    await withRedis(() => redis.zrem(tenantKeys(config.queuePrefix, crawl.tenant).running, id));
+    await withRedis(() => pages.remove(id, crawl.options.render), 10_000);
     const hook = await withRedis(() => this.store.webhook(id));
-    const target = { queue: this.queues.webhooks, redis: this.queues.redis };
+    const target = { queue: webhooks, redis };
     const subject = { id, type: 'crawl', data: crawl };
     await withRedis(() =>
       queueDelivery(target, hook?.spec ?? null, `${id}-end`, 'cancelled', subject, {
-        ttlSeconds: this.queues.config.resultTtlSeconds,
-        after: crawlDeliveriesKey(this.queues.config.queuePrefix, id),
+        ttlSeconds: config.resultTtlSeconds,
+        after: crawlDeliveriesKey(config.queuePrefix, id),
         specAt: this.store.webhookAt(id),
         tenant: crawl.tenant,
       }),
@@ -232,6 +287,7 @@ export class CrawlService {
    * request, so a page may hold fewer than `limit` with a cursor to go on.
    */
   async list(scope: Scope, query: CrawlListQuery): Promise<{ items: CrawlRecord[]; next: string | null }> {
+    const withRedis = this.guard;
     const tenant = scope.operator ? (query.tenant ?? null) : scope.tenant;
     let before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(query.cursor);
     if (!/^\d{1,16}$/.test(query.cursor ?? '0'))

@@ -1,0 +1,19 @@
+/*
+ * A crawl's one home: the door every crawl goes through (start, get, watch,
+ * cancel), its launch, its pushed end and its schedules' runs.
+ */
+export { Crawls, type CrawlDeps, type CrawlListQuery, type StartOptions } from './crawls.js';
+export { CrawlEnds, type CrawlLogger } from './crawl-ends.js';
+export { launchCrawl, type CrawlLaunch } from './launch.js';
+export {
+  CRAWL_SCHEDULE_JOB,
+  crawlSchedulerId,
+  lastCrawlKey,
+  lastErrorKey,
+  redactedWebhook,
+  hasSecrets,
+  scopedScheduleId,
+  splitScheduleId,
+  startScheduledCrawl,
+  type CrawlScheduleData,
+} from './schedules.js';
