@@ -129,10 +129,11 @@ export const COUNTERS = [
 
 /**
  * Every crawl option's default: what a request leaves out gets this. The one
- * place defaults are written: `crawlOptions` fills them in, and the request
- * schema's descriptions quote them (crawl-schemas.ts).
+ * place defaults are written: `crawlOptions` fills them in (and checks that
+ * every option of the schema has one, of its type), and the request schema's
+ * descriptions quote them (crawl-schemas.ts).
  */
-export const CRAWL_DEFAULTS: Readonly<CrawlOptions> = Object.freeze({
+export const CRAWL_DEFAULTS = Object.freeze({
   maxDepth: 2,
   maxPages: 1000,
   scope: 'host',
@@ -153,14 +154,15 @@ export const CRAWL_DEFAULTS: Readonly<CrawlOptions> = Object.freeze({
   renderWaitUntil: 'settled',
   renderWaitMs: 0,
   renderResources: 'default',
-});
+} as const);
 
 /** A request's options with {@link CRAWL_DEFAULTS} filled in: the crawl's stored options. */
 export function crawlOptions(request: Omit<CrawlRequest, 'url' | 'webhook'>): CrawlOptions {
   // Fresh arrays: the defaults' are frozen and shared.
-  const options: Record<string, unknown> = { ...CRAWL_DEFAULTS, include: [], exclude: [], formats: [] };
+  const options: CrawlOptions = { ...CRAWL_DEFAULTS, include: [], exclude: [], formats: [] };
   const given = request as Partial<Record<keyof CrawlOptions, unknown>>;
+  const filled = options as Record<keyof CrawlOptions, unknown>;
   for (const key of Object.keys(CRAWL_DEFAULTS) as (keyof CrawlOptions)[])
-    if (given[key] !== undefined) options[key] = given[key];
-  return options as unknown as CrawlOptions;
+    if (given[key] !== undefined) filled[key] = given[key];
+  return options;
 }

@@ -1,15 +1,5 @@
 import { Type, type Static } from 'typebox';
-import {
-  CrawlInput,
-  PageMetadata,
-  contentFields,
-  contentResult,
-  renderFields,
-  webhookSpec,
-  type ContentFormat,
-  type RenderResources,
-  type RenderWaitUntil,
-} from './schemas.js';
+import { CrawlInput, PageMetadata, contentFields, contentResult, renderFields, webhookSpec } from './schemas.js';
 import { CRAWL_EVENTS } from './webhooks.js';
 import { CRAWL_DEFAULTS } from './crawl-record.js';
 
@@ -125,36 +115,21 @@ export const CrawlRequest = Type.Object(
 );
 export type CrawlRequest = Static<typeof CrawlRequest>;
 
-/** A crawl's options with every default filled in. */
-export interface CrawlOptions {
-  maxDepth: number;
-  maxPages: number;
-  scope: CrawlScope;
-  include: string[];
-  exclude: string[];
-  respectRobots: boolean;
-  /** URLs without their query. */
-  ignoreQueryParameters: boolean;
-  /** URLs keep their tracking parameters. */
-  keepTrackingParameters: boolean;
-  /** null: from robots.txt Crawl-delay, else 0. */
-  delayMs: number | null;
-  formats: ContentFormat[];
-  onlyMainContent: boolean;
-  sitemap: SitemapMode;
-  /** null: CRAWL_HOST_CONCURRENCY alone. */
-  maxConcurrencyPerHost: number | null;
-  /** Budgets; null: none. */
-  maxDurationMs: number | null;
-  maxBytes: number | null;
-  /** The crawl this one recrawls, or null. */
-  recrawlOf: string | null;
-  /** Every page through headless Chromium (the render queue), and how. */
-  render: boolean;
-  renderWaitUntil: RenderWaitUntil;
-  renderWaitMs: number;
-  renderResources: RenderResources;
-}
+/** A crawl request's options: every field but its seed and webhook. */
+type OptionFields = Omit<CrawlRequest, 'url' | 'webhook'>;
+
+/** Options whose default is none: null (delayMs: from robots.txt Crawl-delay, else 0; caps and budgets: none). */
+type UnsetByDefault = 'delayMs' | 'maxConcurrencyPerHost' | 'maxDurationMs' | 'maxBytes' | 'recrawlOf';
+
+/**
+ * A crawl's options with every default filled in ({@link CRAWL_DEFAULTS}),
+ * as stored and shown: derived from the request's schema, so an option is
+ * added in one place (the schema) and its default beside it.
+ */
+export type CrawlOptions = {
+  -readonly [K in keyof OptionFields]-?:
+    Exclude<OptionFields[K], undefined> | (K extends UnsetByDefault ? null : never);
+};
 
 export { CRAWL_DEFAULTS, crawlOptions } from './crawl-record.js';
 

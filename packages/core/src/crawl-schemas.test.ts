@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { CRAWL_DEFAULTS, crawlOptions } from './crawl-record.js';
+import { CrawlRequest } from './crawl-schemas.js';
+
+/* A crawl's options: one schema (the request's), one table of defaults, filled in by crawlOptions. */
+
+describe('crawl options', () => {
+  it('take every default from CRAWL_DEFAULTS, and what a request gives over it', () => {
+    expect(crawlOptions({})).toEqual(CRAWL_DEFAULTS);
+    expect(crawlOptions({ maxDepth: 0, scope: 'path' })).toMatchObject({ maxDepth: 0, scope: 'path', maxPages: 1000 });
+    // Fresh arrays, never the frozen defaults'.
+    expect(Object.isFrozen(crawlOptions({}).include)).toBe(false);
+    // The request's schema quotes the same defaults.
+    const described = (field: string) =>
+      (CrawlRequest.properties as Record<string, { description?: string }>)[field]?.description;
+    expect(described('maxDepth')).toContain(`(default ${CRAWL_DEFAULTS.maxDepth})`);
+    expect(described('maxPages')).toContain(`(default ${CRAWL_DEFAULTS.maxPages})`);
+    expect(described('respectRobots')).toContain(`(default ${CRAWL_DEFAULTS.respectRobots})`);
+  });
+
+  it('are the request schema: every option the schema has, and no other, has a default', () => {
+    const fields = Object.keys(CrawlRequest.properties).filter((field) => field !== 'url' && field !== 'webhook');
+    expect(Object.keys(CRAWL_DEFAULTS).sort()).toEqual(fields.sort());
+  });
+});
