@@ -217,10 +217,10 @@ export async function startCrawlParts(
       const input = job.data as CrawlInput;
       // A single-page job counts against the host's leases too; a busy host costs it an attempt.
       const admission = URL.canParse(String(input?.url))
-        ? await gate.acquire(input.url, null, null, String(job.id))
+        ? await gate.admit(input.url, null, null, String(job.id))
         : null;
       if (admission && !('lease' in admission)) {
-        await job.moveToDelayed(Date.now() + ('wait' in admission ? admission.wait : admission.open), token);
+        await job.moveToDelayed('waitUntil' in admission ? admission.waitUntil : admission.failUntil, token);
         throw movedToDelayed();
       }
       // Each redirect hop takes its own host's lease (and a single-page job reads no robots.txt, as before).

@@ -41,12 +41,13 @@ export function hopHandler(
     const host = new URL(next).host;
     if (held.lease.host === host) return;
     await deps.gate.release(held.lease, 'ok');
-    const admission = await deps.gate.acquire(next, crawlId, crawlCap, asker);
+    const now = Date.now();
+    const admission = await deps.gate.admit(next, crawlId, crawlCap, asker, now);
     if ('lease' in admission) {
       held.lease = admission.lease;
       return;
     }
-    if ('open' in admission) throw new HostUnavailableError(host, deps.hostFailureLimit);
-    throw new HopMustWaitError(next, admission.wait);
+    if ('failUntil' in admission) throw new HostUnavailableError(host, deps.hostFailureLimit);
+    throw new HopMustWaitError(next, admission.waitUntil - now);
   };
 }

@@ -36,8 +36,12 @@ export interface Lease {
   };
 }
 
-/** Leased; or the crawl's circuit open for ms; or wait this long (the host paused, or no lease free). */
-export type Admission = { lease: Lease } | { open: number } | { wait: number };
+/**
+ * Politeness's one answer to a request: a lease; or wait until this time
+ * (the host paused, or no lease free); or fail (the crawl's circuit on the
+ * host is open until this time: CRAWL_HOST_FAILURE_LIMIT failures in a row).
+ */
+export type Admission = { lease: Lease } | { waitUntil: number } | { failUntil: number };
 
 /** How a fetch under a lease ended: its value, or its error with the host's books updated. */
 export type Held<T> = { value: T } | { err: unknown; outcome: Outcome; pauseMs: number };
@@ -95,11 +99,13 @@ export class HostGate {
   }
 
   /**
-   * A lease for a request to `url`'s host, for crawl `crawlId` (null: a
+   * Admits a request to `url`'s host, for crawl `crawlId` (null: a
    * single-page job), asked by `asker` (its job id: its place in line is kept
-   * while it waits).
+   * while it waits): a lease, a time to wait until, or fail. A crawl's own
+   * pages are admitted by the frontier's dispatch (same rules, in its Lua);
+   * this is for what comes outside it: single-page jobs and redirect hops.
    */
-  async acquire(
+  async admit(
     url: string,
     crawlId: string | null,
     crawlCap: number | null,
@@ -128,11 +134,11 @@ export class HostGate {
       await this.noteLease(new URL(url).host, now);
       return { lease: { id, host: new URL(url).host, keys } };
     }
-    if (code === 1) return { wait: ms };
-    if (code === 2) return { open: ms };
+    if (code === 1) return { waitUntil: now + ms };
+    if (code === 2) return { failUntil: now + ms };
     // Come back about when the requests ahead in line have had their leases (cap at a time).
     const due = (ms * (place + 1)) / cap;
-    return { wait: Math.min(60_000, Math.max(10, due * (0.9 + Math.random() * 0.2))) };
+    return { waitUntil: now + Math.min(60_000, Math.max(10, due * (0.9 + Math.random() * 0.2))) };
   }
 
   /** Books a lease outside the host's slot: the host is listed in the fleet's hosts (every 10 s a process). */
