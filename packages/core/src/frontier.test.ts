@@ -9,14 +9,17 @@ import { Frontier, runInProcess, decodeEntry, encodeEntry, politeKey, type Front
 const redis = new Redis(inject('redisUrl'));
 afterAll(() => redis.disconnect());
 
-function frontier(overrides: { hostCap?: number; attempts?: number; shards?: number } = {}) {
+function frontier(
+  overrides: { hostCap?: number; attempts?: number; shards?: number; timeoutMs?: number; lockMs?: number } = {},
+) {
   const config = {
     queuePrefix: `test-${randomUUID()}`,
     crawlQueueShards: overrides.shards ?? 1,
     crawlHostConcurrency: overrides.hostCap ?? 4,
-    crawlTimeoutMs: 1000,
+    crawlTimeoutMs: overrides.timeoutMs ?? 1000,
     jobAttempts: overrides.attempts ?? 3,
     resultTtlSeconds: 600,
+    workerLockDurationMs: overrides.lockMs,
   };
   return { frontier: new Frontier(redis, config), config };
 }
@@ -171,6 +174,30 @@ describe('dispatch', () => {
     expect(third.pages).toHaveLength(0);
     expect(third.lost.map((page) => [page.crawlId, page.entry.url])).toEqual([['c1', 'http://h.test/0']]);
     expect(await f.held('c1', 'p')).toBe(0);
+  });
+
+  it("lets an in-process page's claim lapse after a job lock's time, not after two fetch deadlines", async () => {
+    const { frontier: f, config } = frontier({ hostCap: 3, timeoutMs: 10_000, lockMs: 5000 });
+    const expiry = (lease: string) => redis.zscore(frontierKeys(config.queuePrefix, 0, 'p').outExpiry, lease);
+    await f.push('c1', 'p', pages('k.test', 3));
+    const now = Date.now();
+    const [job] = (await f.dispatch(0, 'p', 1, now)).pages;
+    // A page job's claim: its BullMQ job's lock finds a killed worker; the claim waits two fetch deadlines.
+    expect(Number(await expiry(job.lease))).toBe(now + 30_000);
+    await f.settle(job, now);
+    const [handedOn] = (await f.dispatch(0, 'p', 1, now, 'k.test')).pages;
+    expect(runInProcess(handedOn.lease)).toBe(true);
+    // No job stands for it: its claim is the lock's time, and renewing keeps it that short.
+    expect(Number(await expiry(handedOn.lease))).toBe(now + 5000);
+    expect(await f.begin(handedOn, now + 1000)).toBe('go');
+    await f.renew(handedOn, now + 2000);
+    expect(Number(await expiry(handedOn.lease))).toBe(now + 7000);
+    // Its worker died: 5 s after the last renewal the page is handed out again, on a lease of its own
+    // (the dead worker's lapses by itself, after the fetch deadline).
+    const before = await f.dispatch(0, 'p', 1, now + 6999);
+    expect(before.pages.map((page) => page.entry.url)).toEqual(['http://k.test/2']);
+    const again = await f.dispatch(0, 'p', 1, now + 7001);
+    expect(again.pages.map((page) => [page.entry.url, page.entry.tries])).toEqual([[handedOn.entry.url, 1]]);
   });
 
   it('a page whose lease an earlier run used goes back and keeps the lease until it lapses', async () => {

@@ -78,7 +78,8 @@ type Scripted = RedisClient & {
 type FrontierConfig = Pick<
   Config,
   'queuePrefix' | 'crawlQueueShards' | 'crawlHostConcurrency' | 'crawlTimeoutMs' | 'jobAttempts' | 'resultTtlSeconds'
->;
+> &
+  Partial<Pick<Config, 'workerLockDurationMs'>>;
 
 /** How a crawl's pages are served on their hosts: its share, its delayMs, its own cap per host. */
 export interface CrawlPace {
@@ -120,6 +121,22 @@ export class Frontier {
   /** How long a handed-out page's claim lasts before it goes back (renewed while its job runs). */
   get claimTtlMs(): number {
     return 2 * this.leaseTtlMs;
+  }
+
+  /**
+   * How long the claim of a page run in-process (a hand-on) lasts: no job's
+   * lock stands for it, so its claim is that lock (WORKER_LOCK_DURATION_MS,
+   * at least 5 s), renewed as often, and a killed worker's page goes back
+   * about when a job's would be found stalled, not after the job claim's
+   * two fetch deadlines.
+   */
+  get inProcessClaimMs(): number {
+    return Math.min(this.claimTtlMs, Math.max(5000, this.config.workerLockDurationMs ?? 30_000));
+  }
+
+  /** How long claim `lease` lasts between renewals: a page job's, or an in-process page's. */
+  claimMsOf(lease: string): number {
+    return runInProcess(lease) ? this.inProcessClaimMs : this.claimTtlMs;
   }
 
   private lane(shard: number, lane: Lane) {
@@ -207,7 +224,7 @@ export class Frontier {
       most,
       this.config.crawlHostConcurrency,
       this.leaseTtlMs,
-      this.claimTtlMs,
+      onlyHost ? this.inProcessClaimMs : this.claimTtlMs,
       Math.max(1, this.config.jobAttempts),
       // A hand-on's claims are named apart: no BullMQ job stands for them (the sweep leaves them to lapse).
       `${lane}${shard}${onlyHost ? HANDED_ON : ''}`,
@@ -239,7 +256,7 @@ export class Frontier {
       keys.begun,
       page.lease,
       now,
-      this.claimTtlMs,
+      this.claimMsOf(page.lease),
       // Claimed ahead: no lease yet (the one of a request in flight passes to it).
       page.ahead && !page.hostLease ? '-' : '',
     );
@@ -268,7 +285,7 @@ export class Frontier {
   /** Renews a running page's claim (a long page: a seed reading sitemaps). */
   async renew(page: PageClaim, now = Date.now()): Promise<void> {
     const keys = this.lane(page.shard, page.lane);
-    await this.redis.zadd(keys.outExpiry, 'XX', now + this.claimTtlMs, page.lease);
+    await this.redis.zadd(keys.outExpiry, 'XX', now + this.claimMsOf(page.lease), page.lease);
   }
 
   /** Ends a page's claim (finished, or pushed back by the caller): a lease still held goes back. */
