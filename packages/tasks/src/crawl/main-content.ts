@@ -148,7 +148,33 @@ function words(element: Element): string[] {
 /** The longest word of the lists above: no class name is matched on a longer prefix. */
 const LONGEST_WORD = 24;
 
-const prefixCache = new WeakMap<Element, string[]>();
+/**
+ * A fact about each of a page's elements, kept on the element (a property
+ * under a symbol) rather than in a Map: a Map keyed by 10,000 fresh elements
+ * took ~5 ms to fill here (each key's identity hash is made on first use),
+ * some 20 times the properties' cost, and main content filled one a pass.
+ * The symbols are fixed, so elements take a few shapes, not new ones a page;
+ * each pass writes a fact before it reads it.
+ */
+class Facts<T> {
+  private readonly key: symbol;
+
+  constructor(name: string) {
+    this.key = Symbol(name);
+  }
+
+  get(element: AnyNode): T | undefined {
+    return (element as unknown as Record<symbol, T | undefined>)[this.key];
+  }
+
+  set(element: AnyNode, value: T): void {
+    (element as unknown as Record<symbol, T>)[this.key] = value;
+  }
+}
+
+/** Each element's prefixes, worked out once (elements are a page's, new each page). */
+const PREFIXES = new Facts<string[]>('prefixes');
+const NO_WORDS: string[] = [];
 
 /**
  * What an element's class names and ids match as, in lower case: each name whole, and each of its prefixes
@@ -157,7 +183,9 @@ const prefixCache = new WeakMap<Element, string[]>();
  * {@link LONGEST_WORD} characters a name, so a list is matched by set lookups.
  */
 function prefixes(element: Element): string[] {
-  let out = prefixCache.get(element);
+  const { class: className, id } = element.attribs;
+  if (!className && !id) return NO_WORDS;
+  let out = PREFIXES.get(element);
   if (out) return out;
   out = [];
   for (const token of words(element)) {
@@ -168,7 +196,7 @@ function prefixes(element: Element): string[] {
         out.push(token.slice(0, i).toLowerCase());
     }
   }
-  prefixCache.set(element, out);
+  PREFIXES.set(element, out);
   return out;
 }
 
@@ -280,11 +308,20 @@ function textLength(data: string): number {
   return length;
 }
 
+/** Elements in document order, and each one's tally. */
+interface Tallies {
+  order: Element[];
+  tally: Facts<Tally>;
+}
+
+/** Each element's tally, as the last walk over it left it. */
+const TALLY = new Facts<Tally>('tally');
+
 /** Every element under `root` in document order, and each one's tally, without recursion. */
-function tallies(root: ParentNode): { order: Element[]; tally: Map<Element, Tally> } {
+function tallies(root: ParentNode): Tallies {
   // Elements in document order; walked backwards, each comes after all of its descendants.
   const order: Element[] = [];
-  const tally = new Map<Element, Tally>();
+  const tally = TALLY;
   const stack: AnyNode[] = [root];
   while (stack.length) {
     const node = stack.pop()!;
@@ -324,6 +361,34 @@ function tallies(root: ParentNode): { order: Element[]; tally: Map<Element, Tall
     tally.set(node, own);
   }
   return { order, tally };
+}
+
+/**
+ * Takes `gone`'s tally out of its ancestors' (before it leaves the tree): the
+ * tallies of the tree without it, for one walk up instead of a walk of the page.
+ */
+function untally(tally: Facts<Tally>, gone: Element): void {
+  const sub = tally.get(gone)!;
+  // What `gone` added to the link text of the element above: all its text when that is a link.
+  let link = gone.name === 'a' ? sub.text : sub.link;
+  const parent = gone.parent;
+  if (parent && isTag(parent) && BLOCKS.has(gone.name)) {
+    const own = tally.get(parent);
+    if (own) own.blockChildren--;
+  }
+  for (let node = parent; node && isTag(node); node = node.parent) {
+    const own = tally.get(node);
+    if (!own) break;
+    own.text -= sub.text;
+    own.link -= link;
+    own.commas -= sub.commas;
+    own.paragraphs -= sub.paragraphs;
+    own.images -= sub.images;
+    own.items -= sub.items;
+    own.inputs -= sub.inputs;
+    own.embeds -= sub.embeds;
+    if (node.name === 'a') link = sub.text;
+  }
 }
 
 const linkDensity = (t: Tally) => (t.text === 0 ? 0 : t.link / t.text);
@@ -424,7 +489,7 @@ function within(element: AnyNode, set: Set<AnyNode>): boolean {
  * (furniture tags and roles, and whole class or id words like `sidebar`,
  * unless the element also names the article), before scoring.
  */
-function dropFurniture(root: ParentNode): void {
+function dropFurniture(root: ParentNode): Tallies {
   const { order, tally } = tallies(root);
   // What holds an article landmark, or most of the page's text, is a wrapper: it stays (`div#ad-portal` around all).
   const holders = new Set<AnyNode>();
@@ -458,7 +523,9 @@ function dropFurniture(root: ParentNode): void {
       dropped.add(element);
     }
   }
+  for (const element of drop) untally(tally, element);
   removeAll(drop);
+  return { order: drop.length ? order.filter((element) => !dropped.has(element)) : order, tally };
 }
 
 /**
@@ -471,8 +538,7 @@ export function mainContent(
   make: (name: string) => Element,
   titles: readonly string[] = [],
 ): Element | undefined {
-  dropFurniture(body);
-  const { order, tally } = tallies(body);
+  const { order, tally } = dropFurniture(body);
   const score = new Map<Element, number>();
   const initial = (element: Element) => {
     let value = score.get(element);
@@ -573,7 +639,7 @@ function joinTwins(
   joined: Element,
   order: Element[],
   score: Map<Element, number>,
-  tally: Map<Element, Tally>,
+  tally: Facts<Tally>,
   make: (name: string) => Element,
 ): Element {
   const signature = best.attribs.class;
@@ -614,7 +680,7 @@ function joinSiblings(
   best: Element,
   bestScore: number,
   score: Map<Element, number>,
-  tally: Map<Element, Tally>,
+  tally: Facts<Tally>,
   make: (name: string) => Element,
 ): Element {
   const parent = best.parent;
