@@ -1,6 +1,7 @@
+import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
-import { CRAWL_DEFAULTS, crawlOptions } from './crawl-record.js';
-import { CrawlRequest } from './crawl-schemas.js';
+import { CRAWL_DEFAULTS, LEGACY_OPTIONS, crawlOptions } from './crawl-record.js';
+import { CrawlOptionsView, CrawlRequest } from './crawl-schemas.js';
 
 /* A crawl's options: one schema (the request's), one table of defaults, filled in by crawlOptions. */
 
@@ -21,5 +22,15 @@ describe('crawl options', () => {
   it('are the request schema: every option the schema has, and no other, has a default', () => {
     const fields = Object.keys(CrawlRequest.properties).filter((field) => field !== 'url' && field !== 'webhook');
     expect(Object.keys(CRAWL_DEFAULTS).sort()).toEqual(fields.sort());
+  });
+
+  it('are shown as the schema derives them: every option, null where none is the default', () => {
+    expect(Object.keys(CrawlOptionsView.properties).sort()).toEqual(Object.keys(CRAWL_DEFAULTS).sort());
+    expect(Value.Check(CrawlOptionsView, crawlOptions({}))).toBe(true);
+    const given = crawlOptions({ maxDepth: 0, delayMs: 250, formats: ['markdown'], recrawlOf: 'old' });
+    expect(Value.Check(CrawlOptionsView, given)).toBe(true);
+    // A crawl stored before an option existed is shown with the legacy fill.
+    expect(Value.Check(CrawlOptionsView, { ...crawlOptions({}), ...LEGACY_OPTIONS })).toBe(true);
+    expect(Value.Check(CrawlOptionsView, { ...crawlOptions({}), maxPages: null })).toBe(false);
   });
 });

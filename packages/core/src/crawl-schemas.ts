@@ -119,7 +119,25 @@ export type CrawlRequest = Static<typeof CrawlRequest>;
 type OptionFields = Omit<CrawlRequest, 'url' | 'webhook'>;
 
 /** Options whose default is none: null (delayMs: from robots.txt Crawl-delay, else 0; caps and budgets: none). */
-type UnsetByDefault = 'delayMs' | 'maxConcurrencyPerHost' | 'maxDurationMs' | 'maxBytes' | 'recrawlOf';
+const UNSET_BY_DEFAULT = ['delayMs', 'maxConcurrencyPerHost', 'maxDurationMs', 'maxBytes', 'recrawlOf'] as const;
+type UnsetByDefault = (typeof UNSET_BY_DEFAULT)[number];
+
+const givenOptions = Type.Required(Type.Omit(CrawlRequest, ['url', 'webhook']));
+
+/**
+ * A crawl's options as shown (`options` of a crawl): the request's fields,
+ * each present, null where none is the default. Derived, like
+ * {@link CrawlOptions}, so an option added to the request shows at once.
+ */
+export const CrawlOptionsView = Type.Object(
+  {
+    ...givenOptions.properties,
+    ...Object.fromEntries(
+      UNSET_BY_DEFAULT.map((name) => [name, Type.Union([givenOptions.properties[name], Type.Null()])]),
+    ),
+  },
+  { title: 'CrawlOptions' },
+);
 
 /**
  * A crawl's options with every default filled in ({@link CRAWL_DEFAULTS}),

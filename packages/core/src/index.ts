@@ -13,4 +13,12 @@ export {
   CONTENT_FORMATS,
   webhookSpec,
 } from './schemas.js';
-export { CRAWL_SCOPES, CRAWL_STATES, CrawlRequest, CrawlStats, PageRecord, SITEMAP_MODES } from './crawl-schemas.js';
+export {
+  CRAWL_SCOPES,
+  CRAWL_STATES,
+  CrawlOptionsView,
+  CrawlRequest,
+  CrawlStats,
+  PageRecord,
+  SITEMAP_MODES,
+} from './crawl-schemas.js';

@@ -1,4 +1,4 @@
-import { CRAWL_STATES, CrawlRequest, CrawlStats, MAX_WAIT_MS, PageRecord } from '@crawlfleet/core';
+import { CRAWL_STATES, CrawlOptionsView, CrawlRequest, CrawlStats, MAX_WAIT_MS, PageRecord } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ValidationError } from '../errors.js';
@@ -12,28 +12,7 @@ const CrawlView = Type.Object(
     tenant: Type.String({ description: 'The tenant that started it' }),
     state: Type.Enum(CRAWL_STATES),
     seed: Type.String(),
-    options: Type.Object({
-      maxDepth: Type.Integer(),
-      maxPages: Type.Integer(),
-      scope: Type.String(),
-      include: Type.Array(Type.String()),
-      exclude: Type.Array(Type.String()),
-      respectRobots: Type.Boolean(),
-      ignoreQueryParameters: Type.Boolean(),
-      keepTrackingParameters: Type.Boolean(),
-      delayMs: Type.Union([Type.Integer(), Type.Null()]),
-      formats: Type.Array(Type.String()),
-      onlyMainContent: Type.Boolean(),
-      sitemap: Type.String(),
-      maxConcurrencyPerHost: Type.Union([Type.Integer(), Type.Null()]),
-      maxDurationMs: Type.Union([Type.Integer(), Type.Null()]),
-      maxBytes: Type.Union([Type.Integer(), Type.Null()]),
-      recrawlOf: Type.Union([Type.String(), Type.Null()]),
-      render: Type.Boolean(),
-      renderWaitUntil: Type.String(),
-      renderWaitMs: Type.Integer(),
-      renderResources: Type.String(),
-    }),
+    options: CrawlOptionsView,
     stats: CrawlStats,
     stopReason: Type.Union([Type.Enum(['maxPages', 'maxDuration', 'maxBytes', 'quota']), Type.Null()]),
     createdAt: Type.String({ format: 'date-time' }),
