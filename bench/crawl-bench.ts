@@ -62,13 +62,13 @@ export async function startBenchSite(
   };
 }
 
-/** The upper bound: an undici fetch loop over the same pages, 32 at a time, no parsing. */
-export async function fetchLoop(siteUrl: string): Promise<number> {
-  const agent = new Agent({ connections: 32 });
+/** The upper bound: an undici fetch loop over the same pages, `at` (32) at a time, no parsing. */
+export async function fetchLoop(siteUrl: string, at = 32): Promise<number> {
+  const agent = new Agent({ connections: at });
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: 32 }, async () => {
+    Array.from({ length: at }, async () => {
       while (next < PAGES) {
         const reply = await request(`${siteUrl}/p/${next++}`, { dispatcher: agent });
         await reply.body.arrayBuffer();

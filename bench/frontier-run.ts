@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Frontier } from '@crawlfleet/core/runtime';
 import { freePort, startRedis } from '@crawlfleet/testkit';
-import { crawlCompleted, crawlRate, startBenchSite, startCrawlers } from './crawl-bench.js';
+import { crawlCompleted, crawlRate, fetchLoop, startBenchSite, startCrawlers } from './crawl-bench.js';
 import { RUNS, fmt, line as printLine, median, runs } from './stats.js';
 
 /** BENCH_SECTIONS=4,5 runs those sections only. */
@@ -108,6 +108,10 @@ try {
       );
       line('\n2. the site answering in 20 ms, cap 4', `${fmt(rate)} pages/s`, `of the 200 pages/s the cap allows`);
       line('  site max in flight', String(slow.maxInFlight()), 'cap 4');
+      // What this machine's timers and loopback allow: a bare fetch loop, 4 at a time, no crawler at all.
+      const floor = median(await runs(async () => fetchLoop(slow.url, 4)));
+      line('  undici fetch loop, 4 at a time, no crawler', `${fmt(floor)} pages/s`, 'what the machine allows');
+      line('  crawl / fetch loop', `${fmt((rate / floor) * 100)}%`, '');
     } finally {
       await slow.close();
     }
