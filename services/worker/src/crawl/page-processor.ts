@@ -304,9 +304,12 @@ export class PageProcessor {
     while (this.deps.memory.pressure && !signal?.aborted)
       await new Promise((resolve) => setTimeout(resolve, MEMORY_WAIT_MS));
     // A long page (a slow render, robots.txt of many origins) keeps its claim: a lapsed one would be handed out again.
-    const renewal = setInterval(() => {
-      this.deps.pages.frontier.renew(claim).catch(() => {});
-    }, this.deps.pages.frontier.claimMsOf(claim.lease) / 3);
+    const renewal = setInterval(
+      () => {
+        this.deps.pages.frontier.renew(claim).catch(() => {});
+      },
+      this.deps.pages.frontier.claimMsOf(claim.lease) / 3,
+    );
     try {
       const outcome = await this.run(job, claim, signal, via);
       return { url, outcome: outcome === 'back' ? 'requeued' : outcome };
