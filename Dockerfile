@@ -36,7 +36,7 @@ COPY --from=deps /app/node_modules node_modules
 COPY --from=deps /app/package.json ./
 COPY --from=build /app/packages/core/package.json packages/core/
 COPY --from=build /app/packages/core/dist packages/core/dist
-# The frontier's Lua scripts, read beside dist/ (packages/core/src/frontier.ts).
+# Every Lua script (the frontier's too), read beside dist/ by packages/core/src/lua.ts.
 COPY --from=build /app/packages/core/lua packages/core/lua
 COPY --from=build /app/packages/tasks/package.json packages/tasks/
 COPY --from=build /app/packages/tasks/dist packages/tasks/dist

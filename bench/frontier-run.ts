@@ -4,10 +4,10 @@
 // bytes and CPU a page. Medians of BENCH_RUNS runs; read ratios, not absolutes.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Frontier } from '@crawlfleet/core/runtime';
 import { freePort, startRedis } from '@crawlfleet/testkit';
 import { crawlCompleted, crawlRate, fetchLoop, startBenchSite, startCrawlers } from './crawl-bench.js';
 import { RUNS, fmt, line as printLine, median, runs } from './stats.js';
+import { Frontier } from '@crawlfleet/crawl';
 
 /** BENCH_SECTIONS=4,5 runs those sections only. */
 const only = (section: string) =>

@@ -24,7 +24,7 @@ describe('layout', () => {
   it('imports bullmq only in the queue adapters: the API, the worker and the frontier hand-out', () => {
     const importers = all.filter((path) => /from 'bullmq'/.test(text(path))).sort();
     expect(importers).toEqual([
-      'packages/core/src/page-jobs.ts',
+      'packages/crawl/src/page-jobs.ts',
       'services/api/src/plugins/job-queues.ts',
       'services/worker/src/bullmq.ts',
     ]);

@@ -1,6 +1,5 @@
 import { type WorkerKind } from '@crawlfleet/tasks/kinds';
 import { buildApp } from '@crawlfleet/api';
-import { shardOf } from '@crawlfleet/core';
 import {
   eventually,
   silentLogger,
@@ -12,6 +11,7 @@ import {
 } from '@crawlfleet/testkit';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import type { FastifyInstance } from 'fastify';
+import { shardOf } from '@crawlfleet/crawl';
 
 /* Helpers of the Redis Cluster tests: the fleet on a cluster, and a crawl site spread over hosts. */
 

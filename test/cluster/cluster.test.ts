@@ -1,10 +1,11 @@
 import { Cluster } from 'ioredis';
-import { frontierBase, pageQueueNames, queueKeyPrefix } from '@crawlfleet/core';
+import { frontierBase, queueKeyPrefix } from '@crawlfleet/core';
 import { buildApp, REPLICA_WAIT_MS } from '@crawlfleet/api';
 import { startRedisCluster, testApi, type TestCluster } from '@crawlfleet/testkit';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterFleet, crawlEnded, startSpreadSite, type SpreadSite } from './cluster-fleet.js';
+import { pageQueueNames } from '@crawlfleet/crawl';
 
 /* crawlfleet on a real Redis Cluster of 3 masters and 3 replicas (npm run test:cluster). */
 

@@ -1,5 +1,5 @@
 import { buildApp } from '@crawlfleet/api';
-import { PageQueues, crawlBase, pageJobId, queueKeyPrefix, type Config } from '@crawlfleet/core';
+import { crawlBase, queueKeyPrefix, type Config } from '@crawlfleet/core';
 import { startWorker, type RunningWorker } from '@crawlfleet/worker';
 import { Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, silentLogger, testConfig, postJson } from '@crawlfleet/testkit';
 import { html, startHostileSite, type HostileSite } from './hostile-site.js';
+import { PageQueues, pageJobId } from '@crawlfleet/crawl';
 
 /*
  * A crawl always ends, whatever happens to its page jobs, and one crawl's

@@ -45,36 +45,24 @@ export {
   type RedisTarget,
 } from './redis.js';
 export * from './errors.js';
-export { fetchedPageRecord, unfetchedPageRecord, type Validators } from './page-record.js';
-export { SITEMAP_FILE, crawlOptions, crawlBase, crawlKeys, fetchUrlOf } from './crawl-record.js';
-export { CrawlStore, urlHash, type CrawlRecord, type ChildLink, type InflightPage } from './crawl-store.js';
 export {
-  PAGE_JOB,
-  PageQueues,
-  laneOf,
-  paceOf,
-  pageData,
-  pageJobId,
-  pageJobOptions,
-  pageQueueNames,
-  shardOf,
-} from './page-jobs.js';
+  SITEMAP_FILE,
+  COUNTERS,
+  LEGACY_OPTIONS,
+  answeredOk,
+  crawlOptions,
+  crawlBase,
+  crawlKeys,
+  duplicateKey,
+  endedFailed,
+  failureLabel,
+  fetchUrlOf,
+  urlHash,
+  type CrawlRecord,
+  type ChildLink,
+  type InflightPage,
+} from './crawl-record.js';
 export { luaScript } from './lua.js';
-export {
-  Frontier,
-  decodeEntry,
-  encodeEntry,
-  frontierBase,
-  politeKey,
-  runInProcess,
-  shardOfHost,
-  type Begun,
-  type CrawlPace,
-  type Dispatched,
-  type FrontierEntry,
-  type Lane,
-  type PageClaim,
-} from './frontier.js';
 export { apiState, toJobView, viewState, acceptedReply, type JobView, type JobFields } from './job-view.js';
 export {
   WEBHOOK_QUEUE,
@@ -93,9 +81,13 @@ export {
   type SpecLocation,
   type WebhookEvent,
 } from './webhooks.js';
-export { hostKey, fleetKeys, fleetPoliteness } from './host-keys.js';
 export {
+  fleetKeys,
+  frontierBase,
   frontierKeys,
+  hostKey,
+  politeKey,
+  shardOfHost,
   idempotencyKey,
   rateLimitCaller,
   rateLimitNamespace,
@@ -107,7 +99,6 @@ export {
   untaggedQueueKey,
 } from './keys.js';
 export { isRedisDownError, withRedis } from './redis-errors.js';
-export { Recrawls } from './recrawls.js';
 export {
   TENANT_FIELD,
   COUNTED_FIELD,

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { PageQueues, loadConfig, webhookSecretsKey, type CrawlRequest, type Scope } from '@crawlfleet/core';
+import { loadConfig, webhookSecretsKey, type CrawlRequest, type Scope } from '@crawlfleet/core';
 import { Crawls } from './crawls.js';
 import { lastCrawlKey, lastErrorKey, startScheduledCrawl } from './schedules.js';
+import { PageQueues } from './page-jobs.js';
 
 /* The crawls' one door, against the run's real redis-server: what the API and schedules' runs both go through. */
 

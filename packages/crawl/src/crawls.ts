@@ -1,7 +1,5 @@
 import { Readable } from 'node:stream';
 import {
-  CrawlStore,
-  Recrawls,
   canonicalUrl,
   HTTP_URL_RULE,
   crawlCancelChannel,
@@ -9,7 +7,6 @@ import {
   crawlDeliveriesKey,
   crawlKeys,
   crawlOptions,
-  laneOf,
   mayAct,
   queueDelivery,
   CrawlFinishedError,
@@ -22,7 +19,6 @@ import {
   type CrawlRequest,
   type CrawlState,
   type DeliveryQueue,
-  type PageQueues,
   type RedisClient,
   type Scope,
   type WebhookSpec,
@@ -30,6 +26,9 @@ import {
 import { checkWebhook, globProblem, normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlEnds, type CrawlLogger } from './crawl-ends.js';
 import { launchCrawl } from './launch.js';
+import { CrawlStore } from './crawl-store.js';
+import { Recrawls } from './recrawls.js';
+import { laneOf, type PageQueues } from './page-jobs.js';
 
 /** What the crawls' door works with: the caller's Redis connection, queues and configuration. */
 export interface CrawlDeps {

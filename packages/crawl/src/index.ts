@@ -17,3 +17,30 @@ export {
   startScheduledCrawl,
   type CrawlScheduleData,
 } from './schedules.js';
+export { CrawlStore } from './crawl-store.js';
+export { Recrawls } from './recrawls.js';
+export { fetchedPageRecord, unfetchedPageRecord, type Validators } from './page-record.js';
+export { fleetPoliteness } from './host-keys.js';
+export {
+  PAGE_JOB,
+  PageQueues,
+  laneOf,
+  paceOf,
+  pageData,
+  pageJobId,
+  pageJobOptions,
+  pageQueueNames,
+  shardOf,
+} from './page-jobs.js';
+export {
+  Frontier,
+  decodeEntry,
+  encodeEntry,
+  runInProcess,
+  type Begun,
+  type CrawlPace,
+  type Dispatched,
+  type FrontierEntry,
+  type Lane,
+  type PageClaim,
+} from './frontier.js';

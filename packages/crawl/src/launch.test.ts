@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { CrawlStore, PageQueues, crawlOptions, loadConfig, tenantKeys } from '@crawlfleet/core';
+import { crawlOptions, loadConfig, tenantKeys } from '@crawlfleet/core';
 import { launchCrawl } from './launch.js';
+import { CrawlStore } from './crawl-store.js';
+import { PageQueues } from './page-jobs.js';
 
 /* The one door a crawl starts through (API and schedules), against the run's real redis-server. */
 

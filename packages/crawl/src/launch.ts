@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  paceOf,
-  type Config,
-  type CrawlOptions,
-  type CrawlStore,
-  type PageQueues,
-  type WebhookSpec,
-} from '@crawlfleet/core';
+import { type Config, type CrawlOptions, type WebhookSpec } from '@crawlfleet/core';
+import { paceOf, type PageQueues } from './page-jobs.js';
+import { type CrawlStore } from './crawl-store.js';
 
 /** What a crawl is started with: its seed (canonical), its options as stored, its webhook and tenant. */
 export interface CrawlLaunch {

@@ -5,7 +5,7 @@ import { describeFailure, type TaskFailure } from './task-failure.js';
 /*
  * The worker's BullMQ adapter: the one module of the worker that imports
  * bullmq (the API's is plugins/job-queues.ts, the frontier's hand-out is
- * core's page-jobs.ts). Processors see BullMQ's Job and Worker through the
+ * packages/crawl's page-jobs.ts). Processors see BullMQ's Job and Worker through the
  * types below, and say "moved back to delayed" or "do not retry" with the
  * functions here.
  */

@@ -2,7 +2,6 @@ import { jobKind } from '@crawlfleet/tasks/kinds';
 import { hostname } from 'node:os';
 import {
   HOOKED_JOB,
-  PAGE_JOB,
   TenantUsage,
   isCounted,
   createRedis,
@@ -10,7 +9,6 @@ import {
   quitGracefully,
   redisAway,
   jobTenant,
-  pageQueueNames,
   queueKeyPrefix,
   type Config,
   type WebhookDelivery,
@@ -25,6 +23,7 @@ import { JobHooks } from './job-hooks.js';
 import { SharedSlots } from './shared-slots.js';
 import { BatchedRelease } from './batched-release.js';
 import type { FetchOverrides } from './render/renderer.js';
+import { PAGE_JOB, pageQueueNames } from '@crawlfleet/crawl';
 
 /** A worker consuming one queue, and how to stop it. */
 export interface RunningWorker {

@@ -1,6 +1,5 @@
 import { type JobType } from '@crawlfleet/tasks/kinds';
 import {
-  PAGE_JOB,
   jobTenant,
   mayAct,
   toJobView,
@@ -10,7 +9,7 @@ import {
   type Scope,
   withRedis,
 } from '@crawlfleet/core';
-import { CRAWL_SCHEDULE_JOB } from '@crawlfleet/crawl';
+import { CRAWL_SCHEDULE_JOB, PAGE_JOB } from '@crawlfleet/crawl';
 import { ValidationError } from '../errors.js';
 import type { Job, JobQueues, Queue } from '../plugins/job-queues.js';
 

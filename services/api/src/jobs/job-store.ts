@@ -2,7 +2,6 @@ import { type JobType } from '@crawlfleet/tasks/kinds';
 import { randomUUID } from 'node:crypto';
 import {
   HOOKED_JOB,
-  PAGE_JOB,
   COUNTED_FIELD,
   TENANT_FIELD,
   TenantUsage,
@@ -23,6 +22,7 @@ import type { Job, JobsOptions } from '../plugins/job-queues.js';
 import { JobNotFoundError } from '../errors.js';
 import type { JobQueues } from '../plugins/job-queues.js';
 import { IdempotencyKeys } from './idempotency.js';
+import { PAGE_JOB } from '@crawlfleet/crawl';
 
 /** What a client may set per job. */
 export interface SubmitOptions {

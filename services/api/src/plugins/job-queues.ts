@@ -1,6 +1,5 @@
 import { JOB_QUEUES, JOB_TYPES, type JobQueueName, type JobType } from '@crawlfleet/tasks/kinds';
 import {
-  PageQueues,
   RENDER_QUEUE,
   WEBHOOK_QUEUE,
   cancelChannel,
@@ -18,6 +17,7 @@ import { quitGracefully, untaggedQueueKey, type RedisClient } from '@crawlfleet/
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { JobWaiter } from '../jobs/job-waiter.js';
+import { PageQueues } from '@crawlfleet/crawl';
 
 /** How long a submission waits for REDIS_WAIT_REPLICAS replicas to confirm it. */
 export const REPLICA_WAIT_MS = 1000;

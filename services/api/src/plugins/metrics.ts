@@ -1,8 +1,8 @@
 import { JOB_TYPES } from '@crawlfleet/tasks/kinds';
-import { fleetPoliteness } from '@crawlfleet/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { fleetPoliteness } from '@crawlfleet/crawl';
 
 /** Joins BullMQ's per-queue exports so each metric family has one HELP and TYPE. */
 export function mergeExpositions(texts: string[]): string {

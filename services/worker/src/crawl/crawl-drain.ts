@@ -1,8 +1,8 @@
-import { SITEMAP_FILE, laneOf, unfetchedPageRecord } from '@crawlfleet/core/runtime';
-import type { CrawlStore, PageQueues } from '@crawlfleet/core/runtime';
+import { SITEMAP_FILE } from '@crawlfleet/core/runtime';
 import type { CrawlHooks } from './crawl-hooks.js';
 import type { CrawlContext } from './page-processor.js';
 import type { TenantShares } from './tenant-shares.js';
+import { laneOf, unfetchedPageRecord, type CrawlStore, type PageQueues } from '@crawlfleet/crawl';
 
 /** A stopped crawl's pages still queued in the frontier, dropped at once (page-processor.ts calls it past a budget). */
 export class CrawlDrains {

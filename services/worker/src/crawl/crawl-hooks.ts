@@ -3,7 +3,6 @@ import {
   crawlEndChannel,
   queueDelivery,
   urlHash,
-  type CrawlStore,
   type PageRecord,
   type WebhookSpec,
   type WebhookBudget,
@@ -11,6 +10,7 @@ import {
 import type { Queue } from '../bullmq.js';
 import type { Logger } from 'pino';
 import type { RedisClient } from '@crawlfleet/core/runtime';
+import { type CrawlStore } from '@crawlfleet/crawl';
 
 /**
  * A crawl's webhook events, queued by the worker that finished a page: `page`

@@ -1,9 +1,4 @@
 import {
-  CrawlStore,
-  PAGE_JOB,
-  PageQueues,
-  Recrawls,
-  pageQueueNames,
   MemoryWatch,
   TenantUsage,
   WebhookBudget,
@@ -13,7 +8,17 @@ import {
   type Config,
   type CrawlPageData,
 } from '@crawlfleet/core/runtime';
-import { CRAWL_SCHEDULE_JOB, Crawls, startScheduledCrawl, type CrawlScheduleData } from '@crawlfleet/crawl';
+import {
+  CRAWL_SCHEDULE_JOB,
+  Crawls,
+  startScheduledCrawl,
+  type CrawlScheduleData,
+  CrawlStore,
+  PAGE_JOB,
+  PageQueues,
+  Recrawls,
+  pageQueueNames,
+} from '@crawlfleet/crawl';
 import type { CrawlInput } from '@crawlfleet/core';
 import { SafeFetcher, crawlPage, type PageLimits, type SitemapLimits } from '@crawlfleet/tasks';
 import type { RedisClient } from '@crawlfleet/core/runtime';

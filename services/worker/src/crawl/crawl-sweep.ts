@@ -1,17 +1,18 @@
+import { PageLostError, SITEMAP_FILE } from '@crawlfleet/core/runtime';
+import type { InflightPage } from '@crawlfleet/core/runtime';
+import { describeFailure } from '../task-failure.js';
+import { sweepLockKey, type RedisClient } from '@crawlfleet/core/runtime';
+import type { Logger } from 'pino';
+import type { CrawlHooks } from './crawl-hooks.js';
 import {
-  PageLostError,
-  SITEMAP_FILE,
   laneOf,
   pageJobId,
   runInProcess,
   unfetchedPageRecord,
   type Lane,
-} from '@crawlfleet/core/runtime';
-import type { CrawlStore, InflightPage, PageQueues } from '@crawlfleet/core/runtime';
-import { describeFailure } from '../task-failure.js';
-import { sweepLockKey, type RedisClient } from '@crawlfleet/core/runtime';
-import type { Logger } from 'pino';
-import type { CrawlHooks } from './crawl-hooks.js';
+  type CrawlStore,
+  type PageQueues,
+} from '@crawlfleet/crawl';
 
 /** Page jobs checked per crawl per sweep; the rest wait for the next sweep. */
 const MAX_CHECKS_PER_CRAWL = 5000;

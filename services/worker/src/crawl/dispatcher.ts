@@ -1,8 +1,9 @@
-import { PageLostError, SITEMAP_FILE, fleetKeys, unfetchedPageRecord } from '@crawlfleet/core/runtime';
-import type { CrawlStore, Lane, MemoryWatch, PageQueues, RedisClient } from '@crawlfleet/core/runtime';
+import { PageLostError, SITEMAP_FILE, fleetKeys } from '@crawlfleet/core/runtime';
+import type { MemoryWatch, RedisClient } from '@crawlfleet/core/runtime';
 import type { Logger } from 'pino';
 import { describeFailure } from '../task-failure.js';
 import type { CrawlHooks } from './crawl-hooks.js';
+import { unfetchedPageRecord, type CrawlStore, type Lane, type PageQueues } from '@crawlfleet/crawl';
 
 /** Most pages handed out in one dispatch step. */
 const MAX_BATCH = 200;

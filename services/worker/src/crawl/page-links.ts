@@ -1,7 +1,8 @@
-import type { ChildLink, Config, CrawlStore } from '@crawlfleet/core';
+import type { ChildLink, Config } from '@crawlfleet/core';
 import type { RobotsRules } from '@crawlfleet/tasks';
 import type { CrawlContext } from './page-processor.js';
 import type { RobotsCache } from './robots-cache.js';
+import { type CrawlStore } from '@crawlfleet/crawl';
 
 /**
  * In-scope links with robots.txt's word on each. The links of a page are

@@ -4,21 +4,7 @@ import {
   RobotsDisallowedError,
   RobotsUnavailableError,
 } from '@crawlfleet/core/errors';
-import {
-  SITEMAP_FILE,
-  fetchUrlOf,
-  fetchedPageRecord,
-  paceOf,
-  pageData,
-  pageJobId,
-  unfetchedPageRecord,
-  type CrawlPace,
-  type FrontierEntry,
-  type MemoryWatch,
-  type PageClaim,
-  type PageQueues,
-  type TenantUsage,
-} from '@crawlfleet/core/runtime';
+import { SITEMAP_FILE, fetchUrlOf, type MemoryWatch, type TenantUsage } from '@crawlfleet/core/runtime';
 import type {
   ChildLink,
   Config,
@@ -26,9 +12,7 @@ import type {
   CrawlOptions,
   CrawlPageData,
   CrawlResult,
-  CrawlStore,
   PageRecord,
-  Recrawls,
 } from '@crawlfleet/core';
 import {
   CrawlScopeFilter,
@@ -51,6 +35,19 @@ import { CrawlDrains } from './crawl-drain.js';
 import { Relay } from './relay.js';
 import { scopedChildren } from './page-links.js';
 import { sitemapFileChildren, sitemapRoots } from './sitemap-files.js';
+import {
+  fetchedPageRecord,
+  paceOf,
+  pageData,
+  pageJobId,
+  unfetchedPageRecord,
+  type CrawlPace,
+  type FrontierEntry,
+  type PageClaim,
+  type PageQueues,
+  type CrawlStore,
+  type Recrawls,
+} from '@crawlfleet/crawl';
 
 /** What a page processor keeps of a crawl it works for. */
 export interface CrawlContext {

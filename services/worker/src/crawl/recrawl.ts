@@ -1,4 +1,5 @@
-import type { CrawlResult, PageRecord, Validators } from '@crawlfleet/core/runtime';
+import type { CrawlResult, PageRecord } from '@crawlfleet/core/runtime';
+import { type Validators } from '@crawlfleet/crawl';
 
 /*
  * Incremental recrawls: a page the recrawled crawl fetched is asked for with

@@ -1,12 +1,9 @@
-import { fleetKeys, politeKey } from './keys.js';
-import type { RedisClient } from './redis.js';
+import { fleetKeys, politeKey, type RedisClient } from '@crawlfleet/core';
 
 /*
  * The fleet's politeness toward hosts (written by crawl workers' HostGate,
  * read by the crawl store and the API's /metrics); its keys are keys.ts's.
  */
-
-export { fleetKeys, hostKey } from './keys.js';
 
 /** The fleet's politeness now: hosts leased in the last hour, leases in use, hosts paused, circuits open. */
 export async function fleetPoliteness(redis: RedisClient, prefix: string, shards: number, now = Date.now()) {

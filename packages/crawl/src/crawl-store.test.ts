@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { CrawlStore } from './crawl-store.js';
-import { crawlOptions } from './crawl-schemas.js';
+import { crawlOptions } from '@crawlfleet/core';
 
 /* The crawl store's scripts against the run's real redis-server. */
 

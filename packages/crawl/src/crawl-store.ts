@@ -1,12 +1,12 @@
-import type { RedisClient } from './redis.js';
 import { withScripts, type Scripted } from './crawl-scripts.js';
-import { frontierKeys, runningCrawlsKey } from './keys.js';
-import { hostKey } from './host-keys.js';
-import { DEFAULT_TENANT, allCrawlsKey, tenantKeys } from './tenants.js';
+import { hostKey } from '@crawlfleet/core';
 import { recordParts, validators } from './page-record.js';
-import type { WebhookSpec } from './webhooks.js';
-import type { CrawlOptions, CrawlState, CrawlStats, PageRecord } from './crawl-schemas.js';
 import {
+  frontierKeys,
+  runningCrawlsKey,
+  DEFAULT_TENANT,
+  allCrawlsKey,
+  tenantKeys,
   COUNTERS,
   LEGACY_OPTIONS,
   crawlKeys,
@@ -15,12 +15,16 @@ import {
   duplicateKey,
   failureLabel,
   endedFailed,
+  type RedisClient,
+  type WebhookSpec,
+  type CrawlOptions,
+  type CrawlState,
+  type CrawlStats,
+  type PageRecord,
   type ChildLink,
   type CrawlRecord,
   type InflightPage,
-} from './crawl-record.js';
-
-export { urlHash, type ChildLink, type CrawlRecord, type InflightPage } from './crawl-record.js';
+} from '@crawlfleet/core';
 
 /**
  * The state of recursive crawls in Redis, shared by the API (create, read,

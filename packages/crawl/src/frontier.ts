@@ -1,10 +1,12 @@
-import type { Config } from './config.js';
-import { fetchUrlOf } from './crawl-record.js';
-import { frontierKeys, politeKey, shardOfHost } from './keys.js';
-import { luaScript } from './lua.js';
-import type { RedisClient } from './redis.js';
-
-export { frontierBase, politeKey, shardOfHost } from './keys.js';
+import {
+  fetchUrlOf,
+  frontierKeys,
+  politeKey,
+  shardOfHost,
+  luaScript,
+  type Config,
+  type RedisClient,
+} from '@crawlfleet/core';
 
 /*
  * The crawl frontier: where a crawl's discovered pages wait until their host

@@ -1,10 +1,15 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Config } from './config.js';
 import { Frontier, type CrawlPace, type Dispatched, type Lane } from './frontier.js';
-import { shardOfHost } from './keys.js';
-import type { CrawlPageData } from './crawl-schemas.js';
-import { RENDER_QUEUE, frontierWakeChannel, queueKeyPrefix } from './job-types.js';
-import { quietErrors, type RedisClient } from './redis.js';
+import {
+  shardOfHost,
+  RENDER_QUEUE,
+  frontierWakeChannel,
+  queueKeyPrefix,
+  quietErrors,
+  type Config,
+  type CrawlPageData,
+  type RedisClient,
+} from '@crawlfleet/core';
 
 /*
  * A recursive crawl's page jobs, owned here: the page queues (the frontier),

@@ -1,5 +1,4 @@
-import { luaScript } from './lua.js';
-import type { RedisClient } from './redis.js';
+import { luaScript, type RedisClient } from '@crawlfleet/core';
 
 /*
  * The crawl store's scripts (packages/core/lua/crawl-*.lua: finish-page,

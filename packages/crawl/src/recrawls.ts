@@ -1,7 +1,5 @@
-import { canonicalUrl } from './canonical-url.js';
-import type { RedisClient } from './redis.js';
-import { crawlKeys, urlHash } from './crawl-record.js';
 import type { Validators } from './page-record.js';
+import { canonicalUrl, crawlKeys, urlHash, type RedisClient } from '@crawlfleet/core';
 
 /**
  * What a recrawl reads of the crawl it recrawls: each page's validators

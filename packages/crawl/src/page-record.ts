@@ -1,5 +1,4 @@
-import type { CrawlResult } from './schemas.js';
-import type { PageRecord } from './crawl-schemas.js';
+import { type CrawlResult, type PageRecord } from '@crawlfleet/core';
 
 /**
  * The record of a fetched page at `depth`: what the crawl result says. Its

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { frontierKeys } from './keys.js';
-import { Frontier, runInProcess, decodeEntry, encodeEntry, politeKey, type FrontierEntry } from './frontier.js';
+import { Frontier, runInProcess, decodeEntry, encodeEntry, type FrontierEntry } from './frontier.js';
+import { frontierKeys, politeKey } from '@crawlfleet/core';
 
 /* The frontier's scripts (push, dispatch, begin, settle, drop) against the run's real redis-server. */
 
