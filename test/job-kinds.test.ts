@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import './fixtures/register-kinds.mjs';
-import { JOB_TYPES, WORKER_KINDS } from '@crawlfleet/tasks/kinds';
+import { JOB_KINDS, JOB_TYPES, WORKER_KINDS, isWorkerKind } from '@crawlfleet/tasks/kinds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessFleet } from './in-process-fleet.js';
 
@@ -29,6 +29,12 @@ describe('a job kind added in a module of its own', () => {
   it('is listed with the built-in kinds', () => {
     expect(JOB_TYPES).toEqual(['sqrt', 'fibonacci', 'crawl', 'shout', 'words']);
     expect(WORKER_KINDS).toEqual(['sqrt', 'fibonacci', 'crawl', 'webhook', 'render', 'shout', 'words']);
+    // A kind that rides another's queue is in the registry, with no worker (nor --queue) of its own.
+    expect(JOB_KINDS.find((kind) => kind.name === 'crawl-schedule')).toMatchObject({
+      rides: 'crawl',
+      submitted: false,
+    });
+    expect(isWorkerKind('crawl-schedule')).toBe(false);
   });
 
   it('is submitted over HTTP and run by its worker, inline or in threads', async () => {

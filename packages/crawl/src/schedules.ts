@@ -6,6 +6,7 @@ import {
   type RedisClient,
   type WebhookSpec,
 } from '@crawlfleet/core';
+import { crawlScheduleKind } from '@crawlfleet/tasks/kinds';
 import type { Crawls } from './crawls.js';
 
 /*
@@ -17,8 +18,8 @@ import type { Crawls } from './crawls.js';
  * tenant's secrets hash, and the template holds them as "***".
  */
 
-/** The BullMQ job name of a scheduled crawl's run. */
-export const CRAWL_SCHEDULE_JOB = 'crawl-schedule';
+/** The BullMQ job name of a scheduled crawl's run on the crawl queue: its kind's, in the registry. */
+export const CRAWL_SCHEDULE_JOB = crawlScheduleKind.name;
 
 /** What a scheduled run carries: the crawl to start (validated when scheduled), already normalized. */
 export interface CrawlScheduleData {

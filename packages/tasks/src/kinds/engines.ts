@@ -22,6 +22,21 @@ export const crawlKind = defineKind({
   run: { mode: 'engine' },
 });
 
+/**
+ * One run of a crawl schedule: a BullMQ job scheduler adds one a period to
+ * the crawl queue under this name, and the crawl worker that takes it starts
+ * the crawl through the crawls' door (packages/crawl's schedules.ts).
+ */
+export const crawlScheduleKind = defineKind({
+  name: 'crawl-schedule',
+  submitted: false,
+  summary: 'start one run of a crawl schedule (POST /v1/schedules/crawls makes its job scheduler)',
+  rides: 'crawl',
+  concurrency: () => 1,
+  nodeArgs: [],
+  run: { mode: 'engine' },
+});
+
 /** Webhook deliveries: they wait on the network. */
 export const webhookKind = defineKind({
   name: 'webhook',

@@ -1,10 +1,11 @@
 import { RENDER_QUEUE } from '@crawlfleet/core/job-types';
-import { crawlKind, renderKind, webhookKind } from './engines.js';
+import { crawlKind, crawlScheduleKind, renderKind, webhookKind } from './engines.js';
 import { fibonacciKind } from './fibonacci.js';
 import type { JobKind } from './kind.js';
 import { sqrtKind } from './sqrt.js';
 
 export { defineKind, type JobKind, type KindRun, type KindSchemas } from './kind.js';
+export { crawlScheduleKind } from './engines.js';
 
 /*
  * The registry of job kinds: one line a kind. The API's routes and OpenAPI
@@ -12,15 +13,18 @@ export { defineKind, type JobKind, type KindRun, type KindSchemas } from './kind
  * help and the compose checks all read it. Adding a kind: its module, a line
  * here, and its worker service in the compose files.
  */
-const BUILT_IN = [sqrtKind, fibonacciKind, crawlKind, webhookKind, renderKind] as const;
+const BUILT_IN = [sqrtKind, fibonacciKind, crawlKind, webhookKind, renderKind, crawlScheduleKind] as const;
 
 type BuiltIn = (typeof BUILT_IN)[number];
+
+/** The built-in kinds with a queue and workers of their own. */
+type Served = Exclude<BuiltIn, { rides: string }>;
 
 /** A kind clients submit: `sqrt`, `fibonacci`, `crawl` (and any kind registered with `submitted: true`). */
 export type JobType = Extract<BuiltIn, { submitted: true }>['name'];
 
 /** A kind a worker serves: every job type, `webhook` and `render`. */
-export type WorkerKind = BuiltIn['name'];
+export type WorkerKind = Served['name'];
 
 /** Every kind, in the order lists show them. */
 export const JOB_KINDS: JobKind[] = [...BUILT_IN];
@@ -29,7 +33,9 @@ export const JOB_KINDS: JobKind[] = [...BUILT_IN];
 export const JOB_TYPES: JobType[] = BUILT_IN.filter((kind) => kind.submitted).map((kind) => kind.name);
 
 /** The names of every kind, each a worker's `--queue`. Live: {@link registerKind} adds to it. */
-export const WORKER_KINDS: WorkerKind[] = BUILT_IN.map((kind) => kind.name);
+export const WORKER_KINDS: WorkerKind[] = BUILT_IN.filter((kind): kind is Served => !('rides' in kind)).map(
+  (kind) => kind.name,
+);
 
 /** The queues jobs are submitted to: one per job type, and render (crawl jobs with `render: true`). */
 export const JOB_QUEUES: (JobType | typeof RENDER_QUEUE)[] = [...JOB_TYPES, RENDER_QUEUE];
@@ -63,7 +69,7 @@ export function registerKind(kind: JobKind): void {
   if (kind.submitted && kind.run.mode === 'engine')
     throw new Error(`job kind ${kind.name}: only built-in kinds run on an engine`);
   JOB_KINDS.push(kind);
-  (WORKER_KINDS as string[]).push(kind.name);
+  if (kind.rides === undefined) (WORKER_KINDS as string[]).push(kind.name);
   if (kind.submitted) {
     (JOB_TYPES as string[]).push(kind.name);
     (JOB_QUEUES as string[]).splice(JOB_TYPES.length - 1, 0, kind.name);

@@ -43,6 +43,13 @@ export interface JobKind<Name extends string = string> {
    */
   readonly schemas?: (config: Config) => Promise<KindSchemas>;
   readonly run: KindRun;
+  /**
+   * The queue its jobs ride when it is another kind's, served by that kind's
+   * workers (a crawl schedule's runs ride the crawl queue, under this kind's
+   * name): no `--queue`, worker service or route of its own. Absent: its own
+   * queue, named as it is.
+   */
+  readonly rides?: string;
   /** The URL of the module declaring the kind (`import.meta.url`): a `thread` kind's threads load it from there. */
   readonly module?: string;
 }
