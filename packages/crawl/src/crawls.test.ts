@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig, webhookSecretsKey, type CrawlRequest, type Scope } from '@crawlfleet/core';
+import { crawlEndChannel, loadConfig, webhookSecretsKey, type CrawlRequest, type Scope } from '@crawlfleet/core';
+import { eventually } from '@crawlfleet/testkit';
 import { Crawls } from './crawls.js';
 import { lastCrawlKey, lastErrorKey, startScheduledCrawl } from './schedules.js';
 import { PageQueues } from './page-jobs.js';
@@ -72,6 +73,25 @@ describe('Crawls', () => {
     const running = await crawls.start({ url: 'http://door.test/long' }, acme);
     expect((await crawls.watch(running, 100, acme)).state).toBe('running');
     await crawls.cancel(running, acme);
+  });
+
+  it('subscribes once, on the first watch, and never again once closed', async () => {
+    // Subscribers of this run's end channel (other files' runs use channels of their own).
+    const channel = crawlEndChannel(config.queuePrefix);
+    const clients = async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+    const door = new Crawls(deps, false);
+    const before = await clients();
+    const id = await door.start({ url: 'http://door.test/closing' }, acme);
+    expect(await clients()).toBe(before);
+    await door.watch(id, 50, acme);
+    await eventually(async () => (await clients()) === before + 1, 2000, 'subscribed');
+    door.close();
+    // A request still in flight as the API closes waits its time out: no new subscription, no spin.
+    const started = performance.now();
+    expect((await door.watch(id, 300, acme)).state).toBe('running');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    await eventually(async () => (await clients()) === before, 2000, 'unsubscribed');
+    await door.cancel(id, acme);
   });
 
   it("runs a schedule through the same door: the tenant's quota, the schedule's webhook, incremental recrawls", async () => {

@@ -88,6 +88,8 @@ export class Crawls {
   private readonly guard: <T>(work: () => Promise<T>, timeoutMs?: number) => Promise<T>;
   /** Subscribed on the first watch: schedules' runs never need one. */
   private ends: CrawlEnds | null = null;
+  /** Closed: no subscription is made again (a request still in flight waits out its time instead). */
+  private closed = false;
 
   /** @param quotas keys are configured: tenants' quotas apply to what starts */
   constructor(
@@ -208,12 +210,14 @@ export class Crawls {
 
   /** Resolves when crawl `id` ends (or ended just before), or after `ms`, whichever is first. */
   ended(id: string, ms: number): Promise<void> {
+    if (this.closed) return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
     this.ends ??= new CrawlEnds(this.deps.config, this.deps.logger ?? { warn: () => {} });
     return this.ends.wait(id, ms);
   }
 
-  /** Lets go of the end subscriber, waking every watch. */
+  /** Lets go of the end subscriber, waking every watch; later watches wait out their time, unsubscribed. */
   close(): void {
+    this.closed = true;
     this.ends?.close();
     this.ends = null;
   }
