@@ -231,6 +231,10 @@ describe('truthful ends', () => {
     site.route('/gone2', (_req, res) => res.writeHead(410).end());
     const failed = await finished((await startCrawl({ url: `${site.url}/gone` })).url);
     expect(failed).toMatchObject({ state: 'failed', stats: { fetched: 2, failed: 0 } });
+    // Cancelling it is refused in the state reads report, not the one it is stored as.
+    const cancel = await app.inject({ method: 'DELETE', url: `/v1/crawls/${failed.id}` });
+    expect(cancel.statusCode).toBe(409);
+    expect(cancel.json().message).toMatch(/is already failed/);
     const listed = (await app.inject({ url: '/v1/crawls?state=failed' })).json().items;
     expect(listed.map((crawl: { id: string }) => crawl.id)).toContain(failed.id);
     const fine = await finished((await startCrawl({ url: `${site.url}/p/0`, maxDepth: 0 })).url);

@@ -25,6 +25,10 @@ describe('crawl options', () => {
   });
 
   it('are shown as the schema derives them: every option, null where none is the default', () => {
+    // Every option, in the request's order.
+    expect(Object.keys(CrawlOptionsView.properties)).toEqual(
+      Object.keys(CrawlRequest.properties).filter((field) => field !== 'url' && field !== 'webhook'),
+    );
     expect(Object.keys(CrawlOptionsView.properties).sort()).toEqual(Object.keys(CRAWL_DEFAULTS).sort());
     expect(Value.Check(CrawlOptionsView, crawlOptions({}))).toBe(true);
     const given = crawlOptions({ maxDepth: 0, delayMs: 250, formats: ['markdown'], recrawlOf: 'old' });

@@ -130,12 +130,13 @@ const givenOptions = Type.Required(Type.Omit(CrawlRequest, ['url', 'webhook']));
  * {@link CrawlOptions}, so an option added to the request shows at once.
  */
 export const CrawlOptionsView = Type.Object(
-  {
-    ...givenOptions.properties,
-    ...Object.fromEntries(
-      UNSET_BY_DEFAULT.map((name) => [name, Type.Union([givenOptions.properties[name], Type.Null()])]),
-    ),
-  },
+  // In the request's order: a crawl's options read as the request's fields do.
+  Object.fromEntries(
+    Object.entries(givenOptions.properties).map(([name, schema]) => [
+      name,
+      (UNSET_BY_DEFAULT as readonly string[]).includes(name) ? Type.Union([schema, Type.Null()]) : schema,
+    ]),
+  ),
   { title: 'CrawlOptions' },
 );
 

@@ -259,10 +259,11 @@ export class Crawls {
     const withRedis = this.guard;
     const { redis, config, pages, webhooks } = this.deps;
     // Read first: another tenant's crawl is not cancelled, and is answered as a missing one.
-    await this.get(id, scope);
+    const seen = await this.get(id, scope);
     const before = await withRedis(() => this.store.cancel(id));
     if (!before) throw new CrawlNotFoundError(id);
-    if (before === 'completed') throw new CrawlFinishedError(id, before);
+    // Named as reads name it: a crawl that ended with nothing fetched is `failed` (stored as completed).
+    if (before === 'completed') throw new CrawlFinishedError(id, seen.state === 'running' ? before : seen.state);
     await withRedis(() => redis.publish(crawlCancelChannel(config.queuePrefix), id));
     await withRedis(() => redis.publish(crawlEndChannel(config.queuePrefix), id));
     // Read once: removing the queued page jobs changes nothing in the record.
