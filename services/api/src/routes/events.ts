@@ -68,11 +68,10 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const scope = app.apiKeys.scope(request);
       let crawl = await crawls.get(request.params.id, scope);
-      let timer: NodeJS.Timeout | undefined;
       let closed = false;
+      // A wake after the client left finds `closed` and stops (at most CRAWL_POLL_MS later).
       const stream = openStream(request, reply, () => {
         closed = true;
-        clearTimeout(timer);
       });
       let last = '';
       const tick = async () => {
