@@ -1,4 +1,4 @@
-import { RedisUnavailableError } from '@crawlfleet/core';
+import { RedisUnavailableError } from './errors.js';
 
 const DOWN_PATTERNS = [
   /Stream isn't writeable/i,

@@ -1,4 +1,4 @@
-import { canonicalUrl } from '@crawlfleet/core/runtime';
+import { canonicalUrl } from '@crawlfleet/core/canonical-url';
 
 /**
  * The form a URL is known by in a crawl: scheme and host lowercased, default

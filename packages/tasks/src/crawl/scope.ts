@@ -1,5 +1,5 @@
 import type { CrawlOptions } from '@crawlfleet/core';
-import { canonicalUrl } from '@crawlfleet/core/runtime';
+import { canonicalUrl } from '@crawlfleet/core/canonical-url';
 import { globMatcher } from './glob.js';
 
 /** The seed's host without a leading `www.`: the "domain" scope's root. */
