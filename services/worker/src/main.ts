@@ -62,7 +62,7 @@ const config = readConfig();
 const queue = config.workerQueue!;
 const logger = pino(loggerOptions(config, { service: 'worker' }), logDestination(config));
 logger.info({ redis: describeRedis(config), prefix: config.queuePrefix }, 'starting worker');
-const running = await startWorker({ config, queue, logger }).catch((err: Error) => {
+const running = await startWorker({ config, queue, logger, warmUp: true }).catch((err: Error) => {
   // Chromium's sandbox cannot start and is required: one line saying how to fix it, exit 2 (not retried).
   if (err.name === 'SandboxUnavailableError') {
     process.stderr.write(`${err.message}\n`);

@@ -52,6 +52,8 @@ export interface StartWorkerOptions {
   concurrency?: number;
   /** Test hooks: the address policy and DNS of a crawl or render worker's fetches. */
   overrides?: FetchOverrides;
+  /** A crawl or render worker readies its content code before the first page (a worker process does). */
+  warmUp?: boolean;
 }
 
 /** Starts a BullMQ worker for `queue` with the settings of `config`. */
@@ -71,7 +73,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     queue === 'crawl' || queue === 'render'
       ? await (
           await import('./crawl/crawl-parts.js')
-        ).startCrawlParts(config, logger, { render: queue === 'render', overrides: options.overrides, concurrency })
+        ).startCrawlParts(config, logger, {
+          render: queue === 'render',
+          overrides: options.overrides,
+          concurrency,
+          warmUp: options.warmUp,
+        })
       : null;
   const keep = { age: config.resultTtlSeconds };
   // The name shows in each job's processedBy and in the queue's worker list.

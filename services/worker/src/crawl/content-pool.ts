@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { pageContent, textOnly, type Content, type ContentRunner } from '@crawlfleet/tasks/content';
-import type { ContentTask } from './content-thread.js';
+import type { ContentTask, WarmUpTask } from './content-thread.js';
 
 const threadFile = new URL('./content-thread.js', import.meta.url).href;
 
@@ -23,18 +23,34 @@ export const INLINE_MAX_CHARS = 100_000;
  * `warning` instead (its thread is ended and another started).
  */
 export class ContentPool {
-  private readonly pool: Piscina<ContentTask, Content>;
+  private readonly pool: Piscina<ContentTask | WarmUpTask, Content>;
+  /** Settles once the first thread is ready (at once when not warm). */
+  readonly warmed: Promise<void>;
 
-  constructor(private readonly deadlineMs: number) {
-    // Started with the first page that asks for content (a crawl without formats never needs one).
-    this.pool = new Piscina<ContentTask, Content>({
+  /**
+   * @param warm start one thread at once and ready it (a worker process's
+   * first large page then waits neither for a thread nor for cold code);
+   * otherwise threads start with the first page that asks for content.
+   */
+  constructor(
+    private readonly deadlineMs: number,
+    warm = false,
+  ) {
+    this.pool = new Piscina<ContentTask | WarmUpTask, Content>({
       filename: threadFile,
-      minThreads: 0,
+      minThreads: warm ? 1 : 0,
       maxThreads: availableParallelism(),
       idleTimeout: 60_000,
       // Node refuses a worker thread V8 flags such as --max-semi-space-size (the launchers give this process).
       execArgv: [],
     });
+    // A warm-up that fails (or is cut short by close) costs the first page some time, nothing else.
+    this.warmed = warm
+      ? this.pool.run({ warmUp: true }).then(
+          () => undefined,
+          () => undefined,
+        )
+      : Promise.resolve();
   }
 
   /** A {@link ContentRunner}: links are taken here, the rest in a thread. */
@@ -67,6 +83,11 @@ export class ContentPool {
       return textOnly(links, wanted, html, text, warning);
     }
   };
+
+  /** Threads running now (started and not yet ended for idleness). */
+  get threads(): number {
+    return this.pool.threads.length;
+  }
 
   close(): Promise<void> {
     return this.pool.destroy();
