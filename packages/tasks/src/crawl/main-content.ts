@@ -317,50 +317,70 @@ interface Tallies {
 /** Each element's tally, as the last walk over it left it. */
 const TALLY = new Facts<Tally>('tally');
 
-/** Every element under `root` in document order, and each one's tally, without recursion. */
-function tallies(root: ParentNode): Tallies {
-  // Elements in document order; walked backwards, each comes after all of its descendants.
+/** Every element under `root` (itself included when an element) in document order, without recursion. */
+function elementsUnder(root: ParentNode): Element[] {
   const order: Element[] = [];
-  const tally = TALLY;
   const stack: AnyNode[] = [root];
   while (stack.length) {
     const node = stack.pop()!;
     if (isTag(node)) order.push(node);
     if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
-  for (let at = order.length - 1; at >= 0; at--) {
-    const node = order[at];
-    const own: Tally = {
-      text: 0,
-      link: 0,
-      commas: 0,
-      paragraphs: node.name === 'p' ? 1 : 0,
-      images: node.name === 'img' ? 1 : 0,
-      items: node.name === 'li' ? 1 : 0,
-      inputs: node.name === 'input' || node.name === 'select' || node.name === 'textarea' ? 1 : 0,
-      embeds: node.name === 'embed' || node.name === 'object' || node.name === 'iframe' ? 1 : 0,
-      blockChildren: 0,
-    };
-    for (const child of node.children) {
-      if (isText(child)) {
-        own.text += textLength(child.data);
-        own.commas += commasIn(child.data);
-      } else if (isTag(child)) {
-        const sub = tally.get(child)!;
-        own.text += sub.text;
-        own.link += child.name === 'a' ? sub.text : sub.link;
-        own.commas += sub.commas;
-        own.paragraphs += sub.paragraphs;
-        own.images += sub.images;
-        own.items += sub.items;
-        own.inputs += sub.inputs;
-        own.embeds += sub.embeds;
-        if (BLOCKS.has(child.name)) own.blockChildren++;
-      }
+  return order;
+}
+
+/** `node`'s tally from its own text and its child elements' tallies (each already set). */
+function tallyOf(node: Element, tally: Facts<Tally>): Tally {
+  const own: Tally = {
+    text: 0,
+    link: 0,
+    commas: 0,
+    paragraphs: node.name === 'p' ? 1 : 0,
+    images: node.name === 'img' ? 1 : 0,
+    items: node.name === 'li' ? 1 : 0,
+    inputs: node.name === 'input' || node.name === 'select' || node.name === 'textarea' ? 1 : 0,
+    embeds: node.name === 'embed' || node.name === 'object' || node.name === 'iframe' ? 1 : 0,
+    blockChildren: 0,
+  };
+  for (const child of node.children) {
+    if (isText(child)) {
+      own.text += textLength(child.data);
+      own.commas += commasIn(child.data);
+    } else if (isTag(child)) {
+      const sub = tally.get(child)!;
+      own.text += sub.text;
+      own.link += child.name === 'a' ? sub.text : sub.link;
+      own.commas += sub.commas;
+      own.paragraphs += sub.paragraphs;
+      own.images += sub.images;
+      own.items += sub.items;
+      own.inputs += sub.inputs;
+      own.embeds += sub.embeds;
+      if (BLOCKS.has(child.name)) own.blockChildren++;
     }
-    tally.set(node, own);
   }
-  return { order, tally };
+  return own;
+}
+
+/** Every element under `root` in document order, and each one's tally. */
+function tallies(root: ParentNode): Tallies {
+  // Walked backwards, each element comes after all of its descendants.
+  const order = elementsUnder(root);
+  for (let at = order.length - 1; at >= 0; at--) TALLY.set(order[at], tallyOf(order[at], TALLY));
+  return { order, tally: TALLY };
+}
+
+/**
+ * The elements under `root` in document order, tallied by the walk before:
+ * their tallies still hold (drops were untallied, and a subtree that moved
+ * kept its own), so only elements made since (the wrappers that join an
+ * article's parts) are tallied here.
+ */
+function tallied(root: Element): Tallies {
+  const order = elementsUnder(root);
+  for (let at = order.length - 1; at >= 0; at--)
+    if (TALLY.get(order[at]) === undefined) TALLY.set(order[at], tallyOf(order[at], TALLY));
+  return { order, tally: TALLY };
 }
 
 /**
@@ -724,7 +744,7 @@ function joinSiblings(
  * marked ({@link HEADLINES}).
  */
 function cleanInside(content: Element, titles: string[]): void {
-  const { order, tally } = tallies(content);
+  const { order, tally } = tallied(content);
   // A run of paragraphs that are each a link ("You may also like…" and its headlines) is a teaser list.
   const linkParagraph = (element: Element | null) => {
     const own = element && element.name === 'p' ? tally.get(element) : undefined;
