@@ -27,9 +27,15 @@ const SKIP = new Set(['script', 'style', 'noscript', 'template', 'head', 'title'
 /** Characters that would start markdown syntax inside text. */
 const SPECIAL = /[\\`*_[\]]/g;
 
-/** Text as markdown: whitespace runs one space, syntax characters escaped. */
+/** Whitespace other than single spaces (a run, a tab, a line break): what `escaped` rewrites. */
+const UNEVEN_SPACE = /\s\s|[^\S ]/;
+/** A character {@link SPECIAL} escapes (no `g`: `test` keeps no state). */
+const ANY_SPECIAL = /[\\`*_[\]]/;
+
+/** Text as markdown: whitespace runs one space, syntax characters escaped (most text needs neither: no copy). */
 function escaped(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(SPECIAL, '\\$&');
+  const spaced = UNEVEN_SPACE.test(text) ? text.replace(/\s+/g, ' ') : text;
+  return ANY_SPECIAL.test(spaced) ? spaced.replace(SPECIAL, '\\$&') : spaced;
 }
 
 /** A line that would read as a heading, quote, list item or rule escaped at its start. */
