@@ -6,9 +6,67 @@
  * one word. Linear in the text: one pass over the words, 64 counters.
  */
 
-/** Words as compared: lower case, letters and digits (any script), split at everything else. */
-function wordsOf(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+/** A letter or digit of any script (one code point). */
+const WORD_CHARACTER = /^[\p{L}\p{N}]$/u;
+/** Of each UTF-16 code unit below U+10000: 0 not yet asked, 1 a word's, 2 not (filled as met). */
+const BMP_WORD = new Uint8Array(0x10000);
+for (let code = 0; code < 128; code++) {
+  const ascii = (code >= 48 && code <= 57) || (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
+  BMP_WORD[code] = ascii ? 1 : 2;
+}
+
+/** Whether the code point `point` is a letter or a digit. */
+function wordPoint(point: number): boolean {
+  if (point < 0x10000) {
+    let known = BMP_WORD[point];
+    if (known === 0) BMP_WORD[point] = known = WORD_CHARACTER.test(String.fromCharCode(point)) ? 1 : 2;
+    return known === 1;
+  }
+  return WORD_CHARACTER.test(String.fromCodePoint(point));
+}
+
+/**
+ * The words of `text` as compared (lower case, runs of letters and digits of any script, split at everything
+ * else), each hashed by FNV-1a (32 bits, over its UTF-16 code units) from two bases, in one pass with no word made a
+ * string.
+ */
+function hashedWords(text: string): { low: number[]; high: number[] } {
+  const lower = text.toLowerCase();
+  const low: number[] = [];
+  const high: number[] = [];
+  let inWord = false;
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < lower.length; i++) {
+    const unit = lower.charCodeAt(i);
+    // A surrogate pair is one code point: a letter of another plane is a word's (both its units hashed).
+    const pair = unit >= 0xd800 && unit <= 0xdbff && i + 1 < lower.length ? lower.charCodeAt(i + 1) : 0;
+    const isPair = pair >= 0xdc00 && pair <= 0xdfff;
+    const point = isPair ? (unit - 0xd800) * 0x400 + (pair - 0xdc00) + 0x10000 : unit;
+    if (wordPoint(point)) {
+      if (!inWord) {
+        inWord = true;
+        a = 0x811c9dc5;
+        b = 0x050c5d1f;
+      }
+      a = Math.imul(a ^ unit, 0x01000193);
+      b = Math.imul(b ^ unit, 0x01000193);
+      if (isPair) {
+        a = Math.imul(a ^ pair, 0x01000193);
+        b = Math.imul(b ^ pair, 0x01000193);
+      }
+    } else if (inWord) {
+      inWord = false;
+      low.push(a);
+      high.push(b);
+    }
+    if (isPair) i++;
+  }
+  if (inWord) {
+    low.push(a);
+    high.push(b);
+  }
+  return { low, high };
 }
 
 /** murmur3's finishing mix: nearby inputs spread over all 32 bits. */
@@ -21,29 +79,14 @@ function mix(h: number): number {
   return h >>> 0;
 }
 
-/** FNV-1a (32 bits) of `text` from `basis`. */
-function fnv(text: string, basis: number): number {
-  let h = basis >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h;
-}
-
 const rotl = (x: number, by: number) => (x << by) | (x >>> (32 - by));
 
 /** The 64-bit simhash of `text` as 16 hex digits, or undefined for a text of no words. */
 export function simhash(text: string): string | undefined {
-  const words = wordsOf(text);
-  if (words.length === 0) return undefined;
   // Each word hashed once (two halves); a shingle's hash combines its words', in order.
-  const low = new Int32Array(words.length);
-  const high = new Int32Array(words.length);
-  words.forEach((word, index) => {
-    low[index] = fnv(word, 0x811c9dc5);
-    high[index] = fnv(word, 0x050c5d1f);
-  });
+  const { low, high } = hashedWords(text);
+  const words = low;
+  if (words.length === 0) return undefined;
   // How many shingles set each bit (walking set bits only); a bit is set in the result when most do.
   const counts = new Int32Array(64);
   const size = Math.min(3, words.length);
