@@ -177,6 +177,40 @@ describe('main content: what real pages do', () => {
     expect(out).not.toContain('Subscribe for full access');
   });
 
+  it('keeps a WordPress post whose classes name its author and tags (`hentry post author-x tag-y`)', () => {
+    const page = `<html><body><main><article class="postSingle hentry post author-solarserver tag-news category-energy">
+      <div class="byline">By the desk</div>${prose(6)}</article></main><footer>Imprint</footer></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Paragraph 5 about the river');
+    expect(out).not.toContain('By the desk');
+  });
+
+  it('keeps a short article that cleaning would take whole for a link list (a product page, a short note)', () => {
+    // 365 characters, two fifths of them links, three images: conditional cleaning alone would leave nothing.
+    const page = `<html><body><div id="page"><div id="nav"></div><div id="contentcontainer"><div class="detail">
+      <p>Conflicts nobody likes. And yet we meet them constantly, in every part of life, at work and at home.</p>
+      <p>Talking is one of the hardest parts of our lives, full of traps, says <a href="/coach">the coach we asked about it</a>.</p>
+      <p>Her <a href="/book">new book on the subject of conflict</a> shows how to <a href="/talks">master hard talks at work</a> calmly.</p>
+      <p>Read more in <a href="/issue">this month's issue of the magazine</a> and on <a href="/blog">our blog about work and life</a>.</p>
+      <img src="/i1.png"><img src="/i2.png"><img src="/i3.png"></div></div></div></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Conflicts nobody likes');
+    expect(out).toContain('master hard talks');
+  });
+
+  it('gives the page without its furniture when the chosen block cleans to nothing (a widget, not the article)', () => {
+    // A dialog's caption outscores a download page's facts (lists, each line short); a caption is never text.
+    const page = `<html><body><nav><a href="/">Home</a><a href="/downloads">Downloads</a></nav><div class="wrap">
+      <section class="affiliate"><figure><figcaption>Buy the full version today, with a discount, from our partner shop, which
+      sells it cheaper, faster, and with support, than anywhere else, as you may know.</figcaption></figure></section>
+      <div class="facts"><dl><dt>Version</dt><dd>9.2</dd></dl><dl><dt>Licence</dt><dd>Shareware</dd></dl>
+      <ul><li>Creates encrypted drives.</li><li>Has an anti-keylogger.</li></ul></div></div><footer>Imprint and privacy</footer></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Creates encrypted drives');
+    expect(out).not.toContain('Imprint and privacy');
+    expect(out).not.toContain('partner shop');
+  });
+
   it('leaves the headline out of the text (it is metadata.title) but keeps it in markdown; drops captions', () => {
     const page = `<html><head><title>Town council reopens the ferry | The Courier</title></head><body><article>
       <h1>Town council reopens the ferry</h1><figure><img src="/f.jpg" alt="ferry"><figcaption>The ferry in 1984. Photo: archive</figcaption></figure>

@@ -469,6 +469,11 @@ function lockedProse(element: Element, own: Tally): boolean {
   return own.paragraphs >= 3 && linkDensity(own) < 0.25 && hasWord(element, PROMPTS);
 }
 
+/** Characters of text under which cleaned content is none: the page's body (without furniture) is given. */
+const EMPTY_CONTENT = 25;
+/** Characters of text under which cleaned content is short: cleaning that leaves less is checked once more. */
+const SHORT_CONTENT = 200;
+
 /** A picture's caption and credit: about the picture, not the article's text. */
 const CAPTIONS = ['caption', 'wp-caption-text', 'credit', 'image-credit', 'photo-credit'];
 
@@ -642,10 +647,13 @@ export function mainContent(
     tally,
     make,
   );
-  cleanInside(
+  const left = cleanInside(
     joined,
     titles.map(comparable).filter((title) => title.length > 0),
   );
+  // Nothing of it reads as text: the choice was a widget, not the article. The page without its furniture
+  // (dropped above) is a fuller answer than none.
+  if (left < EMPTY_CONTENT && isTag(body)) return body;
   return joined;
 }
 
@@ -741,10 +749,34 @@ function joinSiblings(
  * stories, bylines, subscription prompts), pictures' captions and credits,
  * furniture, and blocks that read as link lists or forms rather than prose
  * (Readability's conditional cleaning); headings that repeat the title are
- * marked ({@link HEADLINES}).
+ * marked ({@link HEADLINES}). Where that leaves next to nothing, only what is
+ * named junk goes (Readability retries so). @returns the text left, in characters.
  */
-function cleanInside(content: Element, titles: string[]): void {
+function cleanInside(content: Element, titles: string[]): number {
   const { order, tally } = tallied(content);
+  const total = tally.get(content)!.text;
+  let { drop, left } = dropsInside(content, order, tally, titles, true);
+  // Cleaned to (almost) nothing though what only reads as junk leaves text: the content is a short article in
+  // a page of links (its block read as a link list), kept by the rules that name what they remove.
+  if (left < Math.min(SHORT_CONTENT, total / 4)) {
+    const named = dropsInside(content, order, tally, titles, false);
+    if (named.left > left * 4) ({ drop, left } = named);
+  }
+  removeAll(drop);
+  return left;
+}
+
+/**
+ * What {@link cleanInside} removes, and the text left: with `conditional`, blocks that read as link lists or
+ * forms too, not only what furniture, class and id words and captions name.
+ */
+function dropsInside(
+  content: Element,
+  order: Element[],
+  tally: Facts<Tally>,
+  titles: string[],
+  conditional: boolean,
+): { drop: Element[]; left: number } {
   // A run of paragraphs that are each a link ("You may also like…" and its headlines) is a teaser list.
   const linkParagraph = (element: Element | null) => {
     const own = element && element.name === 'p' ? tally.get(element) : undefined;
@@ -759,6 +791,10 @@ function cleanInside(content: Element, titles: string[]): void {
   // The headline is the page's title (metadata.title), not its text: a heading that repeats it is marked.
   const headline = (element: Element) =>
     HEADINGS.has(element.name) && titles.length > 0 && repeatsTitle(comparable(textOf(element)), titles);
+  // WordPress names a post `hentry post author-x tag-y`: what holds most of the content and names it is no byline.
+  const half = tally.get(content)!.text / 2;
+  const postHolder = (element: Element, own: Tally) => own.text > half && hasWord(element, POSITIVE);
+  let headlines = 0;
   const drop: Element[] = [];
   const dropped = new Set<AnyNode>();
   for (const element of order) {
@@ -770,12 +806,16 @@ function cleanInside(content: Element, titles: string[]): void {
     const own = tally.get(element)!;
     let gone =
       isFurniture(element) ||
-      (hasWord(element, JUNK) && !lockedProse(element, own)) ||
+      (hasWord(element, JUNK) && !lockedProse(element, own) && !postHolder(element, own)) ||
       element.name === 'figcaption' ||
       hasWord(element, CAPTIONS) ||
       (linkParagraph(element) && (linkParagraph(tagSibling(element, -1)) || linkParagraph(tagSibling(element, 1))));
-    if (headline(element)) HEADLINES.add(element);
-    if (!gone && ['div', 'section', 'ul', 'ol', 'table', 'header'].includes(element.name)) {
+    if (headline(element)) {
+      HEADLINES.add(element);
+      // Not written as the content's text (it is metadata.title): no part of what is left.
+      if (!gone) headlines += own.text;
+    }
+    if (conditional && !gone && ['div', 'section', 'ul', 'ol', 'table', 'header'].includes(element.name)) {
       const weight = classWeight(element);
       const density = linkDensity(own);
       if (own.commas < 10) {
@@ -797,5 +837,7 @@ function cleanInside(content: Element, titles: string[]): void {
       dropped.add(element);
     }
   }
-  removeAll(drop);
+  let left = tally.get(content)!.text - headlines;
+  for (const element of drop) left -= tally.get(element)!.text;
+  return { drop, left };
 }
