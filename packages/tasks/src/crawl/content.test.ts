@@ -198,6 +198,20 @@ describe('main content: what real pages do', () => {
     expect(out).toContain('master hard talks');
   });
 
+  it('does not take a date line whose class names the article (`div.articleMeta`) for the article it heads', () => {
+    const said = [
+      'Car dealers may open again from Monday, the state said, with masks and distance rules for every customer.',
+      'Workshops had stayed open, but sales rooms were closed for five weeks, which hit small dealers hard.',
+      'One dealer said that the first days would show whether customers come back, or stay away for now.',
+      'The trade group welcomed the decision, and asked for clear rules, so that nobody has to close again.',
+    ];
+    const page = `<html><body><div id="wrapper"><div class="box"><div class="articleMeta"><p>Updated 20 April 2020, 14:57</p></div>
+      ${said.map((line) => `<div class="paragraph"><p>${line}</p></div>`).join('')}</div></div><footer>Imprint</footer></body></html>`;
+    const { text: out } = text(page);
+    for (const line of said) expect(out).toContain(line);
+    expect(out).not.toContain('Imprint');
+  });
+
   it('gives the page without its furniture when the chosen block cleans to nothing (a widget, not the article)', () => {
     // A dialog's caption outscores a download page's facts (lists, each line short); a caption is never text.
     const page = `<html><body><nav><a href="/">Home</a><a href="/downloads">Downloads</a></nav><div class="wrap">

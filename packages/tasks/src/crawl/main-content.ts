@@ -469,6 +469,8 @@ function lockedProse(element: Element, own: Tally): boolean {
   return own.paragraphs >= 3 && linkDensity(own) < 0.25 && hasWord(element, PROMPTS);
 }
 
+/** Characters of text an article holds at least (Readability's threshold): a candidate with less weighs less. */
+const ARTICLE_TEXT = 500;
 /** Characters of text under which cleaned content is none: the page's body (without furniture) is given. */
 const EMPTY_CONTENT = 25;
 /** Characters of text under which cleaned content is short: cleaning that leaves less is checked once more. */
@@ -602,15 +604,21 @@ export function mainContent(
       score.set(node, initial(node) + share);
     }
   }
+  // The best is weighed by how much of an article it holds: a date line in `div.articleMeta` (a name's 25 points)
+  // is no article beside the paragraphs it heads. Runners-up are read by their scores alone.
   let best: Element | undefined;
   let bestScore = -Infinity;
+  let bestWeighed = -Infinity;
   for (const [element, value] of score) {
     if (element.name === 'body' || element.name === 'html') continue;
-    const final = value * (1 - linkDensity(tally.get(element)!));
+    const own = tally.get(element)!;
+    const final = value * (1 - linkDensity(own));
     score.set(element, final);
-    if (final > bestScore) {
+    const weighed = final * Math.min(1, own.text / ARTICLE_TEXT);
+    if (weighed > bestWeighed) {
       best = element;
       bestScore = final;
+      bestWeighed = weighed;
     }
   }
   if (!best) return undefined;
