@@ -212,6 +212,22 @@ describe('main content: what real pages do', () => {
     expect(out).not.toContain('Imprint');
   });
 
+  it('drops a line pointing to another story (a short label, a colon, one link), in any language', () => {
+    const page = `<html><body><article>${prose(3)}
+      <p><em>Read more</em>: <a href="/looted-art">Looted colonial art: Germany sets up a new office</a></p>
+      <p><em>Czytaj też: <a href="/wyscig">Wyścig zbrojeń ruszył z kopyta</a></em></p>
+      ${prose(3, 'ferry')}
+      <p># XXX this link does not work .. bug: <a href="/issue/48">https://example.org/issue/48</a></p>
+      <p>See the <a href="/report">full report</a> for the figures.</p></article></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Paragraph 2 about the ferry');
+    expect(out).not.toContain('Looted colonial art');
+    expect(out).not.toContain('Wyścig zbrojeń');
+    // A sentence that ends in a link, and a link inside a sentence, are the article's.
+    expect(out).toContain('this link does not work');
+    expect(out).toContain('See the full report for the figures.');
+  });
+
   it('gives the page without its furniture when the chosen block cleans to nothing (a widget, not the article)', () => {
     // A dialog's caption outscores a download page's facts (lists, each line short); a caption is never text.
     const page = `<html><body><nav><a href="/">Home</a><a href="/downloads">Downloads</a></nav><div class="wrap">

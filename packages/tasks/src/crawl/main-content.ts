@@ -752,6 +752,35 @@ function joinSiblings(
   return wrapper;
 }
 
+/** A label's end before a link to another story: `Read more:`, `Lea también:`, `SEE ALSO »`. */
+const LABEL_END = /[:：»>|–—-]$/u;
+
+/**
+ * A line pointing to another story, in any language: a short paragraph of a label ending in a colon (or an
+ * arrow, a dash) and one link that ends it (`<p><em>Read more</em>: <a>Looted colonial art</a></p>`).
+ */
+function seeAlso(element: Element, own: Tally): boolean {
+  if ((element.name !== 'p' && element.name !== 'div') || own.blockChildren > 0) return false;
+  if (own.text > 200 || own.link < own.text / 2) return false;
+  let before = '';
+  let links = 0;
+  let after = '';
+  const stack: AnyNode[] = [element];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (isText(node)) {
+      if (links === 0) before += node.data;
+      else after += node.data;
+    } else if (isTag(node) && node.name === 'a') {
+      if (++links > 1) return false;
+    } else if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  const trimmed = before.trim();
+  // A label of a few words (`Lesen Sie auch:`), not a sentence that ends in a link (`… this bug: <a>`).
+  const label = trimmed.length <= 30 && trimmed.split(/\s+/).length <= 4 && LABEL_END.test(trimmed);
+  return links === 1 && label && !/[\p{L}\p{N}]/u.test(after);
+}
+
 /**
  * Inside the content: junk by class or id (comments, share bars, related
  * stories, bylines, subscription prompts), pictures' captions and credits,
@@ -814,6 +843,7 @@ function dropsInside(
     const own = tally.get(element)!;
     let gone =
       isFurniture(element) ||
+      seeAlso(element, own) ||
       (hasWord(element, JUNK) && !lockedProse(element, own) && !postHolder(element, own)) ||
       element.name === 'figcaption' ||
       hasWord(element, CAPTIONS) ||
