@@ -228,6 +228,17 @@ describe('main content: what real pages do', () => {
     expect(out).toContain('See the full report for the figures.');
   });
 
+  it("writes text and markdown canonically composed (NFC), without ruby's readings (furigana)", () => {
+    const page = `<html><body><article>${prose(3)}<p><ruby>子<rt>こ</rt></ruby>どもへの<ruby>虐待<rp>(</rp><rt>ぎゃくたい</rt><rp>)</rp></ruby>をなくすための法律ができました。</p>
+      <p>Cafe\u0301 in কুষ্টি\u09dfা, a town with a long name and a longer story, of ferries, rivers, and markets.</p></article></body></html>`;
+    const { text: out, markdown } = text(page);
+    for (const written of [out!, markdown!]) {
+      expect(written).toContain('子どもへの虐待をなくすための法律ができました。');
+      expect(written).toContain('Café in কুষ্টি\u09af\u09bcা');
+      expect(written).toBe(written.normalize('NFC'));
+    }
+  });
+
   it('gives the page without its furniture when the chosen block cleans to nothing (a widget, not the article)', () => {
     // A dialog's caption outscores a download page's facts (lists, each line short); a caption is never text.
     const page = `<html><body><nav><a href="/">Home</a><a href="/downloads">Downloads</a></nav><div class="wrap">

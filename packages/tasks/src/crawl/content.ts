@@ -63,9 +63,9 @@ export interface PageContent {
   image?: string | null;
 }
 
-/** Never content, whatever the page. */
+/** Never content, whatever the page; `rt` and `rp` are ruby's readings (furigana), not the text they gloss. */
 const NOT_CONTENT = new Set(
-  'script style noscript template iframe object embed svg canvas button input select textarea dialog'.split(' '),
+  'script style noscript template iframe object embed svg canvas button input select textarea dialog rt rp'.split(' '),
 );
 
 /**
@@ -268,8 +268,10 @@ export function extractContent(html: string, pageUrl: string, options: ContentOp
   const main = clean($, new URL(pageUrl), options.onlyMainContent);
   const root: AnyNode = main ?? bodyOf($.root().get(0)!);
   const content: PageContent = {};
-  if (options.markdown) content.markdown = toMarkdown(root);
-  const text = options.text || main ? textOf(root) : '';
+  // Canonically composed (NFC): the same characters as the page, one spelling (Bengali য় is one code point
+  // in some pages, two in others).
+  if (options.markdown) content.markdown = toMarkdown(root).normalize('NFC');
+  const text = options.text || main ? textOf(root).normalize('NFC') : '';
   if (options.text) content.text = text;
   if (main) {
     // Joined without line breaks: the same words hash the same however the page breaks them into blocks.

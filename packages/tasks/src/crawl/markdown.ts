@@ -17,7 +17,7 @@ import { hasChildren, isTag, isText, type AnyNode, type Element } from 'domhandl
 const INLINE = new Set(
   (
     'a abbr acronym b bdi bdo big cite code data del dfn em font i img input ins kbd label mark q s samp small ' +
-    'span strike strong sub sup time tt u var wbr br'
+    'span strike strong sub sup time tt u var wbr br ruby rb'
   ).split(' '),
 );
 
