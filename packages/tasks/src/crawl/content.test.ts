@@ -239,6 +239,19 @@ describe('main content: what real pages do', () => {
     }
   });
 
+  it("puts the article's lead (standfirst) before it when the lead sits in the header, outside the chosen body", () => {
+    const teasers = [1, 2, 3].map((i) => `<li><a href="/${i}">Other story ${i}, a long headline of a teaser</a></li>`);
+    const page = `<html><head><title>Ferry back | Courier</title></head><body><div class="page"><div class="story">
+      <header class="story__head"><h1>Ferry back</h1>
+      <p class="story__intro">After forty years of campaigning, the river ferry runs again from Monday morning.</p></header>
+      <div class="grid"><div class="story__body">${prose(4)}</div><div class="rail"><ul>${teasers.join('')}</ul></div></div>
+      </div></div></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toMatch(/^After forty years of campaigning, the river ferry runs again from Monday morning\.\n/);
+    expect(out).toContain('Paragraph 3 about the river');
+    expect(out).not.toContain('Other story 1');
+  });
+
   it('gives the page without its furniture when the chosen block cleans to nothing (a widget, not the article)', () => {
     // A dialog's caption outscores a download page's facts (lists, each line short); a caption is never text.
     const page = `<html><body><nav><a href="/">Home</a><a href="/downloads">Downloads</a></nav><div class="wrap">

@@ -655,13 +655,64 @@ export function mainContent(
     tally,
     make,
   );
+  const content = withLead(joined, best, order, tally, make);
   const left = cleanInside(
-    joined,
+    content,
     titles.map(comparable).filter((title) => title.length > 0),
   );
   // Nothing of it reads as text: the choice was a widget, not the article. The page without its furniture
   // (dropped above) is a fuller answer than none.
   if (left < EMPTY_CONTENT && isTag(body)) return body;
+  return content;
+}
+
+/** Words that name an article's lead (standfirst) wherever they sit in a class or id: `ts-intro`, `c-article-head__subtitle`. */
+const LEADS = new Set(['lead', 'intro', 'excerpt', 'standfirst', 'subtitle', 'dek', 'vorspann', 'abstract', 'summary']);
+
+/** Whether a class or id of `element` has a lead's word among its parts (split at separators and capitals). */
+function namesLead(element: Element): boolean {
+  const { class: className, id } = element.attribs;
+  for (const name of [className, id])
+    if (name)
+      for (const part of name.split(/[^A-Za-z0-9]+|(?=[A-Z][a-z])/))
+        if (part.length >= 3 && part.length <= 11 && LEADS.has(part.toLowerCase())) return true;
+  return false;
+}
+
+/**
+ * The article's lead (standfirst) put before it when it sits outside: in the article's header, a few levels
+ * up, before the body that was chosen (a short block of prose named `intro`, `lead`, `excerpt`, …).
+ */
+function withLead(
+  joined: Element,
+  best: Element,
+  order: Element[],
+  tally: Facts<Tally>,
+  make: (name: string) => Element,
+): Element {
+  let scope: AnyNode | null = best.parent;
+  for (let level = 0; level < 3 && scope?.parent && isTag(scope.parent) && scope.parent.name !== 'body'; level++)
+    scope = scope.parent;
+  if (!scope || !isTag(scope)) return joined;
+  const start = order.indexOf(scope);
+  const end = order.indexOf(best);
+  if (start < 0 || end < 0) return joined;
+  for (let at = start + 1; at < end; at++) {
+    const element = order[at];
+    const own = tally.get(element)!;
+    if (own.text < 40 || own.text > 800 || linkDensity(own) > 0.3 || !namesLead(element)) continue;
+    if (within(best, new Set([element])) || within(element, new Set([joined]))) continue;
+    const wrapper = make('div');
+    const parts: AnyNode[] = [element, joined];
+    removeAll(parts);
+    wrapper.children = parts;
+    parts.forEach((node, index) => {
+      node.parent = wrapper;
+      node.prev = parts[index - 1] ?? null;
+      node.next = parts[index + 1] ?? null;
+    });
+    return wrapper;
+  }
   return joined;
 }
 
