@@ -252,6 +252,19 @@ describe('main content: what real pages do', () => {
     expect(out).not.toContain('Other story 1');
   });
 
+  it("drops a WordPress post's meta line, footer, ratings, share and like widgets and author box", () => {
+    const page = `<html><body><article class="post hentry"><div class="entry-meta">Posted on 3 May by admin</div>
+      <div class="entry-content">${prose(5)}<div class="sharedaddy sd-sharing-enabled"><h3>Teilen mit:</h3></div>
+      <span class="post-ratings">Rated 4.5 by 12 readers</span></div>
+      <footer class="entry-footer"><span class="cat-links">Filed under News</span></footer>
+      <div class="saboxplugin-wrap"><p>About the author, who writes about rivers and ferries, and lives by the sea.</p></div>
+      </article></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Paragraph 4 about the river');
+    for (const gone of ['Posted on', 'Teilen mit', 'Rated 4.5', 'Filed under', 'About the author'])
+      expect(out).not.toContain(gone);
+  });
+
   it('gives the page without its furniture when the chosen block cleans to nothing (a widget, not the article)', () => {
     // A dialog's caption outscores a download page's facts (lists, each line short); a caption is never text.
     const page = `<html><body><nav><a href="/">Home</a><a href="/downloads">Downloads</a></nav><div class="wrap">

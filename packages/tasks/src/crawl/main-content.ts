@@ -126,6 +126,18 @@ const JUNK = [
   'posted',
   'tags',
   'timestamp',
+  // WordPress's themes and plugins, whole names: a post's meta line and footer, ratings, author box, likes.
+  'entry-meta',
+  'entry-utility',
+  'entry-footer',
+  'postmetadata',
+  'post-meta',
+  'post-ratings',
+  'cat-links',
+  'tag-links',
+  'sharedaddy',
+  'jp-relatedposts',
+  'saboxplugin-wrap',
 ];
 
 const FURNITURE_TAGS = new Set(['nav', 'aside', 'footer', 'menu', 'form', 'fieldset', 'dialog']);
