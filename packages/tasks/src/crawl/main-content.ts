@@ -679,7 +679,18 @@ export function mainContent(
 }
 
 /** Words that name an article's lead (standfirst) wherever they sit in a class or id: `ts-intro`, `c-article-head__subtitle`. */
-const LEADS = new Set(['lead', 'intro', 'excerpt', 'standfirst', 'subtitle', 'dek', 'vorspann', 'abstract', 'summary']);
+const LEADS = new Set([
+  'lead',
+  'intro',
+  'excerpt',
+  'standfirst',
+  'subtitle',
+  'dek',
+  'vorspann',
+  'abstract',
+  'summary',
+  'teaser',
+]);
 
 /** Whether a class or id of `element` has a lead's word among its parts (split at separators and capitals). */
 function namesLead(element: Element): boolean {
