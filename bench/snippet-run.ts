@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { decodeHtml, extractContent } from '@crawlfleet/tasks';
 
 /*
- * `npm run bench:snippets <dir>`: main content on trafilatura's evaluation
+ * `npm run bench:snippets [dir]`: main content on trafilatura's evaluation
  * set (adbar/trafilatura's `tests`: evaldata.json, cache/ and eval/; 990 real
- * pages in many languages, not committed here). Each page is annotated with up to six snippets its
+ * pages in many languages; bench/snippet-pages, the default, holds 42 of them). Each page is annotated with up to six snippets its
  * main text must hold (`with`) and up to six it must not (`without`); the
  * score is its evaluate.py's: a snippet counts when it is a substring of the
  * text, whitespace runs made one space; precision, recall and F1 over all
@@ -31,6 +31,9 @@ export interface SnippetRun {
 }
 
 const flat = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** 42 of trafilatura's annotated pages (bench/snippet-pages/README.md). */
+export const SNIPPET_PAGES = fileURLToPath(new URL('../snippet-pages', import.meta.url));
 
 export function scoreSnippets(dir: string): SnippetRun {
   const annotations = JSON.parse(readFileSync(join(dir, 'evaldata.json'), 'utf8')) as Record<string, Annotation>;
@@ -66,8 +69,8 @@ export function scoreSnippets(dir: string): SnippetRun {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const dir = process.argv[2];
-  if (!dir || !existsSync(join(dir, 'evaldata.json'))) {
+  const dir = process.argv[2] ?? SNIPPET_PAGES;
+  if (!existsSync(join(dir, 'evaldata.json'))) {
     process.stderr.write('usage: npm run bench:snippets <trafilatura tests dir (evaldata.json, cache/, eval/)>\n');
     process.exit(2);
   }
