@@ -690,6 +690,13 @@ const LEADS = new Set([
   'abstract',
   'summary',
   'teaser',
+  // Other names and languages: a leader, French chapô, Italian sommario, Spanish entradilla and bajada.
+  'leader',
+  'chapo',
+  'chapeau',
+  'sommario',
+  'entradilla',
+  'bajada',
 ]);
 
 /** Whether a class or id of `element` has a lead's word among its parts (split at separators and capitals). */
