@@ -6,7 +6,7 @@ import { decodeHtml, extractContent } from '@crawlfleet/tasks';
 /*
  * `npm run bench:snippets [dir]`: main content on trafilatura's evaluation
  * set (adbar/trafilatura's `tests`: evaldata.json, cache/ and eval/; 990 real
- * pages in many languages; bench/snippet-pages, the default, holds 42 of them). Each page is annotated with up to six snippets its
+ * pages in many languages; bench/snippet-pages, the default, holds 43 of them). Each page is annotated with up to six snippets its
  * main text must hold (`with`) and up to six it must not (`without`); the
  * score is its evaluate.py's: a snippet counts when it is a substring of the
  * text, whitespace runs made one space; precision, recall and F1 over all
@@ -32,7 +32,7 @@ export interface SnippetRun {
 
 const flat = (text: string) => text.replace(/\s+/g, ' ').trim();
 
-/** 42 of trafilatura's annotated pages (bench/snippet-pages/README.md). */
+/** 43 of trafilatura's annotated pages (bench/snippet-pages/README.md). */
 export const SNIPPET_PAGES = fileURLToPath(new URL('../snippet-pages', import.meta.url));
 
 export function scoreSnippets(dir: string): SnippetRun {

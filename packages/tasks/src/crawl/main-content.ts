@@ -481,6 +481,8 @@ function lockedProse(element: Element, own: Tally): boolean {
   return own.paragraphs >= 3 && linkDensity(own) < 0.25 && hasWord(element, PROMPTS);
 }
 
+/** As many `<article>`s of one class as make them cards, not the article. */
+const CARDS = 3;
 /** Characters of text an article holds at least (Readability's threshold): a candidate with less weighs less. */
 const ARTICLE_TEXT = 500;
 /** Characters of text under which cleaned content is none: the page's body (without furniture) is given. */
@@ -578,11 +580,19 @@ export function mainContent(
   titles: readonly string[] = [],
 ): Element | undefined {
   const { order, tally } = dropFurniture(body);
+  // Cards: three or more <article>s of one class (a listing, teasers of other stories). Their tag and class
+  // name an article, but not this page's: they score by their text alone.
+  const perClass = new Map<string, number>();
+  for (const element of order)
+    if (element.name === 'article' && element.attribs.class)
+      perClass.set(element.attribs.class, (perClass.get(element.attribs.class) ?? 0) + 1);
+  const card = (element: Element) =>
+    element.name === 'article' && (perClass.get(element.attribs.class ?? '') ?? 0) >= CARDS;
   const score = new Map<Element, number>();
   const initial = (element: Element) => {
     let value = score.get(element);
     if (value === undefined) {
-      value = tagWeight(element.name) + classWeight(element) + semanticBonus(element);
+      value = tagWeight(element.name) + (card(element) ? 0 : classWeight(element) + semanticBonus(element));
       score.set(element, value);
     }
     return value;
