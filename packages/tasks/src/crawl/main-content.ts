@@ -688,6 +688,19 @@ export function mainContent(
   return content;
 }
 
+/** `parts` taken from where they are and put, in this order, into a new `<div>`. */
+function wrapped(parts: AnyNode[], make: (name: string) => Element): Element {
+  const wrapper = make('div');
+  removeAll(parts);
+  wrapper.children = parts;
+  parts.forEach((node, index) => {
+    node.parent = wrapper;
+    node.prev = parts[index - 1] ?? null;
+    node.next = parts[index + 1] ?? null;
+  });
+  return wrapper;
+}
+
 /** Words that name an article's lead (standfirst) wherever they sit in a class or id: `ts-intro`, `c-article-head__subtitle`. */
 const LEADS = new Set([
   'lead',
@@ -742,16 +755,7 @@ function withLead(
     const own = tally.get(element)!;
     if (own.text < 40 || own.text > 800 || linkDensity(own) > 0.3 || !namesLead(element)) continue;
     if (within(best, new Set([element])) || within(element, new Set([joined]))) continue;
-    const wrapper = make('div');
-    const parts: AnyNode[] = [element, joined];
-    removeAll(parts);
-    wrapper.children = parts;
-    parts.forEach((node, index) => {
-      node.parent = wrapper;
-      node.prev = parts[index - 1] ?? null;
-      node.next = parts[index + 1] ?? null;
-    });
-    return wrapper;
+    return wrapped([element, joined], make);
   }
   return joined;
 }
@@ -791,15 +795,7 @@ function joinTwins(
   const parts: Element[] = [...kept, joined].sort(
     (a, b) => (position.get(a === joined ? best : a) ?? 0) - (position.get(b === joined ? best : b) ?? 0),
   );
-  const wrapper = make('div');
-  removeAll(parts);
-  wrapper.children = parts;
-  parts.forEach((node, index) => {
-    node.parent = wrapper;
-    node.prev = parts[index - 1] ?? null;
-    node.next = parts[index + 1] ?? null;
-  });
-  return wrapper;
+  return wrapped(parts, make);
 }
 
 /** The candidate with the siblings that continue it (scored, or prose with few links), in a new wrapper. */
@@ -832,15 +828,7 @@ function joinSiblings(
     if (value >= threshold || prose) picked.push(sibling);
   }
   if (picked.length === 1) return best;
-  const wrapper = make('div');
-  removeAll(picked);
-  wrapper.children = picked;
-  picked.forEach((node, index) => {
-    node.parent = wrapper;
-    node.prev = picked[index - 1] ?? null;
-    node.next = picked[index + 1] ?? null;
-  });
-  return wrapper;
+  return wrapped(picked, make);
 }
 
 /** A label's end before a link to another story: `Read more:`, `Lea también:`, `SEE ALSO »`. */
