@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ContentPool } from '@crawlfleet/worker';
 import { afterEach, describe, expect, it } from 'vitest';
 
-/* The crawl worker's content threads: a worker process readies one before its first page. */
+/* The crawl worker's content threads: started by the first large page that asks for content, then readied. */
 
 const root = join(import.meta.dirname, '..');
 const limits = { maxStoredBytes: 1 << 20, maxContentDepth: 512, maxContentElements: 100_000 };
@@ -21,18 +21,30 @@ afterEach(async () => {
 });
 
 describe('content pool', () => {
-  it('starts and readies a thread at once when warm, none until a page asks when not', async () => {
+  it('starts no thread before a page asks for content, warm or not (a crawl without formats costs none)', async () => {
     const warm = new ContentPool(10_000, true);
     const cold = new ContentPool(10_000);
     pools.push(warm, cold);
-    expect(warm.threads).toBe(1);
+    expect(warm.threads).toBe(0);
     expect(cold.threads).toBe(0);
-    await warm.warmed;
     const content = await warm.run(large, parsed, 'http://site.test/a', ['markdown'], true, limits);
     expect(content.markdown).toContain('Paragraph 599 of a long article');
     expect(content.markdown).not.toContain('menu');
-    // The page went to the readied thread: still one.
     expect(warm.threads).toBe(1);
+    // The thread readies itself between pages (content-thread.ts): the next page finds it, none started for it.
+    const again = await warm.run(large, parsed, 'http://site.test/b', ['markdown'], true, limits);
+    expect(again.markdown).toContain('Paragraph 0 of a long article');
+    expect(warm.threads).toBe(1);
+    // A small page is converted in this thread: no thread for it.
+    await cold.run(
+      '<p>short</p>',
+      { links: [], text: 'short', depth: 1, elements: 1 },
+      'http://site.test/c',
+      ['markdown'],
+      true,
+      limits,
+    );
+    expect(cold.threads).toBe(0);
   });
 
   it("loads no Redis client, queue or schema compiler into a content thread (a thread's start: ~100 ms, was ~400)", () => {

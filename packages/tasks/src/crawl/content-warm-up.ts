@@ -67,16 +67,20 @@ export function warmUpPage(seed = 0): string {
   );
 }
 
+/** Rounds of a warm-up: about what V8 needs to compile the content code's hot paths (bench/README.md). */
+export const WARM_UP_ROUNDS = 20;
+
 /**
  * Runs a made-up page through link extraction and every content format
  * `rounds` times, so a fresh process or thread has its modules loaded and
  * its hot code compiled before a real page waits on it (a cold worker's
  * first pages took 3-10x a warm one's).
  */
-export function warmUpContent(rounds = 20): void {
+export function warmUpContent(rounds = WARM_UP_ROUNDS, first = 0): void {
   const url = 'http://warm-up.invalid/news/story';
   const limits = { maxStoredBytes: 1 << 20, maxContentDepth: 512, maxContentElements: 100_000 };
-  for (let round = 0; round < rounds; round++) {
+  // Round `round` runs page `round`: a warm-up in steps sees the pages one in one go would.
+  for (let round = first; round < first + rounds; round++) {
     const html = warmUpPage(round);
     const parsed = extractLinks(html, url);
     pageContent(html, parsed, url, ['markdown', 'text'], round % 3 !== 2, limits);

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { pageContent, textOnly, type Content, type ContentRunner } from '@crawlfleet/tasks/content';
-import type { ContentTask, WarmUpTask } from './content-thread.js';
+import { warmUpContent } from '@crawlfleet/tasks/content-warm-up';
+import type { ContentTask } from './content-thread.js';
 
 const threadFile = new URL('./content-thread.js', import.meta.url).href;
 
@@ -23,34 +24,27 @@ export const INLINE_MAX_CHARS = 100_000;
  * `warning` instead (its thread is ended and another started).
  */
 export class ContentPool {
-  private readonly pool: Piscina<ContentTask | WarmUpTask, Content>;
-  /** Settles once the first thread is ready (at once when not warm). */
-  readonly warmed: Promise<void>;
+  private readonly pool: Piscina<ContentTask, Content>;
 
   /**
-   * @param warm start one thread at once and ready it (a worker process's
-   * first large page then waits neither for a thread nor for cold code);
-   * otherwise threads start with the first page that asks for content.
+   * @param warm ready this thread's content code at once (small pages are converted here). A content thread
+   * readies its own once started (content-thread.ts), between pages; none is started before a page asks for
+   * content, so a crawl without formats costs no thread and no memory.
    */
   constructor(
     private readonly deadlineMs: number,
     warm = false,
   ) {
-    this.pool = new Piscina<ContentTask | WarmUpTask, Content>({
+    this.pool = new Piscina<ContentTask, Content>({
       filename: threadFile,
-      minThreads: warm ? 1 : 0,
+      minThreads: 0,
       maxThreads: availableParallelism(),
       idleTimeout: 60_000,
       // Node refuses a worker thread V8 flags such as --max-semi-space-size (the launchers give this process).
       execArgv: [],
     });
-    // A warm-up that fails (or is cut short by close) costs the first page some time, nothing else.
-    this.warmed = warm
-      ? this.pool.run({ warmUp: true }).then(
-          () => undefined,
-          () => undefined,
-        )
-      : Promise.resolve();
+    // This thread's code at once (~0.35 s of CPU, ~6-10 MB): small pages are converted here.
+    if (warm) warmUpContent();
   }
 
   /** A {@link ContentRunner}: links are taken here, the rest in a thread. */

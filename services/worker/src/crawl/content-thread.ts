@@ -2,7 +2,7 @@
 // and markdown, off the worker's event loop. Imports only the content code, so a thread starts fast.
 import type { ContentFormat } from '@crawlfleet/core';
 import { pageContent, type Content, type ContentLimits, type ParsedPage } from '@crawlfleet/tasks/content';
-import { warmUpContent } from '@crawlfleet/tasks/content-warm-up';
+import { WARM_UP_ROUNDS, warmUpContent } from '@crawlfleet/tasks/content-warm-up';
 
 /** One page's content to extract. */
 export interface ContentTask {
@@ -14,15 +14,15 @@ export interface ContentTask {
   limits: ContentLimits;
 }
 
-/** Readies a thread: its modules loaded and its hot code compiled before a page waits on it. */
-export interface WarmUpTask {
-  warmUp: true;
-}
+// A thread readies its code once started, between pages: a round at a time (a few ms), so a page that comes
+// meanwhile waits one round at most, and the pages after it find the code compiled (bench/README.md).
+let round = 0;
+const warmStep = () => {
+  warmUpContent(1, round);
+  if (++round < WARM_UP_ROUNDS) setImmediate(warmStep);
+};
+setImmediate(warmStep);
 
-export default function extract(task: ContentTask | WarmUpTask): Content {
-  if ('warmUp' in task) {
-    warmUpContent();
-    return {};
-  }
+export default function extract(task: ContentTask): Content {
   return pageContent(task.html, task.parsed, task.pageUrl, task.formats, task.onlyMainContent, task.limits);
 }

@@ -27,7 +27,6 @@ import { Counter, type Histogram, type Registry } from 'prom-client';
 import { movedToDelayed, openQueue, toBullmqError, type Job, type Worker } from '../bullmq.js';
 import { CrawlCancels } from './crawl-cancels.js';
 import { ContentPool } from './content-pool.js';
-import { warmUpContent } from '@crawlfleet/tasks/content-warm-up';
 import { CrawlSweep } from './crawl-sweep.js';
 import { Dispatcher } from './dispatcher.js';
 
@@ -65,7 +64,7 @@ export interface CrawlPartsOptions {
   overrides?: FetchOverrides;
   /** The worker's slots: the dispatcher keeps about as many page jobs waiting. */
   concurrency?: number;
-  /** Ready the content code (this thread's and one content thread's) before the first page: a worker process's own start. */
+  /** Ready the content code (this thread's and one content thread's) when the first page asks for content: a worker process. */
   warmUp?: boolean;
 }
 
@@ -109,9 +108,8 @@ export async function startCrawlParts(
   const cancels = new CrawlCancels();
   await cancels.listen(config, logger);
   // A page's content is extracted off the event loop, within CRAWL_MAX_CONTENT_MS.
+  // A cold process's first content pages took 3-10x a warm one's: the pool readies the code on the first (bench/README.md).
   const content = new ContentPool(config.crawlMaxContentMs, options.warmUp);
-  // Small pages are converted here: a cold process's first ones took 3-10x a warm one's (bench/README.md).
-  if (options.warmUp) warmUpContent();
   const limits: PageLimits = {
     maxLinks: config.crawlMaxLinksPerPage,
     maxUrlLength: config.crawlMaxUrlLength,
