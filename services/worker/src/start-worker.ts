@@ -52,7 +52,7 @@ export interface StartWorkerOptions {
   concurrency?: number;
   /** Test hooks: the address policy and DNS of a crawl or render worker's fetches. */
   overrides?: FetchOverrides;
-  /** A crawl or render worker readies its content code on the first page that asks for content (a worker process does). */
+  /** A crawl or render worker readies its content code as it starts (a worker process does). */
   warmUp?: boolean;
 }
 

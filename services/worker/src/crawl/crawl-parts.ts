@@ -64,7 +64,7 @@ export interface CrawlPartsOptions {
   overrides?: FetchOverrides;
   /** The worker's slots: the dispatcher keeps about as many page jobs waiting. */
   concurrency?: number;
-  /** Ready the content code (this thread's and one content thread's) when the first page asks for content: a worker process. */
+  /** Ready this thread's content code as the worker starts (a worker process; content threads ready their own). */
   warmUp?: boolean;
 }
 
@@ -108,7 +108,7 @@ export async function startCrawlParts(
   const cancels = new CrawlCancels();
   await cancels.listen(config, logger);
   // A page's content is extracted off the event loop, within CRAWL_MAX_CONTENT_MS.
-  // A cold process's first content pages took 3-10x a warm one's: the pool readies the code on the first (bench/README.md).
+  // A cold process's first content pages took 3-10x a warm one's: this thread's code is readied now (bench/README.md).
   const content = new ContentPool(config.crawlMaxContentMs, options.warmUp);
   const limits: PageLimits = {
     maxLinks: config.crawlMaxLinksPerPage,
