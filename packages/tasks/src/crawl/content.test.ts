@@ -292,6 +292,29 @@ describe('main content: what real pages do', () => {
 });
 
 describe('content bounds', () => {
+  it('looks for see-also lines in bounded time, however deep or wide a line-like block is', () => {
+    // Blocks without block children nested inside inline ones, each holding one link and no prose: each is a
+    // candidate, and each looks at a few nodes only.
+    const deep = `${'<div><span>'.repeat(240)}Read more: <a href="/x">x</a>${'</span></div>'.repeat(240)}`;
+    const wide = `<div>Read more: ${'<span></span>'.repeat(50_000)}<a href="/y">y</a></div>`;
+    const prose = Array.from({ length: 6 }, (_, i) => `<p>Paragraph ${i}, with enough words, commas, and clauses.</p>`);
+    const started = performance.now();
+    for (const block of [deep, wide]) {
+      const { text } = extractContent(
+        `<html><body><article>${prose.join('')}${block}</article></body></html>`,
+        'https://example.org/',
+        {
+          markdown: false,
+          text: true,
+          html: false,
+          onlyMainContent: true,
+        },
+      );
+      expect(text).toContain('Paragraph 5');
+    }
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it('gives a page nested past CRAWL_MAX_CONTENT_DEPTH its text only, in linear time', () => {
     // Every parser tried is quadratic in depth: 100,000 unclosed <div> took parse5 54 s.
     const html = `${'<div>'.repeat(200_000)}deep text`;

@@ -831,6 +831,10 @@ function joinSiblings(
   return wrapped(picked, make);
 }
 
+/** Nodes a see-also line holds at most (label, markup, one link). */
+const SEE_ALSO_NODES = 64;
+/** A letter or digit: text after the link that continues the line. */
+const WORDY = /[\p{L}\p{N}]/u;
 /** A label's end before a link to another story: `Read more:`, `Lea también:`, `SEE ALSO »`. */
 const LABEL_END = /[:：»>|–—-]$/u;
 
@@ -840,24 +844,28 @@ const LABEL_END = /[:：»>|–—-]$/u;
  */
 function seeAlso(element: Element, own: Tally): boolean {
   if ((element.name !== 'p' && element.name !== 'div') || own.blockChildren > 0) return false;
-  if (own.text > 200 || own.link < own.text / 2) return false;
+  if (own.text > 200 || own.link === 0 || own.link < own.text / 2) return false;
+  // A line of a few nodes: past SEE_ALSO_NODES, or a label's raw text past 256 characters, it is something else
+  // (and the walk stays bounded however deep or wide the element is).
   let before = '';
   let links = 0;
-  let after = '';
+  let nodes = 0;
   const stack: AnyNode[] = [element];
   while (stack.length) {
+    if (++nodes > SEE_ALSO_NODES) return false;
     const node = stack.pop()!;
     if (isText(node)) {
-      if (links === 0) before += node.data;
-      else after += node.data;
+      if (links > 0) {
+        if (WORDY.test(node.data)) return false;
+      } else if (before.length + node.data.length > 256) return false;
+      else before += node.data;
     } else if (isTag(node) && node.name === 'a') {
       if (++links > 1) return false;
     } else if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
   const trimmed = before.trim();
   // A label of a few words (`Lesen Sie auch:`), not a sentence that ends in a link (`… this bug: <a>`).
-  const label = trimmed.length <= 30 && trimmed.split(/\s+/).length <= 4 && LABEL_END.test(trimmed);
-  return links === 1 && label && !/[\p{L}\p{N}]/u.test(after);
+  return links === 1 && trimmed.length <= 30 && trimmed.split(/\s+/).length <= 4 && LABEL_END.test(trimmed);
 }
 
 /**
