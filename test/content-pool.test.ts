@@ -35,8 +35,24 @@ describe('content pool', () => {
     const again = await warm.run(large, parsed, 'http://site.test/b', ['markdown'], true, limits);
     expect(again.markdown).toContain('Paragraph 0 of a long article');
     expect(warm.threads).toBe(1);
-    // A small page is converted in this thread: no thread for it.
-    await cold.run(
+    // Links only: no content, no thread.
+    const linksOnly = await cold.run(
+      large,
+      { ...parsed, links: ['http://site.test/x'] },
+      'http://site.test/c',
+      ['links'],
+      true,
+      limits,
+    );
+    expect(linksOnly.links).toEqual(['http://site.test/x']);
+    expect(cold.threads).toBe(0);
+  });
+
+  it('starts a thread with the first page that asks for content, small or not, so a large page after it finds one up', async () => {
+    const pool = new ContentPool(10_000);
+    pools.push(pool);
+    // A small page is converted in this thread...
+    const small = await pool.run(
       '<p>short</p>',
       { links: [], text: 'short', depth: 1, elements: 1 },
       'http://site.test/c',
@@ -44,7 +60,25 @@ describe('content pool', () => {
       true,
       limits,
     );
-    expect(cold.threads).toBe(0);
+    expect(small.markdown).toBe('short');
+    // ...and a thread is on its way for the pages after it, one only, however many pages come meanwhile.
+    expect(pool.threads).toBe(1);
+    const pages = await Promise.all(
+      [1, 2, 3].map((i) =>
+        pool.run(
+          `<p>small ${i}</p>`,
+          { links: [], text: '', depth: 1, elements: 1 },
+          'http://site.test/d',
+          ['markdown'],
+          true,
+          limits,
+        ),
+      ),
+    );
+    expect(pages.map((page) => page.markdown)).toEqual(['small 1', 'small 2', 'small 3']);
+    expect(pool.threads).toBe(1);
+    const content = await pool.run(large, parsed, 'http://site.test/a', ['markdown'], true, limits);
+    expect(content.markdown).toContain('Paragraph 599 of a long article');
   });
 
   it("loads no Redis client, queue or schema compiler into a content thread (a thread's start: ~100 ms, was ~400)", () => {

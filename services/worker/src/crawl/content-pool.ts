@@ -24,7 +24,10 @@ export const INLINE_MAX_CHARS = 100_000;
  * `warning` instead (its thread is ended and another started).
  */
 export class ContentPool {
-  private readonly pool: Piscina<ContentTask, Content>;
+  // `undefined` is the ready task (no page; its answer is not read).
+  private readonly pool: Piscina<ContentTask | undefined, Content>;
+  /** The ready task while a thread starts: a large page waits for that thread, none other is started for it. */
+  private readying: Promise<unknown> | undefined;
 
   /**
    * @param warm ready this thread's content code at once (small pages are converted here). A content thread
@@ -35,7 +38,7 @@ export class ContentPool {
     private readonly deadlineMs: number,
     warm = false,
   ) {
-    this.pool = new Piscina<ContentTask, Content>({
+    this.pool = new Piscina<ContentTask | undefined, Content>({
       filename: threadFile,
       minThreads: 0,
       maxThreads: availableParallelism(),
@@ -53,6 +56,9 @@ export class ContentPool {
     const rest = formats.filter((format) => format !== 'links');
     if (html === null || parsed === null || rest.length === 0)
       return { ...links, ...(html === null && rest.length ? { warning: 'not HTML: no content extracted' } : {}) };
+    // The first page that wants content starts a thread (to load and ready its code) while this one,
+    // often a small page converted here, is done: a large page after it finds the thread up.
+    if (!this.readying && this.pool.threads.length === 0) this.ready();
     const { text, depth, elements } = parsed;
     if (elements <= INLINE_MAX_ELEMENTS && html.length <= INLINE_MAX_CHARS)
       return pageContent(html, parsed, pageUrl, formats, onlyMainContent, limits);
@@ -69,6 +75,7 @@ export class ContentPool {
       },
     };
     try {
+      await this.readying;
       return { ...links, ...(await this.pool.run(task, { signal: AbortSignal.timeout(this.deadlineMs) })) };
     } catch (err) {
       if ((err as Error).name !== 'AbortError') throw err;
@@ -77,6 +84,16 @@ export class ContentPool {
       return textOnly(links, wanted, html, text, warning);
     }
   };
+
+  /** Starts a content thread, which readies its code (content-thread.ts), without waiting for it. */
+  private ready(): void {
+    this.readying = this.pool
+      .run(undefined, { name: 'ready' })
+      .catch(() => undefined)
+      .finally(() => {
+        this.readying = undefined;
+      });
+  }
 
   /** Threads running now (started and not yet ended for idleness). */
   get threads(): number {

@@ -23,6 +23,9 @@ const warmStep = () => {
 };
 setImmediate(warmStep);
 
+/** Nothing: a task that starts a thread ahead of the pages (ContentPool), which then readies its code. */
+export function ready(): void {}
+
 export default function extract(task: ContentTask): Content {
   return pageContent(task.html, task.parsed, task.pageUrl, task.formats, task.onlyMainContent, task.limits);
 }
