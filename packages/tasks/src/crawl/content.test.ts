@@ -289,6 +289,41 @@ describe('main content: what real pages do', () => {
     expect(markdown).not.toContain('Photo: archive');
     expect(out).not.toContain('Photo: archive');
   });
+  it('drops a label left over no prose (its teasers removed, or links only) with its links; keeps headings over prose', () => {
+    const teasers = [1, 2, 3, 4].map(
+      (i) => `<li><a href="/t${i}">Another story ${i}, its long teaser headline</a></li>`,
+    );
+    const page = `<html><body><article><h4>Biz &amp; IT —</h4><h1>The ferry is back</h1>${prose(3)}
+      <h2>What happens next</h2>${prose(2, 'boat')}
+      <h2>Timetable</h2><h3>Weekdays</h3><p>Every hour from six.</p>
+      <h3>Pull quote: we waited forty years for this, and it shows.</h3>
+      ${prose(2, 'quay')}<p><strong>Schon gelesen?</strong></p><blockquote><a href="/other">Luftwaffe trains pilots in Italy</a></blockquote>
+      <p><strong>Eine häufig gestellte Frage: Fähre oder Brücke?</strong></p><h2>Tickets</h2>${prose(1, 'ticket')}
+      <h3>Auch interessant:</h3><ul>${teasers.join('')}</ul>
+      <p><strong>Teilnehmende Blogs:</strong></p><p><a href="/a">Blog A</a>, <a href="/b">Blog B</a></p></article></body></html>`;
+    const { text: out, markdown } = text(page);
+    for (const kept of [
+      'What happens next',
+      'Timetable',
+      'Weekdays',
+      'Pull quote: we waited forty years',
+      'Eine häufig gestellte Frage',
+      'Paragraph 0 about the ticket',
+      'Paragraph 1 about the quay',
+    ])
+      expect(out).toContain(kept);
+    // A kicker straight over the headline stays.
+    expect(markdown).toContain('#### Biz & IT —');
+    for (const gone of [
+      'Schon gelesen',
+      'Luftwaffe trains',
+      'Auch interessant',
+      'Another story',
+      'Teilnehmende Blogs',
+      'Blog A',
+    ])
+      expect(out).not.toContain(gone);
+  });
 });
 
 describe('content bounds', () => {
@@ -313,6 +348,30 @@ describe('content bounds', () => {
       expect(text).toContain('Paragraph 5');
     }
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('weighs sections under headings in one walk, however many headings or however deep they nest', () => {
+    // Each heading a label over one link (every one dropped), and headings of every rank nested 240 deep.
+    const many = Array.from(
+      { length: 20_000 },
+      (_, i) => `<h${(i % 6) + 1}>Label ${i}</h${(i % 6) + 1}><p><a href="/${i}">l</a></p>`,
+    );
+    const deep = `${'<div><h3>Deep</h3><section>'.repeat(240)}<p><a href="/z">z</a></p>${'</section></div>'.repeat(240)}`;
+    const prose = Array.from(
+      { length: 40 },
+      (_, i) => `<p>Paragraph ${i}, with enough words, commas, and clauses.</p>`,
+    );
+    for (const block of [many.join(''), deep]) {
+      const started = performance.now();
+      const { text } = extractContent(
+        `<html><body><article>${prose.join('')}<div>${block}</div></article></body></html>`,
+        'https://example.org/',
+        { markdown: false, text: true, html: false, onlyMainContent: true },
+      );
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(text).toContain('Paragraph 39');
+      expect(text).not.toContain('Label 19999');
+    }
   });
 
   it('gives a page nested past CRAWL_MAX_CONTENT_DEPTH its text only, in linear time', () => {

@@ -887,7 +887,128 @@ function cleanInside(content: Element, titles: string[]): number {
     if (named.left > left * 4) ({ drop, left } = named);
   }
   removeAll(drop);
-  return left;
+  return left - dropBareHeadings(content);
+}
+
+/** Heading ranks: `h1` 1 … `h6` 6; a paragraph that is only bold text (`<p><strong>Read next</strong></p>`) 7. */
+function headingRank(element: Element): number {
+  const level = /^h([1-6])$/.exec(element.name);
+  if (level) return Number(level[1]);
+  if (element.name !== 'p') return 0;
+  let bold: Element | undefined;
+  for (const child of element.children) {
+    if (isText(child) && child.data.trim() === '') continue;
+    if (bold || !isTag(child) || (child.name !== 'strong' && child.name !== 'b')) return 0;
+    bold = child;
+  }
+  return bold ? 7 : 0;
+}
+
+/** Characters a heading has at most to read as a label (`Read next`, `Weitere Informationen:`), not a statement. */
+const LABEL = 80;
+/** Characters outside links a section holds at least to be prose (not the commas between its links). */
+const SECTION_PROSE = 10;
+/** A sentence's end: a heading that ends so is a statement (a lead, a pull quote set as a heading), never a label. */
+const SENTENCE_END = /[.!…。！]["'”’»)]*$/u;
+
+/**
+ * Labels left over a section with no prose (`**Schon gelesen?**` over one link, `Teilnehmende Blogs:` over
+ * links, `Auch interessant` over teasers that were removed), with the links under them. A section runs to the
+ * next heading of its rank or above; a subsection kept (its heading and prose) is its prose too. A bold paragraph is a
+ * label only over links or ending in a colon (over nothing, or ending the content, a tagline or a credit). One walk
+ * over the content. @returns the text removed.
+ */
+function dropBareHeadings(content: Element): number {
+  interface Section {
+    heading: Element;
+    rank: number;
+    /** The heading's own text, in characters. */
+    length: number;
+    label: boolean;
+    /** Ends in a colon: it announces what follows. */
+    announces: boolean;
+    prose: number;
+    text: number;
+    /** Elements that start in the section, in document order. */
+    members: Element[];
+  }
+  const open: Section[] = [];
+  const exited = new WeakSet<Element>();
+  const drop: AnyNode[] = [];
+  let removed = 0;
+  const close = (until: number, atEnd: boolean) => {
+    while (open.length && open[open.length - 1].rank >= until) {
+      const section = open.pop()!;
+      const links = section.text - section.prose;
+      const kept =
+        !section.label ||
+        section.prose >= SECTION_PROSE ||
+        // Straight over a heading of a higher rank: a kicker or an eyebrow (`Biz & IT —` over the headline).
+        (section.text === 0 && section.rank > until && !atEnd) ||
+        (section.rank === 7 && links === 0 && !section.announces);
+      if (kept) {
+        // A subsection kept is prose of the sections it is part of.
+        for (const outer of open) outer.prose += section.length;
+        continue;
+      }
+      // An element not yet walked out of holds what follows the section: not the section's.
+      const own = new Set<AnyNode>([section.heading]);
+      for (const member of section.members)
+        if (own.has(member.parent!)) own.add(member);
+        else if (exited.has(member)) {
+          own.add(member);
+          drop.push(member);
+        }
+      drop.push(section.heading);
+      removed += section.length + links;
+    }
+  };
+  // A walk in document order with each element's exit: a marker after its children.
+  const stack: (AnyNode | { exit: Element })[] = [...content.children].reverse();
+  let inLinks = 0;
+  while (stack.length) {
+    const item = stack.pop()!;
+    if ('exit' in item) {
+      exited.add(item.exit);
+      if (item.exit.name === 'a') inLinks--;
+      continue;
+    }
+    const node = item;
+    if (isText(node)) {
+      const length = open.length ? textLength(node.data) : 0;
+      if (length === 0) continue;
+      for (const section of open) {
+        section.text += length;
+        if (inLinks === 0) section.prose += length;
+      }
+      continue;
+    }
+    if (!isTag(node)) continue;
+    const rank = headingRank(node);
+    if (rank > 0) {
+      close(rank, false);
+      const text = textOf(node).trim();
+      const length = textLength(text);
+      open.push({
+        heading: node,
+        rank,
+        length,
+        label: length <= LABEL && !SENTENCE_END.test(text),
+        announces: /[:：]$/u.test(text),
+        prose: 0,
+        text: 0,
+        members: [],
+      });
+      continue;
+    }
+    if (node.name === 'a') inLinks++;
+    for (const section of open) section.members.push(node);
+    stack.push({ exit: node });
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  close(0, true);
+  removeAll(drop);
+  return removed;
 }
 
 /**
