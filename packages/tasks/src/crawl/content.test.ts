@@ -289,6 +289,21 @@ describe('main content: what real pages do', () => {
     expect(markdown).not.toContain('Photo: archive');
     expect(out).not.toContain('Photo: archive');
   });
+  it('drops junk named after a namespace (post-author-bio, wp-block-newsletter, editorial-disclaimer), never the article', () => {
+    const page = `<html><body><article><div class="l-author-layout">${prose(5)}
+      <div class="post-author-bio"><p>Jane writes about rivers and ferries, and has for twenty years, in three papers.</p></div>
+      <div class="wp-block-newsletter"><p>Join our newsletter: the latest news, every morning, right to your inbox.</p></div>
+      <section class="c-letters-cta"><p>We want to hear what you think about this article, so write to us.</p></section>
+      <div class="editorial-disclaimer"><p>The advertising disclaimer below applies to every link on this page.</p></div>
+      <div class="mollie-donation-form"><p>Your gift helps us keep reporting, independent of anyone, for everyone.</p></div>
+      </div></article></body></html>`;
+    const { text: out } = text(page);
+    // The wrapper names an author too, but holds the article: it stays.
+    expect(out).toContain('Paragraph 4 about the river');
+    for (const gone of ['Jane writes', 'Join our newsletter', 'We want to hear', 'advertising disclaimer', 'Your gift'])
+      expect(out).not.toContain(gone);
+  });
+
   it('drops a label left over no prose (its teasers removed, or links only) with its links; keeps headings over prose', () => {
     const teasers = [1, 2, 3, 4].map(
       (i) => `<li><a href="/t${i}">Another story ${i}, its long teaser headline</a></li>`,

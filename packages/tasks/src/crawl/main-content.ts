@@ -161,6 +161,25 @@ function words(element: Element): string[] {
 const LONGEST_WORD = 24;
 
 /**
+ * Inside the chosen content, words that name junk wherever they sit in a class name or id, after a theme's or
+ * plugin's namespace too (`post-author-bio`, `wp-block-newsletter`, `c-letters-cta`, `editorial-disclaimer`,
+ * `mollie-donation-form`): no article wrapper is named so. An element holding half the content or more is
+ * never taken for one.
+ */
+const JUNK_PARTS = [
+  'author',
+  'bio',
+  'cookie',
+  'cta',
+  'disclaimer',
+  'donation',
+  'newsletter',
+  'promo',
+  'recommended',
+  'teasers',
+];
+
+/**
  * A fact about each of a page's elements, kept on the element (a property
  * under a symbol) rather than in a Map: a Map keyed by 10,000 fresh elements
  * took ~5 ms to fill here (each key's identity hash is made on first use),
@@ -213,6 +232,30 @@ function prefixes(element: Element): string[] {
 }
 
 const setCache = new WeakMap<readonly string[], Set<string>>();
+
+const PARTS = new Facts<string[]>('parts');
+/** Each class name's and id's parts, split at separators and capitals, in lower case. */
+function parts(element: Element): string[] {
+  const { class: className, id } = element.attribs;
+  if (!className && !id) return NO_WORDS;
+  let out = PARTS.get(element);
+  if (out) return out;
+  out = [];
+  for (const token of words(element))
+    for (const part of token.slice(0, 100).split(/[-_]+|(?<=[a-z])(?=[A-Z])/)) if (part) out.push(part.toLowerCase());
+  PARTS.set(element, out);
+  return out;
+}
+
+/** True when a part of a class name or id of `element` is a word of `list`. */
+function hasPart(element: Element, list: readonly string[]): boolean {
+  const candidates = parts(element);
+  if (candidates.length === 0) return false;
+  let set = setCache.get(list);
+  if (!set) setCache.set(list, (set = new Set(list)));
+  for (const candidate of candidates) if (set.has(candidate)) return true;
+  return false;
+}
 
 /** True when a class name or id of `element` is a word of `list`, or starts with one followed by a separator. */
 function hasWord(element: Element, list: readonly string[]): boolean {
@@ -1052,7 +1095,9 @@ function dropsInside(
     let gone =
       isFurniture(element) ||
       seeAlso(element, own) ||
-      (hasWord(element, JUNK) && !lockedProse(element, own) && !postHolder(element, own)) ||
+      ((hasWord(element, JUNK) || (hasPart(element, JUNK_PARTS) && own.text < half)) &&
+        !lockedProse(element, own) &&
+        !postHolder(element, own)) ||
       element.name === 'figcaption' ||
       hasWord(element, CAPTIONS) ||
       (linkParagraph(element) && (linkParagraph(tagSibling(element, -1)) || linkParagraph(tagSibling(element, 1))));
