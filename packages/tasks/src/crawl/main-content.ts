@@ -233,28 +233,18 @@ function prefixes(element: Element): string[] {
 
 const setCache = new WeakMap<readonly string[], Set<string>>();
 
-const PARTS = new Facts<string[]>('parts');
-/** Each class name's and id's parts, split at separators and capitals, in lower case. */
-function parts(element: Element): string[] {
-  const { class: className, id } = element.attribs;
-  if (!className && !id) return NO_WORDS;
-  let out = PARTS.get(element);
-  if (out) return out;
-  out = [];
-  for (const token of words(element))
-    for (const part of token.slice(0, 100).split(/[-_]+|(?<=[a-z])(?=[A-Z])/)) if (part) out.push(part.toLowerCase());
-  PARTS.set(element, out);
-  return out;
-}
+/**
+ * Whether a part of a class name or id (split at `-`, `_` and a capital after a small letter) is a word of
+ * {@link JUNK_PARTS}: one linear regex over the names, as no split is made for the elements that have none.
+ */
+const JUNK_PART = new RegExp(
+  `(?:(?:^|[\\s_-])(?:${JUNK_PARTS.map((word) => `[${word[0]}${word[0].toUpperCase()}]${word.slice(1)}`).join('|')})|` +
+    `(?<=[a-z])(?:${JUNK_PARTS.map((word) => word[0].toUpperCase() + word.slice(1)).join('|')}))(?=$|[\\s_A-Z-])`,
+);
 
-/** True when a part of a class name or id of `element` is a word of `list`. */
-function hasPart(element: Element, list: readonly string[]): boolean {
-  const candidates = parts(element);
-  if (candidates.length === 0) return false;
-  let set = setCache.get(list);
-  if (!set) setCache.set(list, (set = new Set(list)));
-  for (const candidate of candidates) if (set.has(candidate)) return true;
-  return false;
+function hasJunkPart(element: Element): boolean {
+  const { class: className, id } = element.attribs;
+  return (className !== undefined && JUNK_PART.test(className)) || (id !== undefined && JUNK_PART.test(id));
 }
 
 /** True when a class name or id of `element` is a word of `list`, or starts with one followed by a separator. */
@@ -972,14 +962,17 @@ function dropBareHeadings(content: Element): number {
     announces: boolean;
     prose: number;
     text: number;
-    /** Elements that start in the section, in document order. */
-    members: Element[];
+    /** Where its elements start in `order`. */
+    start: number;
   }
   const open: Section[] = [];
-  const exited = new WeakSet<Element>();
+  // Elements in document order (headings aside), each once.
+  const order: Element[] = [];
   const drop: AnyNode[] = [];
   let removed = 0;
-  const close = (until: number, atEnd: boolean) => {
+  /** Closes the sections of rank `until` and below; `next` is the heading that closes them (null: the end). */
+  const close = (until: number, next: Element | null) => {
+    let past: Set<AnyNode> | undefined;
     while (open.length && open[open.length - 1].rank >= until) {
       const section = open.pop()!;
       const links = section.text - section.prose;
@@ -987,36 +980,40 @@ function dropBareHeadings(content: Element): number {
         !section.label ||
         section.prose >= SECTION_PROSE ||
         // Straight over a heading of a higher rank: a kicker or an eyebrow (`Biz & IT —` over the headline).
-        (section.text === 0 && section.rank > until && !atEnd) ||
+        (section.text === 0 && section.rank > until && next !== null) ||
         (section.rank === 7 && links === 0 && !section.announces);
       if (kept) {
         // A subsection kept is prose of the sections it is part of.
         for (const outer of open) outer.prose += section.length;
         continue;
       }
-      // An element not yet walked out of holds what follows the section: not the section's.
+      // What holds the next heading continues past the section: not the section's (a walk up, once a close).
+      if (!past) {
+        past = new Set();
+        for (let node: AnyNode | null = next; node && node !== content; node = node.parent) past.add(node);
+      }
       const own = new Set<AnyNode>([section.heading]);
-      for (const member of section.members)
+      for (let at = section.start; at < order.length; at++) {
+        const member = order[at];
         if (own.has(member.parent!)) own.add(member);
-        else if (exited.has(member)) {
+        else if (!past.has(member)) {
           own.add(member);
           drop.push(member);
         }
+      }
       drop.push(section.heading);
       removed += section.length + links;
     }
   };
-  // A walk in document order with each element's exit: a marker after its children.
-  const stack: (AnyNode | { exit: Element })[] = [...content.children].reverse();
+  // A walk in document order; a link's end is marked (null, then the link) to count the text inside links.
+  const stack: (AnyNode | null)[] = [...content.children].reverse();
   let inLinks = 0;
   while (stack.length) {
-    const item = stack.pop()!;
-    if ('exit' in item) {
-      exited.add(item.exit);
-      if (item.exit.name === 'a') inLinks--;
+    const node = stack.pop()!;
+    if (node === null) {
+      inLinks--;
       continue;
     }
-    const node = item;
     if (isText(node)) {
       const length = open.length ? textLength(node.data) : 0;
       if (length === 0) continue;
@@ -1029,7 +1026,7 @@ function dropBareHeadings(content: Element): number {
     if (!isTag(node)) continue;
     const rank = headingRank(node);
     if (rank > 0) {
-      close(rank, false);
+      close(rank, node);
       const text = textOf(node).trim();
       const length = textLength(text);
       open.push({
@@ -1040,16 +1037,18 @@ function dropBareHeadings(content: Element): number {
         announces: /[:：]$/u.test(text),
         prose: 0,
         text: 0,
-        members: [],
+        start: order.length,
       });
       continue;
     }
-    if (node.name === 'a') inLinks++;
-    for (const section of open) section.members.push(node);
-    stack.push({ exit: node });
+    if (open.length) order.push(node);
+    if (node.name === 'a') {
+      inLinks++;
+      stack.push(null);
+    }
     for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
-  close(0, true);
+  close(0, null);
   removeAll(drop);
   return removed;
 }
@@ -1095,7 +1094,7 @@ function dropsInside(
     let gone =
       isFurniture(element) ||
       seeAlso(element, own) ||
-      ((hasWord(element, JUNK) || (hasPart(element, JUNK_PARTS) && own.text < half)) &&
+      ((hasWord(element, JUNK) || (own.text < half && hasJunkPart(element))) &&
         !lockedProse(element, own) &&
         !postHolder(element, own)) ||
       element.name === 'figcaption' ||
