@@ -304,6 +304,28 @@ describe('main content: what real pages do', () => {
       expect(out).not.toContain(gone);
   });
 
+  it("puts the page's description before the article when the header shows it (a lead with no lead's name)", () => {
+    const description =
+      'After forty years of campaigning, the river ferry runs again from Monday morning, twice an hour.';
+    const head = `<head><title>Ferry back</title><meta name="description" content="${description}"></head>`;
+    const header = `<header class="c-head"><h1>Ferry back</h1><h2 class="c-head__sub">After forty years of campaigning, the river ferry runs again from Monday morning, twice an hour.</h2></header>`;
+    const rail = [1, 2, 3]
+      .map((i) => `<li><a href="/${i}">Other story ${i}, a long headline of a teaser</a></li>`)
+      .join('');
+    const page = `<html>${head}<body><div class="page">${header}<div class="grid"><div class="body">${prose(4)}</div><ul class="rail">${rail}</ul></div></div></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toMatch(
+      /^After forty years of campaigning, the river ferry runs again from Monday morning, twice an hour\.\n/,
+    );
+    expect(out).toContain('Paragraph 3 about the river');
+    // Already the article's first paragraph: not written twice.
+    const inside = `<html>${head}<body><article><p>${description}</p>${prose(4)}</article><footer><p>${description}</p></footer></body></html>`;
+    expect(text(inside).text!.split('After forty years').length).toBe(2);
+    // Shown only after the article (a share box, a footer): not the lead.
+    const after = `<html>${head}<body><article>${prose(4)}</article><div class="box"><p>${description}</p></div></body></html>`;
+    expect(text(after).text).not.toContain('After forty years');
+  });
+
   it('drops a label left over no prose (its teasers removed, or links only) with its links; keeps headings over prose', () => {
     const teasers = [1, 2, 3, 4].map(
       (i) => `<li><a href="/t${i}">Another story ${i}, its long teaser headline</a></li>`,
@@ -386,6 +408,30 @@ describe('content bounds', () => {
       expect(performance.now() - started).toBeLessThan(5_000);
       expect(text).toContain('Paragraph 39');
       expect(text).not.toContain('Label 19999');
+    }
+  });
+
+  it('looks for the description in a bounded number of blocks, however many fit its length', () => {
+    const description = 'A description of the page long enough to be looked for in the blocks before its article.';
+    // Link blocks (no prose, no score) that fit the description's length, and one block too deep to read.
+    const near = Array.from(
+      { length: 20_000 },
+      (_, i) => `<div><a href="/${i}">A description of the page long enough to be looked for, number ${i}.</a></div>`,
+    );
+    const deep = `${'<div>'.repeat(300)}${description}${'<span></span>'.repeat(5_000)}${'</div>'.repeat(300)}`;
+    const prose = Array.from(
+      { length: 40 },
+      (_, i) => `<p>Paragraph ${i}, with enough words, commas, and clauses.</p>`,
+    );
+    for (const block of [near.join(''), deep]) {
+      const started = performance.now();
+      const { text } = extractContent(
+        `<html><head><meta name="description" content="${description}"></head><body><aside>${block}</aside><div>${block}</div><article>${prose.join('')}</article></body></html>`,
+        'https://example.org/',
+        { markdown: false, text: true, html: false, onlyMainContent: true },
+      );
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(text).toContain('Paragraph 39');
     }
   });
 

@@ -182,9 +182,13 @@ function bodyOf(document: ParentNode): ParentNode {
   return document;
 }
 
-/** The page's titles as its head states them: `<title>`, `og:title`, `twitter:title`. */
-function titlesOf(document: ParentNode): string[] {
+/**
+ * The page's titles as its head states them (`<title>`, `og:title`, `twitter:title`), and its descriptions
+ * (`description`, `og:description`, `twitter:description`).
+ */
+function headOf(document: ParentNode): { titles: string[]; descriptions: string[] } {
   const titles: string[] = [];
+  const descriptions: string[] = [];
   for (const top of document.children) {
     if (!isTag(top) || top.name !== 'html') continue;
     for (const head of top.children) {
@@ -193,12 +197,14 @@ function titlesOf(document: ParentNode): string[] {
         if (!isTag(child)) continue;
         if (child.name === 'title') titles.push(textOf(child));
         const property = child.attribs.property ?? child.attribs.name;
-        if (child.name === 'meta' && (property === 'og:title' || property === 'twitter:title'))
-          titles.push(child.attribs.content ?? '');
+        if (child.name !== 'meta') continue;
+        if (property === 'og:title' || property === 'twitter:title') titles.push(child.attribs.content ?? '');
+        if (property === 'description' || property === 'og:description' || property === 'twitter:description')
+          descriptions.push((child.attribs.content ?? '').slice(0, 1000));
       }
     }
   }
-  return titles.slice(0, 5);
+  return { titles: titles.slice(0, 5), descriptions: descriptions.slice(0, 3) };
 }
 
 /** Every element under `root`, in document order. Iterative: depth never grows the stack. */
@@ -250,7 +256,8 @@ function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | un
   removeAll(drop);
   if (!onlyMainContent) return undefined;
   const body = bodyOf($.root().get(0)!);
-  return mainContent(body, (name) => new ElementNode(name, {}, []), titlesOf($.root().get(0)!));
+  const { titles, descriptions } = headOf($.root().get(0)!);
+  return mainContent(body, (name) => new ElementNode(name, {}, []), titles, descriptions);
 }
 
 /**

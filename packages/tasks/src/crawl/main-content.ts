@@ -611,6 +611,7 @@ export function mainContent(
   body: ParentNode,
   make: (name: string) => Element,
   titles: readonly string[] = [],
+  descriptions: readonly string[] = [],
 ): Element | undefined {
   const { order, tally } = dropFurniture(body);
   // Cards: three or more <article>s of one class (a listing, teasers of other stories). Their tag and class
@@ -710,7 +711,7 @@ export function mainContent(
     tally,
     make,
   );
-  const content = withLead(joined, best, order, tally, make);
+  const content = withDescribed(withLead(joined, best, order, tally, make), best, order, tally, descriptions, make);
   const left = cleanInside(
     content,
     titles.map(comparable).filter((title) => title.length > 0),
@@ -791,6 +792,75 @@ function withLead(
     return wrapped([element, joined], make);
   }
   return joined;
+}
+
+/** Letters and digits only, in lower case: text compared across markup, spacing and punctuation. */
+function squeezed(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/** The text under `root`, or undefined past `budget` nodes. */
+function boundedText(root: AnyNode, budget: number): string | undefined {
+  const parts: string[] = [];
+  const stack: AnyNode[] = [root];
+  while (stack.length) {
+    if (--budget < 0) return undefined;
+    const node = stack.pop()!;
+    if (isText(node)) parts.push(node.data);
+    else if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  return parts.join('');
+}
+
+/** Letters and digits of a description compared (its start: descriptions are often cut, with an ellipsis). */
+const DESCRIBED = 50;
+/** Characters of a description at least: shorter ones are a site's tagline or a title. */
+const DESCRIPTION = 40;
+/** Block elements looked at for the description, and nodes under each at most. */
+const DESCRIBED_BLOCKS = 400;
+const DESCRIBED_NODES = 400;
+const DESCRIBING = new Set(['p', 'div', 'span', 'section', 'h2', 'h3', 'h4', 'h5', 'h6', 'strong', 'em', 'b']);
+
+/**
+ * The page's own summary put before the article when the page shows it outside the chosen body: the page's
+ * description (`<meta name="description">`, `og:description`) written out in the header as the lead
+ * (standfirst), whatever its class is named. The smallest block before the body that holds the description's
+ * start, and not much more, is taken.
+ */
+function withDescribed(
+  content: Element,
+  best: Element,
+  order: Element[],
+  tally: Facts<Tally>,
+  descriptions: readonly string[],
+  make: (name: string) => Element,
+): Element {
+  const wanted = descriptions
+    .filter((description) => description.trim().length >= DESCRIPTION)
+    .map((description) => ({ start: squeezed(description).slice(0, DESCRIBED), length: description.trim().length }))
+    .filter(({ start }) => start.length >= DESCRIBED / 2);
+  if (wanted.length === 0) return content;
+  const end = order.indexOf(best);
+  if (end <= 0) return content;
+  const have = squeezed(textOf(content));
+  if (wanted.some(({ start }) => have.includes(start))) return content;
+  let found: Element | undefined;
+  let looked = 0;
+  for (let at = 0; at < end && looked < DESCRIBED_BLOCKS; at++) {
+    const element = order[at];
+    const own = tally.get(element);
+    if (!own || !DESCRIBING.has(element.name)) continue;
+    const fits = wanted.some(({ length }) => own.text >= Math.min(length, 60) && own.text <= length * 1.5 + 100);
+    if (!fits) continue;
+    looked++;
+    const text = boundedText(element, DESCRIBED_NODES);
+    if (text === undefined) continue;
+    const written = squeezed(text);
+    // The deepest such block: one inside the last found replaces it.
+    if (wanted.some(({ start }) => written.includes(start))) found = element;
+  }
+  if (!found || within(best, new Set([found])) || within(found, new Set([content]))) return content;
+  return wrapped([found, content], make);
 }
 
 /**
