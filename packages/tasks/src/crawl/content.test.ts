@@ -326,6 +326,23 @@ describe('main content: what real pages do', () => {
     expect(text(after).text).not.toContain('After forty years');
   });
 
+  it('does not take a list of names and places (commas, no sentences) for prose beside the letter they sign', () => {
+    const names = Array.from(
+      { length: 150 },
+      (_, i) => `<strong>Signer ${i}</strong>, <span>University of Town ${i}</span><br>`,
+    );
+    const letter = Array.from(
+      { length: 6 },
+      (_, i) =>
+        `<p>Point ${i} of the letter: we argue, as writers, that debate matters. We refuse a false choice here.</p>`,
+    );
+    const page = `<html><body><article><div class="wysiwyg">${letter.join('')}<table><tbody><tr><td>${names.slice(0, 75).join('')}</td>
+      <td>${names.slice(75).join('')}</td></tr><tr><td>Signed on 7 July.</td></tr></tbody></table></div></article></body></html>`;
+    const { text: out } = text(page);
+    expect(out).toContain('Point 0 of the letter');
+    expect(out).toContain('Point 5 of the letter');
+  });
+
   it('drops a label left over no prose (its teasers removed, or links only) with its links; keeps headings over prose', () => {
     const teasers = [1, 2, 3, 4].map(
       (i) => `<li><a href="/t${i}">Another story ${i}, its long teaser headline</a></li>`,

@@ -314,6 +314,8 @@ interface Tally {
   /** Characters of text inside links. */
   link: number;
   commas: number;
+  /** Sentence ends: `.` `!` `?` and other scripts' (`。` `！` `？` `؟` `।`). */
+  stops: number;
   paragraphs: number;
   images: number;
   items: number;
@@ -334,6 +336,31 @@ function commasIn(data: string): number {
     if (code === 0xff0c || code === 0x3001 || code === 0x060c) commas++;
   }
   return commas;
+}
+
+/** A letter that ends a word before a sentence's end: a small or caseless one (an initial, `W.`, is capital). */
+const WORD_END = /[\p{Ll}\p{Lo}\p{N}]/u;
+/** What may follow a sentence's end: a space, a closing quote or bracket, or the text's end. */
+const AFTER_STOP = new Set([' ', '\n', '\t', '\r', '\u00a0', '"', "'", '\u201d', '\u2019', '\u00bb', ')']);
+
+/** Sentence ends in `data` (see {@link Tally.stops}): a small letter's `.` `!` `?` before a space, and `。` `！` `？` `؟` `।`. */
+function stopsIn(data: string): number {
+  let stops = 0;
+  for (const stop of ['.', '!', '?'])
+    for (let i = data.indexOf(stop, 1); i !== -1; i = data.indexOf(stop, i + 1))
+      if ((i + 1 === data.length || AFTER_STOP.has(data[i + 1])) && WORD_END.test(data[i - 1])) stops++;
+  if (!/[\u3002\uff01\uff1f\u061f\u0964]/.test(data)) return stops;
+  for (let i = 0; i < data.length; i++) {
+    const code = data.charCodeAt(i);
+    if (code === 0x3002 || code === 0xff01 || code === 0xff1f || code === 0x061f || code === 0x0964) stops++;
+  }
+  return stops;
+}
+
+/** Commas that score: a list's commas (names and places, no sentence ends) count as a few, prose's all. */
+const COMMAS_A_SENTENCE = 5;
+function clauses(commas: number, stops: number): number {
+  return Math.min(commas, 2 + COMMAS_A_SENTENCE * stops);
 }
 
 function textLength(data: string): number {
@@ -380,6 +407,7 @@ function tallyOf(node: Element, tally: Facts<Tally>): Tally {
     text: 0,
     link: 0,
     commas: 0,
+    stops: 0,
     paragraphs: node.name === 'p' ? 1 : 0,
     images: node.name === 'img' ? 1 : 0,
     items: node.name === 'li' ? 1 : 0,
@@ -391,11 +419,13 @@ function tallyOf(node: Element, tally: Facts<Tally>): Tally {
     if (isText(child)) {
       own.text += textLength(child.data);
       own.commas += commasIn(child.data);
+      own.stops += stopsIn(child.data);
     } else if (isTag(child)) {
       const sub = tally.get(child)!;
       own.text += sub.text;
       own.link += child.name === 'a' ? sub.text : sub.link;
       own.commas += sub.commas;
+      own.stops += sub.stops;
       own.paragraphs += sub.paragraphs;
       own.images += sub.images;
       own.items += sub.items;
@@ -447,6 +477,7 @@ function untally(tally: Facts<Tally>, gone: Element): void {
     own.text -= sub.text;
     own.link -= link;
     own.commas -= sub.commas;
+    own.stops -= sub.stops;
     own.paragraphs -= sub.paragraphs;
     own.images -= sub.images;
     own.items -= sub.items;
@@ -641,7 +672,7 @@ export function mainContent(
         if (!isText(child)) continue;
         const length = textLength(child.data);
         if (length < LOOSE_PROSE) continue;
-        const points = 1 + commasIn(child.data) + Math.min(Math.floor(length / 100), 3);
+        const points = 1 + clauses(commasIn(child.data), stopsIn(child.data)) + Math.min(Math.floor(length / 100), 3);
         let level = 0;
         for (let node: AnyNode | null = element; node && isTag(node) && level < 5; node = node.parent, level++) {
           const share = level === 0 ? points : level === 1 ? points / 2 : points / (level * 3);
@@ -653,7 +684,8 @@ export function mainContent(
     if (own.text < 25) continue;
     if (element.name === 'section' && own.blockChildren > 0) continue;
     // A paragraph of links (a list of names, of tags) is not prose: it gives points as much as it is not links.
-    const points = (1 + own.commas + Math.min(Math.floor(own.text / 100), 3)) * (1 - linkDensity(own));
+    const points =
+      (1 + clauses(own.commas, own.stops) + Math.min(Math.floor(own.text / 100), 3)) * (1 - linkDensity(own));
     let level = 0;
     for (let node = element.parent; node && isTag(node) && level < 5; node = node.parent, level++) {
       const share = level === 0 ? points : level === 1 ? points / 2 : points / (level * 3);
