@@ -343,6 +343,24 @@ describe('main content: what real pages do', () => {
     expect(out).toContain('Point 5 of the letter');
   });
 
+  it("writes a lazy-loaded image's real source, and no embedded data: image (a placeholder or inlined bytes)", () => {
+    const pixel = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+    const page = `<html><body><article>${prose(2)}
+      <img src="${pixel}" data-src="/img/ferry.jpg" alt="The ferry">
+      <img src="/lazy_placeholder.gif" data-lazy-src="/img/quay.jpg" alt="The quay">
+      <img srcset="/img/river-640.jpg 640w, /img/river-1280.jpg 1280w" alt="The river">
+      <img src="data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%3E%3C/svg%3E" alt="">
+      ${prose(2, 'boat')}</article></body></html>`;
+    const { markdown, image } = text(page);
+    expect(markdown).toContain('![The ferry](https://example.org/img/ferry.jpg)');
+    expect(markdown).toContain('![The quay](https://example.org/img/quay.jpg)');
+    expect(markdown).toContain('![The river](https://example.org/img/river-640.jpg)');
+    expect(markdown).not.toContain('data:');
+    expect(markdown).not.toContain('placeholder');
+    // The main content's first image (metadata.image) is the real one.
+    expect(image).toBe('https://example.org/img/ferry.jpg');
+  });
+
   it('drops a label left over no prose (its teasers removed, or links only) with its links; keeps headings over prose', () => {
     const teasers = [1, 2, 3, 4].map(
       (i) => `<li><a href="/t${i}">Another story ${i}, its long teaser headline</a></li>`,

@@ -228,6 +228,29 @@ function absolute(value: string, base: URL): string | undefined {
   }
 }
 
+/** Attributes where lazy loaders keep an image's real source until it is shown (Readability reads them too). */
+const LAZY_SOURCES = ['data-src', 'data-lazy-src', 'data-original', 'data-lazy', 'data-url', 'data-hi-res-src'];
+const SOURCE_SETS = ['data-srcset', 'data-lazy-srcset', 'srcset'];
+/** An embedded image (`data:`): a lazy loader's placeholder or bytes written into the page, no image to link. */
+const EMBEDDED = /^\s*data:/i;
+
+/**
+ * An image's source as a reader sees it once shown: a lazy loader's attribute first (the `src` beside it is a
+ * placeholder), then `src`, then the first candidate of a source set; never an embedded `data:` image.
+ */
+function imageSource(attribs: Record<string, string>): string | undefined {
+  for (const name of LAZY_SOURCES) {
+    const value = attribs[name];
+    if (value && value.trim() && !EMBEDDED.test(value)) return value;
+  }
+  if (attribs.src && attribs.src.trim() && !EMBEDDED.test(attribs.src)) return attribs.src;
+  for (const name of SOURCE_SETS) {
+    const first = attribs[name]?.slice(0, 4096).trim().split(/\s+/)[0]?.replace(/,$/, '');
+    if (first && !EMBEDDED.test(first)) return first;
+  }
+  return undefined;
+}
+
 /**
  * Drops what is never content (scripts, styles, forms and their controls, …) and makes links
  * and images absolute, in one walk over the elements; for main content
@@ -246,8 +269,12 @@ function clean($: CheerioAPI, base: URL, onlyMainContent: boolean): Element | un
     else if (element.name === 'form' && !wrappers.has(element)) drop.push(element);
     else if (element.name === 'a' || element.name === 'img') {
       const attribute = element.name === 'a' ? 'href' : 'src';
-      const value = element.attribs[attribute];
-      if (value === undefined) continue;
+      const value = element.name === 'a' ? element.attribs.href : imageSource(element.attribs);
+      if (value === undefined) {
+        // An image with no source but an embedded one is written as none.
+        delete element.attribs[attribute];
+        continue;
+      }
       const resolved = absolute(value, base);
       if (resolved === undefined) delete element.attribs[attribute];
       else element.attribs[attribute] = resolved;
