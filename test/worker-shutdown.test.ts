@@ -158,4 +158,29 @@ describe('worker process', () => {
       'Invalid configuration: RENDER_SANDBOX must be required, auto or off (got "maybe")',
     );
   });
+  it('loads only what its kind needs: no worker loads TypeBox, sqrt and fibonacci no crawler (idle RSS ~80 MB)', async () => {
+    // Every module a worker process loads, through a loader hook, until it is ready.
+    const hook = `export async function load(url, context, next) { if (url.startsWith('file:')) process.stderr.write('LOADED ' + url + '\\n'); return next(url, context); }`;
+    const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`)}`;
+    for (const kind of ['sqrt', 'fibonacci', 'crawl']) {
+      const worker = startService('services/worker/dist/main.js', ['--queue', kind], env(), ['--import', register]);
+      try {
+        await eventually(() => worker.output().includes('worker ready'), 10_000, `${kind} worker ready`);
+        const loaded = worker
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('LOADED '));
+        expect(loaded.some((line) => line.includes('/node_modules/bullmq/'))).toBe(true);
+        expect(loaded.filter((line) => line.includes('/node_modules/typebox/'))).toEqual([]);
+        const crawler = loaded.filter((line) =>
+          /\/node_modules\/(cheerio|htmlparser2|undici)\/|\/packages\/crawl\/dist\/(?!page-queues)/.test(line),
+        );
+        if (kind === 'crawl') expect(crawler.length).toBeGreaterThan(0);
+        else expect(crawler).toEqual([]);
+      } finally {
+        worker.child.kill('SIGKILL');
+        await worker.exited;
+      }
+    }
+  });
 });

@@ -16,7 +16,17 @@ export {
 } from './job-types.js';
 export { canonicalUrl, isTrackingParameter, type CanonicalOptions } from './canonical-url.js';
 export type { FibonacciInput, SqrtInput, ContentFormat, CrawlResult } from './schemas.js';
-export type { CrawlOptions, CrawlScope, CrawlState, CrawlPageData, SitemapMode, PageRecord } from './crawl-schemas.js';
+export type {
+  CrawlOptions,
+  CrawlRequest,
+  CrawlScope,
+  CrawlState,
+  CrawlStats,
+  CrawlPageData,
+  SitemapMode,
+  PageRecord,
+} from './crawl-schemas.js';
+export { HTTP_URL_FORMAT, HTTP_URL_RULE, isFetchableUrl } from './http-url.js';
 export {
   loadConfig,
   isConfigured,

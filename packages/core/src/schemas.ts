@@ -42,26 +42,9 @@ export const FibonacciResult = Type.Object(
 );
 export type FibonacciResult = Static<typeof FibonacciResult>;
 
-/** JSON Schema format of a URL the crawler can fetch: see {@link isFetchableUrl}. */
-export const HTTP_URL_FORMAT = 'http-url';
+import { HTTP_URL_FORMAT } from './http-url.js';
 
-/**
- * Whether `value` is an absolute http:// or https:// URL that the URL parser
- * takes, without whitespace or credentials (the crawler never sends
- * user:password@): not `ftp://a.test/`, `http:/a.test`, `http://a.test:99999/`.
- */
-export function isFetchableUrl(value: string): boolean {
-  if (!/^https?:\/\//i.test(value) || /\s/.test(value)) return false;
-  try {
-    const url = new URL(value);
-    return url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
-}
-
-/** What a URL field must be, in the words of a validation error. */
-export const HTTP_URL_RULE = 'must be an absolute http:// or https:// URL, without user:password@';
+export { HTTP_URL_FORMAT, HTTP_URL_RULE, isFetchableUrl } from './http-url.js';
 
 /** What a page's content can be returned as. */
 export const CONTENT_FORMATS = ['markdown', 'text', 'html', 'links'] as const;

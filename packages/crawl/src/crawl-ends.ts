@@ -1,4 +1,4 @@
-import { crawlEndChannel, createRedis, type Config, type RedisClient } from '@crawlfleet/core';
+import { crawlEndChannel, createRedis, type Config, type RedisClient } from '@crawlfleet/core/runtime';
 
 /** Where a lost connection is told (the API's logger). */
 export interface CrawlLogger {

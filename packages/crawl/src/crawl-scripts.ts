@@ -1,4 +1,4 @@
-import { luaScript, type RedisClient } from '@crawlfleet/core';
+import { luaScript, type RedisClient } from '@crawlfleet/core/runtime';
 
 /*
  * The crawl store's scripts (packages/core/lua/crawl-*.lua: finish-page,

@@ -1,5 +1,5 @@
 import { withScripts, type Scripted } from './crawl-scripts.js';
-import { hostKey } from '@crawlfleet/core';
+import { hostKey } from '@crawlfleet/core/runtime';
 import { recordParts, validators } from './page-record.js';
 import {
   frontierKeys,
@@ -24,7 +24,7 @@ import {
   type ChildLink,
   type CrawlRecord,
   type InflightPage,
-} from '@crawlfleet/core';
+} from '@crawlfleet/core/runtime';
 
 /**
  * The state of recursive crawls in Redis, shared by the API (create, read,

@@ -22,7 +22,7 @@ import {
   type RedisClient,
   type Scope,
   type WebhookSpec,
-} from '@crawlfleet/core';
+} from '@crawlfleet/core/runtime';
 import { checkWebhook, globProblem, normalizeUrl } from '@crawlfleet/tasks';
 import { CrawlEnds, type CrawlLogger } from './crawl-ends.js';
 import { launchCrawl } from './launch.js';

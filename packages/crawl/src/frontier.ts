@@ -6,7 +6,7 @@ import {
   luaScript,
   type Config,
   type RedisClient,
-} from '@crawlfleet/core';
+} from '@crawlfleet/core/runtime';
 
 /*
  * The crawl frontier: where a crawl's discovered pages wait until their host

@@ -1,4 +1,4 @@
-import { fleetKeys, politeKey, type RedisClient } from '@crawlfleet/core';
+import { fleetKeys, politeKey, type RedisClient } from '@crawlfleet/core/runtime';
 
 /*
  * The fleet's politeness toward hosts (written by crawl workers' HostGate,

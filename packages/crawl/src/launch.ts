@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Config, type CrawlOptions, type WebhookSpec } from '@crawlfleet/core';
+import { type Config, type CrawlOptions, type WebhookSpec } from '@crawlfleet/core/runtime';
 import { paceOf, type PageQueues } from './page-jobs.js';
 import { type CrawlStore } from './crawl-store.js';
 

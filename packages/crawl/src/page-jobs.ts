@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Frontier, type CrawlPace, type Dispatched, type Lane } from './frontier.js';
+import { PAGE_JOB, pageQueueNames } from './page-queues.js';
 import {
   shardOfHost,
   RENDER_QUEUE,
@@ -9,7 +10,9 @@ import {
   type Config,
   type CrawlPageData,
   type RedisClient,
-} from '@crawlfleet/core';
+} from '@crawlfleet/core/runtime';
+
+export { PAGE_JOB, pageQueueNames } from './page-queues.js';
 
 /*
  * A recursive crawl's page jobs, owned here: the page queues (the frontier),
@@ -17,18 +20,6 @@ import {
  * cancel) and the crawl workers (children, sweep) call these; nothing else
  * spells a page job.
  */
-
-/** The BullMQ job name of one page of a recursive crawl. */
-export const PAGE_JOB = 'crawl-page';
-
-/**
- * The page queues for CRAWL_QUEUE_SHARDS: the `crawl` queue itself for 1,
- * else `crawl-shard-0` … `crawl-shard-<n-1>`, each its own hash slot on a
- * cluster, so a crawl's frontier spreads over the cluster's masters.
- */
-export function pageQueueNames(shards: number): string[] {
-  return shards <= 1 ? ['crawl'] : Array.from({ length: shards }, (_, shard) => `crawl-shard-${shard}`);
-}
 
 /** The shard of a page: by its host, so all pages of a host are on one shard and a crawl's hosts spread. */
 export function shardOf(url: string, shards: number): number {

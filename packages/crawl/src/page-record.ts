@@ -1,4 +1,4 @@
-import { type CrawlResult, type PageRecord } from '@crawlfleet/core';
+import { type CrawlResult, type PageRecord } from '@crawlfleet/core/runtime';
 
 /**
  * The record of a fetched page at `depth`: what the crawl result says. Its

@@ -1,5 +1,5 @@
 import type { Validators } from './page-record.js';
-import { canonicalUrl, crawlKeys, urlHash, type RedisClient } from '@crawlfleet/core';
+import { canonicalUrl, crawlKeys, urlHash, type RedisClient } from '@crawlfleet/core/runtime';
 
 /**
  * What a recrawl reads of the crawl it recrawls: each page's validators

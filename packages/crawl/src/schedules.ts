@@ -5,7 +5,7 @@ import {
   type CrawlRequest,
   type RedisClient,
   type WebhookSpec,
-} from '@crawlfleet/core';
+} from '@crawlfleet/core/runtime';
 import { crawlScheduleKind } from '@crawlfleet/tasks/kinds';
 import type { Crawls } from './crawls.js';
 

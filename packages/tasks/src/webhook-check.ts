@@ -1,4 +1,4 @@
-import { ValidationError, type Config, type WebhookSpec } from '@crawlfleet/core';
+import { ValidationError, type Config, type WebhookSpec } from '@crawlfleet/core/runtime';
 import { addressPolicy } from './crawl/address-policy.js';
 import { checkFetchUrl } from './crawl/safe-fetch.js';
 

@@ -23,7 +23,7 @@ import { JobHooks } from './job-hooks.js';
 import { SharedSlots } from './shared-slots.js';
 import { BatchedRelease } from './batched-release.js';
 import type { FetchOverrides } from './render/renderer.js';
-import { PAGE_JOB, pageQueueNames } from '@crawlfleet/crawl';
+import { PAGE_JOB, pageQueueNames } from '@crawlfleet/crawl/page-queues';
 
 /** A worker consuming one queue, and how to stop it. */
 export interface RunningWorker {

@@ -1,4 +1,4 @@
-import { SITEMAP_FILE, type ChildLink } from '@crawlfleet/core';
+import { SITEMAP_FILE, type ChildLink } from '@crawlfleet/core/runtime';
 import { normalizeUrl } from '@crawlfleet/tasks';
 import type { CrawlContext } from './page-processor.js';
 import type { RobotsCache } from './robots-cache.js';
