@@ -361,6 +361,21 @@ describe('main content: what real pages do', () => {
     expect(image).toBe('https://example.org/img/ferry.jpg');
   });
 
+  it("drops a picture's caption and credit named so anywhere in a class (pb-caption, image-credits, em.copyright)", () => {
+    const page = `<html><body><article>${prose(2)}
+      <figure><img src="/f.jpg"><span class="pb-caption">The ferry at dawn, the first crossing in forty years.</span></figure>
+      <div class="rightImage"><img src="/q.jpg"><div class="legend">The quay, rebuilt in 2019 by the town.</div>
+      <span class="post-image-credits">Photo Jane Roe</span><em class="copyright">Town archive</em></div>
+      <div class="buzz_item no_caption">${prose(2, 'boat')}</div>
+      <div class="text-caption"><p>A long block named a caption, yet it holds two paragraphs of the story, with enough words.</p>
+      <p>And a second paragraph, also of the story, with commas, clauses, and words enough to count.</p></div></article></body></html>`;
+    const { text: out } = text(page);
+    for (const gone of ['The ferry at dawn', 'The quay, rebuilt', 'Photo Jane Roe', 'Town archive'])
+      expect(out).not.toContain(gone);
+    expect(out).toContain('Paragraph 1 about the boat');
+    expect(out).toContain('A long block named a caption');
+  });
+
   it('drops a label left over no prose (its teasers removed, or links only) with its links; keeps headings over prose', () => {
     const teasers = [1, 2, 3, 4].map(
       (i) => `<li><a href="/t${i}">Another story ${i}, its long teaser headline</a></li>`,

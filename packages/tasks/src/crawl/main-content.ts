@@ -237,14 +237,28 @@ const setCache = new WeakMap<readonly string[], Set<string>>();
  * Whether a part of a class name or id (split at `-`, `_` and a capital after a small letter) is a word of
  * {@link JUNK_PARTS}: one linear regex over the names, as no split is made for the elements that have none.
  */
-const JUNK_PART = new RegExp(
-  `(?:(?:^|[\\s_-])(?:${JUNK_PARTS.map((word) => `[${word[0]}${word[0].toUpperCase()}]${word.slice(1)}`).join('|')})|` +
-    `(?<=[a-z])(?:${JUNK_PARTS.map((word) => word[0].toUpperCase() + word.slice(1)).join('|')}))(?=$|[\\s_A-Z-])`,
-);
+/** A regex matching a class name or id with a part (split at `-`, `_`, a capital after a small letter) in `words`. */
+function partPattern(words: readonly string[]): RegExp {
+  const capital = (word: string) => word[0].toUpperCase() + word.slice(1);
+  return new RegExp(
+    `(?:(?:^|[\\s_-])(?:${words.map((word) => `[${word[0]}${word[0].toUpperCase()}]${word.slice(1)}`).join('|')})|` +
+      `(?<=[a-z])(?:${words.map(capital).join('|')}))(?=$|[\\s_A-Z-])`,
+  );
+}
+
+const JUNK_PART = partPattern(JUNK_PARTS);
+/** A picture's caption or credit, wherever its word sits in a class name (`pb-caption`, `media-caption`, `credits`). */
+const CAPTION_PART = partPattern((process.env.XCAP ?? 'caption,credit,credits,copyright,legend').split(','));
+/** Characters and paragraphs a caption holds at most: a block of several paragraphs is no caption. */
+const CAPTION_TEXT = 400;
+
+function hasPartIn(element: Element, pattern: RegExp): boolean {
+  const { class: className, id } = element.attribs;
+  return (className !== undefined && pattern.test(className)) || (id !== undefined && pattern.test(id));
+}
 
 function hasJunkPart(element: Element): boolean {
-  const { class: className, id } = element.attribs;
-  return (className !== undefined && JUNK_PART.test(className)) || (id !== undefined && JUNK_PART.test(id));
+  return hasPartIn(element, JUNK_PART);
 }
 
 /** True when a class name or id of `element` is a word of `list`, or starts with one followed by a separator. */
@@ -1201,6 +1215,7 @@ function dropsInside(
         !postHolder(element, own)) ||
       element.name === 'figcaption' ||
       hasWord(element, CAPTIONS) ||
+      (own.text <= CAPTION_TEXT && own.paragraphs <= 1 && hasPartIn(element, CAPTION_PART)) ||
       (linkParagraph(element) && (linkParagraph(tagSibling(element, -1)) || linkParagraph(tagSibling(element, 1))));
     if (headline(element)) {
       HEADLINES.add(element);
