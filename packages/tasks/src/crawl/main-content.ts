@@ -248,7 +248,7 @@ function partPattern(words: readonly string[]): RegExp {
 
 const JUNK_PART = partPattern(JUNK_PARTS);
 /** A picture's caption or credit, wherever its word sits in a class name (`pb-caption`, `media-caption`, `credits`). */
-const CAPTION_PART = partPattern((process.env.XCAP ?? 'caption,credit,credits,copyright,legend').split(','));
+const CAPTION_PART = partPattern(['caption', 'credit', 'credits', 'copyright', 'legend']);
 /** Characters and paragraphs a caption holds at most: a block of several paragraphs is no caption. */
 const CAPTION_TEXT = 400;
 
