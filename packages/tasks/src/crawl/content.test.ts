@@ -296,11 +296,20 @@ describe('main content: what real pages do', () => {
       <section class="c-letters-cta"><p>We want to hear what you think about this article, so write to us.</p></section>
       <div class="editorial-disclaimer"><p>The advertising disclaimer below applies to every link on this page.</p></div>
       <div class="mollie-donation-form"><p>Your gift helps us keep reporting, independent of anyone, for everyone.</p></div>
+      <p class="single__date">12.12.2022, 08:30 Uhr</p><div class="c-byline">By Jane Roe, river correspondent</div>
       </div></article></body></html>`;
     const { text: out } = text(page);
     // The wrapper names an author too, but holds the article: it stays.
     expect(out).toContain('Paragraph 4 about the river');
-    for (const gone of ['Jane writes', 'Join our newsletter', 'We want to hear', 'advertising disclaimer', 'Your gift'])
+    for (const gone of [
+      'Jane writes',
+      'Join our newsletter',
+      'We want to hear',
+      'advertising disclaimer',
+      'Your gift',
+      '08:30',
+      'By Jane Roe',
+    ])
       expect(out).not.toContain(gone);
   });
 

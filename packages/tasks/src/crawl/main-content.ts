@@ -163,14 +163,16 @@ const LONGEST_WORD = 24;
 /**
  * Inside the chosen content, words that name junk wherever they sit in a class name or id, after a theme's or
  * plugin's namespace too (`post-author-bio`, `wp-block-newsletter`, `c-letters-cta`, `editorial-disclaimer`,
- * `mollie-donation-form`): no article wrapper is named so. An element holding half the content or more is
+ * `mollie-donation-form`, `entry__date`, `c-byline`): no article wrapper is named so. An element holding half the content or more is
  * never taken for one.
  */
 const JUNK_PARTS = [
   'author',
   'bio',
+  'byline',
   'cookie',
   'cta',
+  'date',
   'disclaimer',
   'donation',
   'newsletter',
