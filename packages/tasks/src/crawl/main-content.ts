@@ -163,8 +163,8 @@ const LONGEST_WORD = 24;
 /**
  * Inside the chosen content, words that name junk wherever they sit in a class name or id, after a theme's or
  * plugin's namespace too (`post-author-bio`, `wp-block-newsletter`, `c-letters-cta`, `editorial-disclaimer`,
- * `mollie-donation-form`, `entry__date`, `c-byline`): no article wrapper is named so. An element holding half the content or more is
- * never taken for one.
+ * `mollie-donation-form`, `entry__date`, `c-byline`): no article wrapper is named so. An element holding half the
+ * content or more is never taken for one.
  */
 const JUNK_PARTS = [
   'author',
@@ -236,10 +236,9 @@ function prefixes(element: Element): string[] {
 const setCache = new WeakMap<readonly string[], Set<string>>();
 
 /**
- * Whether a part of a class name or id (split at `-`, `_` and a capital after a small letter) is a word of
- * {@link JUNK_PARTS}: one linear regex over the names, as no split is made for the elements that have none.
+ * A regex matching a class name or id with a part (split at `-`, `_` and a capital after a small letter) that is
+ * one of `words`: one linear test over the names, no split made for each element.
  */
-/** A regex matching a class name or id with a part (split at `-`, `_`, a capital after a small letter) in `words`. */
 function partPattern(words: readonly string[]): RegExp {
   const capital = (word: string) => word[0].toUpperCase() + word.slice(1);
   return new RegExp(
@@ -904,7 +903,7 @@ function withDescribed(
     const text = boundedText(element, DESCRIBED_NODES);
     if (text === undefined) continue;
     const written = squeezed(text);
-    // The deepest such block: one inside the last found replaces it.
+    // The last such block before the body: where blocks nest, the deepest (a block inside the last found follows it).
     if (wanted.some(({ start }) => written.includes(start))) found = element;
   }
   if (!found || within(best, new Set([found])) || within(found, new Set([content]))) return content;
