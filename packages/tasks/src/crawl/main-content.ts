@@ -588,9 +588,15 @@ function repeatsTitle(heading: string, titles: string[]): boolean {
 
 /** The text under `root` (headings are short: no block structure needed). */
 function textOf(root: AnyNode): string {
+  return textWithin(root, Infinity)!;
+}
+
+/** The text under `root`, its runs joined by spaces, or undefined past `budget` nodes. */
+function textWithin(root: AnyNode, budget: number): string | undefined {
   const parts: string[] = [];
   const stack: AnyNode[] = [root];
   while (stack.length) {
+    if (--budget < 0) return undefined;
     const node = stack.pop()!;
     if (isText(node)) parts.push(node.data);
     else if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
@@ -846,19 +852,6 @@ function squeezed(text: string): string {
   return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
-/** The text under `root`, or undefined past `budget` nodes. */
-function boundedText(root: AnyNode, budget: number): string | undefined {
-  const parts: string[] = [];
-  const stack: AnyNode[] = [root];
-  while (stack.length) {
-    if (--budget < 0) return undefined;
-    const node = stack.pop()!;
-    if (isText(node)) parts.push(node.data);
-    else if (hasChildren(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
-  }
-  return parts.join('');
-}
-
 /** Letters and digits of a description compared (its start: descriptions are often cut, with an ellipsis). */
 const DESCRIBED = 50;
 /** Characters of a description at least: shorter ones are a site's tagline or a title. */
@@ -900,7 +893,7 @@ function withDescribed(
     const fits = wanted.some(({ length }) => own.text >= Math.min(length, 60) && own.text <= length * 1.5 + 100);
     if (!fits) continue;
     looked++;
-    const text = boundedText(element, DESCRIBED_NODES);
+    const text = textWithin(element, DESCRIBED_NODES);
     if (text === undefined) continue;
     const written = squeezed(text);
     // The last such block before the body: where blocks nest, the deepest (a block inside the last found follows it).
